@@ -1,0 +1,60 @@
+# Kindred: `make run` serves the app with demo data, `make test` runs the whole suite.
+# Both set everything up on a fresh machine; nothing here relies on a step done by hand.
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test venv migrate demo lint fmt clean browser bench
+
+# Python >= 3.12: an explicit $$PYTHON, else the first suitable interpreter on this machine.
+PYTHON ?= $(shell for c in python3.14 python3.13 python3.12 python3 \
+	$$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do \
+	  p=$$(command -v $$c 2>/dev/null) || continue; \
+	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
+	done)
+
+$(STAMP): requirements.lock
+	@test -n "$(PYTHON)" || { echo "Kindred needs Python >= 3.12: install it, or run 'make PYTHON=/path/to/python3.12'"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+run: demo
+	$(PY) -m daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+browser:
+	@.ci/find-chromium >/dev/null
+
+test: venv browser
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	CHROMIUM="$$(.ci/find-chromium)" $(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+fmt: venv
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+bench: venv
+	$(PY) bench/room_load.py
+	$(PY) bench/idle_sockets.py
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,43 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+
+from community.encryption import decrypt_text, encrypt_text
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def format_email_subject(self, subject):
+        # No site name in subjects: an inbox read by someone else must reveal nothing.
+        return subject.strip()
+
+    def get_from_email(self):
+        from django.conf import settings
+
+        return settings.DEFAULT_FROM_EMAIL
+
+    def send_notification_mail(self, template_prefix, user, context=None, email=None):
+        # allauth adds the IP address and browser to notifications; Kindred never mails those.
+        context = dict(context or {})
+        context.pop("ip", None)
+        context.pop("user_agent", None)
+        return super().send_notification_mail(template_prefix, user, context=context, email=email)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Encrypts TOTP secrets and recovery seeds with the project's field-encryption keys."""
+
+    def encrypt(self, text: str) -> str:
+        return encrypt_text(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return decrypt_text(encrypted_text)
+
+    def get_totp_label(self, user) -> str:
+        # The authenticator app shows this; the pseudonym, never the email.
+        profile = getattr(user, "profile", None)
+        return profile.pseudonym if profile else "account"
+
+
+def user_display(user) -> str:
+    """How allauth names a user anywhere it would: the pseudonym, never the email."""
+    profile = getattr(user, "profile", None)
+    return profile.pseudonym if profile else ""

@@ -1,0 +1,86 @@
+"""Demo data for `make run`: idempotent, so running it twice changes nothing.
+
+Each app adds its own demo rows through a function registered in DEMO_SEEDERS below; the
+command prints every login so a newcomer can try each role at once.
+"""
+
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.db import transaction
+
+from community.models import Profile, User
+
+DEMO_PASSWORD = "kindred-demo-2026"
+# A fixed, published secret: demo accounts only. Enter it in any authenticator app.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    pseudonym: str
+    totp_secret: str = ""
+
+
+def ensure_demo_member(
+    *, email: str, pseudonym: str, staff: bool = False, site_moderator: bool = False,
+    with_totp: bool = False,
+) -> User:
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"is_staff": staff, "is_superuser": staff, "is_site_moderator": site_moderator}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    Profile.objects.get_or_create(user=user, defaults={"pseudonym": pseudonym})
+    if with_totp and not Authenticator.objects.filter(
+        user=user, type=Authenticator.Type.TOTP
+    ).exists():
+        TOTP.activate(user, DEMO_TOTP_SECRET)
+    return user
+
+
+def seed_accounts() -> list[DemoLogin]:
+    logins = []
+    for email, pseudonym in [
+        ("river@example.com", "QuietRiver12"),
+        ("maple@example.com", "SteadyMaple34"),
+        ("comet@example.com", "BrightComet56"),
+    ]:
+        ensure_demo_member(email=email, pseudonym=pseudonym)
+        logins.append(DemoLogin("member", email, pseudonym))
+    ensure_demo_member(
+        email="moderator@example.com", pseudonym="CalmHarbor77", site_moderator=True,
+        with_totp=True,
+    )
+    logins.append(
+        DemoLogin("site moderator", "moderator@example.com", "CalmHarbor77", DEMO_TOTP_SECRET)
+    )
+    ensure_demo_member(
+        email="staff@example.com", pseudonym="WiseBeacon90", staff=True, with_totp=True
+    )
+    logins.append(DemoLogin("staff", "staff@example.com", "WiseBeacon90", DEMO_TOTP_SECRET))
+    return logins
+
+
+# Apps append their seeders here (import path strings, run in order).
+DEMO_SEEDERS = [
+    "community.demo.seed_accounts",
+]
+
+
+@transaction.atomic
+def seed_demo() -> list[DemoLogin]:
+    from django.utils.module_loading import import_string
+
+    logins: list[DemoLogin] = []
+    for dotted in DEMO_SEEDERS:
+        logins.extend(import_string(dotted)() or [])
+    return logins

@@ -1,0 +1,97 @@
+import secrets
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def new_avatar_seed() -> str:
+    return secrets.token_hex(16)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account. It holds no real name at all: people are known by their Profile's pseudonym.
+
+    The email is for signing in and neutral notices only; it is never shown to anyone else.
+    """
+
+    email = models.EmailField(_("email address"), unique=True)
+    is_staff = models.BooleanField(_("staff"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_site_moderator = models.BooleanField(_("site moderator"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+
+    def __str__(self):
+        # Never the email: this string ends up in admin lists, logs and error pages.
+        return f"account #{self.pk}"
+
+
+class DirectMessagePolicy(models.TextChoices):
+    GROUP_MEMBERS = "group_members", _("Everyone in my groups")
+    ADVOCATES = "advocates", _("Advocates only")
+    NOBODY = "nobody", _("Nobody")
+
+
+class Profile(models.Model):
+    """The only face a member shows to anyone else."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    pseudonym = models.CharField(_("pseudonym"), max_length=30)
+    pronouns = models.CharField(_("pronouns"), max_length=30, blank=True)
+    bio = models.TextField(_("short bio"), max_length=1000, blank=True)
+    avatar_seed = models.CharField(max_length=32, default=new_avatar_seed, editable=False)
+    dm_policy = models.CharField(
+        _("who may message me"),
+        max_length=20,
+        choices=DirectMessagePolicy.choices,
+        default=DirectMessagePolicy.GROUP_MEMBERS,
+    )
+    appear_offline = models.BooleanField(_("appear offline"), default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("pseudonym"), name="profile_pseudonym_unique_ci"),
+        ]
+
+    def __str__(self):
+        return self.pseudonym

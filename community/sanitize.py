@@ -1,0 +1,58 @@
+"""The one pipeline every piece of user text goes through before it is shown as HTML.
+
+Markdown (markdown-it-py, raw HTML disabled) → bleach allow-list with linkify. Why bleach, and
+why it is safe to keep behind this one function: docs/decisions/0002-sanitising-user-text.md.
+"""
+
+from functools import partial
+
+import bleach
+from bleach.linkifier import LinkifyFilter
+from django.utils.safestring import SafeString, mark_safe
+from markdown_it import MarkdownIt
+
+ALLOWED_TAGS = frozenset(
+    {
+        "p", "br", "strong", "em", "code", "pre", "blockquote",
+        "ul", "ol", "li", "a", "h3", "h4", "hr", "del",
+    }
+)
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow noopener noreferrer ugc"
+
+# "js-default" keeps raw HTML off and validates link targets; tables and images stay disabled
+# because remote images would load from third-party origins.
+_markdown = MarkdownIt("js-default", {"linkify": False, "typographer": False}).enable(
+    "strikethrough"
+)
+
+
+def _set_link_rel(attrs, new=False):
+    attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[partial(LinkifyFilter, callbacks=[_set_link_rel], skip_tags={"pre", "code"})],
+)
+
+
+def render_markdown(text: str) -> SafeString:
+    """Renders member-written Markdown to HTML that is safe to insert into any page."""
+    if not text:
+        return mark_safe("")  # noqa: S308 - empty string
+    html = _markdown.render(text)
+    return mark_safe(_cleaner.clean(html))  # noqa: S308 - cleaned by the allow-list above
+
+
+def render_plain(text: str) -> SafeString:
+    """For one-line texts (titles, chat): escapes everything, links bare URLs, no Markdown."""
+    if not text:
+        return mark_safe("")  # noqa: S308
+    return mark_safe(_cleaner.clean(bleach.clean(text, tags=set(), strip=True)))  # noqa: S308

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from community.views import pages, profiles
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("privacy/", pages.privacy, name="privacy"),
+    path("people/<str:public_id>/", profiles.profile_detail, name="profile_detail"),
+    path("settings/", profiles.settings_index, name="settings"),
+    path("settings/profile/", profiles.profile_edit, name="profile_edit"),
+]

@@ -1,0 +1,79 @@
+"""Reads Kindred's configuration from the environment, once, at settings import."""
+
+import os
+import secrets
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+class Environment:
+    def __init__(self, environ=None):
+        self.environ = dict(os.environ if environ is None else environ)
+
+    def str(self, name: str, default: str | None = None, *, required: bool = False) -> str:
+        value = self.environ.get(name)
+        if value is None or value == "":
+            if required:
+                raise ImproperlyConfigured(f"{name} must be set in production.")
+            return default if default is not None else ""
+        return value
+
+    def bool(self, name: str, default: bool) -> bool:
+        value = self.environ.get(name)
+        if value is None:
+            return default
+        lowered = value.strip().lower()
+        if lowered in TRUE_WORDS:
+            return True
+        if lowered in FALSE_WORDS:
+            return False
+        raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {value!r}.")
+
+    def int(self, name: str, default: int) -> int:
+        value = self.environ.get(name)
+        if value is None or value == "":
+            return default
+        try:
+            return int(value)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from error
+
+    def list(self, name: str, default: list[str] | None = None) -> list[str]:
+        value = self.environ.get(name)
+        if value is None or value.strip() == "":
+            return list(default or [])
+        return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def generated_secret(path: Path, make) -> str:
+    """Returns the secret stored at `path`, creating it with `make()` the first time.
+
+    Embedded mode only: the data folder is git-ignored, so each checkout gets its own keys.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        value = make()
+        # O_EXCL: two processes starting at once agree on one key.
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(value)
+        return value
+
+
+def new_django_secret() -> str:
+    return secrets.token_urlsafe(64)
+
+
+def new_fernet_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()

@@ -1,0 +1,3 @@
+"""WebSocket routes. Every path lives under /ws/."""
+
+websocket_urlpatterns: list = []

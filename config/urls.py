@@ -1,0 +1,14 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from config.admin_site import require_mfa_for_admin
+
+admin.site.login = secure_admin_login(admin.site.login)
+require_mfa_for_admin(admin.site)
+
+urlpatterns = [
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("community.urls")),
+]

@@ -1,0 +1,162 @@
+"""One live daphne server and one Chromium per worker, shared by every browser test.
+
+The server is a real daphne process on a free port, using the test database this worker
+created, so what a test writes (with `transactional_db`) the server reads, and the other way.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"daphne exited early with code {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"daphne did not listen on port {port} within {timeout}s")
+
+
+def start_daphne(port: int, extra_env: dict | None = None) -> subprocess.Popen:
+    from django.db import connection
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "KINDRED_TEST_SERVER_DB": str(connection.settings_dict["NAME"]),
+        "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
+    }
+    log = open(Path(settings.DATA_DIR) / f"daphne-{port}.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+         "config.asgi:application"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    _wait_for_port(port, process)
+    return process
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup, django_db_blocker):
+    port = _free_port()
+    process = start_daphne(port)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the
+    # test body are still plain synchronous calls.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    executable = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class BrowserSession:
+    """A fresh browser context (its own cookies) on the live server."""
+
+    def __init__(self, chromium, base_url):
+        self.base_url = base_url
+        self.context = chromium.new_context(base_url=base_url)
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+
+    def _on_console(self, message):
+        if message.type == "error":
+            self.problems.append(f"console error: {message.text}")
+
+    def login(self, user) -> None:
+        """Signs `user` in by giving this browser a real session cookie for them."""
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        self.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": self.base_url}]
+        )
+
+    def new_page(self):
+        page = self.context.new_page()
+        page.on("console", self._on_console)
+        return page
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def browser_session(chromium, live_server_url, transactional_db):
+    sessions = []
+
+    def open_session():
+        session = BrowserSession(chromium, live_server_url)
+        sessions.append(session)
+        return session
+
+    yield open_session
+    problems = [problem for session in sessions for problem in session.problems]
+    for session in sessions:
+        session.close()
+    # CSP violations and script errors show up as console errors: they fail the test.
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def page(browser_session):
+    return browser_session().page
+
+
+def assert_accessible(page, context: str = "") -> None:
+    """Fails on any serious or critical axe violation on the page as it is now."""
+    results = Axe().run(page)
+    violations = [
+        violation for violation in results.response["violations"]
+        if violation.get("impact") in BLOCKING_IMPACTS
+    ]
+    if violations:
+        lines = [f"axe found {len(violations)} serious/critical violation(s) {context}:"]
+        for violation in violations:
+            targets = [node["target"] for node in violation["nodes"]][:5]
+            lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']} {targets}")
+        raise AssertionError("\n".join(lines))
+
+
+@pytest.fixture
+def axe():
+    return assert_accessible

@@ -1,0 +1,38 @@
+"""Builders for test data: real rows through the same models the app uses."""
+
+import itertools
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+from community.models import Profile, User
+
+PASSWORD = "correct-horse-battery-staple"
+_counter = itertools.count(1)
+
+
+def make_member(
+    *,
+    email: str | None = None,
+    pseudonym: str | None = None,
+    verified: bool = True,
+    staff: bool = False,
+    site_moderator: bool = False,
+    mfa: bool = False,
+    password: str = PASSWORD,
+) -> User:
+    number = next(_counter)
+    email = email or f"member{number}@example.org"
+    user = User.objects.create_user(
+        email=email,
+        password=password,
+        is_staff=staff,
+        is_superuser=staff,
+        is_site_moderator=site_moderator,
+    )
+    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    Profile.objects.create(user=user, pseudonym=pseudonym or f"Member{number:04d}")
+    if mfa:
+        user.totp_secret = generate_totp_secret()
+        TOTP.activate(user, user.totp_secret)
+    return user

@@ -1,0 +1,42 @@
+"""Test settings: the real settings, with per-worker isolation and speed-ups only.
+
+Nothing here changes behaviour under test; it keeps parallel workers (pytest-xdist) and the
+browser tests' live server from sharing a cache, a channel layer or a database by accident.
+"""
+
+import os
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+from config.settings import *  # noqa: F403
+from config.settings import CACHES, CHANNEL_LAYERS, DATA_DIR, DATABASES, REDIS_URL
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+WORKER_NUMBER = int(re.sub(r"\D", "", WORKER) or 0)
+
+# Fast hashing: password strength is not what these tests measure.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so the live server process of the browser tests sees the same rows.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+
+# The live server (tests/browser/conftest.py) is told the already-created test database.
+if os.environ.get("KINDRED_TEST_SERVER_DB"):
+    DATABASES["default"]["NAME"] = os.environ["KINDRED_TEST_SERVER_DB"]
+
+if REDIS_URL:
+    # One Redis database per worker (1, 2, ...) so cache.clear() and channel groups never
+    # reach another worker's; the live server inherits its worker's database.
+    worker_redis_url = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{WORKER_NUMBER + 1}"))
+    CACHES["default"]["LOCATION"] = worker_redis_url
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [worker_redis_url]
+
+# Static files straight from the source folders: no collectstatic needed to run tests.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+MEDIA_ROOT = DATA_DIR / f"test-media-{WORKER}"
