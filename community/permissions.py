@@ -32,3 +32,29 @@ def require_mfa(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def get_group_for_member_or_404(*, user, slug: str):
+    """The group, if `user` is an active member of it; otherwise 404, so that nobody outside
+    can tell a private group exists (DESIGN.md invariant 6)."""
+    from django.http import Http404
+
+    from community.models import Group, Membership
+
+    if not user.is_authenticated:
+        raise Http404
+    membership = (
+        Membership.objects.select_related("group")
+        .filter(
+            user=user,
+            group__slug=slug,
+            group__status=Group.Status.ACTIVE,
+            state=Membership.State.ACTIVE,
+        )
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    group = membership.group
+    group.viewer_membership = membership
+    return group

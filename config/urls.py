@@ -11,4 +11,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("community.urls")),
+    path("", include("messaging.urls")),
+    path("", include("moderation.urls")),
 ]

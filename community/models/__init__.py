@@ -1,3 +1,6 @@
-from community.models.accounts import DirectMessagePolicy, Profile, User
+"""Community models, one module per feature; import them from here."""
 
-__all__ = ["DirectMessagePolicy", "Profile", "User"]
+from community.models.accounts import DirectMessagePolicy, Profile, User
+from community.models.groups import Group, Membership
+
+__all__ = ["DirectMessagePolicy", "Group", "Membership", "Profile", "User"]

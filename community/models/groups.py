@@ -1,0 +1,105 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def new_group_slug() -> str:
+    # Unguessable: a private group's URL must not be found by trying names or numbers.
+    return secrets.token_urlsafe(9)
+
+
+class Group(models.Model):
+    class Visibility(models.TextChoices):
+        LISTED = "listed", _("Listed in the directory")
+        UNLISTED = "unlisted", _("Unlisted: members and invitees only")
+
+    class JoinPolicy(models.TextChoices):
+        OPEN = "open", _("Anyone can join")
+        REQUEST = "request", _("Ask to join; a moderator approves")
+        INVITE = "invite", _("By invitation only")
+
+    class HistoryPolicy(models.TextChoices):
+        EVERYTHING = "everything", _("Newcomers see everything")
+        SINCE_JOINING = "since_joining", _("Newcomers see only what was posted after they joined")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ACTIVE = "active", _("Active")
+        DECLINED = "declined", _("Declined")
+        ARCHIVED = "archived", _("Archived")
+
+    slug = models.CharField(max_length=24, unique=True, default=new_group_slug, editable=False)
+    name = models.CharField(_("name"), max_length=80)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
+    rules = models.TextField(_("group rules"), max_length=5000, blank=True)
+    visibility = models.CharField(
+        _("visibility"), max_length=12, choices=Visibility.choices, default=Visibility.LISTED
+    )
+    join_policy = models.CharField(
+        _("join policy"), max_length=12, choices=JoinPolicy.choices, default=JoinPolicy.OPEN
+    )
+    history_policy = models.CharField(
+        _("history for newcomers"),
+        max_length=16,
+        choices=HistoryPolicy.choices,
+        default=HistoryPolicy.EVERYTHING,
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "visibility", "name"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def channel_group_name(self) -> str:
+        """Channel-layer group for this group's live events; never built from raw input."""
+        return f"group.{self.pk}"
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", _("Member")
+        MODERATOR = "moderator", _("Moderator")
+        OWNER = "owner", _("Owner")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending approval")
+        ACTIVE = "active", _("Active")
+        LEFT = "left", _("Left")
+        REMOVED = "removed", _("Removed")
+        BANNED = "banned", _("Banned")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.MEMBER)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    # When the member accepted the site code of conduct and this group's rules, to join.
+    rules_accepted_at = models.DateTimeField(null=True, blank=True)
+    joined_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="membership_unique_per_group"),
+        ]
+        indexes = [models.Index(fields=["user", "state"]), models.Index(fields=["group", "state"])]
+
+    def __str__(self):
+        return f"membership #{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == self.State.ACTIVE
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.is_active and self.role in (self.Role.MODERATOR, self.Role.OWNER)

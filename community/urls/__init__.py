@@ -1,0 +1,7 @@
+"""Community URLs, one module per feature."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("community.urls.accounts")),
+]
