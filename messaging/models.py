@@ -1,12 +1,98 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Conversation(models.Model):
+    """One model for every real-time conversation: a group's live room, a direct message
+    thread between two members, or the private thread of a support request."""
+
+    class Kind(models.TextChoices):
+        ROOM = "room", _("Live room")
+        DIRECT = "direct", _("Direct messages")
+        SUPPORT = "support", _("Support request thread")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    group = models.OneToOneField(
+        "community.Group", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="room",
+    )
+    # Room host controls (moderation/ changes these through its services).
+    locked = models.BooleanField(default=False)
+    slow_mode_seconds = models.PositiveIntegerField(default=0)
+    links_restricted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self):
+        return f"conversation #{self.pk}"
+
+    @property
+    def channel_group_name(self) -> str:
+        """Channel-layer group for this conversation; never built from raw input."""
+        return f"conversation.{self.pk}"
+
+
+class ConversationParticipant(models.Model):
+    """Who takes part in a direct or support conversation (rooms go by group membership)."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Message request")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        LEFT = "left", _("Left")
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="participants"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversation_parts"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACCEPTED)
+    last_read_message_id = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "user"], name="participant_unique_per_conversation"
+            ),
+        ]
+
+
+class Message(models.Model):
+    """A chat message. Committed before it is broadcast; ids increase within a conversation
+    because they increase globally."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(max_length=4000)
+    # Chosen by the sending client, so a resent message is stored once.
+    client_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # Hidden by moderation (pending review or decided); shown as a tombstone.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "sender", "client_id"], name="message_client_id_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["conversation", "id"])]
+
+    def __str__(self):
+        return f"message #{self.pk}"
 
 
 class Notification(models.Model):
-    """An in-app notice for one member. Text is rendered when created and never names who
-    caused it unless that person is shown by pseudonym anyway (replies) — never a moderator
-    or a flagger."""
+    """An in-app notice for one member. Its text never names a moderator or a flagger."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
