@@ -21,7 +21,6 @@ PYTHON ?= $(shell for c in python3.14 python3.13 python3.12 python3 \
 $(STAMP): requirements.lock
 	@test -n "$(PYTHON)" || { echo "Kindred needs Python >= 3.12: install it, or run 'make PYTHON=/path/to/python3.12'"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	@touch $(STAMP)
 
