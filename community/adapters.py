@@ -14,12 +14,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
         return settings.DEFAULT_FROM_EMAIL
 
-    def send_notification_mail(self, template_prefix, user, context=None, email=None):
-        # allauth adds the IP address and browser to notifications; Kindred never mails those.
-        context = dict(context or {})
-        context.pop("ip", None)
-        context.pop("user_agent", None)
-        return super().send_notification_mail(template_prefix, user, context=context, email=email)
+    def send_mail(self, template_prefix, email, context):
+        # allauth's notifications add the IP address and browser after any hook that could
+        # drop them, so they are removed here, the last step before rendering: Kindred never
+        # mails those (DESIGN.md invariant 4).
+        context = {
+            key: value for key, value in context.items() if key not in {"ip", "user_agent"}
+        }
+        return super().send_mail(template_prefix, email, context)
 
 
 class MFAAdapter(DefaultMFAAdapter):
