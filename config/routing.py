@@ -1,3 +1,9 @@
 """WebSocket routes. Every path lives under /ws/."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from messaging.consumers import ChatConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/chat/", ChatConsumer.as_asgi()),
+]

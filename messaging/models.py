@@ -22,6 +22,9 @@ class Conversation(models.Model):
     locked = models.BooleanField(default=False)
     slow_mode_seconds = models.PositiveIntegerField(default=0)
     links_restricted = models.BooleanField(default=False)
+    # "<low user id>:<high user id>" for direct conversations, so two members share exactly one
+    # thread even when both write first at the same moment.
+    direct_key = models.CharField(max_length=41, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     def __str__(self):
@@ -58,6 +61,9 @@ class ConversationParticipant(models.Model):
                 fields=["conversation", "user"], name="participant_unique_per_conversation"
             ),
         ]
+
+    def __str__(self):
+        return f"participant #{self.pk}"
 
 
 class Message(models.Model):
@@ -109,3 +115,17 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"notification #{self.pk}"
+
+
+class PresenceSocket(models.Model):
+    """One open socket of a member who is in a room now. Deleted when the socket leaves, so
+    nothing like a "last seen" time is ever kept. Members who appear offline get no row."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="presence_sockets"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    socket_id = models.CharField(max_length=100, unique=True)
+
+    def __str__(self):
+        return f"presence #{self.pk}"

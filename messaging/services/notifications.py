@@ -11,7 +11,27 @@ def notify(*, recipient_id: int, kind: str, text: str, url: str = "") -> Notific
         notification = Notification.objects.create(
             recipient_id=recipient_id, kind=kind, text=text[:300], url=url
         )
+        transaction.on_commit(lambda: _push_notification(notification))
     return notification
+
+
+def _push_notification(notification: Notification) -> None:
+    from messaging.selectors.notifications import unread_notification_count
+    from messaging.services.realtime import send_to_user
+
+    send_to_user(
+        user_id=notification.recipient_id,
+        event={
+            "type": "notification.created",
+            "notification": {
+                "id": notification.pk,
+                "text": notification.text,
+                "url": notification.url,
+                "created_at": notification.created_at.isoformat(),
+            },
+            "unread_count": unread_notification_count(recipient_id=notification.recipient_id),
+        },
+    )
 
 
 def mark_notifications_read(*, recipient_id: int, notification_ids: list[int] | None = None) -> int:

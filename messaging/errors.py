@@ -1,0 +1,46 @@
+"""Domain errors of messaging. Each carries a stable `code` that the consumer sends to the
+client in an error frame (docs/protocol.md lists them) and a translated message."""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+
+class MessagingDenied(PermissionDenied):
+    """An action refused for a reason the actor may know (limits, locks, windows)."""
+
+    code = "forbidden"
+    default_message = _("You cannot do that here.")
+
+    def __init__(self, code: str | None = None, message=None, *, retry_after: float | None = None):
+        self.code = code or self.code
+        self.message = message or self.default_message
+        self.retry_after = retry_after
+        super().__init__(str(self.message))
+
+
+ERROR_MESSAGES = {
+    "not_found": _("This conversation is not available."),
+    "not_delivered": _("Not delivered."),
+    "locked": _("The room is locked: only moderators can write now."),
+    "slow_mode": _("Slow mode is on: wait a little before your next message."),
+    "rate_limited": _("You are sending messages too fast. Wait a moment and retry."),
+    "links_restricted": _("Links are not allowed in this room right now."),
+    "muted": _("You are muted in this group for now."),
+    "too_long": _("Messages can be at most 4,000 characters."),
+    "empty": _("Write something first."),
+    "edit_window_closed": _("This message can no longer be changed."),
+    "not_yours": _("You can only change your own messages."),
+    "request_pending": _("Accept the message request first."),
+    "invalid": _("That request was not understood."),
+    "malformed": _("That frame was not valid JSON with a type."),
+    "unknown_type": _("Unknown frame type."),
+    "frame_too_large": _("That frame is too large."),
+    "unsupported": _("Only text frames are supported."),
+    "not_joined": _("Join the conversation first."),
+    "too_many_conversations": _("Too many conversations open on one connection."),
+    "server_error": _("Something went wrong on our side. Try again."),
+}
+
+
+def denied(code: str, *, retry_after: float | None = None) -> MessagingDenied:
+    return MessagingDenied(code, ERROR_MESSAGES.get(code), retry_after=retry_after)

@@ -1,0 +1,147 @@
+"""Who may read and write in a conversation. Checked on every request and every socket frame.
+
+Existence stays hidden: a conversation the viewer cannot enter answers 404 (`not_found`), the
+same as one that does not exist (DESIGN.md invariant 6).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.http import Http404
+
+from community.models import Group
+from messaging.errors import denied
+from messaging.models import Conversation, ConversationParticipant
+from messaging.selectors.conversations import get_conversation, get_participant, get_room_membership
+
+
+@dataclass
+class ConversationAccess:
+    """What an allowed viewer may see and do in one conversation, as of this check."""
+
+    conversation: Conversation
+    user_id: int
+    can_moderate: bool = False
+    # Rooms whose group shows newcomers only what came after they joined.
+    visible_since: datetime | None = None
+    other_user_ids: list[int] = field(default_factory=list)
+
+    @property
+    def group_id(self) -> int | None:
+        return self.conversation.group_id
+
+
+def get_conversation_access_or_404(*, user, conversation_id: int) -> ConversationAccess:
+    if not user.is_authenticated or not user.is_active:
+        raise Http404
+    conversation = get_conversation(conversation_id=conversation_id)
+    if conversation is None:
+        raise Http404
+    if conversation.kind == Conversation.Kind.ROOM:
+        membership = get_room_membership(conversation=conversation, user_id=user.pk)
+        if membership is None:
+            raise Http404
+        history_policy = conversation.group.history_policy
+        return ConversationAccess(
+            conversation=conversation,
+            user_id=user.pk,
+            can_moderate=membership.is_moderator or user.is_site_moderator,
+            visible_since=(
+                membership.joined_at
+                if history_policy == Group.HistoryPolicy.SINCE_JOINING
+                else None
+            ),
+        )
+    participant = get_participant(conversation_id=conversation.pk, user_id=user.pk)
+    if participant is None or participant.state in (
+        ConversationParticipant.State.DECLINED, ConversationParticipant.State.LEFT,
+    ):
+        raise Http404
+    if participant.state == ConversationParticipant.State.REQUESTED:
+        raise denied("request_pending")
+    others = list(
+        ConversationParticipant.objects.filter(conversation_id=conversation.pk)
+        .exclude(user_id=user.pk)
+        .values_list("user_id", flat=True)
+    )
+    return ConversationAccess(conversation=conversation, user_id=user.pk, other_user_ids=others)
+
+
+def check_post_message(*, access: ConversationAccess, body_has_link: bool) -> None:
+    """Room host controls and DM consent, enforced on every message."""
+    conversation = access.conversation
+    if conversation.kind == Conversation.Kind.ROOM:
+        if access.can_moderate:
+            return
+        if conversation.locked:
+            raise denied("locked")
+        if conversation.links_restricted and body_has_link:
+            raise denied("links_restricted")
+        if _muted_until(user_id=access.user_id, group_id=conversation.group_id):
+            raise denied("muted")
+        return
+    if conversation.kind == Conversation.Kind.DIRECT:
+        from moderation.selectors.blocks import has_blocked
+
+        others = ConversationParticipant.objects.filter(
+            conversation_id=conversation.pk
+        ).exclude(user_id=access.user_id)
+        for other in others:
+            # Declined, left or blocked: the sender learns only "not delivered".
+            if other.state in (
+                ConversationParticipant.State.DECLINED, ConversationParticipant.State.LEFT,
+            ) or has_blocked(owner_id=other.user_id, target_id=access.user_id):
+                raise denied("not_delivered")
+
+
+def check_change_message(*, access: ConversationAccess, message, window) -> None:
+    from django.utils import timezone
+
+    if message.sender_id != access.user_id:
+        raise denied("not_yours")
+    if message.deleted_at or message.hidden_at or timezone.now() - message.created_at > window:
+        raise denied("edit_window_closed")
+
+
+def check_may_start_direct(*, sender, recipient) -> None:
+    """The recipient's "who may message me" and their blocks. Every refusal reads the same."""
+    from community.models import DirectMessagePolicy, Membership
+    from moderation.selectors.blocks import has_blocked
+
+    if recipient.pk == sender.pk or not recipient.is_active:
+        raise denied("not_delivered")
+    if has_blocked(owner_id=recipient.pk, target_id=sender.pk):
+        raise denied("not_delivered")
+    policy = recipient.profile.dm_policy
+    if policy == DirectMessagePolicy.NOBODY:
+        raise denied("not_delivered")
+    if policy == DirectMessagePolicy.ADVOCATES:
+        if not _is_verified_advocate(user_id=sender.pk):
+            raise denied("not_delivered")
+        return
+    shares_group = Membership.objects.filter(
+        user_id=sender.pk, state=Membership.State.ACTIVE,
+        group__status=Group.Status.ACTIVE,
+        group__memberships__user_id=recipient.pk,
+        group__memberships__state=Membership.State.ACTIVE,
+    ).exists()
+    if not shares_group and not _is_verified_advocate(user_id=sender.pk):
+        raise denied("not_delivered")
+
+
+def _is_verified_advocate(*, user_id: int) -> bool:
+    # The advocates feature provides this; until it exists, nobody is an advocate.
+    try:
+        from community.selectors.advocates import is_verified_advocate
+    except ImportError:
+        return False
+    return is_verified_advocate(user_id=user_id)
+
+
+def _muted_until(*, user_id: int, group_id: int):
+    # The moderation feature provides this; until it exists, nobody is muted.
+    try:
+        from moderation.selectors.sanctions import active_mute_until
+    except ImportError:
+        return None
+    return active_mute_until(user_id=user_id, group_id=group_id)

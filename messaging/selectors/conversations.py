@@ -1,0 +1,186 @@
+"""Reads for conversations and messages. Every function that returns messages filters by what
+the viewer may see (history policy, blocks) and never exposes more than a pseudonym."""
+
+from django.db.models import Count, F, Q
+
+from community.models import Group, Membership
+from community.sanitize import render_plain
+from messaging.models import Conversation, ConversationParticipant, Message, PresenceSocket
+
+HISTORY_PAGE_SIZE = 50
+RESUME_LIMIT = 500
+
+
+def get_conversation(*, conversation_id: int) -> Conversation | None:
+    return (
+        Conversation.objects.select_related("group").filter(pk=conversation_id).first()
+    )
+
+
+def get_participant(*, conversation_id: int, user_id: int) -> ConversationParticipant | None:
+    return ConversationParticipant.objects.filter(
+        conversation_id=conversation_id, user_id=user_id
+    ).first()
+
+
+def get_room_membership(*, conversation: Conversation, user_id: int) -> Membership | None:
+    """The active membership that lets `user_id` into this room, or None."""
+    return Membership.objects.filter(
+        group_id=conversation.group_id,
+        user_id=user_id,
+        state=Membership.State.ACTIVE,
+        group__status=Group.Status.ACTIVE,
+    ).first()
+
+
+def get_direct_conversation(*, user_id: int, other_user_id: int) -> Conversation | None:
+    return Conversation.objects.filter(
+        direct_key=direct_key_for(user_id, other_user_id)
+    ).first()
+
+
+def direct_key_for(first_user_id: int, second_user_id: int) -> str:
+    low, high = sorted([first_user_id, second_user_id])
+    return f"{low}:{high}"
+
+
+def _visible_messages(*, conversation: Conversation, visible_since=None, hidden_author_ids=()):
+    messages = Message.objects.filter(conversation_id=conversation.pk).select_related(
+        "sender__profile"
+    )
+    if visible_since is not None:
+        messages = messages.filter(created_at__gte=visible_since)
+    if hidden_author_ids:
+        messages = messages.exclude(sender_id__in=list(hidden_author_ids))
+    return messages
+
+
+def messages_before(
+    *, conversation: Conversation, before_id: int | None = None, limit: int = HISTORY_PAGE_SIZE,
+    visible_since=None, hidden_author_ids=(),
+) -> tuple[list[Message], bool]:
+    """One page of history going backwards by id, oldest first, and whether more exist."""
+    messages = _visible_messages(
+        conversation=conversation, visible_since=visible_since,
+        hidden_author_ids=hidden_author_ids,
+    )
+    if before_id:
+        messages = messages.filter(pk__lt=before_id)
+    page = list(messages.order_by("-pk")[: limit + 1])
+    has_more = len(page) > limit
+    return list(reversed(page[:limit])), has_more
+
+
+def messages_after(
+    *, conversation: Conversation, after_id: int, limit: int = RESUME_LIMIT,
+    visible_since=None, hidden_author_ids=(),
+) -> list[Message]:
+    """Everything after `after_id`, oldest first: what a reconnecting client missed."""
+    messages = _visible_messages(
+        conversation=conversation, visible_since=visible_since,
+        hidden_author_ids=hidden_author_ids,
+    )
+    return list(messages.filter(pk__gt=after_id).order_by("pk")[:limit])
+
+
+def serialize_message(message: Message) -> dict:
+    """The message as every client sees it. Only the pseudonym, public id and avatar seed of
+    the sender; deleted and hidden messages keep their place as tombstones without a body."""
+    profile = getattr(message.sender, "profile", None) if message.sender_id else None
+    tombstone = message.deleted_at is not None or message.hidden_at is not None
+    return {
+        "id": message.pk,
+        "conversation_id": message.conversation_id,
+        "client_id": message.client_id,
+        "sender": {
+            "public_id": profile.public_id,
+            "pseudonym": profile.pseudonym,
+            "avatar_seed": profile.avatar_seed,
+        } if profile else None,
+        "body": "" if tombstone else message.body,
+        "html": "" if tombstone else str(render_plain(message.body)),
+        "created_at": message.created_at.isoformat(),
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "deleted": message.deleted_at is not None,
+        "hidden": message.hidden_at is not None,
+    }
+
+
+def present_members(*, conversation_id: int) -> list[dict]:
+    """Who is in the room now, by pseudonym; members appearing offline have no rows at all."""
+    rows = (
+        PresenceSocket.objects.filter(conversation_id=conversation_id)
+        .values("user__profile__public_id", "user__profile__pseudonym")
+        .distinct()
+        .order_by("user__profile__pseudonym")
+    )
+    return [
+        {"public_id": row["user__profile__public_id"], "pseudonym": row["user__profile__pseudonym"]}
+        for row in rows
+    ]
+
+
+def conversations_with_unread(*, user_id: int, kind: str) -> list[ConversationParticipant]:
+    """The viewer's accepted conversations of one kind with an `unread` count each, in one
+    query whatever their number."""
+    return list(
+        ConversationParticipant.objects.filter(
+            user_id=user_id, state=ConversationParticipant.State.ACCEPTED,
+            conversation__kind=kind,
+        )
+        .select_related("conversation__group")
+        .annotate(
+            unread=Count(
+                "conversation__messages",
+                filter=Q(conversation__messages__pk__gt=F("last_read_message_id"))
+                & ~Q(conversation__messages__sender_id=user_id)
+                & Q(conversation__messages__deleted_at__isnull=True)
+                & Q(conversation__messages__hidden_at__isnull=True),
+            )
+        )
+        .order_by("-conversation__pk")
+    )
+
+
+def direct_threads(*, user_id: int) -> list[dict]:
+    """The viewer's direct conversations with the other member's profile and unread count."""
+    parts = conversations_with_unread(user_id=user_id, kind=Conversation.Kind.DIRECT)
+    others = {
+        other.conversation_id: other
+        for other in ConversationParticipant.objects.filter(
+            conversation_id__in=[part.conversation_id for part in parts]
+        )
+        .exclude(user_id=user_id)
+        .select_related("user__profile")
+    }
+    return [
+        {"participant": part, "other": others.get(part.conversation_id)} for part in parts
+    ]
+
+
+def message_requests(*, user_id: int) -> list[ConversationParticipant]:
+    """Direct conversations someone new started with the viewer, awaiting accept or decline."""
+    return list(
+        ConversationParticipant.objects.filter(
+            user_id=user_id, state=ConversationParticipant.State.REQUESTED,
+            conversation__kind=Conversation.Kind.DIRECT,
+        )
+        .select_related("conversation")
+        .order_by("-conversation__pk")
+    )
+
+
+def request_senders(*, requests: list[ConversationParticipant], user_id: int) -> dict[int, object]:
+    """conversation id → the requesting member's Profile, in one query."""
+    rows = ConversationParticipant.objects.filter(
+        conversation_id__in=[request.conversation_id for request in requests]
+    ).exclude(user_id=user_id).select_related("user__profile")
+    return {row.conversation_id: row.user.profile for row in rows}
+
+
+def unread_total(*, user_id: int) -> int:
+    return sum(
+        part.unread
+        for kind in (Conversation.Kind.ROOM, Conversation.Kind.DIRECT, Conversation.Kind.SUPPORT)
+        for part in conversations_with_unread(user_id=user_id, kind=kind)
+    )

@@ -1,0 +1,107 @@
+"""Shared helpers for messaging tests: real rows, real sockets through config.asgi.application."""
+
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from community.models import Group, Membership
+from messaging.services.conversations import get_or_create_group_room
+
+ORIGIN = "http://localhost"
+
+
+def session_cookie_for(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+async def open_socket(user=None, *, origin: str | None = ORIGIN, path: str = "/ws/chat/",
+                      expect_connected: bool = True) -> WebsocketCommunicator:
+    """An authenticated WebSocket for `user` (session cookie + Origin header) against the real
+    ASGI application. With expect_connected, the welcome frame is read and checked. Always
+    `await communicator.disconnect()` at the end."""
+    from config.asgi import application
+
+    headers = [(b"host", b"localhost")]
+    if origin is not None:
+        headers.append((b"origin", origin.encode()))
+    if user is not None:
+        cookie = await database_sync_to_async(session_cookie_for)(user)
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, _code = await communicator.connect()
+    if expect_connected:
+        assert connected, "the socket was refused"
+        hello = await receive(communicator)
+        assert hello["type"] == "hello"
+    communicator.connected = connected
+    return communicator
+
+
+async def receive(communicator, wait: float = 3) -> dict:
+    return json.loads(await communicator.receive_from(timeout=wait))
+
+
+async def receive_until(communicator, frame_type: str, wait: float = 3) -> dict:
+    """Reads frames until one of `frame_type` arrives (presence and the like may come first)."""
+    while True:
+        frame = await receive(communicator, wait)
+        if frame["type"] == frame_type:
+            return frame
+
+
+async def drain(communicator, quiet: float = 0.2) -> list[dict]:
+    """Reads whatever is in flight (presence updates and the like) until the socket is quiet."""
+    frames = []
+    # receive_nothing never cancels the application (a timed-out receive_from would).
+    while not await communicator.receive_nothing(timeout=quiet):
+        frames.append(await receive(communicator))
+    return frames
+
+
+async def send(communicator, frame: dict) -> None:
+    await communicator.send_to(text_data=json.dumps(frame))
+
+
+async def join(communicator, conversation_id: int, after_id: int | None = None) -> list[dict]:
+    """Joins and returns the messages the server sent for the join (latest or resumed)."""
+    frame = {"type": "join", "conversation_id": conversation_id}
+    if after_id is not None:
+        frame["after_id"] = after_id
+    await send(communicator, frame)
+    joined = await receive_until(communicator, "joined")
+    assert joined["conversation_id"] == conversation_id
+    if after_id is None:
+        return (await receive_until(communicator, "messages"))["messages"]
+    return []
+
+
+def make_group(*, name: str = "Testers", members=(), moderators=(), **fields) -> Group:
+    group = Group.objects.create(name=name, **fields)
+    for user in members:
+        add_member(group=group, user=user)
+    for user in moderators:
+        add_member(group=group, user=user, role=Membership.Role.MODERATOR)
+    return group
+
+
+def add_member(*, group: Group, user, role=Membership.Role.MEMBER) -> Membership:
+    now = timezone.now()
+    membership, _created = Membership.objects.update_or_create(
+        group=group, user=user,
+        defaults={"role": role, "state": Membership.State.ACTIVE, "joined_at": now,
+                  "rules_accepted_at": now},
+    )
+    return membership
+
+
+@pytest.fixture
+def room_with_two_members(transactional_db, member, other_member):
+    group = make_group(members=[member, other_member])
+    return get_or_create_group_room(group=group)

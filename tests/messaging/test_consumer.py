@@ -1,0 +1,377 @@
+import asyncio
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async as db
+from django.utils import timezone
+
+from community.models import Membership
+from messaging.models import Message
+from messaging.services.realtime import end_group_membership_sockets
+from moderation.models import Block
+from tests.factories import make_member
+from tests.messaging.conftest import (
+    add_member,
+    drain,
+    join,
+    make_group,
+    open_socket,
+    receive,
+    receive_until,
+    send,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_anonymous_visitor_cannot_connect(transactional_db):
+    socket = await open_socket(None, expect_connected=False)
+    assert not socket.connected
+    await socket.disconnect()
+
+
+async def test_cross_origin_handshake_is_refused(member):
+    socket = await open_socket(member, origin="https://evil.example", expect_connected=False)
+    assert not socket.connected
+    await socket.disconnect()
+
+
+async def test_origin_less_handshake_is_refused(member):
+    socket = await open_socket(member, origin=None, expect_connected=False)
+    assert not socket.connected
+    await socket.disconnect()
+
+
+async def test_message_is_acked_with_server_id_and_reaches_the_other_member(
+    room_with_two_members, member, other_member
+):
+    room = room_with_two_members
+    alice, bob = await open_socket(member), await open_socket(other_member)
+    await join(alice, room.pk)
+    await join(bob, room.pk)
+    await send(alice, {"type": "send", "conversation_id": room.pk, "client_id": "c-1",
+                       "body": "hello <b>there</b>"})
+    ack = await receive_until(alice, "ack")
+    stored = await db(Message.objects.get)(pk=ack["id"])
+    assert ack["client_id"] == "c-1" and stored.body == "hello <b>there</b>"
+    live = await receive_until(bob, "message")
+    assert live["message"]["id"] == ack["id"]
+    assert live["message"]["sender"]["pseudonym"] == (await db(lambda: member.profile.pseudonym)())
+    assert "<b>" not in live["message"]["html"]
+    # Invariant 1: no email anywhere in what another member receives.
+    assert member.email not in str(live)
+    await send(alice, {"type": "send", "conversation_id": room.pk, "client_id": "c-2",
+                       "body": "second"})
+    second = await receive_until(alice, "ack")
+    assert second["id"] > ack["id"]
+    await alice.disconnect()
+    await bob.disconnect()
+
+
+async def test_resent_client_id_is_stored_once_and_acked_with_the_same_id(
+    room_with_two_members, member, other_member
+):
+    room = room_with_two_members
+    alice, bob = await open_socket(member), await open_socket(other_member)
+    await join(alice, room.pk)
+    await join(bob, room.pk)
+    frame = {"type": "send", "conversation_id": room.pk, "client_id": "same", "body": "once"}
+    await send(alice, frame)
+    first = await receive_until(alice, "ack")
+    await send(alice, frame)
+    second = await receive_until(alice, "ack")
+    assert first["id"] == second["id"]
+    assert await db(Message.objects.filter(conversation=room).count)() == 1
+    await receive_until(bob, "message")
+    assert await bob.receive_nothing(timeout=0.3)
+    await alice.disconnect()
+    await bob.disconnect()
+
+
+async def test_non_member_cannot_join_a_room_and_learns_only_not_found(
+    room_with_two_members
+):
+    stranger = await db(make_member)()
+    socket = await open_socket(stranger)
+    await send(socket, {"type": "join", "conversation_id": room_with_two_members.pk})
+    error = await receive(socket)
+    assert error == {"type": "error", "code": "not_found", "message": error["message"]}
+    missing = room_with_two_members.pk + 1000
+    await send(socket, {"type": "join", "conversation_id": missing})
+    assert (await receive(socket))["code"] == "not_found"
+    await socket.disconnect()
+
+
+async def _post(conversation, sender, count, prefix="m"):
+    """Posts through the service (so it is broadcast); the rate limit is for people, not for
+    test setup, so its counter is reset between posts."""
+    from django.core.cache import cache
+
+    from messaging.services.conversations import post_message
+
+    ids = []
+    for number in range(count):
+        await db(cache.clear)()
+        message = await db(post_message)(
+            conversation=conversation, sender=sender, body=f"{prefix}{number}",
+            client_id=f"{prefix}{number}",
+        )
+        ids.append(message.pk)
+    return ids
+
+
+async def test_reconnecting_with_last_id_gets_everything_after_it_without_gap_or_duplicate(
+    room_with_two_members, member, other_member, settings
+):
+    room = room_with_two_members
+    seen = await _post(room, member, 3, "a")
+    missed = await _post(room, member, 4, "b")
+    socket = await open_socket(other_member)
+    await send(socket, {"type": "join", "conversation_id": room.pk, "after_id": seen[-1]})
+    frame = await receive_until(socket, "messages")
+    assert frame["mode"] == "resume"
+    assert [message["id"] for message in frame["messages"]] == missed
+    later = await _post(room, member, 1, "c")
+    live = await receive_until(socket, "message")
+    assert live["message"]["id"] == later[0]
+    await socket.disconnect()
+
+
+async def test_history_pages_backwards_by_id(room_with_two_members, member):
+    room = room_with_two_members
+    ids = await _post(room, member, 60)
+    socket = await open_socket(member)
+    latest = await join(socket, room.pk)
+    assert [message["id"] for message in latest] == ids[-50:]
+    await send(socket, {"type": "history", "conversation_id": room.pk, "before_id": ids[-50]})
+    older = await receive_until(socket, "messages")
+    assert older["mode"] == "history" and older["has_more"] is False
+    assert [message["id"] for message in older["messages"]] == ids[:10]
+    await socket.disconnect()
+
+
+async def test_edit_and_delete_reach_everyone_and_leave_a_tombstone(
+    room_with_two_members, member, other_member
+):
+    room = room_with_two_members
+    [message_id] = await _post(room, member, 1)
+    alice, bob = await open_socket(member), await open_socket(other_member)
+    await join(alice, room.pk)
+    await join(bob, room.pk)
+    await send(alice, {"type": "edit", "message_id": message_id, "body": "fixed"})
+    edited = await receive_until(bob, "message.updated")
+    assert edited["message"]["body"] == "fixed" and edited["message"]["edited_at"]
+    await send(bob, {"type": "delete", "message_id": message_id})
+    assert (await receive_until(bob, "error"))["code"] == "not_yours"
+    await send(alice, {"type": "delete", "message_id": message_id})
+    tombstone = await receive_until(bob, "message.updated")
+    assert tombstone["message"]["deleted"] is True and tombstone["message"]["body"] == ""
+    stored = await db(Message.objects.get)(pk=message_id)
+    assert stored.body == "" and stored.deleted_at is not None
+    await alice.disconnect()
+    await bob.disconnect()
+
+
+async def test_edit_window_closes(room_with_two_members, member):
+    room = room_with_two_members
+    [message_id] = await _post(room, member, 1)
+    await db(Message.objects.filter(pk=message_id).update)(
+        created_at=timezone.now() - timedelta(hours=1)
+    )
+    socket = await open_socket(member)
+    await join(socket, room.pk)
+    await send(socket, {"type": "edit", "message_id": message_id, "body": "late"})
+    assert (await receive_until(socket, "error"))["code"] == "edit_window_closed"
+    await socket.disconnect()
+
+
+async def test_rate_limit_refuses_with_a_code_and_keeps_what_was_accepted(
+    room_with_two_members, member
+):
+    from messaging.services.conversations import RATE_LIMIT
+
+    room = room_with_two_members
+    socket = await open_socket(member)
+    await join(socket, room.pk)
+    limit = RATE_LIMIT[0]
+    acked = []
+    for number in range(limit + 1):
+        await send(socket, {"type": "send", "conversation_id": room.pk,
+                            "client_id": f"r{number}", "body": "x"})
+        frame = await receive_until(socket, "ack" if number < limit else "error")
+        acked.append(frame)
+    assert acked[-1]["code"] == "rate_limited" and acked[-1]["client_id"] == f"r{limit}"
+    assert await db(Message.objects.filter(conversation=room).count)() == limit
+    await socket.disconnect()
+
+
+async def test_too_long_message_is_refused(room_with_two_members, member):
+    socket = await open_socket(member)
+    await join(socket, room_with_two_members.pk)
+    await send(socket, {"type": "send", "conversation_id": room_with_two_members.pk,
+                        "client_id": "long", "body": "x" * 4001})
+    assert (await receive_until(socket, "error"))["code"] == "too_long"
+    await socket.disconnect()
+
+
+async def test_bad_frames_get_error_frames_and_the_socket_stays_up(member):
+    socket = await open_socket(member)
+    for raw, code in [
+        ("{not json", "malformed"), ("[1, 2]", "malformed"), ('{"type": 3}', "malformed"),
+        ('{"type": "dance"}', "unknown_type"), ("x" * 20_000, "frame_too_large"),
+        ('{"type": "join", "conversation_id": "1"}', "invalid"),
+        ('{"type": "send", "conversation_id": 5, "client_id": "a", "body": "b"}', "not_joined"),
+    ]:
+        await socket.send_to(text_data=raw)
+        frame = await receive(socket)
+        assert frame["code"] == code, raw
+    await socket.send_to(bytes_data=b"\x00\x01")
+    assert (await receive(socket))["code"] == "unsupported"
+    await send(socket, {"type": "ping"})
+    assert (await receive(socket))["type"] == "pong"
+    await socket.disconnect()
+
+
+async def test_removed_member_socket_closes_at_once_and_receives_nothing_more(
+    room_with_two_members, member, other_member
+):
+    room = room_with_two_members
+    bob = await open_socket(other_member)
+    await join(bob, room.pk)
+    await drain(bob)
+
+    def remove_bob():
+        Membership.objects.filter(user=other_member).update(state=Membership.State.REMOVED)
+        end_group_membership_sockets(group_id=room.group_id, user_id=other_member.pk)
+
+    await db(remove_bob)()
+    await _post(room, member, 1)
+    output = await bob.receive_output(timeout=2)
+    assert output == {"type": "websocket.close", "code": 4003}
+    await bob.disconnect()
+
+
+async def test_logout_closes_the_members_sockets(member):
+    from django.test import Client
+
+    socket = await open_socket(member)
+
+    def log_out():
+        client = Client()
+        client.force_login(member)
+        client.post("/accounts/logout/")
+
+    await db(log_out)()
+    assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": 4001}
+    await socket.disconnect()
+
+
+async def test_locked_room_refuses_members_but_not_moderators(member, other_member):
+    moderator = await db(make_member)()
+    group = await db(make_group)(members=[member], moderators=[moderator])
+    from messaging.services.conversations import get_or_create_group_room
+
+    room = await db(get_or_create_group_room)(group=group)
+    room.locked = True
+    await db(room.save)(update_fields=["locked"])
+    alice, host = await open_socket(member), await open_socket(moderator)
+    await join(alice, room.pk)
+    await join(host, room.pk)
+    await send(alice, {"type": "send", "conversation_id": room.pk, "client_id": "a", "body": "hi"})
+    assert (await receive_until(alice, "error"))["code"] == "locked"
+    await send(host, {"type": "send", "conversation_id": room.pk, "client_id": "h", "body": "hi"})
+    assert (await receive_until(host, "ack"))["id"]
+    await alice.disconnect()
+    await host.disconnect()
+
+
+async def test_links_restricted_and_slow_mode_apply_on_every_frame(room_with_two_members, member):
+    room = room_with_two_members
+    socket = await open_socket(member)
+    await join(socket, room.pk)
+    await send(socket, {"type": "send", "conversation_id": room.pk, "client_id": "l0",
+                        "body": "see https://example.org"})
+    assert (await receive_until(socket, "ack"))["id"]
+    room.links_restricted = True
+    room.slow_mode_seconds = 30
+    await db(room.save)(update_fields=["links_restricted", "slow_mode_seconds"])
+    await send(socket, {"type": "send", "conversation_id": room.pk, "client_id": "l1",
+                        "body": "see https://example.org"})
+    assert (await receive_until(socket, "error"))["code"] == "links_restricted"
+    await send(socket, {"type": "send", "conversation_id": room.pk, "client_id": "s1",
+                        "body": "plain"})
+    assert (await receive_until(socket, "ack"))["id"]
+    await send(socket, {"type": "send", "conversation_id": room.pk, "client_id": "s2",
+                        "body": "again"})
+    error = await receive_until(socket, "error")
+    assert error["code"] == "slow_mode" and error["retry_after"] == 30
+    await socket.disconnect()
+
+
+async def test_blocked_members_messages_are_hidden_live_and_in_history(
+    room_with_two_members, member, other_member
+):
+    room = room_with_two_members
+    await db(Block.objects.create)(owner=other_member, target=member, kind=Block.Kind.BLOCK)
+    await _post(room, member, 1, "old")
+    bob = await open_socket(other_member)
+    assert await join(bob, room.pk) == []
+    await _post(room, member, 1, "new")
+    await _post(room, other_member, 1, "own")
+    frames = await drain(bob, quiet=0.5)
+    messages = [frame["message"]["body"] for frame in frames if frame["type"] == "message"]
+    assert messages == ["own0"]
+    await bob.disconnect()
+
+
+async def test_presence_lists_members_in_the_room_and_respects_appear_offline(
+    room_with_two_members, member, other_member
+):
+    room = room_with_two_members
+    shy = await db(make_member)()
+    await db(add_member)(group=await db(lambda: room.group)(), user=shy)
+    shy.profile.appear_offline = True
+    await db(shy.profile.save)(update_fields=["appear_offline"])
+    alice = await open_socket(member)
+    await join(alice, room.pk)
+    hidden = await open_socket(shy)
+    await join(hidden, room.pk)
+    bob = await open_socket(other_member)
+    await send(bob, {"type": "join", "conversation_id": room.pk})
+    presence = await receive_until(bob, "presence")
+    names = {entry["pseudonym"] for entry in presence["members"]}
+    expected = await db(lambda: {member.profile.pseudonym, other_member.profile.pseudonym})()
+    assert names == expected
+    assert "last" not in str(presence)
+    await bob.disconnect()
+    # Alice sees Bob leave.
+    while True:
+        frame = await receive_until(alice, "presence")
+        if len(frame["members"]) == 1:
+            break
+    await alice.disconnect()
+    await hidden.disconnect()
+
+
+async def test_notification_is_pushed_live_with_unread_count(member):
+    from messaging.services.notifications import notify
+
+    socket = await open_socket(member)
+    await db(notify)(recipient_id=member.pk, kind="test", text="Something new", url="/")
+    frame = await receive_until(socket, "notification")
+    assert frame["notification"]["text"] == "Something new"
+    assert frame["unread_notifications"] == 1
+    await socket.disconnect()
+
+
+async def test_many_frames_in_flight_keep_their_order(room_with_two_members, member, other_member):
+    room = room_with_two_members
+    alice, bob = await open_socket(member), await open_socket(other_member)
+    await join(alice, room.pk)
+    await join(bob, room.pk)
+    for number in range(10):
+        await send(alice, {"type": "send", "conversation_id": room.pk,
+                           "client_id": f"o{number}", "body": str(number)})
+    received = [(await receive_until(bob, "message"))["message"]["id"] for _ in range(10)]
+    assert received == sorted(received)
+    await asyncio.gather(alice.disconnect(), bob.disconnect())
