@@ -215,6 +215,7 @@ class AuditLogEntry(models.Model):
         REMOVE = "remove", _("Removed from group")
         BAN = "ban", _("Banned from group")
         SUSPEND = "suspend", _("Suspended")
+        LIFT = "lift", _("Sanction ended")
         APPEAL = "appeal", _("Appealed")
         APPEAL_GRANTED = "appeal_granted", _("Appeal granted")
         APPEAL_DENIED = "appeal_denied", _("Appeal denied")

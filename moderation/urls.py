@@ -1,1 +1,25 @@
-urlpatterns: list = []
+from django.urls import path
+
+from moderation.views import dashboard, member, rooms
+
+app_name = "moderation"
+
+urlpatterns = [
+    # Every member
+    path("flag/<slug:kind>/<int:object_id>/", member.flag, name="flag"),
+    path("safety/reach-out/", member.crisis_resources, name="crisis_resources"),
+    path("notices/", member.my_notices, name="my_notices"),
+    path("notices/<int:sanction_id>/appeal/", member.appeal, name="appeal"),
+    path("settings/blocks/", member.blocks, name="blocks"),
+    path("settings/blocks/<int:block_id>/remove/", member.unblock, name="unblock"),
+    # Moderators (two-factor required)
+    path("moderation/", dashboard.queue, name="queue"),
+    path("moderation/items/<int:item_id>/", dashboard.item_detail, name="item_detail"),
+    path("moderation/members/<str:public_id>/", dashboard.member, name="member"),
+    path("moderation/audit/", dashboard.audit, name="audit"),
+    path("moderation/audit.csv", dashboard.audit_csv, name="audit_csv"),
+    path("moderation/appeals/", dashboard.appeals, name="appeals"),
+    path("moderation/appeals/<int:appeal_id>/decide/", dashboard.appeal_decide, name="appeal_decide"),
+    path("moderation/groups/<int:group_id>/", dashboard.group_settings, name="group_settings"),
+    path("moderation/groups/<int:group_id>/room/", rooms.room_controls, name="room_controls"),
+]

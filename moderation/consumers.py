@@ -1,0 +1,61 @@
+"""/ws/moderation/: live review-queue updates for moderators who are online.
+
+Frames carry an item id only; the page then fetches the queue through the permission-checked
+view, so nothing private (a flagger, content) ever travels in a frame.
+"""
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from community.permissions import has_mfa
+from messaging.services.realtime import user_channel_group
+from moderation.live import SITE_QUEUE_GROUP, group_queue_channel
+from moderation.permissions import moderated_group_ids
+
+
+@database_sync_to_async
+def _queue_channels_for(user) -> list[str] | None:
+    if not has_mfa(user):
+        return None
+    group_ids = moderated_group_ids(user)
+    if group_ids is None:
+        return [SITE_QUEUE_GROUP]
+    if not group_ids:
+        return None
+    return [group_queue_channel(group_id) for group_id in sorted(group_ids)]
+
+
+class ModerationQueueConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        channels = await _queue_channels_for(user)
+        if channels is None:
+            await self.close(code=4403)
+            return
+        self.listening = [*channels, user_channel_group(user.pk)]
+        for name in self.listening:
+            await self.channel_layer.group_add(name, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        for name in getattr(self, "listening", []):
+            await self.channel_layer.group_discard(name, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        await self.send_json({"type": "error", "code": "read_only"})
+
+    async def queue_changed(self, event):
+        await self.send_json(
+            {"type": "queue.changed", "item_id": event["item_id"], "urgent": event["urgent"]}
+        )
+
+    async def session_ended(self, event):
+        await self.close(code=4401)
+
+    async def membership_ended(self, event):
+        # Removed or banned somewhere: their queue scope may have shrunk; reconnecting
+        # recomputes it.
+        await self.close(code=4000)

@@ -1,0 +1,282 @@
+"""What can be flagged, and how moderation reads and changes each kind of content.
+
+The queue, decisions and audit log only speak to the `Flaggable` entries registered here,
+so a new kind of content needs one registration, not changes across the app. Threads and
+replies are one model (community.Post), registered once as "post".
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+REDACTED = gettext_lazy("[details removed by a moderator]")
+
+
+@dataclass(frozen=True)
+class ContextLine:
+    author: str
+    text: str
+    is_flagged: bool
+    hidden: bool
+
+
+@dataclass(frozen=True)
+class Flaggable:
+    kind: str
+    label: str
+    model_label: str
+    author_id: Callable  # (obj) -> int | None
+    group_id: Callable  # (obj) -> int | None; None: only site moderators review it
+    snapshot: Callable  # (obj) -> str
+    can_view: Callable  # (user, obj) -> bool: only who can see it may flag it
+    hide: Callable  # (obj) -> None
+    unhide: Callable  # (obj) -> None
+    delete: Callable  # (obj) -> None
+    redact: Callable  # (obj, text) -> None; keeps the rest, replaces the identifying part
+    context: Callable  # (obj) -> list[ContextLine]: the thread or room around it
+    select_related: tuple = field(default_factory=tuple)
+    # Anonymous posts: the author is shown to site moderators only.
+    is_anonymous: Callable = lambda obj: False
+    # After commit: tell whoever is looking at it live (chat messages) that it changed.
+    announce_change: Callable = lambda obj: None
+
+    @property
+    def model(self):
+        return apps.get_model(self.model_label)
+
+    def get(self, object_id: int):
+        return self.model.objects.select_related(*self.select_related).filter(pk=object_id).first()
+
+
+REGISTRY: dict[str, Flaggable] = {}
+
+
+def register(flaggable: Flaggable) -> None:
+    REGISTRY[flaggable.kind] = flaggable
+
+
+def get_flaggable(kind: str) -> Flaggable | None:
+    return REGISTRY.get(kind)
+
+
+def _pseudonym(user) -> str:
+    profile = getattr(user, "profile", None) if user is not None else None
+    return profile.pseudonym if profile else _("(deleted account)")
+
+
+# --- Chat and direct messages -------------------------------------------------------------
+
+def _message_can_view(user, message) -> bool:
+    from community.selectors.groups import is_active_member
+    from messaging.models import Conversation, ConversationParticipant
+
+    conversation = message.conversation
+    if conversation.kind == Conversation.Kind.ROOM:
+        return is_active_member(user_id=user.pk, group_id=conversation.group_id)
+    return ConversationParticipant.objects.filter(
+        conversation_id=conversation.pk, user_id=user.pk
+    ).exists()
+
+
+def _message_group_id(message):
+    # Direct and support threads belong to no group: only site moderators review them.
+    return message.conversation.group_id if message.conversation.kind == "room" else None
+
+
+def _save_message(message, *fields):
+    message.save(update_fields=list(fields))
+
+
+def _message_context(message) -> list[ContextLine]:
+    from messaging.models import Message
+
+    around = Message.objects.filter(conversation_id=message.conversation_id).select_related(
+        "sender__profile"
+    )
+    before = list(around.filter(pk__lt=message.pk).order_by("-pk")[:5])[::-1]
+    after = list(around.filter(pk__gt=message.pk).order_by("pk")[:5])
+    return [
+        ContextLine(
+            author=_pseudonym(line.sender),
+            text=line.body,
+            is_flagged=line.pk == message.pk,
+            hidden=bool(line.hidden_at or line.deleted_at),
+        )
+        for line in [*before, message, *after]
+    ]
+
+
+def _announce_message(message):
+    from messaging.selectors.conversations import serialize_message
+    from messaging.services.realtime import broadcast_conversation_event
+
+    broadcast_conversation_event(
+        conversation_id=message.conversation_id,
+        event={"type": "message.updated", "message": serialize_message(message)},
+        author_id=message.sender_id,
+        message_id=message.pk,
+    )
+
+
+def _hide_message(message):
+    message.hidden_at = timezone.now()
+    _save_message(message, "hidden_at")
+
+
+def _unhide_message(message):
+    message.hidden_at = None
+    _save_message(message, "hidden_at")
+
+
+def _delete_message(message):
+    message.deleted_at = timezone.now()
+    _save_message(message, "deleted_at")
+
+
+def _redact_message(message, text):
+    message.body = text or str(REDACTED)
+    message.edited_at = timezone.now()
+    message.hidden_at = None
+    _save_message(message, "body", "edited_at", "hidden_at")
+
+
+register(
+    Flaggable(
+        kind="message",
+        label=gettext_lazy("Chat message"),
+        model_label="messaging.Message",
+        author_id=lambda message: message.sender_id,
+        group_id=_message_group_id,
+        snapshot=lambda message: message.body,
+        can_view=_message_can_view,
+        hide=_hide_message,
+        unhide=_unhide_message,
+        delete=_delete_message,
+        redact=_redact_message,
+        context=_message_context,
+        select_related=("conversation", "sender__profile"),
+        announce_change=_announce_message,
+    )
+)
+
+
+# --- Profiles -----------------------------------------------------------------------------
+
+def _profile_snapshot(profile) -> str:
+    return "\n".join(part for part in [profile.pseudonym, profile.pronouns, profile.bio] if part)
+
+
+def _profile_can_view(user, profile) -> bool:
+    from moderation.selectors.blocks import has_blocked
+
+    return user.is_authenticated and not has_blocked(owner_id=profile.user_id, target_id=user.pk)
+
+
+def _profile_clear(profile):
+    # A profile cannot vanish; hiding or deleting clears what the member wrote about themselves.
+    profile.bio = ""
+    profile.pronouns = ""
+    profile.save(update_fields=["bio", "pronouns"])
+
+
+def _profile_redact(profile, text):
+    profile.bio = text or str(REDACTED)
+    profile.save(update_fields=["bio"])
+
+
+register(
+    Flaggable(
+        kind="profile",
+        label=gettext_lazy("Profile"),
+        model_label="community.Profile",
+        author_id=lambda profile: profile.user_id,
+        group_id=lambda profile: None,
+        snapshot=_profile_snapshot,
+        can_view=_profile_can_view,
+        hide=_profile_clear,
+        unhide=lambda profile: None,
+        delete=_profile_clear,
+        redact=_profile_redact,
+        context=lambda profile: [
+            ContextLine(author=profile.pseudonym, text=_profile_snapshot(profile),
+                        is_flagged=True, hidden=False)
+        ],
+    )
+)
+
+
+# --- Posts and replies (one model: a thread has no parent, a reply has one) ----------------
+
+def _post_can_view(user, post) -> bool:
+    from community.selectors.groups import is_active_member
+
+    return is_active_member(user_id=user.pk, group_id=post.group_id)
+
+
+def _post_context(post) -> list[ContextLine]:
+    from community.models import Post
+
+    thread_id = post.root_id
+    around = Post.objects.filter(thread_id=thread_id).select_related("author__profile")
+    before = list(around.filter(pk__lt=post.pk).order_by("-pk")[:3])[::-1]
+    after = list(around.filter(pk__gt=post.pk).order_by("pk")[:3])
+    lines = [*before, post, *after]
+    if not post.is_thread:
+        head = Post.objects.select_related("author__profile").filter(pk=thread_id).first()
+        if head is not None and head.pk not in {line.pk for line in lines}:
+            lines.insert(0, head)
+    return [
+        ContextLine(
+            author=_("Anonymous") if line.is_anonymous else _pseudonym(line.author),
+            text="\n".join(part for part in [line.title, line.body] if part),
+            is_flagged=line.pk == post.pk,
+            hidden=bool(line.hidden_at or line.deleted_at),
+        )
+        for line in lines
+    ]
+
+
+def _hide_post(post):
+    post.hidden_at = timezone.now()
+    post.save(update_fields=["hidden_at"])
+
+
+def _unhide_post(post):
+    post.hidden_at = None
+    post.save(update_fields=["hidden_at"])
+
+
+def _delete_post(post):
+    post.deleted_at = timezone.now()
+    post.save(update_fields=["deleted_at"])
+
+
+def _redact_post(post, text):
+    post.body = text or str(REDACTED)
+    post.edited_at = timezone.now()
+    post.hidden_at = None
+    post.save(update_fields=["body", "edited_at", "hidden_at"])
+
+
+register(
+    Flaggable(
+        kind="post",
+        label=gettext_lazy("Post or reply"),
+        model_label="community.Post",
+        author_id=lambda post: post.author_id,
+        group_id=lambda post: post.group_id,
+        snapshot=lambda post: "\n".join(part for part in [post.title, post.body] if part),
+        can_view=_post_can_view,
+        hide=_hide_post,
+        unhide=_unhide_post,
+        delete=_delete_post,
+        redact=_redact_post,
+        context=_post_context,
+        select_related=("author__profile",),
+        is_anonymous=lambda post: post.is_anonymous,
+    )
+)

@@ -1,0 +1,113 @@
+"""What every member uses: flagging, crisis resources, their own notices and appeals,
+and the block/mute settings page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from community.models import Profile
+from moderation.flaggables import get_flaggable
+from moderation.forms import AppealForm, BlockForm, FlagForm
+from moderation.models import Block, Sanction
+from moderation.selectors.queue import sanctions_of_member
+from moderation.services.appeals import AppealError, appeal_deadline, submit_appeal
+from moderation.services.blocks import block_member, unblock_member
+from moderation.services.flags import flag_content
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return target
+    return ""
+
+
+@login_required
+def flag(request, kind: str, object_id: int):
+    flaggable = get_flaggable(kind)
+    if flaggable is None:
+        raise Http404
+    obj = flaggable.get(object_id)
+    if obj is None or not flaggable.can_view(request.user, obj):
+        raise Http404
+    form = FlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        flag_content(flagger=request.user, flaggable=flaggable, obj=obj, **form.cleaned_data)
+        messages.success(
+            request, _("Thank you. Moderators will review it; you will hear the outcome.")
+        )
+        return redirect(_safe_next(request) or "moderation:my_notices")
+    return render(request, "moderation/flag_form.html", {
+        "form": form, "flaggable": flaggable, "snapshot": flaggable.snapshot(obj),
+        "next": _safe_next(request),
+    })
+
+
+@login_required
+def crisis_resources(request):
+    return render(request, "moderation/crisis_resources.html")
+
+
+@login_required
+def my_notices(request):
+    now = timezone.now()
+    sanctions = list(sanctions_of_member(user_id=request.user.pk))
+    for sanction in sanctions:
+        sanction.appeal_deadline = appeal_deadline(sanction)
+        sanction.existing_appeal = getattr(sanction, "appeal", None) if hasattr(sanction, "appeal") else None
+        sanction.can_appeal = sanction.existing_appeal is None and now <= sanction.appeal_deadline
+    return render(request, "moderation/my_notices.html", {"sanctions": sanctions})
+
+
+@login_required
+def appeal(request, sanction_id: int):
+    sanction = get_object_or_404(Sanction.objects.select_related("group"), pk=sanction_id, user=request.user)
+    form = AppealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = submit_appeal(appellant=request.user, sanction=sanction, text=form.cleaned_data["text"])
+        except AppealError as error:
+            form.add_error(None, str(error))
+        else:
+            if result.changed:
+                messages.success(request, _("Your appeal is sent. A different moderator will decide it."))
+            else:
+                messages.info(request, _("You already appealed this decision."))
+            return redirect("moderation:my_notices")
+    return render(request, "moderation/appeal_form.html", {
+        "form": form, "sanction": sanction, "deadline": appeal_deadline(sanction),
+    })
+
+
+@login_required
+def blocks(request):
+    form = BlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        target = (
+            Profile.objects.select_related("user")
+            .filter(pseudonym__iexact=form.cleaned_data["pseudonym"]).first()
+        )
+        if target is None or target.user_id == request.user.pk:
+            form.add_error("pseudonym", _("No other member has this pseudonym."))
+        else:
+            block_member(owner=request.user, target=target.user, kind=form.cleaned_data["kind"])
+            messages.success(request, _("Saved. They are not told."))
+            return redirect("moderation:blocks")
+    entries = (
+        Block.objects.filter(owner=request.user).select_related("target__profile").order_by("-created_at")
+    )
+    return render(request, "moderation/blocks.html", {"form": form, "entries": entries})
+
+
+@login_required
+@require_POST
+def unblock(request, block_id: int):
+    unblock_member(owner=request.user, block_id=block_id)
+    messages.success(request, _("Removed from your list."))
+    return redirect("moderation:blocks")
