@@ -1,0 +1,121 @@
+"""The one pipeline for user text: Markdown with raw HTML off, then the bleach allow-list."""
+
+import re
+
+import pytest
+from django.template import Context, Template
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from community.sanitize import LINK_REL, render_markdown, render_plain
+
+TAG = re.compile(r"<[^>]*>")
+IN_MARKUP = re.compile(r"\bon\w+\s*=|javascript:|vbscript:|data:", re.IGNORECASE)
+
+
+def dangerous(html: str) -> list[str]:
+    """What could run: a script element anywhere, or a handler or script URL inside any tag.
+
+    The same words in escaped text ("&lt;script&gt;", a sentence about "onload=") are inert.
+    """
+    found = re.findall(r"<script", html, re.IGNORECASE)
+    found += [tag for tag in TAG.findall(html) if IN_MARKUP.search(tag)]
+    return found
+
+XSS_VECTORS = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    '<img src=x onerror="alert(1)">',
+    "<svg/onload=alert(1)>",
+    '<a href="javascript:alert(1)">click</a>',
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[click](java\nscript:alert(1))",
+    "[click](&#106;avascript:alert(1))",
+    '<iframe src="https://evil.example"></iframe>',
+    "<style>body{display:none}</style>",
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    '<p onclick="alert(1)">hi</p>',
+    "![x](https://tracker.example/pixel.png)",
+    '![x](x" onerror="alert(1))',
+    "<form action=https://evil.example><input name=p></form>",
+    "<!-- <script>alert(1)</script> -->",
+    "`<script>alert(1)</script>`",
+    "<<script>script>alert(1)<</script>/script>",
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+]
+
+
+@pytest.mark.parametrize("vector", XSS_VECTORS)
+@pytest.mark.parametrize("render", [render_markdown, render_plain])
+def test_xss_vectors_come_out_inert(render, vector):
+    html = str(render(vector))
+    assert not dangerous(html), html
+    for tag in ("<img", "<iframe", "<style", "<form", "<input", "<svg", "<div"):
+        assert tag not in html.lower(), html
+
+
+def test_raw_html_is_shown_as_text_not_markup():
+    html = str(render_markdown("<b>bold</b> and <em>x</em>"))
+    assert "<b>" not in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def test_images_are_not_rendered_so_nothing_loads_from_elsewhere():
+    html = str(render_markdown("![a cat](https://images.example/cat.png)"))
+    assert "<img" not in html
+    assert "images.example" not in html
+
+
+def test_markdown_links_get_the_ugc_rel():
+    html = str(render_markdown("[the guide](https://example.org/guide)"))
+    assert 'href="https://example.org/guide"' in html
+    assert f'rel="{LINK_REL}"' in html
+    assert LINK_REL == "nofollow noopener noreferrer ugc"
+
+
+def test_bare_urls_are_linkified_with_the_ugc_rel():
+    for render in (render_markdown, render_plain):
+        html = str(render("see https://example.org/page now"))
+        assert '<a href="https://example.org/page"' in html
+        assert f'rel="{LINK_REL}"' in html
+
+
+def test_a_members_own_rel_cannot_loosen_the_link():
+    html = str(render_markdown('[x](https://example.org "t")'))
+    assert html.count("rel=") == 1
+    assert f'rel="{LINK_REL}"' in html
+
+
+def test_allowed_markdown_survives():
+    html = str(render_markdown("**bold** _em_ `code`\n\n- one\n- two\n\n> quote\n\n~~gone~~"))
+    for tag in ("<strong>", "<em>", "<code>", "<ul>", "<li>", "<blockquote>", "<s>gone</s>"):
+        assert tag in html
+
+
+def test_plain_escapes_everything_and_keeps_no_markdown():
+    html = str(render_plain("**not bold** <b>x</b> & co"))
+    assert "<strong>" not in html and "<b>" not in html
+    assert "&amp; co" in html
+
+
+def test_template_filters_use_the_same_pipeline():
+    template = Template("{% load kindred %}{{ text|markdown }}|{{ text|plain }}")
+    html = template.render(Context({"text": "<script>alert(1)</script> [x](javascript:y)"}))
+    assert not dangerous(html), html
+
+
+FRAGMENTS = st.sampled_from(
+    list("<>\"'=/:;&#()[]!`*_ \n\tabcSCRIPTjavo0123456789\\")
+    + ["<script>", "</script>", "javascript:", "JaVaScRiPt:", "onerror=", "onload=", "<img ",
+       "<a href=", "<svg ", "](", "[x](", "&#106;", "data:", "<!--", "-->", "```"]
+)
+TEXT = st.lists(FRAGMENTS, max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_no_output_ever_contains_script_handlers_or_javascript_urls(text):
+    for render in (render_markdown, render_plain):
+        html = str(render(text))
+        assert not dangerous(html), (text, html)
