@@ -1,1 +1,17 @@
-urlpatterns: list = []
+from django.urls import path
+
+from messaging import views
+
+app_name = "messaging"
+
+urlpatterns = [
+    path("rooms/<str:slug>/", views.room, name="room"),
+    path("messages/", views.inbox, name="inbox"),
+    path("messages/requests/", views.requests_list, name="requests"),
+    path("messages/requests/<int:conversation_id>/answer/", views.answer_request,
+         name="answer_request"),
+    path("messages/with/<str:public_id>/", views.direct_with, name="direct_with"),
+    path("messages/<int:conversation_id>/", views.conversation_detail, name="conversation"),
+    path("messages/<int:conversation_id>/send/", views.send_message, name="send"),
+    path("notifications/", views.notifications, name="notifications"),
+]

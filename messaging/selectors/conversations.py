@@ -184,3 +184,19 @@ def unread_total(*, user_id: int) -> int:
         for kind in (Conversation.Kind.ROOM, Conversation.Kind.DIRECT, Conversation.Kind.SUPPORT)
         for part in conversations_with_unread(user_id=user_id, kind=kind)
     )
+
+
+def first_messages(*, conversation_ids: list[int]) -> dict[int, Message]:
+    """The opening message of each conversation (a request's preview), in one query."""
+    from django.db.models import Min
+
+    first_ids = (
+        Message.objects.filter(conversation_id__in=conversation_ids, deleted_at__isnull=True)
+        .values("conversation_id").annotate(first_id=Min("pk")).values("first_id")
+    )
+    return {
+        message.conversation_id: message
+        for message in Message.objects.filter(pk__in=first_ids).only(
+            "pk", "conversation_id", "body"
+        )
+    }

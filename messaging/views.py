@@ -1,0 +1,212 @@
+"""Pages for conversations: a group's live room, direct messages and requests, notifications.
+
+Thin: parse, fetch-and-check (permissions), call one service, translate domain errors. The live
+part runs over the socket (messaging/consumers.py); these pages render the latest messages so
+they also read without JavaScript, and the form posts here when scripts are off.
+"""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from community.permissions import get_group_for_member_or_404
+from community.selectors.profiles import get_profile_by_public_id
+from messaging.errors import MessagingDenied
+from messaging.models import Conversation, ConversationParticipant
+from messaging.permissions import get_conversation_access_or_404
+from messaging.selectors import conversations as selectors
+from messaging.selectors.notifications import recent_notifications
+from messaging.services import conversations as services
+from messaging.services.notifications import mark_notifications_read
+
+
+def _hidden_author_ids(user_id: int) -> set[int]:
+    from moderation.selectors.blocks import hidden_author_ids
+
+    return hidden_author_ids(viewer_id=user_id)
+
+
+def _conversation_page(request, *, access, title: str, body: str = "", error: str = "",
+                       status: int = 200):
+    conversation = access.conversation
+    page, has_more = selectors.messages_before(
+        conversation=conversation, visible_since=access.visible_since,
+        hidden_author_ids=_hidden_author_ids(request.user.pk),
+    )
+    other_declined = conversation.kind == Conversation.Kind.DIRECT and (
+        ConversationParticipant.objects.filter(
+            conversation=conversation, state=ConversationParticipant.State.DECLINED
+        ).exclude(user=request.user).exists()
+    )
+    return render(request, "messaging/conversation.html", {
+        "conversation": conversation,
+        "access": access,
+        "title": title,
+        "messages_page": page,
+        "has_more": has_more,
+        "last_id": page[-1].pk if page else 0,
+        "client_id": uuid.uuid4().hex,
+        "body": body,
+        "error": error,
+        "not_delivered": other_declined,
+        "is_room": conversation.kind == Conversation.Kind.ROOM,
+    }, status=status)
+
+
+@login_required
+def room(request, slug: str):
+    group = get_group_for_member_or_404(user=request.user, slug=slug)
+    conversation = services.get_or_create_group_room(group=group)
+    access = get_conversation_access_or_404(user=request.user, conversation_id=conversation.pk)
+    return _conversation_page(
+        request, access=access, title=_("%(group)s: live room") % {"group": group.name}
+    )
+
+
+def _title_for(conversation, user) -> str:
+    if conversation.kind == Conversation.Kind.ROOM:
+        return _("%(group)s: live room") % {"group": conversation.group.name}
+    other = (
+        ConversationParticipant.objects.filter(conversation=conversation)
+        .exclude(user=user).select_related("user__profile").first()
+    )
+    name = other.user.profile.pseudonym if other else _("someone who left")
+    if conversation.kind == Conversation.Kind.SUPPORT:
+        return _("Support conversation with %(name)s") % {"name": name}
+    return _("Messages with %(name)s") % {"name": name}
+
+
+def _access_or_requests(request, conversation_id: int):
+    try:
+        return get_conversation_access_or_404(user=request.user, conversation_id=conversation_id)
+    except MessagingDenied as error:
+        if error.code == "request_pending":
+            return None
+        raise
+
+
+@login_required
+def conversation_detail(request, conversation_id: int):
+    access = _access_or_requests(request, conversation_id)
+    if access is None:
+        return redirect("messaging:requests")
+    if access.conversation.kind == Conversation.Kind.ROOM:
+        return redirect("messaging:room", slug=access.conversation.group.slug)
+    return _conversation_page(
+        request, access=access, title=_title_for(access.conversation, request.user)
+    )
+
+
+@login_required
+@require_POST
+def send_message(request, conversation_id: int):
+    """The form's target when scripts are off (with scripts, the socket sends)."""
+    access = _access_or_requests(request, conversation_id)
+    if access is None:
+        return redirect("messaging:requests")
+    body = request.POST.get("body", "")
+    try:
+        services.post_message(
+            conversation=access.conversation, sender=request.user, body=body,
+            client_id=request.POST.get("client_id", "")[:64] or uuid.uuid4().hex,
+        )
+    except MessagingDenied as error:
+        return _conversation_page(
+            request, access=access, title=_title_for(access.conversation, request.user),
+            body=body, error=str(error.message), status=400,
+        )
+    if access.conversation.kind == Conversation.Kind.ROOM:
+        return redirect("messaging:room", slug=access.conversation.group.slug)
+    return redirect("messaging:conversation", conversation_id=conversation_id)
+
+
+@login_required
+def direct_with(request, public_id: str):
+    """Opens the thread with a member, or offers to write the first message (a request)."""
+    profile = get_profile_by_public_id(public_id=public_id)
+    if profile.user_id == request.user.pk:
+        raise Http404
+    existing = selectors.get_direct_conversation(
+        user_id=request.user.pk, other_user_id=profile.user_id
+    )
+    if existing is not None and request.method == "GET":
+        return redirect("messaging:conversation", conversation_id=existing.pk)
+    body, error = "", ""
+    if request.method == "POST":
+        body = request.POST.get("body", "")
+        try:
+            message = services.start_direct_conversation(
+                sender=request.user, recipient=profile.user, body=body,
+                client_id=request.POST.get("client_id", "")[:64] or uuid.uuid4().hex,
+            )
+        except (MessagingDenied, Http404) as error_:
+            error = str(getattr(error_, "message", "")) or _("Not delivered.")
+        else:
+            messages.success(request, _("Sent. They will see it as a message request."))
+            return redirect("messaging:conversation", conversation_id=message.conversation_id)
+    return render(request, "messaging/direct_new.html", {
+        "profile": profile, "body": body, "error": error, "client_id": uuid.uuid4().hex,
+    }, status=400 if error else 200)
+
+
+@login_required
+def inbox(request):
+    return render(request, "messaging/inbox.html", {
+        "rooms": selectors.conversations_with_unread(
+            user_id=request.user.pk, kind=Conversation.Kind.ROOM
+        ),
+        "threads": selectors.direct_threads(user_id=request.user.pk),
+        "support_threads": selectors.conversations_with_unread(
+            user_id=request.user.pk, kind=Conversation.Kind.SUPPORT
+        ),
+        "request_count": len(selectors.message_requests(user_id=request.user.pk)),
+    })
+
+
+@login_required
+def requests_list(request):
+    pending = selectors.message_requests(user_id=request.user.pk)
+    senders = selectors.request_senders(requests=pending, user_id=request.user.pk)
+    previews = selectors.first_messages(conversation_ids=[part.conversation_id for part in pending])
+    return render(request, "messaging/requests.html", {
+        "requests": [
+            {"participant": part, "sender": senders.get(part.conversation_id),
+             "preview": previews.get(part.conversation_id)}
+            for part in pending
+        ],
+    })
+
+
+@login_required
+@require_POST
+def answer_request(request, conversation_id: int):
+    accept = request.POST.get("answer") == "accept"
+    try:
+        services.answer_message_request(
+            conversation_id=conversation_id, user=request.user, accept=accept
+        )
+    except MessagingDenied:
+        raise Http404 from None
+    if accept:
+        return redirect("messaging:conversation", conversation_id=conversation_id)
+    messages.success(request, _("Declined. They will only see that it was not delivered."))
+    return redirect("messaging:requests")
+
+
+@login_required
+def notifications(request):
+    if request.method == "POST":
+        mark_notifications_read(recipient_id=request.user.pk)
+        return redirect("messaging:notifications")
+    items = recent_notifications(recipient_id=request.user.pk)
+    return render(request, "messaging/notifications.html", {
+        "notifications": items,
+        "unread_count": sum(1 for item in items if item.read_at is None),
+        "mark_read_url": reverse("messaging:notifications"),
+    })

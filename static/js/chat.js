@@ -1,0 +1,331 @@
+// A live conversation page (group room, direct messages, support thread). The page renders the
+// latest messages on the server; this module joins the conversation over the shared socket,
+// resumes from the last id it has shown, sends with a client id (a resend is stored once) and
+// keeps the states "connecting", "offline" and "message failed — retry" visible.
+import { realtime } from "./realtime.js";
+
+const ACK_TIMEOUT_MS = 10000;
+const root = document.getElementById("chat");
+
+if (root) {
+  const strings = document.getElementById("chat-strings").dataset;
+  const conversationId = Number(root.dataset.conversationId);
+  const me = root.dataset.me;
+  const list = document.getElementById("chat-messages");
+  const status = document.getElementById("chat-status");
+  const form = document.getElementById("chat-form");
+  const textarea = document.getElementById("chat-body");
+  const errorLine = document.getElementById("chat-error");
+  const announcer = document.getElementById("chat-announcer");
+  const olderButton = document.getElementById("chat-older");
+  const presenceList = document.getElementById("presence-list");
+  const pending = new Map(); // client id -> {body, item, timer}
+  let lastId = Number(root.dataset.lastId) || 0;
+  let accessEnded = false;
+  let readTimer = null;
+
+  const oldestId = () => {
+    const first = list.querySelector("li[data-message-id]");
+    return first ? Number(first.dataset.messageId) : 0;
+  };
+
+  const setStatus = (state) => {
+    const text = {
+      connecting: strings.connecting, online: strings.online, offline: strings.offline,
+      "signed-out": strings.signedOut, "access-ended": strings.accessEnded,
+    }[state];
+    if (text) {
+      status.textContent = text;
+      status.dataset.state = state;
+    }
+  };
+
+  const showError = (message) => {
+    errorLine.textContent = message || "";
+    errorLine.hidden = !message;
+    if (message) textarea.setAttribute("aria-invalid", "true");
+    else textarea.removeAttribute("aria-invalid");
+  };
+
+  const element = (tag, className, text) => {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+
+  const formatTime = (iso) => {
+    const date = new Date(iso);
+    return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  };
+
+  function addActions(item) {
+    if (item.dataset.own !== "true" || item.querySelector(".chat-tombstone")) return;
+    if (item.querySelector(".chat-actions")) return;
+    const actions = element("div", "chat-actions");
+    const edit = element("button", "link-button", strings.edit);
+    edit.type = "button";
+    edit.dataset.action = "edit";
+    const remove = element("button", "link-button", strings.delete);
+    remove.type = "button";
+    remove.dataset.action = "delete";
+    actions.append(edit, remove);
+    item.append(actions);
+  }
+
+  function renderMessage(message) {
+    const own = message.sender && message.sender.public_id === me;
+    const item = element("li", own ? "chat-message is-own" : "chat-message");
+    item.id = `message-${message.id}`;
+    item.dataset.messageId = String(message.id);
+    item.dataset.own = own ? "true" : "false";
+    const meta = element("p", "chat-meta");
+    meta.append(element("span", "chat-author",
+      message.sender ? message.sender.pseudonym : strings.former));
+    meta.append(" · ");
+    const time = element("time", "", formatTime(message.created_at));
+    time.dateTime = message.created_at;
+    meta.append(time);
+    if (message.edited_at && !message.deleted) {
+      meta.append(" · ", element("span", "chat-edited", strings.edited));
+    }
+    item.append(meta);
+    if (message.deleted || message.hidden) {
+      item.append(element("p", "chat-tombstone", message.deleted ? strings.deleted : strings.hidden));
+    } else {
+      const body = element("div", "chat-body user-text");
+      // `html` comes from the server's one sanitising pipeline (community/sanitize.py).
+      body.innerHTML = message.html;
+      item.append(body);
+    }
+    addActions(item);
+    return item;
+  }
+
+  function insertInOrder(item, id) {
+    const firstPending = list.querySelector("li.is-pending");
+    let before = firstPending;
+    for (const other of list.querySelectorAll("li[data-message-id]")) {
+      if (Number(other.dataset.messageId) > id) {
+        before = other;
+        break;
+      }
+    }
+    list.insertBefore(item, before);
+  }
+
+  function announce(message) {
+    if (!message.sender || message.sender.public_id === me || message.deleted || message.hidden) return;
+    const line = element("p", "", `${strings.newMessage} ${message.sender.pseudonym}: ${message.body}`);
+    announcer.append(line);
+    while (announcer.childElementCount > 3) announcer.firstElementChild.remove();
+  }
+
+  function addMessage(message, { announceIt }) {
+    document.getElementById("chat-empty")?.remove();
+    const existing = document.getElementById(`message-${message.id}`);
+    const item = renderMessage(message);
+    const waiting = message.client_id && pending.get(message.client_id);
+    if (existing) {
+      existing.replaceWith(item);
+    } else if (waiting && message.sender?.public_id === me) {
+      window.clearTimeout(waiting.timer);
+      pending.delete(message.client_id);
+      waiting.item.remove();
+      insertInOrder(item, message.id);
+    } else {
+      insertInOrder(item, message.id);
+      if (announceIt) announce(message);
+    }
+    lastId = Math.max(lastId, message.id);
+  }
+
+  function scheduleRead() {
+    if (document.hidden || !lastId) return;
+    window.clearTimeout(readTimer);
+    readTimer = window.setTimeout(() => {
+      realtime.send({ type: "read", conversation_id: conversationId, message_id: lastId });
+    }, 800);
+  }
+
+  function markFailed(clientId, message) {
+    const entry = pending.get(clientId);
+    if (!entry) return;
+    window.clearTimeout(entry.timer);
+    entry.item.classList.add("is-failed");
+    const state = entry.item.querySelector(".chat-send-state");
+    state.replaceChildren(element("span", "", `${strings.failed} ${message || ""} `));
+    const retry = element("button", "link-button", strings.retry);
+    retry.type = "button";
+    retry.dataset.action = "retry";
+    retry.dataset.clientId = clientId;
+    state.append(retry);
+  }
+
+  function transmit(clientId) {
+    const entry = pending.get(clientId);
+    entry.item.classList.remove("is-failed");
+    entry.item.querySelector(".chat-send-state").textContent = strings.sending;
+    window.clearTimeout(entry.timer);
+    entry.timer = window.setTimeout(() => markFailed(clientId, ""), ACK_TIMEOUT_MS);
+    // Offline: the entry waits and is resent on re-join, with the same client id.
+    realtime.send({ type: "send", conversation_id: conversationId, client_id: clientId, body: entry.body });
+  }
+
+  function queueMessage(body) {
+    const clientId = window.crypto.randomUUID
+      ? window.crypto.randomUUID()
+      : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const item = element("li", "chat-message is-own is-pending");
+    item.append(element("p", "chat-meta", strings.sending));
+    item.firstChild.className = "chat-meta chat-send-state";
+    item.firstChild.setAttribute("role", "status");
+    item.append(element("div", "chat-body user-text", body));
+    list.append(item);
+    pending.set(clientId, { body, item, timer: null });
+    transmit(clientId);
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const body = textarea.value.trim();
+    if (!body) {
+      showError(textarea.validationMessage || strings.failed);
+      return;
+    }
+    showError("");
+    queueMessage(body);
+    textarea.value = "";
+    textarea.focus();
+  });
+
+  textarea.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+
+  list.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button) return;
+    const item = button.closest("li");
+    const messageId = Number(item.dataset.messageId);
+    if (button.dataset.action === "retry") {
+      transmit(button.dataset.clientId);
+    } else if (button.dataset.action === "delete") {
+      if (window.confirm(strings.confirmDelete)) realtime.send({ type: "delete", message_id: messageId });
+    } else if (button.dataset.action === "edit") {
+      openEditor(item, messageId);
+    }
+  });
+
+  function openEditor(item, messageId) {
+    const body = item.querySelector(".chat-body");
+    const editor = element("form", "chat-editor");
+    const label = element("label", "visually-hidden", strings.editLabel);
+    const field = element("textarea");
+    field.id = `edit-${messageId}`;
+    label.htmlFor = field.id;
+    field.value = body.textContent.trim();
+    field.maxLength = 4000;
+    field.rows = 2;
+    const save = element("button", "", strings.save);
+    save.type = "submit";
+    const cancel = element("button", "secondary", strings.cancel);
+    cancel.type = "button";
+    editor.append(label, field, save, cancel);
+    item.querySelector(".chat-actions").hidden = true;
+    body.hidden = true;
+    item.append(editor);
+    field.focus();
+    const close = () => {
+      editor.remove();
+      body.hidden = false;
+      item.querySelector(".chat-actions").hidden = false;
+      item.querySelector("button[data-action=edit]")?.focus();
+    };
+    cancel.addEventListener("click", close);
+    editor.addEventListener("submit", (event) => {
+      event.preventDefault();
+      realtime.send({ type: "edit", message_id: messageId, body: field.value });
+      close();
+    });
+  }
+
+  olderButton?.addEventListener("click", () => {
+    realtime.send({ type: "history", conversation_id: conversationId, before_id: oldestId() });
+  });
+
+  realtime.on("state", ({ state }) => {
+    if (!accessEnded) setStatus(state);
+  });
+  realtime.on("open", () => {
+    if (accessEnded) return;
+    realtime.send({
+      type: "join", conversation_id: conversationId, after_id: lastId, ref: `join:${conversationId}`,
+    });
+  });
+  realtime.on("access-ended", () => {
+    accessEnded = true;
+    setStatus("access-ended");
+  });
+  realtime.on("joined", (frame) => {
+    if (frame.conversation_id !== conversationId) return;
+    for (const clientId of pending.keys()) transmit(clientId);
+    scheduleRead();
+  });
+  realtime.on("messages", (frame) => {
+    if (frame.conversation_id !== conversationId) return;
+    if (frame.mode === "history") {
+      const anchor = list.firstElementChild;
+      for (const message of frame.messages) {
+        if (!document.getElementById(`message-${message.id}`)) list.insertBefore(renderMessage(message), anchor);
+      }
+      olderButton.hidden = !frame.has_more;
+      return;
+    }
+    for (const message of frame.messages) addMessage(message, { announceIt: frame.mode === "resume" });
+    scheduleRead();
+  });
+  realtime.on("message", (frame) => {
+    if (frame.conversation_id !== conversationId) return;
+    addMessage(frame.message, { announceIt: true });
+    scheduleRead();
+  });
+  realtime.on("message.updated", (frame) => {
+    if (frame.conversation_id !== conversationId) return;
+    const existing = document.getElementById(`message-${frame.message.id}`);
+    if (existing) existing.replaceWith(renderMessage(frame.message));
+  });
+  realtime.on("ack", (frame) => {
+    if (frame.conversation_id !== conversationId) return;
+    const entry = pending.get(frame.client_id);
+    if (!entry) return;
+    window.clearTimeout(entry.timer);
+    entry.item.querySelector(".chat-send-state").textContent = "";
+  });
+  realtime.on("error", (frame) => {
+    if (frame.client_id && pending.has(frame.client_id)) {
+      markFailed(frame.client_id, frame.message);
+    } else if (frame.ref === `join:${conversationId}`) {
+      accessEnded = true;
+      setStatus("access-ended");
+    } else {
+      showError(frame.message);
+    }
+  });
+  realtime.on("presence", (frame) => {
+    if (!presenceList || frame.conversation_id !== conversationId) return;
+    presenceList.replaceChildren(
+      ...frame.members.map((member) => element("li", "", member.pseudonym)),
+    );
+    if (!frame.members.length) presenceList.append(element("li", "muted", strings.nobody));
+  });
+  realtime.on("room.updated", (frame) => {
+    if (frame.conversation_id === conversationId && frame.message) showError(frame.message);
+  });
+
+  for (const item of list.querySelectorAll("li[data-message-id]")) addActions(item);
+  realtime.start();
+}

@@ -1,0 +1,188 @@
+import pytest
+from django.urls import reverse
+
+from community.models import DirectMessagePolicy
+from messaging.errors import MessagingDenied
+from messaging.models import Conversation, ConversationParticipant, Message, Notification
+from messaging.permissions import get_conversation_access_or_404
+from messaging.services import conversations as services
+from moderation.models import Block
+from tests.factories import make_member
+from tests.messaging.conftest import make_group
+
+
+@pytest.fixture
+def group_pair(db, member, other_member):
+    return make_group(members=[member, other_member])
+
+
+def test_room_page_shows_latest_messages_to_members_by_pseudonym(client, group_pair, member,
+                                                                 other_member):
+    room = services.get_or_create_group_room(group=group_pair)
+    services.post_message(conversation=room, sender=other_member, body="hi *all*", client_id="a")
+    client.force_login(member)
+    response = client.get(reverse("messaging:room", args=[group_pair.slug]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "hi *all*" in page and other_member.profile.pseudonym in page
+    assert other_member.email not in page and member.email not in page
+    assert 'aria-live="polite"' in page
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_non_member_gets_404_for_the_room(client, group_pair):
+    client.force_login(make_member())
+    assert client.get(reverse("messaging:room", args=[group_pair.slug])).status_code == 404
+
+
+def test_send_form_without_scripts_keeps_the_text_and_shows_the_error(client, group_pair, member):
+    room = services.get_or_create_group_room(group=group_pair)
+    room.locked = True
+    room.save(update_fields=["locked"])
+    client.force_login(member)
+    response = client.post(reverse("messaging:send", args=[room.pk]),
+                           {"body": "typed words", "client_id": "x"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "typed words" in page and "locked" in page
+    room.locked = False
+    room.save(update_fields=["locked"])
+    response = client.post(reverse("messaging:send", args=[room.pk]),
+                           {"body": "now it works", "client_id": "y"})
+    assert response.status_code == 302
+    assert Message.objects.filter(conversation=room, body="now it works").exists()
+
+
+def _request(sender, recipient, body="hello"):
+    return services.start_direct_conversation(
+        sender=sender, recipient=recipient, body=body, client_id=body
+    )
+
+
+def test_first_direct_message_is_a_request_the_recipient_can_accept(client, group_pair, member,
+                                                                    other_member):
+    client.force_login(member)
+    response = client.post(reverse("messaging:direct_with", args=[other_member.profile.public_id]),
+                           {"body": "can we talk?", "client_id": "c1"})
+    assert response.status_code == 302
+    conversation = Conversation.objects.get(kind=Conversation.Kind.DIRECT)
+    with pytest.raises(MessagingDenied) as error:
+        get_conversation_access_or_404(user=other_member, conversation_id=conversation.pk)
+    assert error.value.code == "request_pending"
+    assert Notification.objects.filter(recipient=other_member, kind="message_request").exists()
+    client.force_login(other_member)
+    page = client.get(reverse("messaging:requests")).content.decode()
+    assert "can we talk?" in page and member.profile.pseudonym in page and member.email not in page
+    response = client.post(reverse("messaging:answer_request", args=[conversation.pk]),
+                           {"answer": "accept"})
+    assert response.status_code == 302
+    assert get_conversation_access_or_404(user=other_member, conversation_id=conversation.pk)
+    thread = client.get(reverse("messaging:conversation", args=[conversation.pk]))
+    assert "can we talk?" in thread.content.decode()
+
+
+def test_declined_request_tells_the_sender_only_not_delivered(client, group_pair, member,
+                                                             other_member):
+    message = _request(member, other_member)
+    services.answer_message_request(
+        conversation_id=message.conversation_id, user=other_member, accept=False
+    )
+    with pytest.raises(MessagingDenied) as error:
+        services.post_message(conversation=message.conversation, sender=member, body="again",
+                              client_id="again")
+    assert error.value.code == "not_delivered"
+    client.force_login(member)
+    page = client.get(reverse("messaging:conversation", args=[message.conversation_id]))
+    text = page.content.decode()
+    assert "Not delivered." in text and "declin" not in text.lower()
+
+
+@pytest.mark.parametrize("reason", ["nobody", "advocates", "blocked", "no_shared_group"])
+def test_who_may_message_me_and_blocks_stop_direct_messages(client, db, member, other_member,
+                                                            reason):
+    if reason != "no_shared_group":
+        make_group(members=[member, other_member])
+    if reason in ("nobody", "advocates"):
+        other_member.profile.dm_policy = (
+            DirectMessagePolicy.NOBODY if reason == "nobody" else DirectMessagePolicy.ADVOCATES
+        )
+        other_member.profile.save(update_fields=["dm_policy"])
+    if reason == "blocked":
+        Block.objects.create(owner=other_member, target=member, kind=Block.Kind.BLOCK)
+    client.force_login(member)
+    response = client.post(reverse("messaging:direct_with", args=[other_member.profile.public_id]),
+                           {"body": "my typed text", "client_id": "c"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Not delivered." in page and "my typed text" in page
+    assert not Conversation.objects.filter(kind=Conversation.Kind.DIRECT).exists()
+
+
+def test_blocking_after_accepting_stops_further_messages(group_pair, member, other_member):
+    message = _request(member, other_member)
+    services.answer_message_request(
+        conversation_id=message.conversation_id, user=other_member, accept=True
+    )
+    Block.objects.create(owner=other_member, target=member, kind=Block.Kind.BLOCK)
+    with pytest.raises(MessagingDenied) as error:
+        services.post_message(conversation=message.conversation, sender=member, body="x",
+                              client_id="x2")
+    assert error.value.code == "not_delivered"
+
+
+def test_support_handover_moves_access_to_the_new_advocate(db, member):
+    first, second = make_member(), make_member()
+    conversation = services.create_support_conversation(member_id=member.pk,
+                                                        advocate_id=first.pk)
+    services.post_message(conversation=conversation, sender=member, body="help", client_id="h")
+    services.set_support_advocate(conversation=conversation, advocate_id=second.pk)
+    assert get_conversation_access_or_404(user=member, conversation_id=conversation.pk)
+    assert get_conversation_access_or_404(user=second, conversation_id=conversation.pk)
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        get_conversation_access_or_404(user=first, conversation_id=conversation.pk)
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_inbox_queries_do_not_grow_with_threads(client, member, django_assert_num_queries,
+                                                count):
+    group = make_group()
+    from tests.messaging.conftest import add_member
+
+    add_member(group=group, user=member)
+    for _number in range(count):
+        other = make_member()
+        add_member(group=group, user=other)
+        message = _request(other, member, body=f"hi {other.pk}")
+        services.answer_message_request(
+            conversation_id=message.conversation_id, user=member, accept=True
+        )
+    client.force_login(member)
+    client.get(reverse("messaging:inbox"))
+    with django_assert_num_queries(7):
+        response = client.get(reverse("messaging:inbox"))
+    assert response.content.decode().count("1 unread") == count
+
+
+def test_notifications_page_lists_and_marks_read(client, member):
+    from messaging.services.notifications import notify
+
+    notify(recipient_id=member.pk, kind="test", text="A neutral notice", url="/")
+    client.force_login(member)
+    page = client.get(reverse("messaging:notifications")).content.decode()
+    assert "A neutral notice" in page and "1 unread" in page
+    client.post(reverse("messaging:notifications"))
+    assert not Notification.objects.filter(recipient=member, read_at__isnull=True).exists()
+
+
+def test_unread_counts_follow_the_read_marker(group_pair, member, other_member):
+    from messaging.selectors.conversations import conversations_with_unread
+
+    room = services.get_or_create_group_room(group=group_pair)
+    first = services.post_message(conversation=room, sender=other_member, body="1", client_id="1")
+    services.post_message(conversation=room, sender=other_member, body="2", client_id="2")
+    services.mark_conversation_read(conversation_id=room.pk, user=member, message_id=first.pk)
+    [part] = conversations_with_unread(user_id=member.pk, kind=Conversation.Kind.ROOM)
+    assert part.unread == 1
+    assert ConversationParticipant.objects.get(user=member).last_read_message_id == first.pk
