@@ -73,6 +73,7 @@ def seed_accounts() -> list[DemoLogin]:
 # Apps append their seeders here (import path strings, run in order).
 DEMO_SEEDERS = [
     "community.demo.seed_accounts",
+    "community.demo_groups.seed_groups",
 ]
 
 

@@ -58,3 +58,250 @@ def get_group_for_member_or_404(*, user, slug: str):
     group = membership.group
     group.viewer_membership = membership
     return group
+
+
+# --- Groups and posts (issue 3) -------------------------------------------------------------
+#
+# A group's "reader" is an active member, or a site moderator (who acts in every group).
+# Everyone else gets 404 for anything inside a group, and for the whole group if it is
+# unlisted; a listed group shows only its about page to outsiders.
+
+
+def _membership_for(*, user, group):
+    """`user`'s membership of `group` (any state) or None; looked up once per user and
+    group instance, since one page asks several checks about it."""
+    from community.models import Membership
+
+    if not user.is_authenticated:
+        return None
+    cache = group.__dict__.setdefault("_memberships_by_user_id", {})
+    if user.pk not in cache:
+        cache[user.pk] = Membership.objects.filter(user=user, group=group).first()
+    return cache[user.pk]
+
+
+def get_group_for_visitor_or_404(*, user, slug: str):
+    """The group's about page: anyone signed in for a listed group; only readers for an
+    unlisted one. Sets `group.viewer_membership` (None for outsiders)."""
+    from django.http import Http404
+
+    from community.models import Group
+
+    group = Group.objects.filter(slug=slug, status=Group.Status.ACTIVE).first()
+    if group is None or not user.is_authenticated:
+        raise Http404
+    group.viewer_membership = _membership_for(user=user, group=group)
+    if group.visibility == Group.Visibility.UNLISTED and not can_read_group(user=user, group=group):
+        raise Http404
+    return group
+
+
+def can_read_group(*, user, group) -> bool:
+    membership = _membership_for(user=user, group=group)
+    if membership is not None and membership.is_active:
+        return True
+    return bool(getattr(user, "is_site_moderator", False))
+
+
+def get_group_for_reader_or_404(*, user, slug: str):
+    """The group, if `user` may read its posts; 404 otherwise, for any group."""
+    from django.http import Http404
+
+    group = get_group_for_visitor_or_404(user=user, slug=slug)
+    if not can_read_group(user=user, group=group):
+        raise Http404
+    return group
+
+
+def is_group_moderator_for(*, user, group) -> bool:
+    if getattr(user, "is_site_moderator", False):
+        return True
+    membership = _membership_for(user=user, group=group)
+    return bool(membership is not None and membership.is_moderator)
+
+
+def check_moderate_group(*, user, group) -> None:
+    """404 for those who cannot even read the group; 403 for readers who are not its
+    moderators (or site moderators)."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    if not can_read_group(user=user, group=group):
+        raise Http404
+    if not is_group_moderator_for(user=user, group=group):
+        raise PermissionDenied(_("Only this group's moderators can do that."))
+
+
+def check_write_in_group(*, user, group) -> None:
+    """Members post and reply unless a moderator muted them in this group."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    membership = _membership_for(user=user, group=group)
+    if membership is None or not membership.is_active:
+        if getattr(user, "is_site_moderator", False):
+            return
+        raise Http404
+    from moderation.selectors.sanctions import active_mute_until
+
+    if active_mute_until(user_id=user.pk, group_id=group.pk):
+        raise PermissionDenied(_("A moderator has muted you in this group for now."))
+
+
+def check_reply_to_thread(*, user, thread) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    check_write_in_group(user=user, group=thread.group)
+    if thread.locked_at is not None:
+        raise PermissionDenied(_("This thread is locked; no new replies."))
+    if thread.deleted_at is not None or thread.hidden_at is not None:
+        raise PermissionDenied(_("This thread is closed."))
+
+
+def check_edit_post(*, user, post) -> None:
+    """Only the author edits or deletes their own post, while it still exists."""
+    from django.core.exceptions import PermissionDenied
+
+    if post.author_id is None or post.author_id != user.pk:
+        raise PermissionDenied(_("You can only change your own posts."))
+    if post.deleted_at is not None:
+        raise PermissionDenied(_("This post was deleted."))
+
+
+def can_see_anonymous_author(*, user) -> bool:
+    """Only site moderators ever learn who wrote an anonymous post."""
+    return bool(getattr(user, "is_site_moderator", False))
+
+
+def check_decide_group_proposals(*, user) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    if not (user.is_authenticated and user.is_staff):
+        raise PermissionDenied(_("Only staff can decide on group proposals."))
+
+
+# --- advocates and support requests ------------------------------------------------------------
+
+
+def check_use_advocate_tools(*, user) -> None:
+    """Workload, accepting and handing over: verified (not suspended) advocates only. Views
+    also wrap these tools in `require_mfa`."""
+    from django.core.exceptions import PermissionDenied
+
+    from community.selectors.advocates import is_verified_advocate
+
+    if not (user.is_authenticated and is_verified_advocate(user_id=user.pk)):
+        raise PermissionDenied(_("Only verified advocates can use this."))
+
+
+def get_support_request_for_viewer_or_404(*, user, request_id: int):
+    """The request if `user` is its member, its advocate, or a verified advocate of its
+    specialty while it waits in the pool. Everyone else, staff included, gets 404: even the
+    request's existence is private."""
+    from django.http import Http404
+
+    from community.selectors.advocates import get_support_request, verified_advocates
+
+    if not user.is_authenticated:
+        raise Http404
+    support_request = get_support_request(request_id=request_id)
+    if support_request is None:
+        raise Http404
+    if user.pk in (support_request.member_id, support_request.advocate_id):
+        return support_request
+    if support_request.is_in_pool and verified_advocates().filter(
+        user_id=user.pk, specialties=support_request.specialty_id
+    ).exists():
+        return support_request
+    raise Http404
+
+
+# --- private journal (issue 7) ------------------------------------------------------------------
+#
+# DESIGN.md invariant 8: the owner alone. Staff and moderators get the same 404 as anyone.
+
+
+def get_journal_entry_for_owner_or_404(*, user, public_id: str):
+    from django.http import Http404
+
+    from community.models import JournalEntry
+
+    if not user.is_authenticated:
+        raise Http404
+    entry = (
+        JournalEntry.objects.select_related("current_version")
+        .filter(owner_id=user.pk, public_id=public_id)
+        .first()
+    )
+    if entry is None:
+        raise Http404
+    return entry
+
+
+def get_journal_evidence_for_owner_or_404(*, user, public_id: str):
+    from django.http import Http404
+
+    from community.models import JournalEvidence
+
+    if not user.is_authenticated:
+        raise Http404
+    evidence = JournalEvidence.objects.filter(entry__owner_id=user.pk, public_id=public_id).first()
+    if evidence is None:
+        raise Http404
+    return evidence
+
+
+def get_journal_reminder_for_owner_or_404(*, user, reminder_id: int):
+    from django.http import Http404
+
+    from community.models import JournalReminder
+
+    reminder = JournalReminder.objects.filter(owner_id=user.pk, pk=reminder_id).first()
+    if reminder is None:
+        raise Http404
+    return reminder
+
+
+def get_journal_share_for_owner_or_404(*, user, public_id: str):
+    from django.http import Http404
+
+    from community.models import JournalShare
+
+    share = JournalShare.objects.filter(entry__owner_id=user.pk, public_id=public_id).first()
+    if share is None:
+        raise Http404
+    return share
+
+
+def get_request_for_shared_journal_or_404(*, user, request_id: int):
+    """A support request whose shared journal entries `user` may read: only its current
+    advocate. The member reads their own journal; staff, moderators, pool advocates and
+    everyone else get 404."""
+    from django.http import Http404
+
+    from community.models import SupportRequest
+
+    if not user.is_authenticated:
+        raise Http404
+    support_request = (
+        SupportRequest.objects.select_related("specialty", "member__profile")
+        .filter(pk=request_id, advocate_id=user.pk)
+        .first()
+    )
+    if support_request is None:
+        raise Http404
+    return support_request
+
+
+def get_shared_evidence_or_404(*, support_request, public_id: str):
+    """An evidence file of an entry that is shared into `support_request` right now."""
+    from django.http import Http404
+
+    from community.models import JournalEvidence
+
+    evidence = JournalEvidence.objects.filter(
+        public_id=public_id, entry__shares__support_request=support_request
+    ).first()
+    if evidence is None:
+        raise Http404
+    return evidence

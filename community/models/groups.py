@@ -49,6 +49,15 @@ class Group(models.Model):
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    tags = models.ManyToManyField("community.Tag", blank=True, related_name="groups")
+    # Who proposed or created it: seen by staff only, never by members.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Staff's answer to a proposal; the reason is sent to the proposer.
+    decision_reason = models.TextField(blank=True, max_length=1000)
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "visibility", "name"])]
@@ -103,3 +112,45 @@ class Membership(models.Model):
     @property
     def is_moderator(self) -> bool:
         return self.is_active and self.role in (self.Role.MODERATOR, self.Role.OWNER)
+
+
+class Tag(models.Model):
+    """A topic a group is about, for the directory's filter."""
+
+    name = models.CharField(_("name"), max_length=40, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+def new_invite_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class GroupInvite(models.Model):
+    """An invite link: expiring, limited-use and revocable. Whoever made it is never shown
+    to the person who follows it."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="invites")
+    token = models.CharField(max_length=48, unique=True, default=new_invite_token, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    max_uses = models.PositiveIntegerField(default=1)
+    use_count = models.PositiveIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["group", "revoked_at"])]
+
+    def __str__(self):
+        return f"invite #{self.pk}"
+
+    def is_usable(self, *, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.expires_at > now and self.use_count < self.max_uses

@@ -1,4 +1,8 @@
-from community.models import Group, Membership
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.models import Group, GroupInvite, Membership, Tag
 
 
 def get_membership(*, user, group: Group) -> Membership | None:
@@ -23,3 +27,103 @@ def is_group_moderator(*, user, group_id: int) -> bool:
         state=Membership.State.ACTIVE,
         role__in=[Membership.Role.MODERATOR, Membership.Role.OWNER],
     ).exists()
+
+
+# --- Directory, group pages and invites (issue 3) ---------------------------------------
+
+DIRECTORY_PAGE_SIZE = 20
+
+
+def member_count_label(count: int) -> str:
+    """A count that cannot single anyone out: small groups get a range, bigger ones a
+    rounded floor, so one person joining or leaving rarely changes what is shown."""
+    if count < 10:
+        return _("fewer than 10 members")
+    return _("%(count)s+ members") % {"count": count - count % 10}
+
+
+def directory_groups(*, query: str = "", tag: str = ""):
+    """Listed, active groups matching a name/tag search and an optional topic filter, with
+    their active member count and tags: a fixed number of queries per page."""
+    groups = Group.objects.filter(
+        status=Group.Status.ACTIVE, visibility=Group.Visibility.LISTED
+    )
+    query = query.strip()
+    if query:
+        groups = groups.filter(Q(name__icontains=query) | Q(tags__name__icontains=query))
+    if tag:
+        groups = groups.filter(tags__name__iexact=tag)
+    # Filtering through tags can repeat a group; filter ids first so the count stays exact.
+    return (
+        Group.objects.filter(pk__in=groups.values("pk"))
+        .annotate(
+            active_member_count=Count(
+                "memberships", filter=Q(memberships__state=Membership.State.ACTIVE)
+            )
+        )
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        .order_by("name", "pk")
+    )
+
+
+def directory_tags():
+    """Topics used by at least one listed, active group."""
+    return (
+        Tag.objects.filter(
+            groups__status=Group.Status.ACTIVE, groups__visibility=Group.Visibility.LISTED
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def get_active_group_by_slug(*, slug: str) -> Group | None:
+    return Group.objects.filter(slug=slug, status=Group.Status.ACTIVE).first()
+
+
+def active_member_count(*, group_id: int) -> int:
+    return Membership.objects.filter(group_id=group_id, state=Membership.State.ACTIVE).count()
+
+
+def pending_join_requests(*, group: Group):
+    return (
+        Membership.objects.filter(group=group, state=Membership.State.PENDING)
+        .select_related("user__profile")
+        .order_by("created_at", "pk")
+    )
+
+
+def member_groups(*, user_id: int):
+    """The active groups `user_id` belongs to, for their dashboard and nav."""
+    return (
+        Group.objects.filter(
+            memberships__user_id=user_id,
+            memberships__state=Membership.State.ACTIVE,
+            status=Group.Status.ACTIVE,
+        )
+        .order_by("name")
+    )
+
+
+def group_invites(*, group: Group):
+    return GroupInvite.objects.filter(group=group).order_by("-created_at")
+
+
+def get_usable_invite(*, token: str) -> GroupInvite | None:
+    invite = (
+        GroupInvite.objects.select_related("group")
+        .filter(token=token, group__status=Group.Status.ACTIVE)
+        .first()
+    )
+    if invite is None or not invite.is_usable(now=timezone.now()):
+        return None
+    return invite
+
+
+def proposed_groups():
+    return (
+        Group.objects.filter(status=Group.Status.PROPOSED)
+        .select_related("created_by__profile")
+        .prefetch_related("tags")
+        .order_by("created_at", "pk")
+    )

@@ -4,4 +4,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("community.urls.accounts")),
+    path("", include("community.urls.groups")),
 ]

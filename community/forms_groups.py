@@ -1,0 +1,139 @@
+"""Forms for groups and posts. Each keeps what the person typed and says what is wrong."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from community.models import Group, Post
+
+ACCEPT_LABEL = _("I have read and accept the code of conduct and this group's rules.")
+
+
+class GroupProposalForm(forms.ModelForm):
+    tags = forms.CharField(
+        label=_("Topic tags"),
+        required=False,
+        max_length=200,
+        help_text=_("Separate tags with commas, for example: retaliation, remote work."),
+    )
+    accept_code_of_conduct = forms.BooleanField(
+        label=_("I have read and accept the code of conduct."),
+        error_messages={"required": _("Please accept the code of conduct to propose a group.")},
+    )
+
+    class Meta:
+        model = Group
+        fields = ["name", "description", "rules", "visibility", "join_policy", "history_policy"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "rules": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "description": _("Markdown is allowed."),
+            "rules": _("What members agree to, on top of the code of conduct."),
+        }
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if len(name) < 3:
+            raise forms.ValidationError(_("Give the group a name of at least 3 characters."))
+        return name
+
+    def clean_tags(self):
+        names = []
+        for raw in self.cleaned_data["tags"].split(","):
+            name = " ".join(raw.split()).lower()
+            if not name:
+                continue
+            if len(name) > 40:
+                raise forms.ValidationError(_("Each tag can be at most 40 characters."))
+            if name not in names:
+                names.append(name)
+        if len(names) > 8:
+            raise forms.ValidationError(_("Use at most 8 tags."))
+        return names
+
+
+class JoinForm(forms.Form):
+    accept_rules = forms.BooleanField(
+        label=ACCEPT_LABEL,
+        error_messages={
+            "required": _("Please accept the code of conduct and the group rules to join.")
+        },
+    )
+
+
+class ThreadForm(forms.ModelForm):
+    class Meta:
+        model = Post
+        fields = ["title", "body", "content_warning", "is_anonymous"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 6})}
+        labels = {"is_anonymous": _("Post anonymously (shown as “Anonymous member”)")}
+        help_texts = {
+            "content_warning": _(
+                "Optional. If set, readers see only this warning until they choose to open the post."
+            ),
+            "body": _("Markdown is allowed."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = True
+
+    def clean_title(self):
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise forms.ValidationError(_("Give your thread a title."))
+        return title
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise forms.ValidationError(_("Write something before posting."))
+        return body
+
+
+class ReplyForm(ThreadForm):
+    class Meta(ThreadForm.Meta):
+        fields = ["body", "content_warning", "is_anonymous"]
+        labels = {
+            "body": _("Your reply"),
+            "is_anonymous": _("Reply anonymously (shown as “Anonymous member”)"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        forms.ModelForm.__init__(self, *args, **kwargs)
+
+
+class EditPostForm(ThreadForm):
+    class Meta(ThreadForm.Meta):
+        fields = ["title", "body", "content_warning"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.is_thread:
+            del self.fields["title"]
+
+
+class DecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional, sent to the person)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class InviteForm(forms.Form):
+    valid_hours = forms.IntegerField(
+        label=_("Valid for (hours)"), min_value=1, max_value=24 * 30, initial=72
+    )
+    max_uses = forms.IntegerField(label=_("Number of uses"), min_value=1, max_value=100, initial=1)
+
+
+class DirectorySearchForm(forms.Form):
+    q = forms.CharField(label=_("Search by name or tag"), required=False, max_length=80)
+    tag = forms.ChoiceField(label=_("Topic"), required=False)
+
+    def __init__(self, *args, tag_names=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tag"].choices = [("", _("All topics"))] + [(name, name) for name in tag_names]

@@ -1,0 +1,137 @@
+"""Reading posts: the group's thread list, a thread with its replies, edit history.
+
+Each page costs a fixed number of queries, whatever the number of rows: authors come with
+select_related, reactions for a whole page are counted in one query.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Q
+from django.http import Http404
+
+from community.models import Group, Post, PostRevision, Reaction
+from community.permissions import can_see_anonymous_author, is_group_moderator_for
+from moderation.selectors.blocks import hidden_author_ids
+
+THREADS_PAGE_SIZE = 20
+REPLIES_PAGE_SIZE = 30
+
+
+@dataclass(frozen=True)
+class ReactionCount:
+    kind: str
+    label: str
+    count: int
+    mine: bool
+
+
+def _visible_posts(*, group: Group, viewer):
+    """Posts in `group` that `viewer` may see at all (tombstones included)."""
+    posts = Post.objects.filter(group=group)
+    membership = getattr(group, "viewer_membership", None)
+    if (
+        group.history_policy == Group.HistoryPolicy.SINCE_JOINING
+        and not is_group_moderator_for(user=viewer, group=group)
+        and membership is not None
+        and membership.joined_at is not None
+    ):
+        posts = posts.filter(created_at__gte=membership.joined_at)
+    hidden = hidden_author_ids(viewer_id=viewer.pk)
+    if hidden:
+        # Anonymous posts stay: if they vanished for someone who blocked their author,
+        # that person would learn who wrote them.
+        posts = posts.exclude(Q(author_id__in=hidden) & Q(is_anonymous=False))
+    return posts
+
+
+def thread_list_page(*, group: Group, viewer, page_number) -> Page:
+    threads = (
+        _visible_posts(group=group, viewer=viewer)
+        .filter(thread__isnull=True)
+        .select_related("author__profile")
+        .order_by(F("pinned_at").desc(nulls_last=True), "-last_activity_at", "-pk")
+    )
+    page = Paginator(threads, THREADS_PAGE_SIZE).get_page(page_number)
+    decorate_posts(posts=page.object_list, viewer=viewer, with_reactions=False)
+    return page
+
+
+def get_thread_or_404(*, group: Group, viewer, thread_id: int) -> Post:
+    thread = (
+        _visible_posts(group=group, viewer=viewer)
+        .filter(pk=thread_id, thread__isnull=True)
+        .select_related("author__profile")
+        .first()
+    )
+    if thread is None:
+        raise Http404
+    thread.group = group  # the caller's instance, which knows the viewer's membership
+    return thread
+
+
+def get_post_or_404(*, group: Group, viewer, post_id: int) -> Post:
+    post = (
+        _visible_posts(group=group, viewer=viewer)
+        .filter(pk=post_id)
+        .select_related("author__profile", "thread")
+        .first()
+    )
+    if post is None:
+        raise Http404
+    post.group = group  # the caller's instance, which knows the viewer's membership
+    return post
+
+
+def reply_page(*, thread: Post, viewer, page_number) -> Page:
+    replies = (
+        _visible_posts(group=thread.group, viewer=viewer)
+        .filter(thread=thread)
+        .select_related("author__profile")
+        .order_by("pk")
+    )
+    page = Paginator(replies, REPLIES_PAGE_SIZE).get_page(page_number)
+    decorate_posts(posts=[thread, *page.object_list], viewer=viewer, with_reactions=True)
+    return page
+
+
+def decorate_posts(*, posts, viewer, with_reactions: bool) -> None:
+    """Sets what a template may show about each post for this viewer:
+    `shown_profile` (None when the author is hidden behind "Anonymous member" or gone),
+    `is_own`, and `reaction_counts` (counts only: who reacted is never listed)."""
+    posts = list(posts)
+    sees_anonymous = can_see_anonymous_author(user=viewer)
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    mine: set[tuple[int, str]] = set()
+    if with_reactions and posts:
+        ids = [post.pk for post in posts]
+        for row in (
+            Reaction.objects.filter(post_id__in=ids)
+            .values("post_id", "kind")
+            .annotate(total=Count("pk"))
+            .order_by()
+        ):
+            counts[row["post_id"]][row["kind"]] = row["total"]
+        mine = set(
+            Reaction.objects.filter(post_id__in=ids, user_id=viewer.pk).values_list("post_id", "kind")
+        )
+    for post in posts:
+        author = post.author if post.author_id else None
+        post.is_own = post.author_id is not None and post.author_id == viewer.pk
+        post.shown_profile = (
+            author.profile if author and (not post.is_anonymous or sees_anonymous) else None
+        )
+        post.author_revealed_to_site_moderator = post.is_anonymous and sees_anonymous
+        if with_reactions:
+            post.reaction_counts = [
+                ReactionCount(
+                    kind=kind, label=label, count=counts[post.pk].get(kind, 0),
+                    mine=(post.pk, kind) in mine,
+                )
+                for kind, label in Reaction.Kind.choices
+            ]
+
+
+def post_revisions(*, post: Post):
+    return PostRevision.objects.filter(post=post).order_by("-pk")

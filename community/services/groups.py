@@ -1,0 +1,254 @@
+"""Changing groups and memberships: proposals, joining, requests, invites, leaving, removal."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.models import Group, GroupInvite, Membership, Tag
+from community.permissions import check_decide_group_proposals, check_moderate_group
+from messaging.services.notifications import notify
+
+
+class GroupError(Exception):
+    """A domain refusal the view shows to the person as it is."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _end_sockets_on_commit(*, group_id: int, user_id: int) -> None:
+    from messaging.services.realtime import end_group_membership_sockets
+
+    transaction.on_commit(
+        lambda: end_group_membership_sockets(group_id=group_id, user_id=user_id)
+    )
+
+
+def _set_tags(*, group: Group, tag_names: list[str]) -> None:
+    tags = []
+    for name in tag_names:
+        tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+        tags.append(tag)
+    group.tags.set(tags)
+
+
+def _make_owner(*, group: Group, user_id: int) -> Membership:
+    now = timezone.now()
+    membership, _created = Membership.objects.update_or_create(
+        group=group,
+        user_id=user_id,
+        defaults={
+            "role": Membership.Role.OWNER,
+            "state": Membership.State.ACTIVE,
+            "rules_accepted_at": now,
+            "joined_at": now,
+            "updated_at": now,
+        },
+    )
+    return membership
+
+
+def propose_group(
+    *,
+    proposer,
+    name: str,
+    description: str,
+    rules: str,
+    visibility: str,
+    join_policy: str,
+    history_policy: str,
+    tag_names: list[str],
+) -> Group:
+    """A member proposes a group for staff to review. Staff create it directly, as owner.
+
+    Proposers accept the code of conduct in the form; they become owner on approval.
+    """
+    with transaction.atomic():
+        group = Group.objects.create(
+            name=name,
+            description=description,
+            rules=rules,
+            visibility=visibility,
+            join_policy=join_policy,
+            history_policy=history_policy,
+            status=Group.Status.ACTIVE if proposer.is_staff else Group.Status.PROPOSED,
+            created_by=proposer,
+        )
+        _set_tags(group=group, tag_names=tag_names)
+        if proposer.is_staff:
+            _make_owner(group=group, user_id=proposer.pk)
+    return group
+
+
+def decide_group_proposal(*, actor, group: Group, approve: bool, reason: str = "") -> Group:
+    check_decide_group_proposals(user=actor)
+    with transaction.atomic():
+        group = Group.objects.select_for_update().get(pk=group.pk)
+        if group.status != Group.Status.PROPOSED:
+            raise GroupError(_("This proposal was already decided."))
+        group.status = Group.Status.ACTIVE if approve else Group.Status.DECLINED
+        group.decision_reason = reason
+        group.decided_at = timezone.now()
+        group.save(update_fields=["status", "decision_reason", "decided_at"])
+        if group.created_by_id:
+            if approve:
+                _make_owner(group=group, user_id=group.created_by_id)
+                text = _("Your proposed group “%(name)s” was approved.") % {"name": group.name}
+                url = reverse("group_detail", args=[group.slug])
+            else:
+                text = _("Your proposed group “%(name)s” was declined.") % {"name": group.name}
+                url = ""
+            if reason:
+                text = f"{text} {_('Reason:')} {reason}"
+            notify(recipient_id=group.created_by_id, kind="group_proposal", text=text, url=url)
+    return group
+
+
+def join_group(*, user, group: Group, accepted_rules: bool) -> Membership:
+    """Joins an open group, or asks to join a request-only group. Invite-only groups need
+    an invite (join_group_by_invite)."""
+    if not accepted_rules:
+        raise GroupError(_("Please accept the code of conduct and the group rules to join."))
+    if group.join_policy == Group.JoinPolicy.INVITE:
+        raise GroupError(_("This group is by invitation only."))
+    state = (
+        Membership.State.ACTIVE
+        if group.join_policy == Group.JoinPolicy.OPEN
+        else Membership.State.PENDING
+    )
+    return _enter_group(user=user, group=group, state=state)
+
+
+def _enter_group(*, user, group: Group, state: str) -> Membership:
+    now = timezone.now()
+    with transaction.atomic():
+        membership, created = Membership.objects.select_for_update().get_or_create(
+            group=group,
+            user=user,
+            defaults={"state": state, "rules_accepted_at": now, "updated_at": now,
+                      "joined_at": now if state == Membership.State.ACTIVE else None},
+        )
+        if created:
+            return membership
+        if membership.state == Membership.State.BANNED:
+            raise GroupError(_("You cannot join this group."))
+        if membership.state == Membership.State.ACTIVE:
+            return membership
+        if membership.state == Membership.State.PENDING and state == Membership.State.PENDING:
+            return membership
+        membership.state = state
+        membership.role = Membership.Role.MEMBER
+        membership.rules_accepted_at = now
+        membership.joined_at = now if state == Membership.State.ACTIVE else None
+        membership.updated_at = now
+        membership.save(update_fields=["state", "role", "rules_accepted_at", "joined_at", "updated_at"])
+    return membership
+
+
+def join_group_by_invite(*, user, token: str, accepted_rules: bool) -> Membership:
+    """Uses one use of a valid invite. A banned member stays out, invite or not."""
+    if not accepted_rules:
+        raise GroupError(_("Please accept the code of conduct and the group rules to join."))
+    with transaction.atomic():
+        invite = (
+            GroupInvite.objects.select_for_update()
+            .select_related("group")
+            .filter(token=token, group__status=Group.Status.ACTIVE)
+            .first()
+        )
+        if invite is None or not invite.is_usable():
+            raise GroupError(_("This invite link has expired or is no longer valid."))
+        existing = Membership.objects.filter(group=invite.group, user=user).first()
+        if existing is not None and existing.state == Membership.State.ACTIVE:
+            return existing
+        membership = _enter_group(user=user, group=invite.group, state=Membership.State.ACTIVE)
+        GroupInvite.objects.filter(pk=invite.pk).update(use_count=F("use_count") + 1)
+    return membership
+
+
+def decide_join_request(*, actor, membership: Membership, approve: bool, reason: str = "") -> Membership:
+    check_moderate_group(user=actor, group=membership.group)
+    group = membership.group
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.state != Membership.State.PENDING:
+            raise GroupError(_("This request was already decided."))
+        now = timezone.now()
+        if approve:
+            membership.state = Membership.State.ACTIVE
+            membership.joined_at = now
+            text = _("Your request to join “%(name)s” was approved.") % {"name": group.name}
+            url = reverse("group_detail", args=[group.slug])
+        else:
+            # Declined requests leave no trace of a membership; the person may ask again.
+            membership.state = Membership.State.LEFT
+            text = _("Your request to join “%(name)s” was declined.") % {"name": group.name}
+            url = ""
+        if reason:
+            text = f"{text} {_('Reason:')} {reason}"
+        membership.updated_at = now
+        membership.save(update_fields=["state", "joined_at", "updated_at"])
+        notify(recipient_id=membership.user_id, kind="join_request", text=text, url=url)
+    return membership
+
+
+def leave_group(*, user, group: Group) -> None:
+    with transaction.atomic():
+        updated = Membership.objects.filter(
+            group=group, user=user, state__in=[Membership.State.ACTIVE, Membership.State.PENDING]
+        ).update(state=Membership.State.LEFT, role=Membership.Role.MEMBER, updated_at=timezone.now())
+        if updated:
+            _end_sockets_on_commit(group_id=group.pk, user_id=user.pk)
+
+
+def _end_membership(*, actor, group: Group, user_id: int, state: str) -> None:
+    check_moderate_group(user=actor, group=group)
+    if user_id == actor.pk:
+        raise GroupError(_("You cannot remove yourself; leave the group instead."))
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().filter(group=group, user_id=user_id).first()
+        if membership is None:
+            membership = Membership(group=group, user_id=user_id)
+        if membership.role == Membership.Role.OWNER and not getattr(actor, "is_site_moderator", False):
+            raise GroupError(_("Only a site moderator can remove a group's owner."))
+        if membership.state == state:
+            return
+        if state == Membership.State.REMOVED and membership.state != Membership.State.ACTIVE:
+            return
+        membership.state = state
+        membership.role = Membership.Role.MEMBER
+        membership.updated_at = timezone.now()
+        membership.save()
+        _end_sockets_on_commit(group_id=group.pk, user_id=user_id)
+
+
+def remove_member(*, actor, group: Group, user_id: int) -> None:
+    """Removed members may ask to join again; banned ones may not."""
+    _end_membership(actor=actor, group=group, user_id=user_id, state=Membership.State.REMOVED)
+
+
+def ban_member(*, actor, group: Group, user_id: int) -> None:
+    _end_membership(actor=actor, group=group, user_id=user_id, state=Membership.State.BANNED)
+
+
+def create_invite(*, actor, group: Group, valid_hours: int, max_uses: int) -> GroupInvite:
+    check_moderate_group(user=actor, group=group)
+    return GroupInvite.objects.create(
+        group=group,
+        created_by=actor,
+        expires_at=timezone.now() + timedelta(hours=valid_hours),
+        max_uses=max_uses,
+    )
+
+
+def revoke_invite(*, actor, invite: GroupInvite) -> GroupInvite:
+    check_moderate_group(user=actor, group=invite.group)
+    if invite.revoked_at is None:
+        invite.revoked_at = timezone.now()
+        invite.save(update_fields=["revoked_at"])
+    return invite

@@ -1,0 +1,273 @@
+"""Group pages: directory, proposals, the group page, joining, requests, invites, leaving."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from community.forms_groups import (
+    DecisionForm,
+    DirectorySearchForm,
+    GroupProposalForm,
+    InviteForm,
+    JoinForm,
+)
+from community.models import Group, GroupInvite, Membership
+from community.permissions import (
+    can_read_group,
+    check_decide_group_proposals,
+    check_moderate_group,
+    get_group_for_reader_or_404,
+    get_group_for_visitor_or_404,
+    has_mfa,
+    is_group_moderator_for,
+    require_mfa,
+)
+from community.selectors import groups as group_selectors
+from community.selectors.posts import thread_list_page
+from community.services import groups as group_services
+
+
+def moderator_gate(request, group):
+    """Group moderator tools: 404/403 from the permission check, then a second factor."""
+    check_moderate_group(user=request.user, group=group)
+    if not has_mfa(request.user):
+        messages.warning(
+            request,
+            _("This area needs two-factor authentication. Set up an authenticator app first."),
+        )
+        return redirect("mfa_activate_totp")
+    return None
+
+
+@login_required
+def group_directory(request):
+    tag_names = list(group_selectors.directory_tags().values_list("name", flat=True))
+    form = DirectorySearchForm(request.GET or None, tag_names=tag_names)
+    query = tag = ""
+    if form.is_valid():
+        query, tag = form.cleaned_data["q"], form.cleaned_data["tag"]
+    groups = group_selectors.directory_groups(query=query, tag=tag)
+    page = Paginator(groups, group_selectors.DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    for group in page.object_list:
+        group.member_count_label = group_selectors.member_count_label(group.active_member_count)
+    return render(
+        request,
+        "community/groups/directory.html",
+        {"form": form, "page": page, "query": query, "tag": tag},
+    )
+
+
+@login_required
+def group_propose(request):
+    form = GroupProposalForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        group = group_services.propose_group(
+            proposer=request.user,
+            name=data["name"],
+            description=data["description"],
+            rules=data["rules"],
+            visibility=data["visibility"],
+            join_policy=data["join_policy"],
+            history_policy=data["history_policy"],
+            tag_names=data["tags"],
+        )
+        if group.status == Group.Status.ACTIVE:
+            messages.success(request, _("The group is created. You are its owner."))
+            return redirect("group_detail", slug=group.slug)
+        messages.success(
+            request, _("Thank you. Staff will review your proposal and let you know.")
+        )
+        return redirect("group_directory")
+    return render(request, "community/groups/propose.html", {"form": form})
+
+
+@require_mfa
+def group_proposals(request):
+    check_decide_group_proposals(user=request.user)
+    return render(
+        request,
+        "community/groups/proposals.html",
+        {"proposals": group_selectors.proposed_groups(), "form": DecisionForm()},
+    )
+
+
+@require_POST
+@require_mfa
+def group_proposal_decide(request, slug: str):
+    check_decide_group_proposals(user=request.user)
+    group = get_object_or_404(Group, slug=slug, status=Group.Status.PROPOSED)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The reason is too long (1000 characters at most)."))
+        return redirect("group_proposals")
+    approve = request.POST.get("decision") == "approve"
+    try:
+        group_services.decide_group_proposal(
+            actor=request.user, group=group, approve=approve, reason=form.cleaned_data["reason"]
+        )
+    except group_services.GroupError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Approved.") if approve else _("Declined."))
+    return redirect("group_proposals")
+
+
+@login_required
+def group_detail(request, slug: str):
+    group = get_group_for_visitor_or_404(user=request.user, slug=slug)
+    context = {
+        "group": group,
+        "membership": group.viewer_membership,
+        "is_reader": can_read_group(user=request.user, group=group),
+        "is_moderator": is_group_moderator_for(user=request.user, group=group),
+        "member_count_label": group_selectors.member_count_label(
+            group_selectors.active_member_count(group_id=group.pk)
+        ),
+        "tags": group.tags.all(),
+    }
+    if context["is_reader"]:
+        context["page"] = thread_list_page(
+            group=group, viewer=request.user, page_number=request.GET.get("page")
+        )
+    return render(request, "community/groups/detail.html", context)
+
+
+@login_required
+def group_join(request, slug: str):
+    group = get_group_for_visitor_or_404(user=request.user, slug=slug)
+    membership = group.viewer_membership
+    if membership is not None and membership.state == Membership.State.ACTIVE:
+        return redirect("group_detail", slug=group.slug)
+    form = JoinForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = group_services.join_group(user=request.user, group=group, accepted_rules=True)
+        except group_services.GroupError as error:
+            form.add_error(None, error.message)
+        else:
+            if membership.state == Membership.State.ACTIVE:
+                messages.success(request, _("Welcome to the group."))
+            else:
+                messages.success(
+                    request, _("Your request is sent. A moderator will review it.")
+                )
+            return redirect("group_detail", slug=group.slug)
+    return render(
+        request,
+        "community/groups/join.html",
+        {"group": group, "form": form, "membership": membership, "invite": None},
+    )
+
+
+@login_required
+def invite_accept(request, token: str):
+    invite = group_selectors.get_usable_invite(token=token)
+    if invite is None:
+        # Expired, used up, revoked or made up: the same answer, and nothing about the group.
+        return render(request, "community/groups/invite_invalid.html", status=404)
+    group = invite.group
+    membership = group_selectors.get_membership(user=request.user, group=group)
+    if membership is not None and membership.state == Membership.State.ACTIVE:
+        return redirect("group_detail", slug=group.slug)
+    form = JoinForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group_services.join_group_by_invite(user=request.user, token=token, accepted_rules=True)
+        except group_services.GroupError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Welcome to the group."))
+            return redirect("group_detail", slug=group.slug)
+    return render(
+        request,
+        "community/groups/join.html",
+        {"group": group, "form": form, "membership": membership, "invite": invite},
+    )
+
+
+@require_POST
+@login_required
+def group_leave(request, slug: str):
+    group = get_group_for_visitor_or_404(user=request.user, slug=slug)
+    group_services.leave_group(user=request.user, group=group)
+    messages.success(request, _("You left the group."))
+    return redirect("group_directory")
+
+
+@login_required
+def group_requests(request, slug: str):
+    group = get_group_for_reader_or_404(user=request.user, slug=slug)
+    if response := moderator_gate(request, group):
+        return response
+    return render(
+        request,
+        "community/groups/requests.html",
+        {
+            "group": group,
+            "requests": group_selectors.pending_join_requests(group=group),
+            "form": DecisionForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def group_request_decide(request, slug: str, membership_id: int):
+    group = get_group_for_reader_or_404(user=request.user, slug=slug)
+    if response := moderator_gate(request, group):
+        return response
+    membership = Membership.objects.filter(pk=membership_id, group=group).first()
+    if membership is None:
+        raise Http404
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The reason is too long (1000 characters at most)."))
+        return redirect("group_requests", slug=group.slug)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        group_services.decide_join_request(
+            actor=request.user, membership=membership, approve=approve,
+            reason=form.cleaned_data["reason"],
+        )
+    except group_services.GroupError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Request approved.") if approve else _("Request declined."))
+    return redirect("group_requests", slug=group.slug)
+
+
+@login_required
+def group_invites(request, slug: str):
+    group = get_group_for_reader_or_404(user=request.user, slug=slug)
+    if response := moderator_gate(request, group):
+        return response
+    form = InviteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        invite = group_services.create_invite(
+            actor=request.user, group=group,
+            valid_hours=form.cleaned_data["valid_hours"], max_uses=form.cleaned_data["max_uses"],
+        )
+        messages.success(request, _("Invite link created. Share it privately."))
+        return redirect(f"{request.path}#invite-{invite.pk}")
+    return render(
+        request,
+        "community/groups/invites.html",
+        {"group": group, "form": form, "invites": group_selectors.group_invites(group=group)},
+    )
+
+
+@require_POST
+@login_required
+def group_invite_revoke(request, slug: str, invite_id: int):
+    group = get_group_for_reader_or_404(user=request.user, slug=slug)
+    if response := moderator_gate(request, group):
+        return response
+    invite = get_object_or_404(GroupInvite, pk=invite_id, group=group)
+    group_services.revoke_invite(actor=request.user, invite=invite)
+    messages.success(request, _("The invite link no longer works."))
+    return redirect("group_invites", slug=group.slug)

@@ -1,0 +1,169 @@
+"""Thread and post pages: new thread, a thread with replies, edit, delete, react, moderate."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from community.forms_groups import EditPostForm, ReplyForm, ThreadForm
+from community.permissions import (
+    check_edit_post,
+    check_reply_to_thread,
+    check_write_in_group,
+    get_group_for_reader_or_404,
+    is_group_moderator_for,
+)
+from community.selectors import posts as post_selectors
+from community.services import posts as post_services
+from community.services.groups import GroupError
+from community.views.groups import moderator_gate
+
+
+def _post_url(post) -> str:
+    return reverse("thread_detail", args=[post.group.slug, post.root_id]) + f"#post-{post.pk}"
+
+
+@login_required
+def thread_new(request, slug: str):
+    group = get_group_for_reader_or_404(user=request.user, slug=slug)
+    check_write_in_group(user=request.user, group=group)
+    form = ThreadForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        thread = post_services.create_thread(author=request.user, group=group, **form.cleaned_data)
+        messages.success(request, _("Your thread is posted."))
+        return redirect("thread_detail", slug=group.slug, thread_id=thread.pk)
+    return render(request, "community/groups/thread_new.html", {"group": group, "form": form})
+
+
+@login_required
+def thread_detail(request, slug: str, thread_id: int):
+    group = get_group_for_reader_or_404(user=request.user, slug=slug)
+    thread = post_selectors.get_thread_or_404(group=group, viewer=request.user, thread_id=thread_id)
+    form = ReplyForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        check_reply_to_thread(user=request.user, thread=thread)
+        if form.is_valid():
+            reply = post_services.create_reply(author=request.user, thread=thread, **form.cleaned_data)
+            messages.success(request, _("Your reply is posted."))
+            last_page = (thread.reply_count // post_selectors.REPLIES_PAGE_SIZE) + 1
+            return redirect(
+                reverse("thread_detail", args=[group.slug, thread.pk])
+                + f"?page={last_page}#post-{reply.pk}"
+            )
+    page = post_selectors.reply_page(thread=thread, viewer=request.user, page_number=request.GET.get("page"))
+    can_reply = True
+    try:
+        check_reply_to_thread(user=request.user, thread=thread)
+    except PermissionDenied:
+        can_reply = False
+    return render(
+        request,
+        "community/groups/thread_detail.html",
+        {
+            "group": group,
+            "thread": thread,
+            "page": page,
+            "form": form,
+            "can_reply": can_reply,
+            "is_moderator": is_group_moderator_for(user=request.user, group=group),
+        },
+    )
+
+
+@login_required
+def post_edit(request, slug: str, post_id: int):
+    group = get_group_for_reader_or_404(user=request.user, slug=slug)
+    post = post_selectors.get_post_or_404(group=group, viewer=request.user, post_id=post_id)
+    check_edit_post(user=request.user, post=post)
+    form = EditPostForm(request.POST if request.method == "POST" else None, instance=post)
+    if request.method == "POST" and form.is_valid():
+        # The service keeps the previous text as a revision; the form only validated it.
+        post.refresh_from_db()
+        post_services.edit_post(actor=request.user, post=post, **form.cleaned_data)
+        messages.success(request, _("Your changes are saved."))
+        return redirect(_post_url(post))
+    return render(
+        request, "community/groups/post_edit.html", {"group": group, "post": post, "form": form}
+    )
+
+
+@require_POST
+@login_required
+def post_delete(request, slug: str, post_id: int):
+    group = get_group_for_reader_or_404(user=request.user, slug=slug)
+    post = post_selectors.get_post_or_404(group=group, viewer=request.user, post_id=post_id)
+    post_services.delete_post(actor=request.user, post=post)
+    messages.success(request, _("Your post is deleted."))
+    return redirect(_post_url(post))
+
+
+@require_POST
+@login_required
+def post_react(request, slug: str, post_id: int):
+    group = get_group_for_reader_or_404(user=request.user, slug=slug)
+    post = post_selectors.get_post_or_404(group=group, viewer=request.user, post_id=post_id)
+    try:
+        post_services.toggle_reaction(user=request.user, post=post, kind=request.POST.get("kind", ""))
+    except GroupError as error:
+        messages.error(request, error.message)
+    return redirect(_post_url(post))
+
+
+MODERATOR_ACTIONS = {
+    "hide": (post_services.hide_post, gettext_lazy("The post is hidden.")),
+    "unhide": (post_services.unhide_post, gettext_lazy("The post is visible again.")),
+    "pin": (lambda actor, post: post_services.pin_thread(actor=actor, thread=post), gettext_lazy("Thread pinned.")),
+    "unpin": (
+        lambda actor, post: post_services.pin_thread(actor=actor, thread=post, pinned=False),
+        gettext_lazy("Thread unpinned."),
+    ),
+    "lock": (lambda actor, post: post_services.lock_thread(actor=actor, thread=post), gettext_lazy("Thread locked.")),
+    "unlock": (
+        lambda actor, post: post_services.lock_thread(actor=actor, thread=post, locked=False),
+        gettext_lazy("Thread unlocked."),
+    ),
+    "mute_author": (post_services.mute_post_author, gettext_lazy("The author is muted in this group for 24 hours.")),
+    "remove_author": (
+        post_services.remove_post_author_from_group, gettext_lazy("The author is removed from the group."),
+    ),
+    "ban_author": (post_services.ban_post_author_from_group, gettext_lazy("The author is banned from the group.")),
+}
+
+
+@require_POST
+@login_required
+def post_moderate(request, slug: str, post_id: int):
+    group = get_group_for_reader_or_404(user=request.user, slug=slug)
+    if response := moderator_gate(request, group):
+        return response
+    post = post_selectors.get_post_or_404(group=group, viewer=request.user, post_id=post_id)
+    action = MODERATOR_ACTIONS.get(request.POST.get("action", ""))
+    if action is None:
+        messages.error(request, _("Unknown action."))
+        return redirect(_post_url(post))
+    service, done_message = action
+    try:
+        service(actor=request.user, post=post)
+    except GroupError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done_message)
+    return redirect(_post_url(post))
+
+
+@login_required
+def post_history(request, slug: str, post_id: int):
+    group = get_group_for_reader_or_404(user=request.user, slug=slug)
+    if response := moderator_gate(request, group):
+        return response
+    post = post_selectors.get_post_or_404(group=group, viewer=request.user, post_id=post_id)
+    post_selectors.decorate_posts(posts=[post], viewer=request.user, with_reactions=False)
+    return render(
+        request,
+        "community/groups/post_history.html",
+        {"group": group, "post": post, "revisions": post_selectors.post_revisions(post=post)},
+    )

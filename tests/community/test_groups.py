@@ -1,0 +1,306 @@
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.urls import reverse
+from django.utils import timezone
+
+from community.models import Group, GroupInvite, Membership
+from community.selectors.groups import member_count_label
+from messaging.models import Notification
+from messaging.services.realtime import user_channel_group
+from tests.community.groups_helpers import add_member, make_group
+from tests.factories import make_member
+
+pytestmark = pytest.mark.django_db
+
+
+def _invite(group, *, creator=None, hours=24, max_uses=1, **extra):
+    return GroupInvite.objects.create(
+        group=group, created_by=creator, expires_at=timezone.now() + timedelta(hours=hours),
+        max_uses=max_uses, **extra,
+    )
+
+
+# --- directory -----------------------------------------------------------------------------
+
+
+def test_directory_lists_listed_groups_and_never_unlisted_ones(member_client):
+    make_group(name="Speaking up", tags=("reporting",))
+    make_group(name="Secret circle", visibility=Group.Visibility.UNLISTED, tags=("reporting",))
+    make_group(name="Proposed circle", status=Group.Status.PROPOSED)
+
+    page = member_client.get(reverse("group_directory")).content.decode()
+    assert "Speaking up" in page
+    assert "Secret circle" not in page
+    assert "Proposed circle" not in page
+    searched = member_client.get(reverse("group_directory"), {"q": "circle"}).content.decode()
+    assert "Secret circle" not in searched
+    assert "Proposed circle" not in searched
+
+
+def test_directory_searches_by_name_and_tag_and_filters_by_topic(member_client):
+    make_group(name="Speaking up", tags=("reporting",))
+    make_group(name="Engineers together", tags=("engineering", "gender"))
+
+    by_name = member_client.get(reverse("group_directory"), {"q": "engineers"}).content.decode()
+    assert "Engineers together" in by_name and "Speaking up" not in by_name
+    by_tag = member_client.get(reverse("group_directory"), {"q": "report"}).content.decode()
+    assert "Speaking up" in by_tag and "Engineers together" not in by_tag
+    by_topic = member_client.get(reverse("group_directory"), {"tag": "gender"}).content.decode()
+    assert "Engineers together" in by_topic and "Speaking up" not in by_topic
+
+
+def test_small_member_counts_are_shown_as_a_range(member_client):
+    group = make_group(name="Tiny group")
+    for _ in range(3):
+        add_member(group, make_member())
+    page = member_client.get(reverse("group_directory")).content.decode()
+    assert "fewer than 10 members" in page
+    assert "3 members" not in page
+    assert member_count_label(9) == "fewer than 10 members"
+    assert member_count_label(10) == "10+ members"
+    assert member_count_label(57) == "50+ members"
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_directory_query_count_does_not_grow_with_groups(member_client, django_assert_num_queries, rows):
+    for number in range(rows):
+        group = make_group(name=f"Group {number:03d}", tags=("peer support", f"topic {number % 3}"))
+        add_member(group, make_member())
+    # session, user, topic choices, page count, page of groups, their tags
+    with django_assert_num_queries(6):
+        response = member_client.get(reverse("group_directory"))
+    assert response.status_code == 200
+    assert response.content.decode().count('class="card group-card"') == min(rows, 20)
+
+
+# --- joining -------------------------------------------------------------------------------
+
+
+def test_joining_requires_accepting_the_code_of_conduct_and_rules(member_client, member):
+    group = make_group(rules="Keep it in the group.")
+    page = member_client.get(reverse("group_join", args=[group.slug])).content.decode()
+    assert "Retaliation against anyone who reports" in page
+    assert "Keep it in the group." in page
+
+    refused = member_client.post(reverse("group_join", args=[group.slug]), {})
+    assert refused.status_code == 200
+    assert "Please accept the code of conduct" in refused.content.decode()
+    assert not Membership.objects.filter(user=member, group=group).exists()
+
+    member_client.post(reverse("group_join", args=[group.slug]), {"accept_rules": "on"})
+    membership = Membership.objects.get(user=member, group=group)
+    assert membership.state == Membership.State.ACTIVE
+    assert membership.rules_accepted_at is not None and membership.joined_at is not None
+
+
+def test_request_to_join_then_moderator_approves_with_a_reason(client, member):
+    group = make_group(join_policy=Group.JoinPolicy.REQUEST)
+    moderator = make_member(mfa=True)
+    add_member(group, moderator, role=Membership.Role.MODERATOR)
+    client.force_login(member)
+    client.post(reverse("group_join", args=[group.slug]), {"accept_rules": "on"})
+    membership = Membership.objects.get(user=member, group=group)
+    assert membership.state == Membership.State.PENDING
+    # Pending is not a member: the posts stay closed.
+    assert client.get(reverse("thread_new", args=[group.slug])).status_code == 404
+
+    client.force_login(moderator)
+    requests_page = client.get(reverse("group_requests", args=[group.slug])).content.decode()
+    assert member.profile.pseudonym in requests_page
+    assert member.email not in requests_page
+    client.post(
+        reverse("group_request_decide", args=[group.slug, membership.pk]),
+        {"decision": "approve", "reason": "Welcome aboard"},
+    )
+    membership.refresh_from_db()
+    assert membership.state == Membership.State.ACTIVE
+    notice = Notification.objects.get(recipient=member, kind="join_request")
+    assert "approved" in notice.text and "Welcome aboard" in notice.text
+    assert moderator.profile.pseudonym not in notice.text
+
+
+def test_denied_request_tells_the_requester_the_reason(client, member):
+    group = make_group(join_policy=Group.JoinPolicy.REQUEST)
+    moderator = make_member(mfa=True)
+    add_member(group, moderator, role=Membership.Role.OWNER)
+    membership = add_member(group, member, state=Membership.State.PENDING)
+    client.force_login(moderator)
+    client.post(
+        reverse("group_request_decide", args=[group.slug, membership.pk]),
+        {"decision": "deny", "reason": "This group is for engineers."},
+    )
+    membership.refresh_from_db()
+    assert membership.state == Membership.State.LEFT
+    notice = Notification.objects.get(recipient=member, kind="join_request")
+    assert "declined" in notice.text and "This group is for engineers." in notice.text
+
+
+def test_plain_member_cannot_decide_requests_and_moderator_needs_mfa(client, member):
+    group = make_group(join_policy=Group.JoinPolicy.REQUEST)
+    add_member(group, member)
+    moderator_without_mfa = make_member()
+    add_member(group, moderator_without_mfa, role=Membership.Role.MODERATOR)
+    client.force_login(member)
+    assert client.get(reverse("group_requests", args=[group.slug])).status_code == 403
+    client.force_login(moderator_without_mfa)
+    response = client.get(reverse("group_requests", args=[group.slug]))
+    assert response.status_code == 302 and response.url == reverse("mfa_activate_totp")
+
+
+def test_invite_only_group_needs_an_invite(member_client, member):
+    group = make_group(join_policy=Group.JoinPolicy.INVITE)
+    refused = member_client.post(reverse("group_join", args=[group.slug]), {"accept_rules": "on"})
+    assert "invitation only" in refused.content.decode()
+    assert not Membership.objects.filter(user=member, group=group).exists()
+
+
+def test_invite_link_joins_and_never_reveals_who_made_it(member_client, member):
+    group = make_group(visibility=Group.Visibility.UNLISTED, join_policy=Group.JoinPolicy.INVITE)
+    creator = make_member(pseudonym="InviteMaker")
+    add_member(group, creator, role=Membership.Role.OWNER)
+    invite = _invite(group, creator=creator, max_uses=2)
+    url = reverse("group_invite_accept", args=[invite.token])
+
+    page = member_client.get(url).content.decode()
+    assert group.name in page
+    assert "InviteMaker" not in page
+    member_client.post(url, {"accept_rules": "on"})
+    assert Membership.objects.get(user=member, group=group).state == Membership.State.ACTIVE
+    invite.refresh_from_db()
+    assert invite.use_count == 1
+
+
+@pytest.mark.parametrize(
+    "invite_kwargs",
+    [
+        {"hours": -1},  # expired
+        {"max_uses": 1, "use_count": 1},  # used up
+        {"revoked_at": timezone.now()},  # revoked
+    ],
+)
+def test_expired_used_up_or_revoked_invites_do_not_work(member_client, member, invite_kwargs):
+    group = make_group(visibility=Group.Visibility.UNLISTED, join_policy=Group.JoinPolicy.INVITE)
+    invite = _invite(group, **invite_kwargs)
+    url = reverse("group_invite_accept", args=[invite.token])
+    page = member_client.get(url)
+    assert page.status_code == 404
+    assert group.name not in page.content.decode()
+    member_client.post(url, {"accept_rules": "on"})
+    assert not Membership.objects.filter(user=member, group=group).exists()
+
+
+def test_banned_member_cannot_rejoin_through_an_invite(member_client, member):
+    group = make_group(join_policy=Group.JoinPolicy.INVITE)
+    add_member(group, member, state=Membership.State.BANNED)
+    invite = _invite(group)
+    response = member_client.post(
+        reverse("group_invite_accept", args=[invite.token]), {"accept_rules": "on"}
+    )
+    assert "You cannot join this group." in response.content.decode()
+    assert Membership.objects.get(user=member, group=group).state == Membership.State.BANNED
+    invite.refresh_from_db()
+    assert invite.use_count == 0
+    # Nor through the open door.
+    group.join_policy = Group.JoinPolicy.OPEN
+    group.save(update_fields=["join_policy"])
+    member_client.post(reverse("group_join", args=[group.slug]), {"accept_rules": "on"})
+    assert Membership.objects.get(user=member, group=group).state == Membership.State.BANNED
+
+
+def test_moderator_creates_and_revokes_invites(client):
+    group = make_group(join_policy=Group.JoinPolicy.INVITE)
+    moderator = make_member(mfa=True)
+    add_member(group, moderator, role=Membership.Role.MODERATOR)
+    client.force_login(moderator)
+    bad = client.post(reverse("group_invites", args=[group.slug]), {"valid_hours": "0", "max_uses": "7"})
+    assert bad.status_code == 200
+    assert 'value="7"' in bad.content.decode()  # what was typed stays
+    assert not GroupInvite.objects.exists()
+    client.post(reverse("group_invites", args=[group.slug]), {"valid_hours": "48", "max_uses": "3"})
+    invite = GroupInvite.objects.get(group=group)
+    assert invite.max_uses == 3 and invite.is_usable()
+    client.post(reverse("group_invite_revoke", args=[group.slug, invite.pk]))
+    invite.refresh_from_db()
+    assert not invite.is_usable()
+
+
+def test_leaving_closes_the_members_sockets(member_client, member, django_capture_on_commit_callbacks):
+    group = make_group()
+    add_member(group, member)
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(user_channel_group(member.pk), channel)
+    with django_capture_on_commit_callbacks(execute=True):
+        member_client.post(reverse("group_leave", args=[group.slug]))
+    assert Membership.objects.get(user=member, group=group).state == Membership.State.LEFT
+    event = async_to_sync(layer.receive)(channel)
+    assert event == {"type": "membership.ended", "group_id": group.pk}
+    assert member_client.get(reverse("thread_new", args=[group.slug])).status_code == 404
+
+
+# --- proposals -----------------------------------------------------------------------------
+
+
+def test_member_proposal_waits_for_staff_and_keeps_typed_input_on_error(member_client, member):
+    bad = member_client.post(
+        reverse("group_propose"),
+        {"name": "ab", "description": "Typed description", "visibility": "listed",
+         "join_policy": "open", "history_policy": "everything", "tags": "a, b"},
+    )
+    body = bad.content.decode()
+    assert "at least 3 characters" in body
+    assert "Please accept the code of conduct" in body
+    assert "Typed description" in body
+    member_client.post(
+        reverse("group_propose"),
+        {"name": "Night shift workers", "description": "For night shifts.", "visibility": "listed",
+         "join_policy": "open", "history_policy": "everything", "tags": "Shift Work, shift work",
+         "accept_code_of_conduct": "on"},
+    )
+    group = Group.objects.get(name="Night shift workers")
+    assert group.status == Group.Status.PROPOSED
+    assert [tag.name for tag in group.tags.all()] == ["shift work"]
+    assert "Night shift workers" not in member_client.get(reverse("group_directory")).content.decode()
+    assert member_client.get(reverse("group_detail", args=[group.slug])).status_code == 404
+
+
+def test_staff_approves_or_declines_proposals_and_proposer_is_told(client, member):
+    staff = make_member(staff=True, mfa=True)
+    approved = Group.objects.create(name="Approved one", status=Group.Status.PROPOSED, created_by=member)
+    declined = Group.objects.create(name="Declined one", status=Group.Status.PROPOSED, created_by=member)
+    client.force_login(member)
+    assert client.get(reverse("group_proposals")).status_code in (302, 403)
+    client.force_login(staff)
+    page = client.get(reverse("group_proposals")).content.decode()
+    assert "Approved one" in page and member.email not in page
+    client.post(reverse("group_proposal_decide", args=[approved.slug]), {"decision": "approve"})
+    client.post(
+        reverse("group_proposal_decide", args=[declined.slug]),
+        {"decision": "decline", "reason": "We already have a group for this."},
+    )
+    approved.refresh_from_db()
+    declined.refresh_from_db()
+    assert approved.status == Group.Status.ACTIVE
+    assert declined.status == Group.Status.DECLINED
+    owner = Membership.objects.get(group=approved, user=member)
+    assert owner.role == Membership.Role.OWNER and owner.state == Membership.State.ACTIVE
+    texts = sorted(Notification.objects.filter(recipient=member, kind="group_proposal").values_list("text", flat=True))
+    assert any("approved" in text for text in texts)
+    assert any("declined" in text and "We already have a group for this." in text for text in texts)
+
+
+def test_staff_create_groups_directly(client):
+    staff = make_member(staff=True)
+    client.force_login(staff)
+    client.post(
+        reverse("group_propose"),
+        {"name": "Staff group", "description": "", "visibility": "unlisted",
+         "join_policy": "invite", "history_policy": "since_joining", "tags": "",
+         "accept_code_of_conduct": "on"},
+    )
+    group = Group.objects.get(name="Staff group")
+    assert group.status == Group.Status.ACTIVE
+    assert Membership.objects.get(group=group, user=staff).role == Membership.Role.OWNER
