@@ -7,8 +7,15 @@ from moderation.models import AuditLogEntry
 class AuditLogEntryAdmin(admin.ModelAdmin):
     """Read-only for everyone, superusers included: the audit log is append-only."""
 
-    list_display = ["created_at", "actor_pseudonym", "action", "target_kind", "target_id",
-                    "target_pseudonym", "group_id"]
+    list_display = [
+        "created_at",
+        "actor_pseudonym",
+        "action",
+        "target_kind",
+        "target_id",
+        "target_pseudonym",
+        "group_id",
+    ]
     list_filter = ["action", "target_kind"]
     search_fields = ["actor_pseudonym", "target_pseudonym", "reason"]
     readonly_fields = [field.name for field in AuditLogEntry._meta.fields]

@@ -1,14 +1,15 @@
 """/ws/moderation/: live review-queue updates for moderators who are online.
 
 Frames carry an item id only; the page then fetches the queue through the permission-checked
-view, so nothing private (a flagger, content) ever travels in a frame.
+view, so nothing private (a flagger, content) ever travels in a frame. That is also why this
+socket does not listen on the member's personal group: a moderator who loses their role or is
+suspended keeps at most a stream of ids, and every fetch is checked again.
 """
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from community.permissions import has_mfa
-from messaging.services.realtime import user_channel_group
 from moderation.live import SITE_QUEUE_GROUP, group_queue_channel
 from moderation.permissions import moderated_group_ids
 
@@ -35,7 +36,7 @@ class ModerationQueueConsumer(AsyncJsonWebsocketConsumer):
         if channels is None:
             await self.close(code=4403)
             return
-        self.listening = [*channels, user_channel_group(user.pk)]
+        self.listening = channels
         for name in self.listening:
             await self.channel_layer.group_add(name, self.channel_name)
         await self.accept()
@@ -51,11 +52,3 @@ class ModerationQueueConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(
             {"type": "queue.changed", "item_id": event["item_id"], "urgent": event["urgent"]}
         )
-
-    async def session_ended(self, event):
-        await self.close(code=4401)
-
-    async def membership_ended(self, event):
-        # Removed or banned somewhere: their queue scope may have shrunk; reconnecting
-        # recomputes it.
-        await self.close(code=4000)

@@ -70,6 +70,7 @@ def _pseudonym(user) -> str:
 
 # --- Chat and direct messages -------------------------------------------------------------
 
+
 def _message_can_view(user, message) -> bool:
     from community.selectors.groups import is_active_member
     from messaging.models import Conversation, ConversationParticipant
@@ -166,6 +167,7 @@ register(
 
 # --- Profiles -----------------------------------------------------------------------------
 
+
 def _profile_snapshot(profile) -> str:
     return "\n".join(part for part in [profile.pseudonym, profile.pronouns, profile.bio] if part)
 
@@ -202,14 +204,19 @@ register(
         delete=_profile_clear,
         redact=_profile_redact,
         context=lambda profile: [
-            ContextLine(author=profile.pseudonym, text=_profile_snapshot(profile),
-                        is_flagged=True, hidden=False)
+            ContextLine(
+                author=profile.pseudonym,
+                text=_profile_snapshot(profile),
+                is_flagged=True,
+                hidden=False,
+            )
         ],
     )
 )
 
 
 # --- Posts and replies (one model: a thread has no parent, a reply has one) ----------------
+
 
 def _post_can_view(user, post) -> bool:
     from community.selectors.groups import is_active_member

@@ -9,28 +9,40 @@ from moderation.policy import AUTO_HIDE_THRESHOLD_MAX, AUTO_HIDE_THRESHOLD_MIN, 
 
 
 class FlagForm(forms.Form):
-    reason = forms.ChoiceField(label=_("What is wrong?"), choices=Reason.CHOICES, widget=forms.RadioSelect)
+    reason = forms.ChoiceField(
+        label=_("What is wrong?"), choices=Reason.CHOICES, widget=forms.RadioSelect
+    )
     details = forms.CharField(
-        label=_("Details (optional)"), required=False, max_length=1000,
+        label=_("Details (optional)"),
+        required=False,
+        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Only moderators read this. The person you report is never told who you are."),
     )
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=ReviewItem.Decision.choices, widget=forms.RadioSelect)
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=ReviewItem.Decision.choices, widget=forms.RadioSelect
+    )
     reason = forms.CharField(
-        label=_("Reason (the author is told it)"), max_length=500,
+        label=_("Reason (the author is told it)"),
+        max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     redacted_text = forms.CharField(
         label=_("Redacted text (for “Redact”: the content with identifying details removed)"),
-        required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("decision") == ReviewItem.Decision.REDACT and not cleaned.get("redacted_text", "").strip():
+        if (
+            cleaned.get("decision") == ReviewItem.Decision.REDACT
+            and not cleaned.get("redacted_text", "").strip()
+        ):
             self.add_error("redacted_text", _("Write the text as it should read after redaction."))
         return cleaned
 
@@ -48,7 +60,8 @@ DURATION_CHOICES = [
 class SanctionForm(forms.Form):
     kind = forms.ChoiceField(label=_("Action"), choices=Sanction.Kind.choices)
     reason = forms.CharField(
-        label=_("Reason (the member is told it)"), max_length=1000,
+        label=_("Reason (the member is told it)"),
+        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     duration = forms.ChoiceField(label=_("For how long"), choices=DURATION_CHOICES, required=False)
@@ -70,7 +83,11 @@ class SanctionForm(forms.Form):
         kind = cleaned.get("kind")
         if kind == Sanction.Kind.MUTE and not cleaned.get("duration"):
             self.add_error("duration", _("A mute needs an end time."))
-        if kind in (Sanction.Kind.MUTE, Sanction.Kind.REMOVE, Sanction.Kind.BAN) and not cleaned.get("group"):
+        if kind in (
+            Sanction.Kind.MUTE,
+            Sanction.Kind.REMOVE,
+            Sanction.Kind.BAN,
+        ) and not cleaned.get("group"):
             self.add_error("group", _("Choose the group this applies to."))
         return cleaned
 
@@ -82,18 +99,24 @@ class SanctionForm(forms.Form):
 
 class AppealForm(forms.Form):
     text = forms.CharField(
-        label=_("Why should this decision change?"), max_length=2000,
+        label=_("Why should this decision change?"),
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
 
 class AppealDecisionForm(forms.Form):
     outcome = forms.ChoiceField(
-        label=_("Outcome"), widget=forms.RadioSelect,
-        choices=[("grant", _("Grant: lift the sanction")), ("deny", _("Deny: the sanction stands"))],
+        label=_("Outcome"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("grant", _("Grant: lift the sanction")),
+            ("deny", _("Deny: the sanction stands")),
+        ],
     )
     note = forms.CharField(
-        label=_("Reason (the member is told it)"), max_length=1000,
+        label=_("Reason (the member is told it)"),
+        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -101,7 +124,9 @@ class AppealDecisionForm(forms.Form):
 class RoomControlsForm(forms.Form):
     locked = forms.BooleanField(label=_("Lock the room (read-only for everyone)"), required=False)
     slow_mode_seconds = forms.IntegerField(
-        label=_("Slow mode: seconds between messages per member (0 = off)"), min_value=0, max_value=3600,
+        label=_("Slow mode: seconds between messages per member (0 = off)"),
+        min_value=0,
+        max_value=3600,
     )
     links_restricted = forms.BooleanField(label=_("Only moderators may post links"), required=False)
 
@@ -109,23 +134,29 @@ class RoomControlsForm(forms.Form):
 class ThresholdForm(forms.Form):
     auto_hide_threshold = forms.FloatField(
         label=_("Auto-hide threshold (priority score)"),
-        min_value=AUTO_HIDE_THRESHOLD_MIN, max_value=AUTO_HIDE_THRESHOLD_MAX,
+        min_value=AUTO_HIDE_THRESHOLD_MIN,
+        max_value=AUTO_HIDE_THRESHOLD_MAX,
     )
 
 
 class BlockForm(forms.Form):
     pseudonym = forms.CharField(label=_("Pseudonym"), max_length=30)
     kind = forms.ChoiceField(
-        label=_("What to do"), choices=Block.Kind.choices, widget=forms.RadioSelect,
+        label=_("What to do"),
+        choices=Block.Kind.choices,
+        widget=forms.RadioSelect,
         initial=Block.Kind.BLOCK,
-        help_text=_("Block: they cannot message you or see your profile, and you do not see "
-                    "their content. Mute: you silently stop seeing their content."),
+        help_text=_(
+            "Block: they cannot message you or see your profile, and you do not see "
+            "their content. Mute: you silently stop seeing their content."
+        ),
     )
 
 
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
-        label=_("Action"), required=False,
+        label=_("Action"),
+        required=False,
         choices=[("", _("Any action")), *AuditLogEntry.Action.choices],
     )
     member = forms.CharField(label=_("Member (pseudonym)"), required=False, max_length=30)

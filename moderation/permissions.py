@@ -1,10 +1,14 @@
 """Who may do what in moderation/. Checks raise PermissionDenied, or Http404 where the thing's
 existence must stay hidden (a member who is not a moderator of it learns nothing)."""
 
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from community.models import Membership
+from community.permissions import require_mfa
 from moderation.models import Appeal, ReviewItem, Sanction
 
 MODERATOR_ROLES = (Membership.Role.MODERATOR, Membership.Role.OWNER)
@@ -27,7 +31,9 @@ def can_moderate_group(user, group_id: int | None) -> bool:
     if group_id is None:
         return False  # direct messages and profiles: site moderators only
     return Membership.objects.filter(
-        user_id=user.pk, group_id=group_id, state=Membership.State.ACTIVE,
+        user_id=user.pk,
+        group_id=group_id,
+        state=Membership.State.ACTIVE,
         role__in=MODERATOR_ROLES,
     ).exists()
 
@@ -45,6 +51,19 @@ def check_is_moderator(user) -> None:
         return
     if not moderated_group_ids(user):
         raise Http404
+
+
+def moderator_view(view):
+    """Moderator pages: 404 for anyone who moderates nothing, then two-factor required."""
+    guarded = require_mfa(view)
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        check_is_moderator(request.user)
+        return guarded(request, *args, **kwargs)
+
+    return wrapper
 
 
 def check_moderate_group(user, group_id: int | None) -> None:

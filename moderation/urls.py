@@ -19,7 +19,9 @@ urlpatterns = [
     path("moderation/audit/", dashboard.audit, name="audit"),
     path("moderation/audit.csv", dashboard.audit_csv, name="audit_csv"),
     path("moderation/appeals/", dashboard.appeals, name="appeals"),
-    path("moderation/appeals/<int:appeal_id>/decide/", dashboard.appeal_decide, name="appeal_decide"),
+    path(
+        "moderation/appeals/<int:appeal_id>/decide/", dashboard.appeal_decide, name="appeal_decide"
+    ),
     path("moderation/groups/<int:group_id>/", dashboard.group_settings, name="group_settings"),
     path("moderation/groups/<int:group_id>/room/", rooms.room_controls, name="room_controls"),
 ]

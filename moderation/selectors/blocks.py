@@ -8,4 +8,6 @@ def hidden_author_ids(*, viewer_id: int) -> set[int]:
 
 def has_blocked(*, owner_id: int, target_id: int) -> bool:
     """True when `owner_id` blocked (not merely muted) `target_id`."""
-    return Block.objects.filter(owner_id=owner_id, target_id=target_id, kind=Block.Kind.BLOCK).exists()
+    return Block.objects.filter(
+        owner_id=owner_id, target_id=target_id, kind=Block.Kind.BLOCK
+    ).exists()

@@ -69,10 +69,18 @@ def member_history(*, viewer, user_id: int) -> MemberHistory:
     """The last 90 days, to guide the ladder (warn → mute → remove → ban). Group moderators
     see what happened in their groups; site moderators see everything."""
     since = timezone.now() - MEMBER_HISTORY_WINDOW
-    sanctions = Sanction.objects.filter(user_id=user_id, created_at__gte=since).select_related("group")
-    items = ReviewItem.objects.filter(
-        author_id=user_id, decided_at__gte=since, status=ReviewItem.Status.RESOLVED,
-    ).exclude(decision=ReviewItem.Decision.KEEP).select_related("group")
+    sanctions = Sanction.objects.filter(user_id=user_id, created_at__gte=since).select_related(
+        "group"
+    )
+    items = (
+        ReviewItem.objects.filter(
+            author_id=user_id,
+            decided_at__gte=since,
+            status=ReviewItem.Status.RESOLVED,
+        )
+        .exclude(decision=ReviewItem.Decision.KEEP)
+        .select_related("group")
+    )
     group_ids = moderated_group_ids(viewer)
     if group_ids is not None:
         sanctions = sanctions.filter(group_id__in=group_ids)
@@ -85,7 +93,9 @@ def member_history(*, viewer, user_id: int) -> MemberHistory:
     )
 
 
-def audit_log(*, viewer, action: str = "", target_user_id: int | None = None, group_id: int | None = None) -> QuerySet:
+def audit_log(
+    *, viewer, action: str = "", target_user_id: int | None = None, group_id: int | None = None
+) -> QuerySet:
     """Group moderators read their groups' entries; site moderators read every entry."""
     entries = _in_scope(AuditLogEntry.objects.all(), viewer)
     if action:

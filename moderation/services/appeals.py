@@ -35,8 +35,12 @@ def submit_appeal(*, appellant, sanction: Sanction, text: str) -> ActionResult:
         with transaction.atomic():
             appeal = Appeal.objects.create(sanction=sanction, text=text)
             entry = record_audit(
-                actor=appellant, action=AuditLogEntry.Action.APPEAL, target_kind="sanction",
-                target_id=sanction.pk, target_user_id=appellant.pk, group_id=sanction.group_id,
+                actor=appellant,
+                action=AuditLogEntry.Action.APPEAL,
+                target_kind="sanction",
+                target_id=sanction.pk,
+                target_user_id=appellant.pk,
+                group_id=sanction.group_id,
                 reason=text,
             )
     except IntegrityError:  # a second submission at the same moment
@@ -64,17 +68,24 @@ def decide_appeal(*, actor, appeal: Appeal, grant: bool, note: str) -> ActionRes
             lift_sanction(sanction=sanction)
         entry = record_audit(
             actor=actor,
-            action=AuditLogEntry.Action.APPEAL_GRANTED if grant else AuditLogEntry.Action.APPEAL_DENIED,
-            target_kind="sanction", target_id=sanction.pk, target_user_id=sanction.user_id,
-            group_id=sanction.group_id, reason=note,
+            action=AuditLogEntry.Action.APPEAL_GRANTED
+            if grant
+            else AuditLogEntry.Action.APPEAL_DENIED,
+            target_kind="sanction",
+            target_id=sanction.pk,
+            target_user_id=sanction.user_id,
+            group_id=sanction.group_id,
+            reason=note,
         )
         text = (
             _("A moderator reviewed your appeal and lifted the decision. %(note)s")
-            if grant else
-            _("A moderator reviewed your appeal; the decision stands. %(note)s")
+            if grant
+            else _("A moderator reviewed your appeal; the decision stands. %(note)s")
         ) % {"note": note}
         notify(
-            recipient_id=sanction.user_id, kind="appeal_outcome", text=text,
+            recipient_id=sanction.user_id,
+            kind="appeal_outcome",
+            text=text,
             url=reverse("moderation:my_notices"),
         )
     return ActionResult(changed=True, entry=entry, obj=appeal)

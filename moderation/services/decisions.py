@@ -22,7 +22,9 @@ AUTHOR_NOTICE = {
 }
 
 
-def decide_item(*, actor, item: ReviewItem, decision: str, reason: str, redacted_text: str = "") -> ActionResult:
+def decide_item(
+    *, actor, item: ReviewItem, decision: str, reason: str, redacted_text: str = ""
+) -> ActionResult:
     """Keep, hide, delete or redact a flagged item; tells the author (as "a moderator") and
     the reporters (the outcome only). Deciding the same way again changes nothing."""
     check_review_item(actor, item)
@@ -56,9 +58,14 @@ def decide_item(*, actor, item: ReviewItem, decision: str, reason: str, redacted
         )
         item.flags.filter(outcome=Flag.Outcome.PENDING).update(outcome=outcome, resolved_at=now)
         entry = record_audit(
-            actor=actor, action=decision, target_kind=item.content_kind,
-            target_id=item.object_id, target_user_id=item.author_id, group_id=item.group_id,
-            reason=reason, snapshot=snapshot,
+            actor=actor,
+            action=decision,
+            target_kind=item.content_kind,
+            target_id=item.object_id,
+            target_user_id=item.author_id,
+            group_id=item.group_id,
+            reason=reason,
+            snapshot=snapshot,
         )
         if upheld and item.author_id is not None:
             notify(
@@ -69,8 +76,8 @@ def decide_item(*, actor, item: ReviewItem, decision: str, reason: str, redacted
             )
         reporter_text = (
             _("Thank you for your report. Outcome: action taken.")
-            if upheld else
-            _("Thank you for your report. Outcome: no action.")
+            if upheld
+            else _("Thank you for your report. Outcome: no action.")
         )
         for reporter_id in reporter_ids:
             notify(recipient_id=reporter_id, kind="flag_outcome", text=reporter_text)

@@ -48,9 +48,11 @@ def item_score(*, item: ReviewItem) -> float:
 def auto_hide_threshold(*, group_id: int | None) -> float:
     if group_id is None:
         return AUTO_HIDE_THRESHOLD_DEFAULT
-    threshold = GroupModerationSettings.objects.filter(group_id=group_id).values_list(
-        "auto_hide_threshold", flat=True
-    ).first()
+    threshold = (
+        GroupModerationSettings.objects.filter(group_id=group_id)
+        .values_list("auto_hide_threshold", flat=True)
+        .first()
+    )
     return threshold if threshold is not None else AUTO_HIDE_THRESHOLD_DEFAULT
 
 
@@ -65,7 +67,9 @@ def has_reviewer(*, group_id: int | None) -> bool:
     ).exists()
 
 
-def flag_content(*, flagger, flaggable: Flaggable, obj, reason: str, details: str = "") -> FlagResult:
+def flag_content(
+    *, flagger, flaggable: Flaggable, obj, reason: str, details: str = ""
+) -> FlagResult:
     """Flags `obj` for review. One flag per member per item: flagging again while the flag is
     pending changes nothing; flagging an item that was already reviewed reopens its review."""
     if not flaggable.can_view(flagger, obj):
@@ -110,9 +114,14 @@ def flag_content(*, flagger, flaggable: Flaggable, obj, reason: str, details: st
         item.urgent = item.urgent or reason == Reason.SELF_HARM
         item.score = item_score(item=item)
         record_audit(
-            actor=flagger, action=AuditLogEntry.Action.FLAG, target_kind=flaggable.kind,
-            target_id=obj.pk, target_user_id=author_id, group_id=item.group_id,
-            reason=reason, snapshot=item.snapshot,
+            actor=flagger,
+            action=AuditLogEntry.Action.FLAG,
+            target_kind=flaggable.kind,
+            target_id=obj.pk,
+            target_user_id=author_id,
+            group_id=item.group_id,
+            reason=reason,
+            snapshot=item.snapshot,
         )
         if (
             not item.auto_hidden
@@ -123,15 +132,27 @@ def flag_content(*, flagger, flaggable: Flaggable, obj, reason: str, details: st
             transaction.on_commit(lambda: flaggable.announce_change(obj))
             item.auto_hidden = True
             record_audit(
-                actor=None, action=AuditLogEntry.Action.AUTO_HIDE, target_kind=flaggable.kind,
-                target_id=obj.pk, target_user_id=author_id, group_id=item.group_id,
+                actor=None,
+                action=AuditLogEntry.Action.AUTO_HIDE,
+                target_kind=flaggable.kind,
+                target_id=obj.pk,
+                target_user_id=author_id,
+                group_id=item.group_id,
                 reason=_("Priority score %(score)s reached the threshold.") % {"score": item.score},
                 snapshot=item.snapshot,
             )
-        item.save(update_fields=[
-            "status", "decision", "decided_at", "opened_at", "snapshot", "urgent", "score",
-            "auto_hidden",
-        ])
+        item.save(
+            update_fields=[
+                "status",
+                "decision",
+                "decided_at",
+                "opened_at",
+                "snapshot",
+                "urgent",
+                "score",
+                "auto_hidden",
+            ]
+        )
         if newly_urgent and author_id is not None:
             notify(
                 recipient_id=author_id,

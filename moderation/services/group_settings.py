@@ -24,7 +24,11 @@ def set_auto_hide_threshold(*, actor, group, threshold: float) -> ActionResult:
         settings.auto_hide_threshold = threshold
         settings.save(update_fields=["auto_hide_threshold"])
         entry = record_audit(
-            actor=actor, action=AuditLogEntry.Action.THRESHOLD, target_kind="group",
-            target_id=group.pk, group_id=group.pk, reason=str(threshold),
+            actor=actor,
+            action=AuditLogEntry.Action.THRESHOLD,
+            target_kind="group",
+            target_id=group.pk,
+            group_id=group.pk,
+            reason=str(threshold),
         )
     return ActionResult(changed=True, entry=entry, obj=settings)

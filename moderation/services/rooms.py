@@ -26,7 +26,9 @@ def _room_state_event(conversation: Conversation) -> dict:
     }
 
 
-def _change_room(*, actor, conversation: Conversation, field: str, value, action: str, reason: str) -> ActionResult:
+def _change_room(
+    *, actor, conversation: Conversation, field: str, value, action: str, reason: str
+) -> ActionResult:
     check_control_room(actor, conversation)
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -35,8 +37,12 @@ def _change_room(*, actor, conversation: Conversation, field: str, value, action
         setattr(conversation, field, value)
         conversation.save(update_fields=[field])
         entry = record_audit(
-            actor=actor, action=action, target_kind="room", target_id=conversation.pk,
-            group_id=conversation.group_id, reason=reason,
+            actor=actor,
+            action=action,
+            target_kind="room",
+            target_id=conversation.pk,
+            group_id=conversation.group_id,
+            reason=reason,
         )
         event = _room_state_event(conversation)
         transaction.on_commit(
@@ -49,35 +55,60 @@ def lock_room(*, actor, conversation: Conversation, locked: bool, reason: str = 
     """Locked: read-only for everyone ("end for all") until unlocked."""
     action = AuditLogEntry.Action.LOCK_ROOM if locked else AuditLogEntry.Action.UNLOCK_ROOM
     return _change_room(
-        actor=actor, conversation=conversation, field="locked", value=locked, action=action,
+        actor=actor,
+        conversation=conversation,
+        field="locked",
+        value=locked,
+        action=action,
         reason=reason,
     )
 
 
-def set_slow_mode(*, actor, conversation: Conversation, seconds: int, reason: str = "") -> ActionResult:
+def set_slow_mode(
+    *, actor, conversation: Conversation, seconds: int, reason: str = ""
+) -> ActionResult:
     if not 0 <= seconds <= MAX_SLOW_MODE_SECONDS:
         raise ValueError(_("Slow mode is between 0 and 3600 seconds."))
     return _change_room(
-        actor=actor, conversation=conversation, field="slow_mode_seconds", value=seconds,
-        action=AuditLogEntry.Action.SLOW_MODE, reason=reason or str(seconds),
+        actor=actor,
+        conversation=conversation,
+        field="slow_mode_seconds",
+        value=seconds,
+        action=AuditLogEntry.Action.SLOW_MODE,
+        reason=reason or str(seconds),
     )
 
 
-def restrict_links(*, actor, conversation: Conversation, restricted: bool, reason: str = "") -> ActionResult:
+def restrict_links(
+    *, actor, conversation: Conversation, restricted: bool, reason: str = ""
+) -> ActionResult:
     action = AuditLogEntry.Action.RESTRICT_LINKS if restricted else AuditLogEntry.Action.ALLOW_LINKS
     return _change_room(
-        actor=actor, conversation=conversation, field="links_restricted", value=restricted,
-        action=action, reason=reason,
+        actor=actor,
+        conversation=conversation,
+        field="links_restricted",
+        value=restricted,
+        action=action,
+        reason=reason,
     )
 
 
 def update_room_controls(
-    *, actor, conversation: Conversation, locked: bool, slow_mode_seconds: int,
-    links_restricted: bool, reason: str = "",
+    *,
+    actor,
+    conversation: Conversation,
+    locked: bool,
+    slow_mode_seconds: int,
+    links_restricted: bool,
+    reason: str = "",
 ) -> list[ActionResult]:
     """The host-controls form: applies each control; only the ones that change are logged."""
     return [
         lock_room(actor=actor, conversation=conversation, locked=locked, reason=reason),
-        set_slow_mode(actor=actor, conversation=conversation, seconds=slow_mode_seconds, reason=reason),
-        restrict_links(actor=actor, conversation=conversation, restricted=links_restricted, reason=reason),
+        set_slow_mode(
+            actor=actor, conversation=conversation, seconds=slow_mode_seconds, reason=reason
+        ),
+        restrict_links(
+            actor=actor, conversation=conversation, restricted=links_restricted, reason=reason
+        ),
     ]

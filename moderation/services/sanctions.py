@@ -16,7 +16,9 @@ Kind = Sanction.Kind
 
 MEMBER_NOTICE = {
     Kind.WARN: gettext_lazy("A moderator sent you a warning. Reason: %(reason)s"),
-    Kind.MUTE: gettext_lazy("A moderator muted you in %(group)s until %(until)s. Reason: %(reason)s"),
+    Kind.MUTE: gettext_lazy(
+        "A moderator muted you in %(group)s until %(until)s. Reason: %(reason)s"
+    ),
     Kind.REMOVE: gettext_lazy("A moderator removed you from %(group)s. Reason: %(reason)s"),
     Kind.BAN: gettext_lazy("A moderator banned you from %(group)s. Reason: %(reason)s"),
     Kind.SUSPEND: gettext_lazy("A moderator suspended your account. Reason: %(reason)s"),
@@ -68,27 +70,44 @@ def sanction_member(
         if existing is not None:
             return ActionResult(changed=False, obj=existing)
         sanction = Sanction.objects.create(
-            user=target, kind=kind, group_id=group_id, reason=reason, ends_at=ends_at,
-            item=item, created_by=actor,
+            user=target,
+            kind=kind,
+            group_id=group_id,
+            reason=reason,
+            ends_at=ends_at,
+            item=item,
+            created_by=actor,
         )
         if kind in (Kind.REMOVE, Kind.BAN) and membership is not None:
-            membership.state = Membership.State.REMOVED if kind == Kind.REMOVE else Membership.State.BANNED
+            membership.state = (
+                Membership.State.REMOVED if kind == Kind.REMOVE else Membership.State.BANNED
+            )
             membership.updated_at = timezone.now()
             membership.save(update_fields=["state", "updated_at"])
         if kind == Kind.SUSPEND:
             target.is_active = False
             target.save(update_fields=["is_active"])
         entry = record_audit(
-            actor=actor, action=kind, target_kind="user", target_id=target.pk,
-            target_user_id=target.pk, group_id=group_id, reason=reason,
+            actor=actor,
+            action=kind,
+            target_kind="user",
+            target_id=target.pk,
+            target_user_id=target.pk,
+            group_id=group_id,
+            reason=reason,
             snapshot=item.snapshot if item is not None else "",
         )
-        until = formats.date_format(timezone.localtime(ends_at), "DATETIME_FORMAT") if ends_at else ""
+        until = (
+            formats.date_format(timezone.localtime(ends_at), "DATETIME_FORMAT") if ends_at else ""
+        )
         notify(
             recipient_id=target.pk,
             kind="sanction",
-            text=MEMBER_NOTICE[kind] % {
-                "reason": reason, "group": group.name if group is not None else "", "until": until,
+            text=MEMBER_NOTICE[kind]
+            % {
+                "reason": reason,
+                "group": group.name if group is not None else "",
+                "until": until,
             },
             url=reverse("moderation:my_notices"),
         )
@@ -110,7 +129,8 @@ def lift_sanction(*, sanction: Sanction) -> None:
     sanction.save(update_fields=["lifted_at"])
     if sanction.kind in (Kind.REMOVE, Kind.BAN) and sanction.group_id is not None:
         Membership.objects.filter(
-            group_id=sanction.group_id, user_id=sanction.user_id,
+            group_id=sanction.group_id,
+            user_id=sanction.user_id,
             state__in=[Membership.State.REMOVED, Membership.State.BANNED],
         ).update(state=Membership.State.ACTIVE, updated_at=timezone.now())
     if sanction.kind == Kind.SUSPEND:
@@ -131,8 +151,11 @@ def lift_expired_sanctions() -> int:
             record_audit(
                 actor=None,
                 action=AuditLogEntry.Action.LIFT,
-                target_kind="user", target_id=sanction.user_id, target_user_id=sanction.user_id,
-                group_id=sanction.group_id, reason=_("Ended: its time ran out."),
+                target_kind="user",
+                target_id=sanction.user_id,
+                target_user_id=sanction.user_id,
+                group_id=sanction.group_id,
+                reason=_("Ended: its time ran out."),
             )
         count += 1
     return count

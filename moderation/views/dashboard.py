@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.models import Group, Membership, Profile
-from community.permissions import require_mfa
 from moderation.flaggables import get_flaggable
 from moderation.forms import (
     AppealDecisionForm,
@@ -24,10 +23,10 @@ from moderation.forms import (
 from moderation.models import Appeal, ReviewItem
 from moderation.permissions import (
     check_decide_appeal,
-    check_is_moderator,
     check_moderate_group,
     check_review_item,
     moderated_group_ids,
+    moderator_view,
 )
 from moderation.selectors.queue import (
     appeals_to_decide,
@@ -43,12 +42,17 @@ from moderation.services.group_settings import set_auto_hide_threshold
 from moderation.services.sanctions import SanctionError, sanction_member
 
 
-@require_mfa
+@moderator_view
 def queue(request):
-    check_is_moderator(request.user)
-    status = ReviewItem.Status.RESOLVED if request.GET.get("status") == "resolved" else ReviewItem.Status.OPEN
+    status = (
+        ReviewItem.Status.RESOLVED
+        if request.GET.get("status") == "resolved"
+        else ReviewItem.Status.OPEN
+    )
     items = review_queue(viewer=request.user, status=status)[:100]
-    template = "moderation/queue_items.html" if request.GET.get("fragment") else "moderation/queue.html"
+    template = (
+        "moderation/queue_items.html" if request.GET.get("fragment") else "moderation/queue.html"
+    )
     return render(request, template, {"items": items, "status": status})
 
 
@@ -63,15 +67,18 @@ def _sanction_groups(viewer, target_user_id: int):
 
 def _sanction_form(request, target_user_id: int, data=None, initial=None):
     return SanctionForm(
-        data, initial=initial, allow_suspend=request.user.is_site_moderator,
+        data,
+        initial=initial,
+        allow_suspend=request.user.is_site_moderator,
         groups=_sanction_groups(request.user, target_user_id),
     )
 
 
-@require_mfa
+@moderator_view
 def item_detail(request, item_id: int):
-    check_is_moderator(request.user)
-    item = get_object_or_404(ReviewItem.objects.select_related("group", "author__profile"), pk=item_id)
+    item = get_object_or_404(
+        ReviewItem.objects.select_related("group", "author__profile"), pk=item_id
+    )
     check_review_item(request.user, item)
     flaggable = get_flaggable(item.content_kind)
     obj = flaggable.get(item.object_id)
@@ -90,32 +97,39 @@ def item_detail(request, item_id: int):
     sanction_form = None
     if show_author:
         sanction_form = _sanction_form(
-            request, item.author_id,
+            request,
+            item.author_id,
             initial={"group": str(item.group_id or ""), "kind": "warn"},
         )
-    return render(request, "moderation/item_detail.html", {
-        "item": item,
-        "flaggable": flaggable,
-        "flags": flags_for_moderator(viewer=request.user, item=item),
-        "context_lines": flaggable.context(obj) if obj is not None else [],
-        "form": form,
-        "show_author": show_author,
-        "sanction_form": sanction_form,
-        "threshold": auto_hide_threshold(group_id=item.group_id),
-    })
+    return render(
+        request,
+        "moderation/item_detail.html",
+        {
+            "item": item,
+            "flaggable": flaggable,
+            "flags": flags_for_moderator(viewer=request.user, item=item),
+            "context_lines": flaggable.context(obj) if obj is not None else [],
+            "form": form,
+            "show_author": show_author,
+            "sanction_form": sanction_form,
+            "threshold": auto_hide_threshold(group_id=item.group_id),
+        },
+    )
 
 
 def _get_member_profile(public_id: str) -> Profile:
     return get_object_or_404(Profile.objects.select_related("user"), public_id=public_id)
 
 
-@require_mfa
+@moderator_view
 def member(request, public_id: str):
-    check_is_moderator(request.user)
     profile = _get_member_profile(public_id)
-    if not request.user.is_site_moderator and not Membership.objects.filter(
-        user_id=profile.user_id, group_id__in=moderated_group_ids(request.user)
-    ).exists():
+    if (
+        not request.user.is_site_moderator
+        and not Membership.objects.filter(
+            user_id=profile.user_id, group_id__in=moderated_group_ids(request.user)
+        ).exists()
+    ):
         raise Http404
     item = None
     if request.method == "POST":
@@ -128,8 +142,12 @@ def member(request, public_id: str):
             group = Group.objects.filter(pk=int(group_pk)).first() if group_pk else None
             try:
                 result = sanction_member(
-                    actor=request.user, target=profile.user, kind=form.cleaned_data["kind"],
-                    reason=form.cleaned_data["reason"], group=group, ends_at=form.ends_at,
+                    actor=request.user,
+                    target=profile.user,
+                    kind=form.cleaned_data["kind"],
+                    reason=form.cleaned_data["reason"],
+                    group=group,
+                    ends_at=form.ends_at,
                     item=item,
                 )
             except SanctionError as error:
@@ -144,12 +162,16 @@ def member(request, public_id: str):
                 return redirect("moderation:member", public_id=public_id)
     else:
         form = _sanction_form(request, profile.user_id)
-    return render(request, "moderation/member.html", {
-        "profile": profile,
-        "history": member_history(viewer=request.user, user_id=profile.user_id),
-        "form": form,
-        "item": item,
-    })
+    return render(
+        request,
+        "moderation/member.html",
+        {
+            "profile": profile,
+            "history": member_history(viewer=request.user, user_id=profile.user_id),
+            "form": form,
+            "item": item,
+        },
+    )
 
 
 def _filtered_audit(request):
@@ -161,39 +183,66 @@ def _filtered_audit(request):
         pseudonym = form.cleaned_data["member"].strip()
         if pseudonym:
             target_user_id = (
-                Profile.objects.filter(pseudonym__iexact=pseudonym).values_list("user_id", flat=True).first()
+                Profile.objects.filter(pseudonym__iexact=pseudonym)
+                .values_list("user_id", flat=True)
+                .first()
                 or -1
             )
     return form, audit_log(viewer=request.user, action=action, target_user_id=target_user_id)
 
 
-@require_mfa
+@moderator_view
 def audit(request):
-    check_is_moderator(request.user)
     form, entries = _filtered_audit(request)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "moderation/audit.html", {
-        "form": form, "page": page, "query": query.urlencode(),
-    })
+    return render(
+        request,
+        "moderation/audit.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )
 
 
-@require_mfa
+@moderator_view
 def audit_csv(request):
-    check_is_moderator(request.user)
     _form, entries = _filtered_audit(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
     writer = csv.writer(response)
-    writer.writerow(["id", "when", "moderator", "action", "target", "target id", "member",
-                     "group id", "reason", "snapshot"])
+    writer.writerow(
+        [
+            "id",
+            "when",
+            "moderator",
+            "action",
+            "target",
+            "target id",
+            "member",
+            "group id",
+            "reason",
+            "snapshot",
+        ]
+    )
     for entry in entries.iterator():
-        writer.writerow([
-            entry.pk, entry.created_at.isoformat(), entry.actor_pseudonym or _("system"),
-            entry.action, entry.target_kind, entry.target_id, entry.target_pseudonym,
-            entry.group_id or "", _csv_safe(entry.reason), _csv_safe(entry.snapshot),
-        ])
+        writer.writerow(
+            [
+                entry.pk,
+                entry.created_at.isoformat(),
+                entry.actor_pseudonym or _("system"),
+                entry.action,
+                entry.target_kind,
+                entry.target_id,
+                entry.target_pseudonym,
+                entry.group_id or "",
+                _csv_safe(entry.reason),
+                _csv_safe(entry.snapshot),
+            ]
+        )
     return response
 
 
@@ -215,23 +264,23 @@ def _render_appeals(request, bound_form=None, bound_id=None, status=200):
     return render(request, "moderation/appeals.html", {"appeals": pairs}, status=status)
 
 
-@require_mfa
+@moderator_view
 def appeals(request):
-    check_is_moderator(request.user)
     return _render_appeals(request)
 
 
-@require_mfa
+@moderator_view
 @require_POST
 def appeal_decide(request, appeal_id: int):
-    check_is_moderator(request.user)
     appeal = get_object_or_404(Appeal.objects.select_related("sanction__group"), pk=appeal_id)
     check_decide_appeal(request.user, appeal)
     form = _appeal_form(appeal.pk, request.POST)
     if form.is_valid():
         try:
             decide_appeal(
-                actor=request.user, appeal=appeal, grant=form.cleaned_data["outcome"] == "grant",
+                actor=request.user,
+                appeal=appeal,
+                grant=form.cleaned_data["outcome"] == "grant",
                 note=form.cleaned_data["note"],
             )
         except AppealError as error:
@@ -242,16 +291,18 @@ def appeal_decide(request, appeal_id: int):
     return _render_appeals(request, bound_form=form, bound_id=appeal.pk, status=400)
 
 
-@require_mfa
+@moderator_view
 def group_settings(request, group_id: int):
-    check_is_moderator(request.user)
     group = get_object_or_404(Group, pk=group_id)
     check_moderate_group(request.user, group.pk)
     form = ThresholdForm(
-        request.POST or None, initial={"auto_hide_threshold": auto_hide_threshold(group_id=group.pk)}
+        request.POST or None,
+        initial={"auto_hide_threshold": auto_hide_threshold(group_id=group.pk)},
     )
     if request.method == "POST" and form.is_valid():
-        set_auto_hide_threshold(actor=request.user, group=group, threshold=form.cleaned_data["auto_hide_threshold"])
+        set_auto_hide_threshold(
+            actor=request.user, group=group, threshold=form.cleaned_data["auto_hide_threshold"]
+        )
         messages.success(request, _("Saved."))
         return redirect("moderation:group_settings", group_id=group.pk)
     return render(request, "moderation/group_settings.html", {"group": group, "form": form})

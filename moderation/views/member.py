@@ -22,8 +22,9 @@ from moderation.services.flags import flag_content
 
 def _safe_next(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return ""
 
@@ -43,10 +44,16 @@ def flag(request, kind: str, object_id: int):
             request, _("Thank you. Moderators will review it; you will hear the outcome.")
         )
         return redirect(_safe_next(request) or "moderation:my_notices")
-    return render(request, "moderation/flag_form.html", {
-        "form": form, "flaggable": flaggable, "snapshot": flaggable.snapshot(obj),
-        "next": _safe_next(request),
-    })
+    return render(
+        request,
+        "moderation/flag_form.html",
+        {
+            "form": form,
+            "flaggable": flaggable,
+            "snapshot": flaggable.snapshot(obj),
+            "next": _safe_next(request),
+        },
+    )
 
 
 @login_required
@@ -60,29 +67,43 @@ def my_notices(request):
     sanctions = list(sanctions_of_member(user_id=request.user.pk))
     for sanction in sanctions:
         sanction.appeal_deadline = appeal_deadline(sanction)
-        sanction.existing_appeal = getattr(sanction, "appeal", None) if hasattr(sanction, "appeal") else None
+        sanction.existing_appeal = (
+            getattr(sanction, "appeal", None) if hasattr(sanction, "appeal") else None
+        )
         sanction.can_appeal = sanction.existing_appeal is None and now <= sanction.appeal_deadline
     return render(request, "moderation/my_notices.html", {"sanctions": sanctions})
 
 
 @login_required
 def appeal(request, sanction_id: int):
-    sanction = get_object_or_404(Sanction.objects.select_related("group"), pk=sanction_id, user=request.user)
+    sanction = get_object_or_404(
+        Sanction.objects.select_related("group"), pk=sanction_id, user=request.user
+    )
     form = AppealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = submit_appeal(appellant=request.user, sanction=sanction, text=form.cleaned_data["text"])
+            result = submit_appeal(
+                appellant=request.user, sanction=sanction, text=form.cleaned_data["text"]
+            )
         except AppealError as error:
             form.add_error(None, str(error))
         else:
             if result.changed:
-                messages.success(request, _("Your appeal is sent. A different moderator will decide it."))
+                messages.success(
+                    request, _("Your appeal is sent. A different moderator will decide it.")
+                )
             else:
                 messages.info(request, _("You already appealed this decision."))
             return redirect("moderation:my_notices")
-    return render(request, "moderation/appeal_form.html", {
-        "form": form, "sanction": sanction, "deadline": appeal_deadline(sanction),
-    })
+    return render(
+        request,
+        "moderation/appeal_form.html",
+        {
+            "form": form,
+            "sanction": sanction,
+            "deadline": appeal_deadline(sanction),
+        },
+    )
 
 
 @login_required
@@ -91,7 +112,8 @@ def blocks(request):
     if request.method == "POST" and form.is_valid():
         target = (
             Profile.objects.select_related("user")
-            .filter(pseudonym__iexact=form.cleaned_data["pseudonym"]).first()
+            .filter(pseudonym__iexact=form.cleaned_data["pseudonym"])
+            .first()
         )
         if target is None or target.user_id == request.user.pk:
             form.add_error("pseudonym", _("No other member has this pseudonym."))
@@ -100,7 +122,9 @@ def blocks(request):
             messages.success(request, _("Saved. They are not told."))
             return redirect("moderation:blocks")
     entries = (
-        Block.objects.filter(owner=request.user).select_related("target__profile").order_by("-created_at")
+        Block.objects.filter(owner=request.user)
+        .select_related("target__profile")
+        .order_by("-created_at")
     )
     return render(request, "moderation/blocks.html", {"form": form, "entries": entries})
 

@@ -17,9 +17,14 @@ _client_ids = itertools.count(1)
 def add_member(*, group, user, role=Membership.Role.MEMBER) -> Membership:
     now = timezone.now()
     membership, _created = Membership.objects.update_or_create(
-        group=group, user=user,
-        defaults={"role": role, "state": Membership.State.ACTIVE, "joined_at": now,
-                  "rules_accepted_at": now},
+        group=group,
+        user=user,
+        defaults={
+            "role": role,
+            "state": Membership.State.ACTIVE,
+            "joined_at": now,
+            "rules_accepted_at": now,
+        },
     )
     return membership
 
@@ -61,15 +66,28 @@ class Scene:
     bystander: object
 
 
-@pytest.fixture
-def scene(db) -> Scene:
+def build_scene() -> Scene:
     moderator = make_member(pseudonym="GroupMod01", mfa=True)
     second_moderator = make_member(pseudonym="GroupMod02", mfa=True)
     site_moderator = make_member(pseudonym="SiteMod01", site_moderator=True, mfa=True)
     author = make_member(pseudonym="LoudAuthor")
     reporter = make_member(pseudonym="QuietReporter")
     bystander = make_member(pseudonym="Bystander9")
-    room = make_room(members=[author, reporter, bystander], moderators=[moderator, second_moderator])
-    return Scene(room=room, group=room.group, moderator=moderator,
-                 second_moderator=second_moderator, site_moderator=site_moderator,
-                 author=author, reporter=reporter, bystander=bystander)
+    room = make_room(
+        members=[author, reporter, bystander], moderators=[moderator, second_moderator]
+    )
+    return Scene(
+        room=room,
+        group=room.group,
+        moderator=moderator,
+        second_moderator=second_moderator,
+        site_moderator=site_moderator,
+        author=author,
+        reporter=reporter,
+        bystander=bystander,
+    )
+
+
+@pytest.fixture
+def scene(db) -> Scene:
+    return build_scene()

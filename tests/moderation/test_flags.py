@@ -14,7 +14,9 @@ MESSAGE = get_flaggable("message")
 
 
 def _flag(user, message, reason=Reason.HARASSMENT, details=""):
-    return flag_content(flagger=user, flaggable=MESSAGE, obj=message, reason=reason, details=details)
+    return flag_content(
+        flagger=user, flaggable=MESSAGE, obj=message, reason=reason, details=details
+    )
 
 
 def test_member_flags_a_room_message_through_the_form(client, scene):
@@ -25,15 +27,20 @@ def test_member_flags_a_room_message_through_the_form(client, scene):
     response = client.post(url, {"reason": Reason.THREAT, "details": "in the room"})
     assert response.status_code == 302
     flag = Flag.objects.get()
-    assert (flag.flagger_id, flag.reason, flag.details) == (scene.reporter.pk, "threat", "in the room")
+    assert (flag.flagger_id, flag.reason, flag.details) == (
+        scene.reporter.pk,
+        "threat",
+        "in the room",
+    )
     assert flag.item.group_id == scene.group.pk and flag.item.author_id == scene.author.pk
 
 
 def test_flag_form_keeps_details_and_shows_error_without_reason(client, scene):
     message = post_message(room=scene.room, sender=scene.author)
     client.force_login(scene.reporter)
-    response = client.post(reverse("moderation:flag", args=["message", message.pk]),
-                           {"details": "typed text stays"})
+    response = client.post(
+        reverse("moderation:flag", args=["message", message.pk]), {"details": "typed text stays"}
+    )
     assert response.status_code == 200
     assert "typed text stays" in response.content.decode()
     assert 'class="errorlist' in response.content.decode()
@@ -43,8 +50,9 @@ def test_flag_form_keeps_details_and_shows_error_without_reason(client, scene):
 def test_non_member_gets_404_when_flagging_a_private_room_message(client, scene):
     message = post_message(room=scene.room, sender=scene.author)
     client.force_login(make_member())
-    response = client.post(reverse("moderation:flag", args=["message", message.pk]),
-                           {"reason": Reason.SPAM})
+    response = client.post(
+        reverse("moderation:flag", args=["message", message.pk]), {"reason": Reason.SPAM}
+    )
     assert response.status_code == 404
     assert not Flag.objects.exists()
 
@@ -72,7 +80,7 @@ def test_reflagging_a_reviewed_item_reopens_its_review(scene):
 
 def test_self_harm_flag_goes_to_the_top_and_author_gets_crisis_resources(scene):
     busy = post_message(room=scene.room, sender=scene.bystander, body="many threats")
-    for index in range(3):
+    for _ in range(3):
         reporter = make_member()
         add_member(group=scene.group, user=reporter)
         _flag(reporter, busy, reason=Reason.THREAT)

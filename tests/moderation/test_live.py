@@ -1,0 +1,150 @@
+"""Effects on open sockets: the live queue and room host controls, through config.asgi."""
+
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async as db
+from django.utils import timezone
+
+from moderation.flaggables import get_flaggable
+from moderation.policy import Reason
+from moderation.services.flags import flag_content
+from moderation.services.rooms import lock_room, restrict_links, set_slow_mode
+from moderation.services.sanctions import sanction_member
+from tests.messaging.conftest import drain, join, open_socket, receive, receive_until, send
+from tests.moderation.conftest import build_scene, post_message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def live_scene(transactional_db):
+    return build_scene()
+
+
+async def _queue_socket(user):
+    socket = await open_socket(user, path="/ws/moderation/", expect_connected=False)
+    return socket
+
+
+async def test_moderators_online_see_a_new_flag_at_once(live_scene):
+    scene = live_scene
+    moderator_socket = await _queue_socket(scene.moderator)
+    assert moderator_socket.connected
+    message = await db(post_message)(room=scene.room, sender=scene.author, body="leave now")
+    await db(flag_content)(
+        flagger=scene.reporter,
+        flaggable=get_flaggable("message"),
+        obj=message,
+        reason=Reason.THREAT,
+    )
+    frame = await receive(moderator_socket)
+    assert frame["type"] == "queue.changed" and set(frame) == {"type", "item_id", "urgent"}
+    await moderator_socket.disconnect()
+
+
+async def test_members_and_moderators_without_two_factor_cannot_open_the_queue_socket(live_scene):
+    from tests.factories import make_member
+
+    for user in (live_scene.reporter, await db(make_member)(site_moderator=True)):
+        socket = await _queue_socket(user)
+        assert not socket.connected
+        await socket.disconnect()
+
+
+async def test_lock_reaches_open_sockets_and_refuses_the_next_message(live_scene):
+    scene = live_scene
+    author = await open_socket(scene.author)
+    await join(author, scene.room.pk)
+    await drain(author)
+    await db(lock_room)(actor=scene.moderator, conversation=scene.room, locked=True)
+    update = await receive_until(author, "room.updated")
+    assert update["room"]["locked"] is True
+    await send(
+        author,
+        {
+            "type": "send",
+            "conversation_id": scene.room.pk,
+            "client_id": "x1",
+            "body": "still here?",
+        },
+    )
+    error = await receive_until(author, "error")
+    assert error["code"] == "locked"
+    await author.disconnect()
+
+
+async def test_mute_refuses_the_authors_next_message_at_once(live_scene):
+    scene = live_scene
+    author = await open_socket(scene.author)
+    await join(author, scene.room.pk)
+    await drain(author)
+    await db(sanction_member)(
+        actor=scene.moderator,
+        target=scene.author,
+        kind="mute",
+        reason="Cool off",
+        group=scene.group,
+        ends_at=timezone.now() + timedelta(minutes=10),
+    )
+    await send(
+        author,
+        {
+            "type": "send",
+            "conversation_id": scene.room.pk,
+            "client_id": "m1",
+            "body": "can I talk?",
+        },
+    )
+    error = await receive_until(author, "error")
+    assert error["code"] == "muted"
+    await author.disconnect()
+
+
+async def test_slow_mode_and_link_restriction_take_effect(live_scene):
+    scene = live_scene
+    author = await open_socket(scene.author)
+    await join(author, scene.room.pk)
+    await drain(author)
+    await db(restrict_links)(actor=scene.moderator, conversation=scene.room, restricted=True)
+    await receive_until(author, "room.updated")
+    await send(
+        author,
+        {
+            "type": "send",
+            "conversation_id": scene.room.pk,
+            "client_id": "l1",
+            "body": "see https://example.com",
+        },
+    )
+    assert (await receive_until(author, "error"))["code"] == "links_restricted"
+    await db(set_slow_mode)(actor=scene.moderator, conversation=scene.room, seconds=60)
+    assert (await receive_until(author, "room.updated"))["room"]["slow_mode_seconds"] == 60
+    for client_id in ("s1", "s2"):
+        await send(
+            author,
+            {
+                "type": "send",
+                "conversation_id": scene.room.pk,
+                "client_id": client_id,
+                "body": "plain words",
+            },
+        )
+    assert (await receive_until(author, "ack"))["client_id"] == "s1"
+    assert (await receive_until(author, "error"))["code"] == "slow_mode"
+    await author.disconnect()
+
+
+async def test_ban_closes_the_members_room_socket(live_scene):
+    scene = live_scene
+    author = await open_socket(scene.author)
+    await join(author, scene.room.pk)
+    await drain(author)
+    await db(sanction_member)(
+        actor=scene.moderator, target=scene.author, kind="ban", reason="Threats", group=scene.group
+    )
+    while True:
+        output = await author.receive_output(timeout=3)
+        if output["type"] == "websocket.close":
+            break
+    await author.disconnect()

@@ -1,0 +1,172 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils import timezone
+
+from community.models import Membership
+from messaging.models import Notification
+from moderation.models import AuditLogEntry, Sanction
+from moderation.selectors.sanctions import active_mute_until
+from moderation.services.sanctions import SanctionError, lift_expired_sanctions, sanction_member
+from tests.factories import PASSWORD, make_member
+
+
+def _mute(scene, minutes=10, actor=None):
+    return sanction_member(
+        actor=actor or scene.moderator,
+        target=scene.author,
+        kind="mute",
+        reason="Cool off",
+        group=scene.group,
+        ends_at=timezone.now() + timedelta(minutes=minutes),
+    )
+
+
+def test_mute_sets_active_mute_until_for_that_group_only(scene):
+    assert active_mute_until(user_id=scene.author.pk, group_id=scene.group.pk) is None
+    result = _mute(scene)
+    until = active_mute_until(user_id=scene.author.pk, group_id=scene.group.pk)
+    assert until == result.obj.ends_at
+    from tests.moderation.conftest import make_room
+
+    other = make_room(name="Other", members=[scene.author])
+    assert active_mute_until(user_id=scene.author.pk, group_id=other.group_id) is None
+
+
+def test_expired_or_lifted_mute_is_not_active(scene):
+    result = _mute(scene)
+    Sanction.objects.filter(pk=result.obj.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
+    assert active_mute_until(user_id=scene.author.pk, group_id=scene.group.pk) is None
+
+
+def test_repeating_a_sanction_in_force_changes_nothing(scene):
+    first = _mute(scene)
+    second = _mute(scene)
+    assert first.changed and not second.changed
+    assert Sanction.objects.count() == 1
+    assert AuditLogEntry.objects.filter(action="mute").count() == 1
+    assert Notification.objects.filter(recipient=scene.author, kind="sanction").count() == 1
+
+
+def test_mute_needs_an_end_time_and_a_reason(scene):
+    with pytest.raises(SanctionError):
+        sanction_member(
+            actor=scene.moderator, target=scene.author, kind="mute", reason="r", group=scene.group
+        )
+    with pytest.raises(SanctionError):
+        sanction_member(
+            actor=scene.moderator, target=scene.author, kind="warn", reason="  ", group=scene.group
+        )
+    assert not Sanction.objects.exists() and not AuditLogEntry.objects.exists()
+
+
+def test_remove_and_ban_change_the_membership(scene):
+    sanction_member(
+        actor=scene.moderator, target=scene.author, kind="ban", reason="Threats", group=scene.group
+    )
+    assert Membership.objects.get(user=scene.author, group=scene.group).state == "banned"
+    sanction_member(
+        actor=scene.moderator,
+        target=scene.bystander,
+        kind="remove",
+        reason="Spam",
+        group=scene.group,
+    )
+    assert Membership.objects.get(user=scene.bystander, group=scene.group).state == "removed"
+
+
+def test_only_site_moderators_suspend(scene):
+    with pytest.raises(PermissionDenied):
+        sanction_member(actor=scene.moderator, target=scene.author, kind="suspend", reason="r")
+    assert not Sanction.objects.exists()
+
+
+def test_suspension_blocks_login_and_ends_when_its_time_runs_out(client, scene):
+    result = sanction_member(
+        actor=scene.site_moderator,
+        target=scene.author,
+        kind="suspend",
+        reason="Repeated threats",
+        ends_at=timezone.now() + timedelta(days=1),
+    )
+    assert result.changed
+    assert not client.login(email=scene.author.email, password=PASSWORD)
+    response = client.post(
+        reverse("account_login"), {"login": scene.author.email, "password": PASSWORD}
+    )
+    assert "_auth_user_id" not in client.session
+    assert response.status_code in (200, 302)
+    Sanction.objects.filter(pk=result.obj.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
+    assert lift_expired_sanctions() == 1
+    assert client.login(email=scene.author.email, password=PASSWORD)
+    assert AuditLogEntry.objects.filter(action="lift").count() == 1
+
+
+def test_group_moderator_cannot_sanction_in_a_group_they_do_not_moderate(scene):
+    from tests.moderation.conftest import make_room
+
+    other = make_room(name="Not mine", members=[scene.author])
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        sanction_member(
+            actor=scene.moderator, target=scene.author, kind="warn", reason="r", group=other.group
+        )
+
+
+def test_sanction_form_on_member_page(client, scene):
+    client.force_login(scene.moderator)
+    url = reverse("moderation:member", args=[scene.author.profile.public_id])
+    response = client.post(url, {"kind": "mute", "reason": "typed reason", "group": scene.group.pk})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "typed reason" in page and "errorlist" in page  # mute without duration
+    response = client.post(
+        url, {"kind": "mute", "reason": "Cool off", "group": scene.group.pk, "duration": "10"}
+    )
+    assert response.status_code == 302
+    assert active_mute_until(user_id=scene.author.pk, group_id=scene.group.pk) is not None
+
+
+def test_group_moderator_sees_no_suspend_option_and_cannot_post_one(client, scene):
+    client.force_login(scene.moderator)
+    url = reverse("moderation:member", args=[scene.author.profile.public_id])
+    assert 'value="suspend"' not in client.get(url).content.decode()
+    client.post(url, {"kind": "suspend", "reason": "r", "group": ""})
+    assert not Sanction.objects.exists()
+
+
+def test_member_history_shows_the_last_90_days_in_scope(client, scene):
+    sanction_member(
+        actor=scene.moderator,
+        target=scene.author,
+        kind="warn",
+        reason="Recent one",
+        group=scene.group,
+    )
+    old = sanction_member(
+        actor=scene.moderator,
+        target=scene.author,
+        kind="warn",
+        reason="Ancient one",
+        group=scene.group,
+    ).obj
+    Sanction.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=91))
+    client.force_login(scene.moderator)
+    page = client.get(
+        reverse("moderation:member", args=[scene.author.profile.public_id])
+    ).content.decode()
+    assert "Recent one" in page and "Ancient one" not in page
+    assert scene.author.email not in page
+    # A moderator of an unrelated group cannot look the member up at all.
+    stranger_mod = make_member(mfa=True)
+    from tests.moderation.conftest import add_member, make_room
+
+    add_member(group=make_room(name="Unrelated").group, user=stranger_mod, role="moderator")
+    client.force_login(stranger_mod)
+    assert (
+        client.get(reverse("moderation:member", args=[scene.author.profile.public_id])).status_code
+        == 404
+    )
