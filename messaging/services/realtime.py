@@ -52,12 +52,16 @@ def broadcast_conversation_event(
     hands that same text to its local sockets.
 
     `author_id` lets each socket skip messages from members its viewer blocked or muted;
-    `message_id` lets a socket that is catching up skip what it already sent.
+    `message_id` (new messages only) lets a socket that is catching up skip what it already
+    sent.
 
     Moderation calls this after it locks a room, sets slow mode, restricts links, hides a
     message or mutes a member, e.g. {"type": "room.updated", "room": {...}}.
     """
     text = json.dumps({**event, "conversation_id": conversation_id}, separators=(",", ":"))
+    if event.get("type") != "message":
+        # Only new messages may be skipped by a catching-up socket; updates always go out.
+        message_id = None
     _fanout(
         conversation_id=conversation_id,
         message={"text": text, "author_id": author_id, "message_id": message_id},

@@ -260,12 +260,13 @@ if (root) {
   realtime.on("state", ({ state }) => {
     if (!accessEnded) setStatus(state);
   });
-  realtime.on("open", () => {
+  const join = () => {
     if (accessEnded) return;
     realtime.send({
       type: "join", conversation_id: conversationId, after_id: lastId, ref: `join:${conversationId}`,
     });
-  });
+  };
+  realtime.on("open", join);
   realtime.on("access-ended", () => {
     accessEnded = true;
     setStatus("access-ended");
@@ -327,5 +328,8 @@ if (root) {
   });
 
   for (const item of list.querySelectorAll("li[data-message-id]")) addActions(item);
+  // The bell may have opened the shared socket already, before this module ran.
+  setStatus(realtime.state);
+  if (realtime.state === "online") join();
   realtime.start();
 }

@@ -1,0 +1,102 @@
+"""Two members in two real Chromium windows: a live group room, going offline and coming back
+without losing a message, a direct message request, and a member who leaves losing the room."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from messaging.services.conversations import get_or_create_group_room
+from tests.factories import make_member
+from tests.messaging.conftest import make_group
+
+pytestmark = pytest.mark.browser
+
+
+def _send(page, text):
+    page.get_by_label("Your message").fill(text)
+    page.get_by_label("Your message").press("Enter")
+
+
+def _messages(page):
+    return page.locator("#chat-messages .chat-body")
+
+
+def test_two_members_chat_live_go_offline_and_lose_access_on_leaving(browser_session, axe):
+    alice, bob = make_member(pseudonym="AliceRiver"), make_member(pseudonym="BobMaple")
+    group = make_group(name="Night shift", members=[alice, bob])
+    room = get_or_create_group_room(group=group)
+    alice_session, bob_session = browser_session(), browser_session()
+    alice_session.login(alice)
+    bob_session.login(bob)
+    alice_page, bob_page = alice_session.page, bob_session.page
+    for page in (alice_page, bob_page):
+        page.goto(f"/rooms/{group.slug}/")
+        expect(page.locator("#chat-status")).to_have_text("Live")
+    expect(bob_page.locator("#presence-list")).to_contain_text("AliceRiver")
+    axe(alice_page, "on the live room")
+
+    # Live both ways, keyboard only.
+    _send(alice_page, "Hello from Alice")
+    expect(_messages(bob_page).last).to_have_text("Hello from Alice")
+    expect(bob_page.locator("#chat-announcer")).to_contain_text("Hello from Alice")
+    _send(bob_page, "Hi Alice")
+    expect(_messages(alice_page).last).to_have_text("Hi Alice")
+
+    # Bob goes offline: what Alice writes meanwhile, and what Bob writes, arrive once he is back.
+    bob_session.context.set_offline(True)
+    expect(bob_page.locator("#chat-status")).to_have_text(re.compile("Offline"))
+    _send(alice_page, "Missed one")
+    _send(alice_page, "Missed two")
+    _send(bob_page, "Written while offline")
+    bob_session.context.set_offline(False)
+    expect(bob_page.locator("#chat-status")).to_have_text("Live", timeout=15000)
+    expect(_messages(bob_page)).to_have_text(
+        ["Hello from Alice", "Hi Alice", "Missed one", "Missed two", "Written while offline"]
+    )
+    expect(_messages(alice_page).last).to_have_text("Written while offline")
+    expect(alice_page.locator("#chat-messages li")).to_have_count(5)
+    assert room.messages.count() == 5
+
+    # Bob leaves the group from another tab: his room socket closes at once.
+    leave_page = bob_session.new_page()
+    leave_page.goto(f"/groups/{group.slug}/")
+    leave_page.get_by_role("button", name="Leave this group").click()
+    expect(bob_page.locator("#chat-status")).to_have_text(
+        "You no longer have access to this conversation."
+    )
+    _send(alice_page, "After Bob left")
+    expect(_messages(alice_page).last).to_have_text("After Bob left")
+    bob_page.wait_for_timeout(500)
+    expect(_messages(bob_page).filter(has_text="After Bob left")).to_have_count(0)
+
+
+def test_direct_message_request_accepted_then_live(browser_session, axe):
+    alice, bob = make_member(pseudonym="AliceDM"), make_member(pseudonym="BobDM")
+    make_group(name="Shared", members=[alice, bob])
+    alice_session, bob_session = browser_session(), browser_session()
+    alice_session.login(alice)
+    bob_session.login(bob)
+    alice_page, bob_page = alice_session.page, bob_session.page
+
+    alice_page.goto(f"/messages/with/{bob.profile.public_id}/")
+    axe(alice_page, "on the first-message form")
+    alice_page.get_by_label("Your message").fill("Can we talk privately?")
+    alice_page.get_by_role("button", name="Send request").click()
+    expect(alice_page.locator("#chat-status")).to_have_text("Live")
+
+    bob_page.goto("/messages/requests/")
+    expect(bob_page.locator("#notification-count")).to_have_text("1")
+    axe(bob_page, "on message requests")
+    expect(bob_page.get_by_text("Can we talk privately?")).to_be_visible()
+    bob_page.get_by_role("button", name="Accept").click()
+    expect(bob_page.locator("#chat-status")).to_have_text("Live")
+    _send(bob_page, "Yes, of course")
+    expect(_messages(alice_page).last).to_have_text("Yes, of course")
+    _send(alice_page, "Thank you")
+    expect(_messages(bob_page).last).to_have_text("Thank you")
+
+    bob_page.goto("/messages/")
+    axe(bob_page, "on the inbox")
+    bob_page.goto("/notifications/")
+    axe(bob_page, "on notifications")
