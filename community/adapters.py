@@ -1,7 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 
-from community.encryption import decrypt_text, encrypt_text
+from community.encryption import decrypt_text, encrypt_text, rotate_token
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -43,3 +43,27 @@ def user_display(user) -> str:
     """How allauth names a user anywhere it would: the pseudonym, never the email."""
     profile = getattr(user, "profile", None)
     return profile.pseudonym if profile else ""
+
+
+# Which values in an allauth Authenticator's `data` the MFA adapter encrypted.
+ENCRYPTED_MFA_KEYS = ("secret", "seed")
+
+
+def rotate_mfa_secrets() -> int:
+    """Key-rotation hook (community.encryption.ROTATION_HOOKS): re-encrypts every TOTP secret
+    and recovery-code seed under the newest key. Returns how many authenticators it rewrote."""
+    from allauth.mfa.models import Authenticator
+
+    rewritten = 0
+    for authenticator in Authenticator.objects.filter(
+        type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]
+    ).iterator():
+        data = dict(authenticator.data)
+        for key in ENCRYPTED_MFA_KEYS:
+            if data.get(key):
+                data[key] = rotate_token(data[key])
+        if data.get("migrated_codes"):
+            data["migrated_codes"] = [rotate_token(code) for code in data["migrated_codes"]]
+        Authenticator.objects.filter(pk=authenticator.pk).update(data=data)
+        rewritten += 1
+    return rewritten

@@ -58,6 +58,15 @@ def rotate_bytes(token: bytes) -> bytes:
         raise DecryptionError("No configured encryption key opens this value.") from error
 
 
+# Encrypted data that does not live in an EncryptedTextField (files, third-party JSON): dotted
+# paths to callables taking no arguments that re-encrypt their data under the newest key and
+# return how many items they rewrote. `manage.py rotate_encryption_keys` runs each one.
+ROTATION_HOOKS: list[str] = [
+    "community.adapters.rotate_mfa_secrets",
+    "community.services.journal_evidence.rotate_evidence_files",
+]
+
+
 class EncryptedTextField(models.TextField):
     """A text column that holds only Fernet tokens; Python code sees plain text.
 
@@ -86,3 +95,18 @@ def encrypted_fields():
         for field in model._meta.concrete_fields:
             if isinstance(field, EncryptedTextField):
                 yield model, field
+
+
+def rotate_field(model, field) -> int:
+    """Re-encrypts one EncryptedTextField column under the newest key; returns rows rewritten.
+
+    Reading decrypts with whichever configured key opens the value; writing encrypts with the
+    newest. Goes through update(), so no save() logic or signal runs.
+    """
+    manager = model._base_manager
+    rewritten = 0
+    rows = manager.exclude(**{f"{field.attname}__isnull": True}).exclude(**{field.attname: ""})
+    for pk, value in rows.values_list("pk", field.attname).iterator():
+        manager.filter(pk=pk).update(**{field.attname: value})
+        rewritten += 1
+    return rewritten

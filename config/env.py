@@ -77,3 +77,19 @@ def new_fernet_key() -> str:
     from cryptography.fernet import Fernet
 
     return Fernet.generate_key().decode()
+
+
+def checked_fernet_keys(keys: list[str]) -> list[str]:
+    """The field-encryption keys, each checked to be a Fernet key, so a typo stops start-up
+    instead of surfacing later as data no key can open."""
+    from cryptography.fernet import Fernet
+
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError) as error:
+            raise ImproperlyConfigured(
+                f"KINDRED_ENCRYPTION_KEYS: key number {position} is not a Fernet key "
+                "(32 url-safe base64-encoded bytes)."
+            ) from error
+    return keys

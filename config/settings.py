@@ -17,7 +17,13 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from config.env import Environment, generated_secret, new_django_secret, new_fernet_key
+from config.env import (
+    Environment,
+    checked_fernet_keys,
+    generated_secret,
+    new_django_secret,
+    new_fernet_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = Environment()
@@ -48,6 +54,7 @@ else:
         generated_secret(DATA_DIR / "encryption_key", new_fernet_key)
     ]
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+ENCRYPTION_KEYS = checked_fernet_keys(ENCRYPTION_KEYS)
 
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -207,7 +214,8 @@ MFA_TOTP_ISSUER = env.str("KINDRED_TOTP_ISSUER", "Notes")
 USERSESSIONS_TRACK_ACTIVITY = False
 
 # Email: console in embedded mode, SMTP when EMAIL_HOST is set. Sender and subjects are neutral.
-EMAIL_HOST = env.str("EMAIL_HOST")
+# Production never falls back to the console: without EMAIL_HOST it relays through localhost.
+EMAIL_HOST = env.str("EMAIL_HOST", "localhost" if PRODUCTION else "")
 if EMAIL_HOST:
     MAILERS = {
         "default": {
