@@ -78,6 +78,8 @@ class ThreadForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["title"].required = True
+        self.fields["title"].error_messages["required"] = _("Give your thread a title.")
+        self.fields["body"].error_messages["required"] = _("Write something before posting.")
 
     def clean_title(self):
         title = self.cleaned_data["title"].strip()
@@ -102,6 +104,7 @@ class ReplyForm(ThreadForm):
 
     def __init__(self, *args, **kwargs):
         forms.ModelForm.__init__(self, *args, **kwargs)
+        self.fields["body"].error_messages["required"] = _("Write something before posting.")
 
 
 class EditPostForm(ThreadForm):

@@ -4,5 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("community.urls.accounts")),
+    path("", include("community.urls.journal")),
+    path("", include("community.urls.data_rights")),
     path("", include("community.urls.groups")),
 ]
