@@ -1,0 +1,168 @@
+"""A member's data rights: everything of theirs in one archive, and deleting the account so
+that nothing of theirs remains readable.
+
+Deletion, in one transaction: the journal is wiped (files removed after commit), posts and
+messages are either kept with no author ("deleted member") or blanked to tombstones with their
+edit history dropped, every session is ended, and the account row is deleted, which takes the
+profile, email addresses, authenticators, memberships, requests and notifications with it.
+After commit the member's open sockets are closed.
+"""
+
+import io
+import json
+import zipfile
+
+from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth import SESSION_KEY
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+
+from community.models import (
+    JournalReminder,
+    Membership,
+    Post,
+    PostRevision,
+    Profile,
+    SupportRequest,
+    User,
+)
+from community.services.journal import wipe_journal
+from community.services.journal_export import add_evidence_to_zip, build_journal_export
+from messaging.models import Message, Notification
+from messaging.services.realtime import end_user_sockets
+
+
+def export_all_data(*, user: User) -> bytes:
+    """A zip: one JSON file per kind of data, plus the journal's evidence files."""
+    files = {
+        "account.json": _account(user),
+        "groups.json": _memberships(user),
+        "posts.json": _posts(user),
+        "messages.json": _messages(user),
+        "support_requests.json": _support_requests(user),
+        "notifications.json": _notifications(user),
+        "journal/journal.json": build_journal_export(owner=user),
+        "journal/reminders.json": [
+            {"date": reminder.due_on.isoformat(), "note": reminder.note,
+             "dismissed_at": _iso(reminder.dismissed_at)}
+            for reminder in JournalReminder.objects.filter(owner=user)
+        ],
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, json.dumps(data, ensure_ascii=False, indent=2))
+        add_evidence_to_zip(archive=archive, owner=user, prefix="journal/")
+    return buffer.getvalue()
+
+
+def _account(user: User) -> dict:
+    profile = Profile.objects.filter(user=user).first()
+    return {
+        "email_addresses": list(EmailAddress.objects.filter(user=user).values_list("email",
+                                                                                  flat=True)),
+        "date_joined": _iso(user.date_joined),
+        "profile": None if profile is None else {
+            "pseudonym": profile.pseudonym,
+            "pronouns": profile.pronouns,
+            "bio": profile.bio,
+            "who_may_message_me": profile.dm_policy,
+            "appear_offline": profile.appear_offline,
+            "created_at": _iso(profile.created_at),
+        },
+    }
+
+
+def _memberships(user: User) -> list[dict]:
+    return [
+        {"group": membership.group.name, "role": membership.role, "state": membership.state,
+         "joined_at": _iso(membership.joined_at)}
+        for membership in Membership.objects.filter(user=user).select_related("group")
+    ]
+
+
+def _posts(user: User) -> list[dict]:
+    return [
+        {"id": post.pk, "group": post.group.name, "thread": post.thread_id,
+         "anonymous": post.is_anonymous, "title": post.title, "body": post.body,
+         "created_at": _iso(post.created_at), "edited_at": _iso(post.edited_at),
+         "deleted_at": _iso(post.deleted_at)}
+        for post in Post.objects.filter(author=user).select_related("group").order_by("id")
+    ]
+
+
+def _messages(user: User) -> list[dict]:
+    # Only what this member wrote: the other people's messages are theirs.
+    return [
+        {"id": message.pk, "conversation": message.conversation_id,
+         "conversation_kind": message.conversation.kind, "body": message.body,
+         "created_at": _iso(message.created_at), "edited_at": _iso(message.edited_at),
+         "deleted_at": _iso(message.deleted_at)}
+        for message in Message.objects.filter(sender=user).select_related("conversation")
+        .order_by("id")
+    ]
+
+
+def _support_requests(user: User) -> list[dict]:
+    return [
+        {"id": request.pk, "specialty": str(request.specialty), "summary": request.summary,
+         "status": request.status, "urgency": request.urgency,
+         "created_at": _iso(request.created_at), "resolved_at": _iso(request.resolved_at)}
+        for request in SupportRequest.objects.filter(member=user).select_related("specialty")
+        .order_by("id")
+    ]
+
+
+def _notifications(user: User) -> list[dict]:
+    return [
+        {"kind": notification.kind, "text": notification.text,
+         "created_at": _iso(notification.created_at), "read_at": _iso(notification.read_at)}
+        for notification in Notification.objects.filter(recipient=user).order_by("id")
+    ]
+
+
+def delete_account(*, user: User, delete_contributions: bool) -> None:
+    user_id = user.pk
+    with transaction.atomic():
+        wipe_journal(owner=user)
+        if delete_contributions:
+            now = timezone.now()
+            own_posts = Post.objects.filter(author=user)
+            PostRevision.objects.filter(post__in=own_posts).delete()
+            own_posts.update(title="", body="", content_warning="", deleted_at=now)
+            Message.objects.filter(sender=user).update(body="", deleted_at=now)
+        profile = Profile.objects.filter(user=user).first()
+        if profile is not None:
+            # The admin's history names objects by str(), and a profile's str is its pseudonym.
+            LogEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(Profile),
+                object_id=str(profile.pk),
+            ).delete()
+        end_all_sessions(user_id=user_id)
+        user.delete()
+        transaction.on_commit(lambda: end_user_sockets(user_id=user_id))
+
+
+def end_all_sessions(*, user_id: int) -> None:
+    """Ends every session of the account: those allauth tracks (real sign-ins), and on the
+    database session backend any other live one that names the account (rare: sessions made
+    outside allauth's sign-in). Account deletion is rare enough to afford the scan."""
+    for tracked in UserSession.objects.filter(user_id=user_id):
+        tracked.end()
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        return
+    stale = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get(SESSION_KEY)) == str(user_id)
+    ]
+    Session.objects.filter(session_key__in=stale).delete()
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None

@@ -1,0 +1,205 @@
+"""Journal exports for an HR department, a lawyer or the police: a print-ready PDF and a JSON
+file with every entry, every version, the evidence hashes and the chain; on request both come
+in a zip with the evidence files.
+
+The PDF uses the core Helvetica font (no font file is vendored), which covers Latin-1 only:
+other characters are transliterated where Unicode allows it and replaced by "?" otherwise.
+The JSON export always keeps the exact text, and it is what the chain hashes are computed on.
+"""
+
+import datetime
+import io
+import json
+import unicodedata
+import zipfile
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from fpdf import FPDF
+
+from community.models import IncidentChannel, JournalEvidence
+from community.selectors.journal import chain_versions, payload_for, verify_chain
+from community.services.journal import GENESIS_HASH
+from community.services.journal_evidence import read_evidence_bytes
+
+EXPORT_FORMAT = "kindred-journal/1"
+HASH_RECIPE = (
+    "For each version in chain_position order: hash = SHA-256 of the UTF-8 bytes of "
+    "previous_hash + '\\n' + JSON(payload), where JSON uses sorted keys, the separators ',' and "
+    "':' and no ASCII escaping. The first previous_hash is 64 zeros; each later one is the hash "
+    "of the version before it. evidence_sha256 lists the SHA-256 of each evidence file attached "
+    "to the entry up to that version."
+)
+
+
+def build_journal_export(*, owner) -> dict:
+    versions = chain_versions(owner_id=owner.pk)
+    report = verify_chain(owner_id=owner.pk)
+    entries: dict[str, dict] = {}
+    for version in versions:
+        entry = version.entry
+        record = entries.setdefault(entry.public_id, {
+            "id": entry.public_id,
+            "created_at": _iso(entry.created_at),
+            "versions": [],
+            "evidence": [
+                {
+                    "id": item.public_id,
+                    "file_name": item.original_name,
+                    "kind": item.kind,
+                    "content_type": item.content_type,
+                    "size_bytes": item.size,
+                    "sha256": item.sha256,
+                    "added_in_version": item.added_in_version.number,
+                    "archive_path": evidence_archive_path(item),
+                }
+                for item in entry.evidence.all()
+            ],
+        })
+        record["versions"].append({
+            "payload": payload_for(version),
+            "previous_hash": version.previous_hash,
+            "hash": version.entry_hash,
+        })
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": _iso(timezone.now()),
+        "chain": {
+            "algorithm": "sha256",
+            "genesis_hash": GENESIS_HASH,
+            "head_hash": report.head_hash,
+            "intact_when_exported": report.intact,
+            "recipe": HASH_RECIPE,
+        },
+        "entries": sorted(entries.values(), key=lambda record: record["created_at"]),
+    }
+
+
+def render_journal_json(*, owner) -> bytes:
+    return json.dumps(build_journal_export(owner=owner), ensure_ascii=False, indent=2).encode()
+
+
+def evidence_archive_path(evidence: JournalEvidence) -> str:
+    extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}.get(
+        evidence.content_type, "txt"
+    )
+    return f"evidence/{evidence.public_id}.{extension}"
+
+
+def build_journal_zip(*, owner, main_name: str, main_bytes: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(main_name, main_bytes)
+        add_evidence_to_zip(archive=archive, owner=owner, prefix="")
+    return buffer.getvalue()
+
+
+def add_evidence_to_zip(*, archive: zipfile.ZipFile, owner, prefix: str) -> None:
+    for evidence in JournalEvidence.objects.filter(entry__owner=owner).order_by("id"):
+        archive.writestr(prefix + evidence_archive_path(evidence), read_evidence_bytes(evidence))
+
+
+# --- PDF -------------------------------------------------------------------------------------
+
+_CHANNELS = dict(IncidentChannel.choices)
+
+
+def pdf_safe(text: str) -> str:
+    """Text the core PDF fonts can draw (Latin-1), as close to the original as possible."""
+    replacements = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
+                    "\u2014": "-", "\u2026": "...", "\u2022": "*", "\u00a0": " "}
+    text = "".join(replacements.get(character, character) for character in str(text))
+    result = []
+    for character in text:
+        if ord(character) < 256:
+            result.append(character)
+            continue
+        decomposed = unicodedata.normalize("NFKD", character)
+        ascii_only = decomposed.encode("latin-1", "ignore").decode("latin-1")
+        result.append(ascii_only or "?")
+    return "".join(result)
+
+
+class _JournalPDF(FPDF):
+    def footer(self):
+        self.set_y(-12)
+        self.set_font("Helvetica", size=8)
+        self.cell(0, 8, pdf_safe(_("Page %(page)s") % {"page": self.page_no()}), align="C")
+
+
+def render_journal_pdf(*, owner) -> bytes:
+    export = build_journal_export(owner=owner)
+    pdf = _JournalPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=16)
+    pdf.set_title(pdf_safe(_("Incident record")))
+    pdf.add_page()
+    width = pdf.epw
+
+    def heading(text: str, size: int = 14) -> None:
+        pdf.set_font("Helvetica", style="B", size=size)
+        pdf.multi_cell(width, 7, pdf_safe(text), new_x="LMARGIN", new_y="NEXT")
+
+    def line(label: str, value: str) -> None:
+        if value in ("", None):
+            return
+        pdf.set_font("Helvetica", style="B", size=10)
+        pdf.multi_cell(width, 5, pdf_safe(label), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", size=10)
+        pdf.multi_cell(width, 5, pdf_safe(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+
+    def small(text: str) -> None:
+        pdf.set_font("Courier", size=8)
+        pdf.multi_cell(width, 4, pdf_safe(text), new_x="LMARGIN", new_y="NEXT")
+
+    heading(_("Incident record"), 18)
+    pdf.set_font("Helvetica", size=10)
+    chain = export["chain"]
+    pdf.multi_cell(width, 5, pdf_safe(
+        _("Exported %(when)s. %(count)s entries. Each entry shows its current text and the "
+          "history of its versions with the time the server saved each one.")
+        % {"when": export["exported_at"], "count": len(export["entries"])}
+    ), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, 5, pdf_safe(
+        _("Integrity check when exported: %(state)s.")
+        % {"state": _("intact") if chain["intact_when_exported"] else _("CHANGES FOUND")}
+    ), new_x="LMARGIN", new_y="NEXT")
+    small(_("Chain head (SHA-256): %(hash)s") % {"hash": chain["head_hash"]})
+    pdf.ln(4)
+
+    titles = {
+        record["id"]: record["versions"][-1]["payload"]["title"] for record in export["entries"]
+    }
+    for number, record in enumerate(export["entries"], start=1):
+        current = record["versions"][-1]["payload"]
+        heading(f"{number}. {current['title']}")
+        when = current["occurred_on"] + (f" {current['occurred_time']}"
+                                         if current["occurred_time"] else "")
+        if current["date_is_approximate"]:
+            when += " " + _("(approximate)")
+        line(_("When it happened"), when)
+        line(_("How it happened"), str(_CHANNELS.get(current["channel"], current["channel"])))
+        line(_("Place or meeting details"), current["place"])
+        line(_("People involved"), current["people_involved"])
+        line(_("Witnesses"), current["witnesses"])
+        line(_("What happened"), current["what_happened"])
+        line(_("How it affected me"), current["effect"])
+        line(_("What I did next"), current["actions_taken"])
+        if current["retaliation_for"]:
+            line(_("Retaliation for"), titles.get(current["retaliation_for"], ""))
+        for evidence in record["evidence"]:
+            line(_("Evidence"), f"{evidence['file_name']} ({evidence['content_type']}, "
+                                f"{evidence['size_bytes']} bytes)")
+            small(f"SHA-256 {evidence['sha256']}")
+        pdf.set_font("Helvetica", style="B", size=10)
+        pdf.multi_cell(width, 5, pdf_safe(_("Versions")), new_x="LMARGIN", new_y="NEXT")
+        for version in record["versions"]:
+            payload = version["payload"]
+            small(f"v{payload['version']}  {payload['saved_at']}  #{payload['chain_position']}  "
+                  f"{version['hash']}")
+        pdf.ln(5)
+    return bytes(pdf.output())
+
+
+def _iso(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).isoformat()

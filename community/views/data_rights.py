@@ -1,0 +1,44 @@
+"""Export everything, delete the account. Both ask for the password again: an unlocked
+laptop left for a minute must not be enough to take or destroy everything."""
+
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from community.forms_journal import DeleteAccountForm, PasswordConfirmForm
+from community.services.data_rights import delete_account, export_all_data
+from community.views.journal import bound_data
+
+
+@login_required
+def data_rights(request):
+    return render(request, "community/data_rights/index.html")
+
+
+@login_required
+def export_data(request):
+    form = PasswordConfirmForm(bound_data(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        response = HttpResponse(export_all_data(user=request.user),
+                                content_type="application/zip")
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="my-data-{stamp}.zip"'
+        return response
+    return render(request, "community/data_rights/export.html", {"form": form})
+
+
+@login_required
+def delete_my_account(request):
+    form = DeleteAccountForm(bound_data(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        delete_account(
+            user=request.user,
+            delete_contributions=form.cleaned_data["contributions"] == DeleteAccountForm.DELETE,
+        )
+        logout(request)
+        # Rendered, not redirected: Clear-Site-Data also removes a flash-message cookie.
+        request.clear_site_data = True
+        return render(request, "community/data_rights/deleted.html")
+    return render(request, "community/data_rights/delete.html", {"form": form})

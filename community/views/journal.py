@@ -1,0 +1,257 @@
+"""The private journal's pages. Every view fetches through an owner-only helper in
+community/permissions.py, so another account (staff and moderators included) gets 404.
+No journal text or search term is ever put in a URL: search is a POST."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from community.forms_journal import (
+    ConfirmWipeForm,
+    EntryForm,
+    ExportForm,
+    ReminderForm,
+    SearchForm,
+    ShareEntryForm,
+)
+from community.permissions import (
+    get_journal_entry_for_owner_or_404,
+    get_journal_evidence_for_owner_or_404,
+    get_journal_reminder_for_owner_or_404,
+    get_journal_share_for_owner_or_404,
+    get_request_for_shared_journal_or_404,
+    get_shared_evidence_or_404,
+    require_mfa,
+)
+from community.selectors.advocates import support_display_name
+from community.selectors.journal import (
+    active_reminders,
+    due_reminders,
+    earlier_entries_for,
+    entry_with_history,
+    list_entries,
+    search_entries,
+    shareable_requests_for,
+    shared_entries_for_request,
+    shares_of_entry,
+    verify_chain,
+)
+from community.services.journal import (
+    add_reminder,
+    delete_reminder,
+    dismiss_reminder,
+    record_entry,
+    revise_entry,
+    revoke_share,
+    share_entry,
+    wipe_journal,
+)
+from community.services.journal_evidence import read_evidence_bytes
+from community.services.journal_export import (
+    build_journal_zip,
+    evidence_archive_path,
+    render_journal_json,
+    render_journal_pdf,
+)
+
+
+def bound_data(request):
+    """The POST data, or None for a GET: an empty POST must still bind and show errors."""
+    return request.POST if request.method == "POST" else None
+
+
+def bound_data_and_files(request):
+    return (request.POST, request.FILES) if request.method == "POST" else (None, None)
+
+
+@login_required
+def journal_index(request):
+    search_form = SearchForm(bound_data(request))
+    results = None
+    if request.method == "POST" and search_form.is_valid():
+        results = search_entries(owner_id=request.user.pk,
+                                 query=search_form.cleaned_data["query"])
+    return render(request, "community/journal/index.html", {
+        "entries": list_entries(owner_id=request.user.pk),
+        "due_reminders": due_reminders(owner_id=request.user.pk, today=timezone.localdate()),
+        "search_form": search_form,
+        "results": results,
+    })
+
+
+@login_required
+def entry_create(request):
+    earlier = earlier_entries_for(owner_id=request.user.pk)
+    form = EntryForm(*bound_data_and_files(request), earlier_entries=earlier)
+    if request.method == "POST" and form.is_valid():
+        entry = record_entry(owner=request.user, content=form.content(),
+                             evidence=form.prepared_evidence)
+        messages.success(request, _("The entry is saved and encrypted."))
+        return redirect("journal_entry", public_id=entry.public_id)
+    return render(request, "community/journal/entry_form.html", {"form": form, "entry": None})
+
+
+@login_required
+def entry_detail(request, public_id: str):
+    entry = get_journal_entry_for_owner_or_404(user=request.user, public_id=public_id)
+    return render(request, "community/journal/entry_detail.html", {
+        "entry": entry_with_history(entry=entry),
+        **_sharing_context(request, entry),
+    })
+
+
+@login_required
+def entry_edit(request, public_id: str):
+    entry = get_journal_entry_for_owner_or_404(user=request.user, public_id=public_id)
+    earlier = earlier_entries_for(owner_id=request.user.pk, exclude_entry_id=entry.pk)
+    form = EntryForm(*bound_data_and_files(request), earlier_entries=earlier,
+                     initial=EntryForm.initial_from(entry.current_version))
+    if request.method == "POST" and form.is_valid():
+        revise_entry(entry=entry, content=form.content(), evidence=form.prepared_evidence)
+        messages.success(request, _("Saved as a new version; the earlier ones are kept."))
+        return redirect("journal_entry", public_id=entry.public_id)
+    return render(request, "community/journal/entry_form.html", {"form": form, "entry": entry})
+
+
+@login_required
+def evidence_download(request, public_id: str):
+    evidence = get_journal_evidence_for_owner_or_404(user=request.user, public_id=public_id)
+    return _evidence_response(evidence)
+
+
+def _evidence_response(evidence) -> HttpResponse:
+    response = HttpResponse(read_evidence_bytes(evidence), content_type=evidence.content_type)
+    file_name = evidence_archive_path(evidence).rsplit("/", 1)[-1]
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response
+
+
+@login_required
+def verify(request):
+    return render(request, "community/journal/verify.html", {
+        "report": verify_chain(owner_id=request.user.pk),
+    })
+
+
+@login_required
+def export(request):
+    form = ExportForm(bound_data(request))
+    if request.method == "POST" and form.is_valid():
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        if form.cleaned_data["format"] == "pdf":
+            content, content_type = render_journal_pdf(owner=request.user), "application/pdf"
+            name = f"journal-{stamp}.pdf"
+        else:
+            content, content_type = render_journal_json(owner=request.user), "application/json"
+            name = f"journal-{stamp}.json"
+        if form.cleaned_data["include_evidence"]:
+            content = build_journal_zip(owner=request.user, main_name=name, main_bytes=content)
+            content_type, name = "application/zip", f"journal-{stamp}.zip"
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    return render(request, "community/journal/export.html", {"form": form})
+
+
+@login_required
+def reminders(request):
+    form = ReminderForm(bound_data(request))
+    if request.method == "POST" and form.is_valid():
+        add_reminder(owner=request.user, **form.cleaned_data)
+        messages.success(request, _("Reminder saved. It will show on your journal page from "
+                                    "that date."))
+        return redirect("journal_reminders")
+    return render(request, "community/journal/reminders.html", {
+        "form": form,
+        "reminders": active_reminders(owner_id=request.user.pk),
+        "today": timezone.localdate(),
+    })
+
+
+@login_required
+@require_POST
+def reminder_dismiss(request, reminder_id: int):
+    reminder = get_journal_reminder_for_owner_or_404(user=request.user, reminder_id=reminder_id)
+    dismiss_reminder(reminder=reminder)
+    messages.success(request, _("Reminder dismissed."))
+    # A fixed choice of two pages, never a URL taken from the request.
+    return redirect("journal" if request.POST.get("back_to") == "journal" else "journal_reminders")
+
+
+@login_required
+@require_POST
+def reminder_delete(request, reminder_id: int):
+    reminder = get_journal_reminder_for_owner_or_404(user=request.user, reminder_id=reminder_id)
+    delete_reminder(reminder=reminder)
+    messages.success(request, _("Reminder deleted."))
+    return redirect("journal_reminders")
+
+
+@login_required
+def wipe(request):
+    form = ConfirmWipeForm(bound_data(request))
+    if request.method == "POST" and form.is_valid():
+        wipe_journal(owner=request.user)
+        messages.success(request, _("Your journal has been wiped."))
+        return redirect("journal")
+    return render(request, "community/journal/wipe.html", {"form": form})
+
+
+def _sharing_context(request, entry, share_form=None) -> dict:
+    return {
+        "shares": shares_of_entry(entry=entry),
+        "share_form": share_form or ShareEntryForm(
+            support_requests=shareable_requests_for(owner_id=request.user.pk)
+        ),
+    }
+
+
+@login_required
+@require_POST
+def entry_share(request, public_id: str):
+    entry = get_journal_entry_for_owner_or_404(user=request.user, public_id=public_id)
+    form = ShareEntryForm(request.POST,
+                          support_requests=shareable_requests_for(owner_id=request.user.pk))
+    if form.is_valid():
+        share_entry(entry=entry, support_request=form.cleaned_data["support_request"])
+        messages.success(request, _("Shared. The advocate can read this entry until you "
+                                    "revoke it."))
+        return redirect("journal_entry", public_id=entry.public_id)
+    return render(request, "community/journal/entry_detail.html", {
+        "entry": entry_with_history(entry=entry),
+        **_sharing_context(request, entry, share_form=form),
+    })
+
+
+@login_required
+@require_POST
+def share_revoke(request, public_id: str):
+    share = get_journal_share_for_owner_or_404(user=request.user, public_id=public_id)
+    entry_public_id = share.entry.public_id
+    revoke_share(share=share)
+    messages.success(request, _("Sharing revoked. The advocate can no longer read this entry."))
+    return redirect("journal_entry", public_id=entry_public_id)
+
+
+@require_mfa
+def shared_for_request(request, request_id: int):
+    """The advocate's read-only view: only the entries shared into this request, now."""
+    support_request = get_request_for_shared_journal_or_404(user=request.user,
+                                                            request_id=request_id)
+    return render(request, "community/journal/shared_for_request.html", {
+        "support_request": support_request,
+        "member_name": support_display_name(support_request=support_request),
+        "shares": shared_entries_for_request(support_request_id=support_request.pk),
+    })
+
+
+@require_mfa
+def shared_evidence(request, request_id: int, public_id: str):
+    support_request = get_request_for_shared_journal_or_404(user=request.user,
+                                                            request_id=request_id)
+    evidence = get_shared_evidence_or_404(support_request=support_request, public_id=public_id)
+    return _evidence_response(evidence)
