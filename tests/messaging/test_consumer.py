@@ -375,3 +375,27 @@ async def test_many_frames_in_flight_keep_their_order(room_with_two_members, mem
     received = [(await receive_until(bob, "message"))["message"]["id"] for _ in range(10)]
     assert received == sorted(received)
     await asyncio.gather(alice.disconnect(), bob.disconnect())
+
+
+async def test_password_change_closes_the_members_sockets(member):
+    from allauth.account.signals import password_changed
+
+    socket = await open_socket(member)
+    await db(password_changed.send)(sender=type(member), request=None, user=member)
+    assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": 4001}
+    await socket.disconnect()
+
+
+async def test_a_member_who_is_not_a_participant_cannot_read_a_direct_thread(member, other_member):
+    from messaging.services.conversations import create_support_conversation
+
+    conversation = await db(create_support_conversation)(
+        member_id=member.pk, advocate_id=other_member.pk
+    )
+    stranger = await db(make_member)()
+    socket = await open_socket(stranger)
+    await send(socket, {"type": "join", "conversation_id": conversation.pk})
+    assert (await receive(socket))["code"] == "not_found"
+    await send(socket, {"type": "history", "conversation_id": conversation.pk, "before_id": 5})
+    assert (await receive(socket))["code"] == "not_joined"
+    await socket.disconnect()
