@@ -74,6 +74,7 @@ def seed_accounts() -> list[DemoLogin]:
 DEMO_SEEDERS = [
     "community.demo.seed_accounts",
     "community.demo_groups.seed_groups",
+    "community.demo_journal.seed_journal",
 ]
 
 

@@ -1,0 +1,13 @@
+from community.demo import seed_demo
+from community.models import JournalEntry, JournalReminder, User
+from community.selectors.journal import verify_chain
+
+
+def test_demo_journal_is_seeded_once_with_an_intact_chain(db):
+    seed_demo()
+    seed_demo()
+    owner = User.objects.get(email="river@example.com")
+    assert JournalEntry.objects.filter(owner=owner).count() == 2
+    assert JournalReminder.objects.filter(owner=owner).count() == 1
+    report = verify_chain(owner_id=owner.pk)
+    assert report.intact and report.versions_checked == 3
