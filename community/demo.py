@@ -75,6 +75,7 @@ DEMO_SEEDERS = [
     "community.demo.seed_accounts",
     "community.demo_groups.seed_groups",
     "community.demo_journal.seed_journal",
+    "messaging.demo.seed_conversations",
 ]
 
 

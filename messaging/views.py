@@ -158,9 +158,7 @@ def direct_with(request, public_id: str):
 @login_required
 def inbox(request):
     return render(request, "messaging/inbox.html", {
-        "rooms": selectors.conversations_with_unread(
-            user_id=request.user.pk, kind=Conversation.Kind.ROOM
-        ),
+        "rooms": selectors.my_rooms(user_id=request.user.pk),
         "threads": selectors.direct_threads(user_id=request.user.pk),
         "support_threads": selectors.conversations_with_unread(
             user_id=request.user.pk, kind=Conversation.Kind.SUPPORT

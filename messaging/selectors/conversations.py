@@ -200,3 +200,23 @@ def first_messages(*, conversation_ids: list[int]) -> dict[int, Message]:
             "pk", "conversation_id", "body"
         )
     }
+
+
+def my_rooms(*, user_id: int) -> list[dict]:
+    """Every group the viewer is an active member of, with its room's unread count (0 until the
+    viewer has opened the room once), in two queries whatever their number."""
+    unread_by_group = {
+        part.conversation.group_id: part.unread
+        for part in conversations_with_unread(user_id=user_id, kind=Conversation.Kind.ROOM)
+    }
+    memberships = (
+        Membership.objects.filter(
+            user_id=user_id, state=Membership.State.ACTIVE, group__status=Group.Status.ACTIVE
+        )
+        .select_related("group")
+        .order_by("group__name")
+    )
+    return [
+        {"group": membership.group, "unread": unread_by_group.get(membership.group_id, 0)}
+        for membership in memberships
+    ]

@@ -160,7 +160,7 @@ def test_inbox_queries_do_not_grow_with_threads(client, member, django_assert_nu
         )
     client.force_login(member)
     client.get(reverse("messaging:inbox"))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(reverse("messaging:inbox"))
     assert response.content.decode().count("1 unread") == count
 
