@@ -140,3 +140,13 @@ class DirectorySearchForm(forms.Form):
     def __init__(self, *args, tag_names=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tag"].choices = [("", _("All topics"))] + [(name, name) for name in tag_names]
+
+
+class GroupSettingsForm(GroupProposalForm):
+    """The owner's form for an existing group: the same fields, without the acceptance."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["accept_code_of_conduct"]
+        if self.instance.pk and not self.is_bound:
+            self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())

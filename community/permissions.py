@@ -305,3 +305,15 @@ def get_shared_evidence_or_404(*, support_request, public_id: str):
     if evidence is None:
         raise Http404
     return evidence
+
+
+def check_manage_group(*, user, group) -> None:
+    """Owners (and site moderators) change a group's settings and appoint its moderators."""
+    from django.core.exceptions import PermissionDenied
+
+    check_moderate_group(user=user, group=group)
+    if getattr(user, "is_site_moderator", False):
+        return
+    membership = _membership_for(user=user, group=group)
+    if membership is None or membership.role != membership.Role.OWNER:
+        raise PermissionDenied(_("Only the group's owner can do that."))

@@ -127,3 +127,15 @@ def proposed_groups():
         .prefetch_related("tags")
         .order_by("created_at", "pk")
     )
+
+
+MEMBERS_PAGE_SIZE = 50
+
+
+def active_members(*, group: Group):
+    """Active members with their profiles, for the group's owner to appoint moderators."""
+    return (
+        Membership.objects.filter(group=group, state=Membership.State.ACTIVE)
+        .select_related("user__profile")
+        .order_by("user__profile__pseudonym", "pk")
+    )

@@ -9,7 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Group, GroupInvite, Membership, Tag
-from community.permissions import check_decide_group_proposals, check_moderate_group
+from community.permissions import (
+    check_decide_group_proposals,
+    check_manage_group,
+    check_moderate_group,
+)
 from messaging.services.notifications import notify
 
 
@@ -252,3 +256,38 @@ def revoke_invite(*, actor, invite: GroupInvite) -> GroupInvite:
         invite.revoked_at = timezone.now()
         invite.save(update_fields=["revoked_at"])
     return invite
+
+
+def update_group(
+    *, actor, group: Group, name: str, description: str, rules: str, visibility: str,
+    join_policy: str, history_policy: str, tag_names: list[str],
+) -> Group:
+    check_manage_group(user=actor, group=group)
+    with transaction.atomic():
+        group.name = name
+        group.description = description
+        group.rules = rules
+        group.visibility = visibility
+        group.join_policy = join_policy
+        group.history_policy = history_policy
+        group.save(update_fields=[
+            "name", "description", "rules", "visibility", "join_policy", "history_policy",
+        ])
+        _set_tags(group=group, tag_names=tag_names)
+    return group
+
+
+def set_member_role(*, actor, membership: Membership, role: str) -> Membership:
+    """Appoints or steps down a moderator. Ownership is not handed over here."""
+    check_manage_group(user=actor, group=membership.group)
+    if role not in (Membership.Role.MEMBER, Membership.Role.MODERATOR):
+        raise GroupError(_("Choose member or moderator."))
+    if membership.state != Membership.State.ACTIVE:
+        raise GroupError(_("Only active members can be moderators."))
+    if membership.role == Membership.Role.OWNER:
+        raise GroupError(_("The owner's role cannot be changed here."))
+    if membership.role != role:
+        membership.role = role
+        membership.updated_at = timezone.now()
+        membership.save(update_fields=["role", "updated_at"])
+    return membership

@@ -11,6 +11,8 @@ urlpatterns = [
     path("groups/<str:slug>/", groups.group_detail, name="group_detail"),
     path("groups/<str:slug>/join/", groups.group_join, name="group_join"),
     path("groups/<str:slug>/leave/", groups.group_leave, name="group_leave"),
+    path("groups/<str:slug>/settings/", groups.group_settings, name="group_settings"),
+    path("groups/<str:slug>/members/", groups.group_members, name="group_members"),
     path("groups/<str:slug>/requests/", groups.group_requests, name="group_requests"),
     path(
         "groups/<str:slug>/requests/<int:membership_id>/decide/",

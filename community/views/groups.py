@@ -12,6 +12,7 @@ from community.forms_groups import (
     DecisionForm,
     DirectorySearchForm,
     GroupProposalForm,
+    GroupSettingsForm,
     InviteForm,
     JoinForm,
 )
@@ -19,6 +20,7 @@ from community.models import Group, GroupInvite, Membership
 from community.permissions import (
     can_read_group,
     check_decide_group_proposals,
+    check_manage_group,
     check_moderate_group,
     get_group_for_reader_or_404,
     get_group_for_visitor_or_404,
@@ -125,6 +127,11 @@ def group_detail(request, slug: str):
         "membership": group.viewer_membership,
         "is_reader": can_read_group(user=request.user, group=group),
         "is_moderator": is_group_moderator_for(user=request.user, group=group),
+        "is_owner": request.user.is_site_moderator or (
+            group.viewer_membership is not None
+            and group.viewer_membership.is_active
+            and group.viewer_membership.role == Membership.Role.OWNER
+        ),
         "member_count_label": group_selectors.member_count_label(
             group_selectors.active_member_count(group_id=group.pk)
         ),
@@ -271,3 +278,49 @@ def group_invite_revoke(request, slug: str, invite_id: int):
     group_services.revoke_invite(actor=request.user, invite=invite)
     messages.success(request, _("The invite link no longer works."))
     return redirect("group_invites", slug=group.slug)
+
+
+@login_required
+def group_settings(request, slug: str):
+    group = get_group_for_reader_or_404(user=request.user, slug=slug)
+    if response := moderator_gate(request, group):
+        return response
+    check_manage_group(user=request.user, group=group)
+    # The form works on a copy, so a rejected change never shows up half-applied.
+    form = GroupSettingsForm(
+        request.POST if request.method == "POST" else None,
+        instance=Group.objects.get(pk=group.pk),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        group_services.update_group(
+            actor=request.user, group=group, name=data["name"], description=data["description"],
+            rules=data["rules"], visibility=data["visibility"], join_policy=data["join_policy"],
+            history_policy=data["history_policy"], tag_names=data["tags"],
+        )
+        messages.success(request, _("The group's settings are saved."))
+        return redirect("group_detail", slug=group.slug)
+    return render(request, "community/groups/settings.html", {"group": group, "form": form})
+
+
+@login_required
+def group_members(request, slug: str):
+    group = get_group_for_reader_or_404(user=request.user, slug=slug)
+    if response := moderator_gate(request, group):
+        return response
+    check_manage_group(user=request.user, group=group)
+    if request.method == "POST":
+        membership = get_object_or_404(Membership, pk=request.POST.get("membership"), group=group)
+        try:
+            group_services.set_member_role(
+                actor=request.user, membership=membership, role=request.POST.get("role", "")
+            )
+        except group_services.GroupError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Role updated."))
+        return redirect("group_members", slug=group.slug)
+    page = Paginator(
+        group_selectors.active_members(group=group), group_selectors.MEMBERS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(request, "community/groups/members.html", {"group": group, "page": page})

@@ -157,5 +157,16 @@ def test_moderator_approves_pins_locks_and_acts_on_an_anonymous_post(browser_ses
     page.locator(f"#post-{anonymous_reply.pk}").get_by_role("link", name="Edit history").click()
     axe(page, "on the edit history page")
     assert "HiddenFox77" not in page.content()
+
+    # The owner's pages: appoint a moderator, change settings.
+    Membership.objects.filter(group=group, user=moderator).update(role=Membership.Role.OWNER)
+    page.goto(f"/groups/{group.slug}/")
+    page.get_by_role("link", name="Members and moderators").click()
+    axe(page, "on the members page")
+    page.get_by_role("button", name="Make OpenBadger12 a moderator").click()
+    expect(page.get_by_text("Role updated.")).to_be_visible()
+    assert Membership.objects.get(group=group, user=poster).role == Membership.Role.MODERATOR
+    page.goto(f"/groups/{group.slug}/settings/")
+    axe(page, "on the group settings page")
     assert Membership.objects.get(group=group, user=author).state == Membership.State.REMOVED
     assert Post.objects.get(pk=anonymous_reply.pk).hidden_at is not None

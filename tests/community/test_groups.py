@@ -304,3 +304,63 @@ def test_staff_create_groups_directly(client):
     group = Group.objects.get(name="Staff group")
     assert group.status == Group.Status.ACTIVE
     assert Membership.objects.get(group=group, user=staff).role == Membership.Role.OWNER
+
+
+# --- owners --------------------------------------------------------------------------------
+
+
+def test_owner_changes_settings_and_a_bad_name_keeps_what_was_typed(client):
+    group = make_group(name="Old name", tags=("old",))
+    owner = make_member(mfa=True)
+    add_member(group, owner, role=Membership.Role.OWNER)
+    client.force_login(owner)
+    form = {"name": "x", "description": "New description typed", "rules": "New rules",
+            "visibility": "unlisted", "join_policy": "request", "history_policy": "since_joining",
+            "tags": "new, topics"}
+    bad = client.post(reverse("group_settings", args=[group.slug]), form)
+    assert "at least 3 characters" in bad.content.decode()
+    assert "New description typed" in bad.content.decode()
+    group.refresh_from_db()
+    assert group.name == "Old name"
+    client.post(reverse("group_settings", args=[group.slug]), {**form, "name": "New name"})
+    group.refresh_from_db()
+    assert (group.name, group.visibility, group.join_policy) == ("New name", "unlisted", "request")
+    assert sorted(tag.name for tag in group.tags.all()) == ["new", "topics"]
+
+
+def test_owner_appoints_a_moderator_and_moderators_cannot(client, member):
+    group = make_group()
+    owner = make_member(mfa=True)
+    add_member(group, owner, role=Membership.Role.OWNER)
+    membership = add_member(group, member)
+    client.force_login(owner)
+    page = client.get(reverse("group_members", args=[group.slug])).content.decode()
+    assert member.profile.pseudonym in page and member.email not in page
+    client.post(reverse("group_members", args=[group.slug]), {"membership": membership.pk, "role": "moderator"})
+    membership.refresh_from_db()
+    assert membership.role == Membership.Role.MODERATOR
+
+    other_moderator = make_member(mfa=True)
+    add_member(group, other_moderator, role=Membership.Role.MODERATOR)
+    client.force_login(other_moderator)
+    assert client.get(reverse("group_members", args=[group.slug])).status_code == 403
+    assert client.get(reverse("group_settings", args=[group.slug])).status_code == 403
+    response = client.post(
+        reverse("group_members", args=[group.slug]), {"membership": membership.pk, "role": "member"}
+    )
+    assert response.status_code == 403
+    membership.refresh_from_db()
+    assert membership.role == Membership.Role.MODERATOR
+
+
+def test_demo_groups_seed_twice_without_duplicates():
+    from community.demo import seed_accounts
+    from community.demo_groups import seed_groups
+    from community.models import Post
+
+    for _ in range(2):
+        seed_accounts()
+        seed_groups()
+    assert Group.objects.count() == 3
+    assert Post.objects.count() == 6
+    assert Membership.objects.count() == 7

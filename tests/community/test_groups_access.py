@@ -41,6 +41,10 @@ def _inside_urls(group, thread, reply, invite, membership):
         ("get", reverse("group_requests", args=[slug])),
         ("post", reverse("group_request_decide", args=[slug, membership.pk])),
         ("get", reverse("group_invites", args=[slug])),
+        ("get", reverse("group_members", args=[slug])),
+        ("post", reverse("group_members", args=[slug])),
+        ("get", reverse("group_settings", args=[slug])),
+        ("post", reverse("group_settings", args=[slug])),
         ("post", reverse("group_invite_revoke", args=[slug, invite.pk])),
     ]
 
