@@ -66,9 +66,11 @@ def _sanction_groups(viewer, target_user_id: int):
 
 
 def _sanction_form(request, target_user_id: int, data=None, initial=None):
+    # Prefixed: on the item page it shares the page with the decision form's fields.
     return SanctionForm(
         data,
         initial=initial,
+        prefix="sanction",
         allow_suspend=request.user.is_site_moderator,
         groups=_sanction_groups(request.user, target_user_id),
     )

@@ -119,12 +119,25 @@ def test_group_moderator_cannot_sanction_in_a_group_they_do_not_moderate(scene):
 def test_sanction_form_on_member_page(client, scene):
     client.force_login(scene.moderator)
     url = reverse("moderation:member", args=[scene.author.profile.public_id])
-    response = client.post(url, {"kind": "mute", "reason": "typed reason", "group": scene.group.pk})
+    response = client.post(
+        url,
+        {
+            "sanction-kind": "mute",
+            "sanction-reason": "typed reason",
+            "sanction-group": scene.group.pk,
+        },
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert "typed reason" in page and "errorlist" in page  # mute without duration
     response = client.post(
-        url, {"kind": "mute", "reason": "Cool off", "group": scene.group.pk, "duration": "10"}
+        url,
+        {
+            "sanction-kind": "mute",
+            "sanction-reason": "Cool off",
+            "sanction-group": scene.group.pk,
+            "sanction-duration": "10",
+        },
     )
     assert response.status_code == 302
     assert active_mute_until(user_id=scene.author.pk, group_id=scene.group.pk) is not None
@@ -134,7 +147,7 @@ def test_group_moderator_sees_no_suspend_option_and_cannot_post_one(client, scen
     client.force_login(scene.moderator)
     url = reverse("moderation:member", args=[scene.author.profile.public_id])
     assert 'value="suspend"' not in client.get(url).content.decode()
-    client.post(url, {"kind": "suspend", "reason": "r", "group": ""})
+    client.post(url, {"sanction-kind": "suspend", "sanction-reason": "r", "sanction-group": ""})
     assert not Sanction.objects.exists()
 
 
