@@ -74,6 +74,7 @@ def seed_accounts() -> list[DemoLogin]:
 DEMO_SEEDERS = [
     "community.demo.seed_accounts",
     "community.demo_groups.seed_groups",
+    "community.demo_advocates.seed_advocates",
     "community.demo_journal.seed_journal",
     "messaging.demo.seed_conversations",
 ]

@@ -1,6 +1,13 @@
 """Community models, one module per feature; import them from here."""
 
 from community.models.accounts import DirectMessagePolicy, Profile, User
+from community.models.advocates import (
+    AdvocateProfile,
+    Specialty,
+    SupportFeedback,
+    SupportRequest,
+    SupportRequestEvent,
+)
 from community.models.journal import (
     IncidentChannel,
     JournalEntry,
@@ -11,10 +18,21 @@ from community.models.journal import (
 )
 from community.models.groups import Group, GroupInvite, Membership, Tag
 from community.models.posts import Post, PostRevision, Reaction
+from community.models.resources import (
+    Article,
+    CheckChoice,
+    CheckQuestion,
+    ModuleArticle,
+    TrainingCompletion,
+    TrainingModule,
+)
 
 __all__ = [
     "IncidentChannel", "JournalEntry", "JournalEvidence", "JournalReminder", "JournalShare",
     "JournalVersion",
+    "AdvocateProfile", "Article", "CheckChoice", "CheckQuestion", "ModuleArticle", "Specialty",
+    "SupportFeedback", "SupportRequest", "SupportRequestEvent", "TrainingCompletion",
+    "TrainingModule",
     "DirectMessagePolicy", "Group", "GroupInvite", "Membership", "Post", "PostRevision", "Reaction",
     "Profile", "Tag", "User",
 ]

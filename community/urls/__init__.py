@@ -7,4 +7,6 @@ urlpatterns = [
     path("", include("community.urls.journal")),
     path("", include("community.urls.data_rights")),
     path("", include("community.urls.groups")),
+    path("", include("community.urls.advocates")),
+    path("", include("community.urls.resources")),
 ]

@@ -1,0 +1,173 @@
+"""Reads about advocates and support requests: the directory, capacity, response times,
+workloads, and who may see which request."""
+
+from datetime import timedelta
+from statistics import median
+
+from django.db.models import Count, F, Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+
+from community.models import (
+    AdvocateProfile,
+    Specialty,
+    SupportRequest,
+    SupportRequestEvent,
+)
+
+RESPONSE_TIME_WINDOW = timedelta(days=90)
+# Requests that hold one of the advocate's slots: addressed to them and waiting, or accepted.
+LOAD_STATUSES = [SupportRequest.Status.OPEN, SupportRequest.Status.ACCEPTED]
+
+
+def is_verified_advocate(*, user_id: int) -> bool:
+    """Verified and not suspended (suspension changes the status away from verified)."""
+    return AdvocateProfile.objects.filter(
+        user_id=user_id, status=AdvocateProfile.Status.VERIFIED, user__is_active=True
+    ).exists()
+
+
+def get_own_advocate_profile(*, user_id: int) -> AdvocateProfile | None:
+    return AdvocateProfile.objects.filter(user_id=user_id).prefetch_related("specialties").first()
+
+
+def _with_load(queryset):
+    return queryset.annotate(
+        open_load=Count(
+            "user__assigned_support_requests",
+            filter=Q(user__assigned_support_requests__status__in=LOAD_STATUSES),
+        )
+    )
+
+
+def verified_advocates():
+    """Verified advocates with `open_load` (slots in use) and what a directory card shows."""
+    return _with_load(
+        AdvocateProfile.objects.filter(status=AdvocateProfile.Status.VERIFIED, user__is_active=True)
+        .select_related("user__profile")
+        .prefetch_related(Prefetch("specialties", queryset=Specialty.objects.order_by("name")))
+    )
+
+
+def search_directory(
+    *,
+    specialty: Specialty | None = None,
+    language: str = "",
+    taking_requests: bool = False,
+    text: str = "",
+):
+    advocates = verified_advocates()
+    if specialty is not None:
+        advocates = advocates.filter(specialties=specialty)
+    if language:
+        advocates = advocates.filter(languages__contains=f",{language},")
+    text = text.strip()
+    if text:
+        advocates = advocates.filter(
+            Q(user__profile__pseudonym__icontains=text)
+            | Q(public_bio__icontains=text)
+            | Q(specialties__name__icontains=text)
+        ).distinct()
+    if taking_requests:
+        advocates = advocates.filter(accepting_requests=True, open_load__lt=F("capacity"))
+    return advocates.order_by("user__profile__pseudonym")
+
+
+def is_at_capacity(advocate: AdvocateProfile) -> bool:
+    """For advocates fetched through `verified_advocates()` (annotated with `open_load`)."""
+    return advocate.open_load >= advocate.capacity
+
+
+def can_take_requests(advocate: AdvocateProfile) -> bool:
+    return advocate.is_verified and advocate.accepting_requests and not is_at_capacity(advocate)
+
+
+def get_directory_advocate_or_404(*, public_id: str) -> AdvocateProfile:
+    advocate = verified_advocates().filter(user__profile__public_id=public_id).first()
+    if advocate is None:
+        raise Http404
+    return advocate
+
+
+def get_verified_advocate_by_user_id(*, user_id: int) -> AdvocateProfile | None:
+    return verified_advocates().filter(user_id=user_id).first()
+
+
+def median_first_response(*, advocate_user_id: int, now=None) -> timedelta | None:
+    """Median time from a request reaching this advocate (addressed to them, or its last
+    move into the pool) to their accepting it, over requests accepted in the last 90 days.
+    None when there is nothing to measure."""
+    now = now or timezone.now()
+    timestamps = SupportRequest.objects.filter(
+        accepted_by_id=advocate_user_id,
+        accepted_at__gte=now - RESPONSE_TIME_WINDOW,
+        accepted_at__lte=now,
+    ).values_list("routed_at", "accepted_at")
+    durations = [accepted - routed for routed, accepted in timestamps]
+    if not durations:
+        return None
+    return median(durations)
+
+
+# --- support requests -------------------------------------------------------------------------
+
+
+def _request_queryset():
+    return SupportRequest.objects.select_related(
+        "specialty", "member__profile", "advocate__profile", "feedback"
+    ).prefetch_related(Prefetch("events", queryset=SupportRequestEvent.objects.all()))
+
+
+def member_support_requests(*, member_id: int):
+    return (
+        SupportRequest.objects.filter(member_id=member_id)
+        .select_related("specialty", "advocate__profile")
+        .order_by("-created_at")
+    )
+
+
+def advocate_open_requests(*, advocate_user_id: int):
+    """Addressed to this advocate and waiting, or accepted and not yet resolved."""
+    return (
+        SupportRequest.objects.filter(advocate_id=advocate_user_id, status__in=LOAD_STATUSES)
+        .select_related("specialty", "member__profile")
+        .order_by("status", "routed_at")
+    )
+
+
+def pool_requests_for(*, advocate: AdvocateProfile):
+    """Open pool requests in the advocate's specialties, oldest first, never their own."""
+    return (
+        SupportRequest.objects.filter(
+            status=SupportRequest.Status.OPEN,
+            advocate__isnull=True,
+            specialty__in=advocate.specialties.all(),
+        )
+        .exclude(member_id=advocate.user_id)
+        .select_related("specialty", "member__profile")
+        .order_by("routed_at")
+    )
+
+
+def get_support_request(*, request_id: int) -> SupportRequest | None:
+    """Unchecked fetch; views go through permissions.get_support_request_for_viewer_or_404."""
+    return _request_queryset().filter(pk=request_id).first()
+
+
+def support_display_name(*, support_request: SupportRequest) -> str:
+    """How the member appears to advocates in this request and its thread: the one-off alias
+    when they chose one, otherwise their pseudonym."""
+    return support_request.alias or support_request.member.profile.pseudonym
+
+
+def support_aliases_by_conversation(*, conversation_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """For messaging: conversation id → (member id, alias) for support threads whose member
+    chose an alias. Whoever shows a support thread must show the alias, not the member's
+    pseudonym, public id or avatar, to keep the request unlinkable."""
+    rows = SupportRequest.objects.filter(conversation_id__in=conversation_ids).exclude(alias="")
+    return {
+        conversation_id: (member_id, alias)
+        for conversation_id, member_id, alias in rows.values_list(
+            "conversation_id", "member_id", "alias"
+        )
+    }

@@ -1,0 +1,132 @@
+"""Becoming an advocate: applying, staff review, suspension, and pausing availability."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.models import AdvocateProfile, Specialty, User
+from community.permissions import has_mfa
+from community.selectors.resources import has_completed_advocate_training
+from messaging.services.notifications import notify
+
+
+class AdvocateError(Exception):
+    """A domain rule stopped the change; the message is safe to show to the person."""
+
+
+def encode_languages(codes: list[str]) -> str:
+    return "," + ",".join(sorted(set(codes))) + "," if codes else ""
+
+
+def apply_as_advocate(
+    *,
+    user: User,
+    specialties: list[Specialty],
+    credentials: str,
+    languages: list[str],
+    time_zone: str,
+    public_bio: str,
+    capacity: int,
+) -> AdvocateProfile:
+    """Creates the application, or updates it. A declined applicant who edits applies again;
+    a verified or suspended advocate keeps their status while editing their entry."""
+    with transaction.atomic():
+        advocate, created = AdvocateProfile.objects.select_for_update().get_or_create(
+            user=user,
+            defaults={
+                "credentials": credentials,
+                "languages": encode_languages(languages),
+                "time_zone": time_zone,
+                "public_bio": public_bio,
+                "capacity": capacity,
+            },
+        )
+        if not created:
+            advocate.credentials = credentials
+            advocate.languages = encode_languages(languages)
+            advocate.time_zone = time_zone
+            advocate.public_bio = public_bio
+            advocate.capacity = capacity
+            fields = ["credentials", "languages", "time_zone", "public_bio", "capacity"]
+            if advocate.status == AdvocateProfile.Status.DECLINED:
+                advocate.status = AdvocateProfile.Status.APPLIED
+                advocate.applied_at = timezone.now()
+                fields += ["status", "applied_at"]
+            advocate.save(update_fields=fields)
+        advocate.specialties.set(specialties)
+    return advocate
+
+
+def verify_advocate(*, advocate: AdvocateProfile, reviewer: User) -> AdvocateProfile:
+    """Staff verification. Refused until the applicant has finished the required training
+    and protects their account with a second factor."""
+    if advocate.status == AdvocateProfile.Status.VERIFIED:
+        return advocate
+    if not has_completed_advocate_training(user_id=advocate.user_id):
+        raise AdvocateError(_("The applicant has not completed the advocate training yet."))
+    if not has_mfa(advocate.user):
+        raise AdvocateError(_("The applicant has not turned on two-factor authentication yet."))
+    with transaction.atomic():
+        advocate.status = AdvocateProfile.Status.VERIFIED
+        advocate.decision_reason = ""
+        advocate.reviewed_at = timezone.now()
+        advocate.reviewed_by = reviewer
+        advocate.save(update_fields=["status", "decision_reason", "reviewed_at", "reviewed_by"])
+        notify(
+            recipient_id=advocate.user_id,
+            kind="advocate.verified",
+            text=_("Your advocate application was approved. Welcome."),
+            url="/advocates/workload/",
+        )
+    return advocate
+
+
+def _close_with_reason(
+    *, advocate: AdvocateProfile, reviewer: User, reason: str, status: str, text: str
+) -> AdvocateProfile:
+    reason = reason.strip()
+    if not reason:
+        raise AdvocateError(_("Give the applicant a reason."))
+    if advocate.status == status:
+        return advocate
+    with transaction.atomic():
+        advocate.status = status
+        advocate.decision_reason = reason
+        advocate.reviewed_at = timezone.now()
+        advocate.reviewed_by = reviewer
+        advocate.save(update_fields=["status", "decision_reason", "reviewed_at", "reviewed_by"])
+        notify(
+            recipient_id=advocate.user_id,
+            kind="advocate.status",
+            text=text,
+            url="/advocates/apply/",
+        )
+    return advocate
+
+
+def decline_advocate(*, advocate: AdvocateProfile, reviewer: User, reason: str) -> AdvocateProfile:
+    return _close_with_reason(
+        advocate=advocate,
+        reviewer=reviewer,
+        reason=reason,
+        status=AdvocateProfile.Status.DECLINED,
+        text=_("Your advocate application was not approved. The reason is on your application."),
+    )
+
+
+def suspend_advocate(*, advocate: AdvocateProfile, reviewer: User, reason: str) -> AdvocateProfile:
+    return _close_with_reason(
+        advocate=advocate,
+        reviewer=reviewer,
+        reason=reason,
+        status=AdvocateProfile.Status.SUSPENDED,
+        text=_("Your advocate role is suspended. The reason is on your application."),
+    )
+
+
+def set_advocate_availability(*, advocate: AdvocateProfile, accepting: bool) -> AdvocateProfile:
+    """Pausing keeps the advocate in the directory, marked as not taking requests."""
+    if advocate.accepting_requests != accepting:
+        advocate.accepting_requests = accepting
+        advocate.save(update_fields=["accepting_requests"])
+    return advocate

@@ -1,0 +1,355 @@
+"""The life of a support request: sent → accepted → resolved, withdrawn, handed over,
+escalated; and the member's private feedback afterwards."""
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.models import (
+    AdvocateProfile,
+    Specialty,
+    SupportFeedback,
+    SupportRequest,
+    SupportRequestEvent,
+    User,
+)
+from community.selectors.advocates import (
+    LOAD_STATUSES,
+    can_take_requests,
+    get_verified_advocate_by_user_id,
+)
+from messaging.services.notifications import notify
+
+# How long an addressed request waits for its advocate before it opens to the whole pool, and
+# how long it then waits in the pool before staff are alerted. Overridable in settings.
+ESCALATE_TO_POOL_AFTER = getattr(settings, "SUPPORT_ESCALATE_TO_POOL_AFTER", timedelta(hours=24))
+ESCALATE_TO_STAFF_AFTER = getattr(settings, "SUPPORT_ESCALATE_TO_STAFF_AFTER", timedelta(hours=24))
+
+# Words that, in an urgent request, bring the crisis resources up at once. Matching is crude on
+# purpose: a false positive only shows helpline numbers.
+SELF_HARM_PATTERN = re.compile(
+    r"suicid|kill(ing)? my ?self|self[- ]?harm|hurt(ing)? my ?self|end(ing)? (it all|my life)"
+    r"|don'?t want to (live|be alive)|overdose",
+    re.IGNORECASE,
+)
+
+
+class SupportRequestError(Exception):
+    """A domain rule stopped the change; the message is safe to show to the person."""
+
+
+def mentions_self_harm(text: str) -> bool:
+    return bool(SELF_HARM_PATTERN.search(text or ""))
+
+
+def shows_crisis_resources(support_request: SupportRequest) -> bool:
+    return (
+        support_request.urgency == SupportRequest.Urgency.URGENT
+        and support_request.mentions_self_harm
+    )
+
+
+def _new_alias() -> str:
+    # Random, not derived from the member: nothing in it links two requests.
+    return _("Requester %(code)s") % {"code": secrets.token_hex(3).upper()}
+
+
+def _record(support_request: SupportRequest, kind: str, at=None) -> None:
+    SupportRequestEvent.objects.create(
+        request=support_request, kind=kind, created_at=at or timezone.now()
+    )
+
+
+def _request_url(support_request: SupportRequest) -> str:
+    return f"/support/{support_request.pk}/"
+
+
+def _notify_pool(support_request: SupportRequest) -> None:
+    advocate_ids = (
+        AdvocateProfile.objects.filter(
+            status=AdvocateProfile.Status.VERIFIED,
+            accepting_requests=True,
+            specialties=support_request.specialty_id,
+        )
+        .exclude(user_id=support_request.member_id)
+        .values_list("user_id", flat=True)
+    )
+    for advocate_id in advocate_ids:
+        notify(
+            recipient_id=advocate_id,
+            kind="support.pool",
+            text=_("A request is waiting in the pool for your specialty."),
+            url=_request_url(support_request),
+        )
+
+
+@transaction.atomic
+def create_support_request(
+    *,
+    member: User,
+    specialty: Specialty,
+    summary: str,
+    language: str,
+    urgency: str,
+    advocate_user_id: int | None = None,
+    use_alias: bool = False,
+    self_harm: bool = False,
+) -> SupportRequest:
+    if advocate_user_id is not None:
+        if advocate_user_id == member.pk:
+            raise SupportRequestError(_("You cannot send a request to yourself."))
+        advocate = get_verified_advocate_by_user_id(user_id=advocate_user_id)
+        if advocate is None or not can_take_requests(advocate):
+            raise SupportRequestError(
+                _(
+                    "This advocate is not taking requests right now. "
+                    "Choose another, or ask the pool."
+                )
+            )
+        if not advocate.specialties.filter(pk=specialty.pk).exists():
+            raise SupportRequestError(_("This advocate does not offer that kind of help."))
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                support_request = SupportRequest.objects.create(
+                    member=member,
+                    advocate_id=advocate_user_id,
+                    specialty=specialty,
+                    summary=summary,
+                    language=language,
+                    urgency=urgency,
+                    alias=_new_alias() if use_alias else "",
+                    mentions_self_harm=self_harm or mentions_self_harm(summary),
+                )
+            break
+        except IntegrityError:  # the random alias collided; draw another
+            continue
+    else:
+        raise SupportRequestError(_("Something went wrong. Please try again."))
+    _record(support_request, SupportRequestEvent.Kind.CREATED, support_request.created_at)
+    if advocate_user_id is not None:
+        notify(
+            recipient_id=advocate_user_id,
+            kind="support.new",
+            text=_("You have a new support request."),
+            url=_request_url(support_request),
+        )
+    else:
+        _notify_pool(support_request)
+    return support_request
+
+
+def _lock(support_request: SupportRequest) -> SupportRequest:
+    return SupportRequest.objects.select_for_update().get(pk=support_request.pk)
+
+
+def accept_support_request(
+    *, support_request: SupportRequest, advocate_user: User
+) -> SupportRequest:
+    """An advocate takes a request addressed to them, or one from their specialty's pool;
+    the private thread between the two opens."""
+    from messaging.services.conversations import create_support_conversation
+
+    with transaction.atomic():
+        locked = _lock(support_request)
+        if locked.status != SupportRequest.Status.OPEN:
+            raise SupportRequestError(_("This request is no longer waiting for an advocate."))
+        if locked.member_id == advocate_user.pk:
+            raise SupportRequestError(_("You cannot accept your own request."))
+        if locked.advocate_id not in (None, advocate_user.pk):
+            raise SupportRequestError(_("This request is addressed to another advocate."))
+        advocate = get_verified_advocate_by_user_id(user_id=advocate_user.pk)
+        if advocate is None or not advocate.specialties.filter(pk=locked.specialty_id).exists():
+            raise SupportRequestError(_("Only verified advocates of this specialty can accept it."))
+        # A request already addressed to this advocate holds one of their slots.
+        held = 1 if locked.advocate_id == advocate_user.pk else 0
+        if advocate.open_load - held >= advocate.capacity:
+            raise SupportRequestError(
+                _("You are at capacity. Resolve or hand over a request first.")
+            )
+        now = timezone.now()
+        locked.advocate = advocate_user
+        locked.accepted_by = advocate_user
+        locked.status = SupportRequest.Status.ACCEPTED
+        locked.accepted_at = now
+        locked.conversation = create_support_conversation(
+            member_id=locked.member_id, advocate_id=advocate_user.pk
+        )
+        locked.save(
+            update_fields=["advocate", "accepted_by", "status", "accepted_at", "conversation"]
+        )
+        _record(locked, SupportRequestEvent.Kind.ACCEPTED, now)
+        notify(
+            recipient_id=locked.member_id,
+            kind="support.accepted",
+            text=_("An advocate accepted your request. You can talk now."),
+            url=_request_url(locked),
+        )
+    return locked
+
+
+def hand_over_support_request(
+    *, support_request: SupportRequest, advocate_user: User, to_advocate_user_id: int
+) -> SupportRequest:
+    from messaging.services.conversations import set_support_advocate
+
+    with transaction.atomic():
+        locked = _lock(support_request)
+        if (
+            locked.status != SupportRequest.Status.ACCEPTED
+            or locked.advocate_id != advocate_user.pk
+        ):
+            raise SupportRequestError(
+                _("Only the advocate of an accepted request can hand it over.")
+            )
+        if to_advocate_user_id in (advocate_user.pk, locked.member_id):
+            raise SupportRequestError(_("Choose another advocate."))
+        target = get_verified_advocate_by_user_id(user_id=to_advocate_user_id)
+        if target is None or not can_take_requests(target):
+            raise SupportRequestError(_("That advocate is not taking requests right now."))
+        if not target.specialties.filter(pk=locked.specialty_id).exists():
+            raise SupportRequestError(_("That advocate does not offer this kind of help."))
+        locked.advocate_id = to_advocate_user_id
+        locked.save(update_fields=["advocate"])
+        if locked.conversation_id:
+            set_support_advocate(conversation=locked.conversation, advocate_id=to_advocate_user_id)
+        _record(locked, SupportRequestEvent.Kind.HANDED_OVER)
+        notify(
+            recipient_id=to_advocate_user_id,
+            kind="support.handover",
+            text=_("A support request was handed over to you."),
+            url=_request_url(locked),
+        )
+        notify(
+            recipient_id=locked.member_id,
+            kind="support.handover",
+            text=_("Your request was handed over to another advocate."),
+            url=_request_url(locked),
+        )
+    return locked
+
+
+def resolve_support_request(*, support_request: SupportRequest, actor: User) -> SupportRequest:
+    with transaction.atomic():
+        locked = _lock(support_request)
+        if actor.pk not in (locked.member_id, locked.advocate_id):
+            raise SupportRequestError(_("Only the member or their advocate can resolve this."))
+        if locked.status == SupportRequest.Status.RESOLVED:
+            return locked
+        if locked.status != SupportRequest.Status.ACCEPTED:
+            raise SupportRequestError(_("Only an accepted request can be resolved."))
+        locked.status = SupportRequest.Status.RESOLVED
+        locked.resolved_at = timezone.now()
+        locked.save(update_fields=["status", "resolved_at"])
+        _record(locked, SupportRequestEvent.Kind.RESOLVED, locked.resolved_at)
+        other_id = locked.advocate_id if actor.pk == locked.member_id else locked.member_id
+        notify(
+            recipient_id=other_id,
+            kind="support.resolved",
+            text=_("A support request was marked resolved."),
+            url=_request_url(locked),
+        )
+    return locked
+
+
+def withdraw_support_request(*, support_request: SupportRequest, member: User) -> SupportRequest:
+    with transaction.atomic():
+        locked = _lock(support_request)
+        if locked.member_id != member.pk:
+            raise SupportRequestError(_("Only the member who asked can withdraw a request."))
+        if locked.status == SupportRequest.Status.WITHDRAWN:
+            return locked
+        if locked.status not in LOAD_STATUSES:
+            raise SupportRequestError(_("A resolved request cannot be withdrawn."))
+        locked.status = SupportRequest.Status.WITHDRAWN
+        locked.withdrawn_at = timezone.now()
+        locked.save(update_fields=["status", "withdrawn_at"])
+        _record(locked, SupportRequestEvent.Kind.WITHDRAWN, locked.withdrawn_at)
+        if locked.advocate_id:
+            notify(
+                recipient_id=locked.advocate_id,
+                kind="support.withdrawn",
+                text=_("A support request was withdrawn."),
+                url=_request_url(locked),
+            )
+    return locked
+
+
+def is_at_least_a_sentence(text: str) -> bool:
+    return len(text.strip()) >= 15 and len(text.split()) >= 3
+
+
+def leave_support_feedback(
+    *, support_request: SupportRequest, member: User, rating: int, comment: str
+) -> SupportFeedback:
+    if support_request.member_id != member.pk:
+        raise SupportRequestError(_("Only the member who asked can leave feedback."))
+    if support_request.status != SupportRequest.Status.RESOLVED:
+        raise SupportRequestError(_("Feedback opens once the request is resolved."))
+    if not 1 <= rating <= 5:
+        raise SupportRequestError(_("Choose a rating from 1 to 5."))
+    if not is_at_least_a_sentence(comment):
+        raise SupportRequestError(_("Write at least a sentence."))
+    try:
+        with transaction.atomic():
+            return SupportFeedback.objects.create(
+                request=support_request, rating=rating, comment=comment.strip()
+            )
+    except IntegrityError:
+        raise SupportRequestError(_("You already left feedback for this request.")) from None
+
+
+@dataclass(frozen=True)
+class EscalationResult:
+    moved_to_pool: list[int]
+    flagged_for_staff: list[int]
+
+
+def escalate_support_requests(*, now=None) -> EscalationResult:
+    """Addressed requests unanswered for ESCALATE_TO_POOL_AFTER open to the whole pool of
+    their specialty; pool requests unanswered for ESCALATE_TO_STAFF_AFTER more are flagged
+    for staff. Safe to run as often as you like: each step happens once per request."""
+    now = now or timezone.now()
+    moved, flagged = [], []
+    with transaction.atomic():
+        overdue_addressed = SupportRequest.objects.select_for_update().filter(
+            status=SupportRequest.Status.OPEN,
+            advocate__isnull=False,
+            routed_at__lte=now - ESCALATE_TO_POOL_AFTER,
+        )
+        for support_request in overdue_addressed:
+            support_request.advocate = None
+            support_request.escalated_to_pool_at = now
+            support_request.routed_at = now
+            support_request.save(update_fields=["advocate", "escalated_to_pool_at", "routed_at"])
+            _record(support_request, SupportRequestEvent.Kind.ESCALATED_TO_POOL, now)
+            _notify_pool(support_request)
+            moved.append(support_request.pk)
+        overdue_pool = SupportRequest.objects.select_for_update().filter(
+            status=SupportRequest.Status.OPEN,
+            advocate__isnull=True,
+            flagged_for_staff_at__isnull=True,
+            routed_at__lte=now - ESCALATE_TO_STAFF_AFTER,
+        )
+        staff_ids = list(
+            User.objects.filter(is_staff=True, is_active=True).values_list("pk", flat=True)
+        )
+        for support_request in overdue_pool:
+            support_request.flagged_for_staff_at = now
+            support_request.save(update_fields=["flagged_for_staff_at"])
+            _record(support_request, SupportRequestEvent.Kind.FLAGGED_FOR_STAFF, now)
+            for staff_id in staff_ids:
+                notify(
+                    recipient_id=staff_id,
+                    kind="support.flagged",
+                    text=_("A support request has waited too long. See the admin."),
+                    url=f"/admin/community/supportrequest/{support_request.pk}/change/",
+                )
+            flagged.append(support_request.pk)
+    return EscalationResult(moved_to_pool=moved, flagged_for_staff=flagged)

@@ -1,0 +1,327 @@
+"""The advocate directory, applying, the advocate workload, and support requests."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from community.forms_advocates import (
+    AdvocateApplicationForm,
+    DirectoryFilterForm,
+    FeedbackForm,
+    HandoverForm,
+    SupportRequestForm,
+)
+from community.models import SupportRequest
+from community.permissions import (
+    check_use_advocate_tools,
+    get_support_request_for_viewer_or_404,
+    has_mfa,
+    require_mfa,
+)
+from community.selectors.advocates import (
+    advocate_open_requests,
+    can_take_requests,
+    get_directory_advocate_or_404,
+    get_own_advocate_profile,
+    is_at_capacity,
+    median_first_response,
+    member_support_requests,
+    pool_requests_for,
+    search_directory,
+    support_display_name,
+    verified_advocates,
+)
+from community.selectors.resources import CRISIS_ARTICLE_SLUG, has_completed_advocate_training
+from community.services.advocates import apply_as_advocate, set_advocate_availability
+from community.services.support_requests import (
+    SupportRequestError,
+    accept_support_request,
+    create_support_request,
+    hand_over_support_request,
+    leave_support_feedback,
+    resolve_support_request,
+    shows_crisis_resources,
+    withdraw_support_request,
+)
+
+
+def describe_duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    hours = round(minutes / 60)
+    if hours < 48:
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    days = round(hours / 24)
+    return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
+
+
+@login_required
+def directory(request):
+    form = DirectoryFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    advocates = list(
+        search_directory(
+            specialty=filters.get("specialty"),
+            language=filters.get("language", ""),
+            taking_requests=filters.get("taking", False),
+            text=filters.get("q", ""),
+        )
+    )
+    for advocate in advocates:
+        advocate.at_capacity = is_at_capacity(advocate)
+    return render(
+        request, "community/advocates/directory.html", {"form": form, "advocates": advocates}
+    )
+
+
+@login_required
+def advocate_detail(request, public_id: str):
+    advocate = get_directory_advocate_or_404(public_id=public_id)
+    median = median_first_response(advocate_user_id=advocate.user_id)
+    return render(
+        request,
+        "community/advocates/detail.html",
+        {
+            "advocate": advocate,
+            "at_capacity": is_at_capacity(advocate),
+            "can_take_requests": can_take_requests(advocate),
+            "median_response": median,
+            "median_response_text": describe_duration(median) if median is not None else "",
+        },
+    )
+
+
+@login_required
+def apply(request):
+    advocate = get_own_advocate_profile(user_id=request.user.pk)
+    form = AdvocateApplicationForm(
+        request.POST if request.method == "POST" else None,
+        initial=AdvocateApplicationForm.initial_from(advocate),
+    )
+    if request.method == "POST" and form.is_valid():
+        apply_as_advocate(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Your application is saved. Staff will review it."))
+        return redirect("advocate_apply")
+    return render(
+        request,
+        "community/advocates/apply.html",
+        {
+            "form": form,
+            "advocate": advocate,
+            "training_done": has_completed_advocate_training(user_id=request.user.pk),
+            "mfa_on": has_mfa(request.user),
+        },
+    )
+
+
+@require_mfa
+def workload(request):
+    check_use_advocate_tools(user=request.user)
+    advocate = get_own_advocate_profile(user_id=request.user.pk)
+    now = timezone.now()
+    own = list(advocate_open_requests(advocate_user_id=request.user.pk))
+    pool = list(pool_requests_for(advocate=advocate))
+    for support_request in own + pool:
+        support_request.display_name = support_display_name(support_request=support_request)
+        support_request.waiting = now - support_request.routed_at
+    return render(
+        request,
+        "community/advocates/workload.html",
+        {
+            "advocate": advocate,
+            "waiting": [r for r in own if r.status == SupportRequest.Status.OPEN],
+            "active": [r for r in own if r.status == SupportRequest.Status.ACCEPTED],
+            "pool": pool,
+            "slots_used": len(own),
+        },
+    )
+
+
+@require_POST
+@require_mfa
+def availability(request):
+    check_use_advocate_tools(user=request.user)
+    advocate = get_own_advocate_profile(user_id=request.user.pk)
+    accepting = request.POST.get("accepting") == "1"
+    set_advocate_availability(advocate=advocate, accepting=accepting)
+    messages.success(
+        request,
+        _("You are taking requests.")
+        if accepting
+        else _("You are paused: you stay in the directory, marked as not taking requests."),
+    )
+    return redirect("advocate_workload")
+
+
+# --- support requests -------------------------------------------------------------------------
+
+
+@login_required
+def my_requests(request):
+    return render(
+        request,
+        "community/advocates/my_requests.html",
+        {"support_requests": member_support_requests(member_id=request.user.pk)},
+    )
+
+
+@login_required
+def new_request(request):
+    advocate = None
+    if public_id := request.GET.get("advocate"):
+        advocate = get_directory_advocate_or_404(public_id=public_id)
+    form = SupportRequestForm(request.POST if request.method == "POST" else None, advocate=advocate)
+    if request.method == "POST" and form.is_valid():
+        try:
+            support_request = create_support_request(
+                member=request.user,
+                advocate_user_id=advocate.user_id if advocate else None,
+                **form.cleaned_data,
+            )
+        except SupportRequestError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your request is sent."))
+            return redirect("support_request_detail", request_id=support_request.pk)
+    return render(
+        request, "community/advocates/request_form.html", {"form": form, "advocate": advocate}
+    )
+
+
+def _get_viewable_request(request, request_id: int) -> SupportRequest:
+    return get_support_request_for_viewer_or_404(user=request.user, request_id=request_id)
+
+
+def _is_member(request, support_request) -> bool:
+    return support_request.member_id == request.user.pk
+
+
+@login_required
+def request_detail(request, request_id: int):
+    support_request = _get_viewable_request(request, request_id)
+    is_member = _is_member(request, support_request)
+    if not is_member and not has_mfa(request.user):
+        # Advocate tools need a second factor; the member's own view does not.
+        messages.warning(request, _("Advocate tools need two-factor authentication."))
+        return redirect("mfa_activate_totp")
+    context = {
+        "support_request": support_request,
+        "is_member": is_member,
+        "is_advocate": support_request.advocate_id == request.user.pk,
+        "show_crisis": is_member and shows_crisis_resources(support_request),
+        "crisis_article_slug": CRISIS_ARTICLE_SLUG,
+        "member_name": (
+            _("You") if is_member else support_display_name(support_request=support_request)
+        ),
+    }
+    if context["is_advocate"] and support_request.status == SupportRequest.Status.ACCEPTED:
+        others = [
+            advocate
+            for advocate in verified_advocates()
+            .filter(specialties=support_request.specialty_id)
+            .exclude(user_id__in=[request.user.pk, support_request.member_id])
+            if can_take_requests(advocate)
+        ]
+        context["handover_form"] = HandoverForm(advocates=others) if others else None
+    feedback = getattr(support_request, "feedback", None)
+    if is_member and feedback is None and support_request.status == SupportRequest.Status.RESOLVED:
+        context["feedback_form"] = FeedbackForm()
+    return render(request, "community/advocates/request_detail.html", context)
+
+
+def _run(request, request_id: int, action) -> object:
+    support_request = _get_viewable_request(request, request_id)
+    try:
+        action(support_request)
+    except SupportRequestError as error:
+        messages.error(request, str(error))
+    return redirect("support_request_detail", request_id=request_id)
+
+
+@require_POST
+@require_mfa
+def accept_request(request, request_id: int):
+    check_use_advocate_tools(user=request.user)
+
+    def action(support_request):
+        accept_support_request(support_request=support_request, advocate_user=request.user)
+        messages.success(request, _("You accepted the request. The private thread is open."))
+
+    return _run(request, request_id, action)
+
+
+@require_POST
+@require_mfa
+def hand_over_request(request, request_id: int):
+    check_use_advocate_tools(user=request.user)
+
+    def action(support_request):
+        target = request.POST.get("to_advocate", "")
+        if not target.isdigit():
+            raise SupportRequestError(_("Choose an advocate."))
+        hand_over_support_request(
+            support_request=support_request,
+            advocate_user=request.user,
+            to_advocate_user_id=int(target),
+        )
+        messages.success(request, _("The request is handed over."))
+
+    support_request = _get_viewable_request(request, request_id)
+    try:
+        action(support_request)
+    except SupportRequestError as error:
+        messages.error(request, str(error))
+        return redirect("support_request_detail", request_id=request_id)
+    # The former advocate can no longer see the request.
+    return redirect("advocate_workload")
+
+
+@require_POST
+@login_required
+def resolve_request(request, request_id: int):
+    def action(support_request):
+        resolve_support_request(support_request=support_request, actor=request.user)
+        messages.success(request, _("The request is marked resolved."))
+
+    return _run(request, request_id, action)
+
+
+@require_POST
+@login_required
+def withdraw_request(request, request_id: int):
+    def action(support_request):
+        withdraw_support_request(support_request=support_request, member=request.user)
+        messages.success(request, _("Your request is withdrawn."))
+
+    return _run(request, request_id, action)
+
+
+@login_required
+def feedback(request, request_id: int):
+    support_request = _get_viewable_request(request, request_id)
+    if not _is_member(request, support_request):
+        raise Http404
+    form = FeedbackForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            leave_support_feedback(
+                support_request=support_request, member=request.user, **form.cleaned_data
+            )
+        except SupportRequestError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Thank you. Only staff will read your feedback."))
+            return redirect("support_request_detail", request_id=request_id)
+    return render(
+        request,
+        "community/advocates/feedback.html",
+        {"form": form, "support_request": support_request},
+    )

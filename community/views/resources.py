@@ -1,0 +1,57 @@
+"""The resources library and training modules."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from community.forms_advocates import TrainingCheckForm
+from community.selectors.resources import (
+    get_module_or_404,
+    get_published_article_or_404,
+    has_completed_module,
+    modules_for_user,
+    published_articles,
+)
+from community.services.training import submit_training_check
+
+
+@login_required
+def library(request):
+    return render(
+        request,
+        "community/resources/library.html",
+        {"articles": published_articles(), "modules": modules_for_user(user_id=request.user.pk)},
+    )
+
+
+@login_required
+def article_detail(request, slug: str):
+    article = get_published_article_or_404(slug=slug)
+    return render(request, "community/resources/article.html", {"article": article})
+
+
+@login_required
+def module_detail(request, slug: str):
+    module = get_module_or_404(slug=slug)
+    form = TrainingCheckForm(request.POST if request.method == "POST" else None, module=module)
+    wrong_ids: list[int] = []
+    if request.method == "POST" and form.is_valid():
+        result = submit_training_check(user=request.user, module=module, answers=form.answers())
+        if result.passed:
+            messages.success(request, _("You passed the check. This module is complete."))
+            return redirect("training_module", slug=module.slug)
+        wrong_ids = result.wrong_question_ids
+        for question_id in wrong_ids:
+            form.add_error(
+                f"question_{question_id}", _("Not quite. Re-read the articles and try again.")
+            )
+    return render(
+        request,
+        "community/resources/module.html",
+        {
+            "module": module,
+            "form": form,
+            "completed": has_completed_module(user_id=request.user.pk, module_id=module.pk),
+        },
+    )

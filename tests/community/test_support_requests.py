@@ -1,0 +1,384 @@
+"""Support requests: sending, who can see them, alias unlinkability, the lifecycle, the
+private thread, crisis resources, feedback and escalation."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from community.models import SupportFeedback, SupportRequest
+from community.services.support_requests import (
+    ESCALATE_TO_POOL_AFTER,
+    ESCALATE_TO_STAFF_AFTER,
+    SupportRequestError,
+    accept_support_request,
+    create_support_request,
+    escalate_support_requests,
+    leave_support_feedback,
+    resolve_support_request,
+)
+from messaging.models import ConversationParticipant, Notification
+from tests.community.advocates_helpers import make_advocate, specialty
+from tests.factories import make_member
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def send(
+    member,
+    *,
+    advocate=None,
+    kind="counselling",
+    use_alias=False,
+    urgency="normal",
+    summary="My team lead mocks my accent in every meeting.",
+    self_harm=False,
+):
+    return create_support_request(
+        member=member,
+        specialty=specialty(kind),
+        summary=summary,
+        language="en",
+        urgency=urgency,
+        advocate_user_id=advocate.pk if advocate else None,
+        use_alias=use_alias,
+        self_harm=self_harm,
+    )
+
+
+def detail(client, support_request):
+    return client.get(reverse("support_request_detail", args=[support_request.pk]))
+
+
+def test_member_sends_a_request_to_an_advocate_through_the_form(member, member_client):
+    advocate = make_advocate(languages=("en", "es"))
+    url = reverse("support_request_new") + f"?advocate={advocate.profile.public_id}"
+    response = member_client.post(
+        url,
+        {
+            "specialty": specialty("counselling").pk,
+            "summary": "",
+            "language": "es",
+            "urgency": "soon",
+        },
+    )
+    assert response.status_code == 200 and b"This field is required." in response.content
+
+    response = member_client.post(
+        url,
+        {
+            "specialty": specialty("counselling").pk,
+            "summary": "I need to talk.",
+            "language": "es",
+            "urgency": "soon",
+            "use_alias": "on",
+        },
+    )
+    support_request = SupportRequest.objects.get(member=member)
+    assert response["Location"] == reverse("support_request_detail", args=[support_request.pk])
+    assert support_request.advocate_id == advocate.pk and support_request.alias
+    assert Notification.objects.filter(recipient=advocate, kind="support.new").exists()
+
+
+def test_who_can_see_an_addressed_request():
+    member = make_member()
+    advocate = make_advocate()
+    same_specialty = make_advocate()
+    support_request = send(member, advocate=advocate)
+    staff = make_member(staff=True, mfa=True)
+
+    assert detail(logged_in(member), support_request).status_code == 200
+    assert detail(logged_in(advocate), support_request).status_code == 200
+    for outsider in (make_member(), same_specialty, staff):
+        assert detail(logged_in(outsider), support_request).status_code == 404
+    assert detail(Client(), support_request).status_code in (302, 404)
+
+
+def test_pool_request_is_seen_by_advocates_of_its_specialty_until_accepted():
+    member = make_member()
+    counsellor, other_counsellor = make_advocate(), make_advocate()
+    lawyer = make_advocate(specialties=("legal",))
+    support_request = send(member)
+
+    assert detail(logged_in(counsellor), support_request).status_code == 200
+    assert detail(logged_in(lawyer), support_request).status_code == 404
+    response = logged_in(lawyer).post(reverse("support_request_accept", args=[support_request.pk]))
+    assert response.status_code == 404
+
+    logged_in(counsellor).post(reverse("support_request_accept", args=[support_request.pk]))
+    support_request.refresh_from_db()
+    assert support_request.status == SupportRequest.Status.ACCEPTED
+    assert support_request.advocate_id == counsellor.pk
+    assert detail(logged_in(other_counsellor), support_request).status_code == 404
+
+
+def test_accepting_opens_a_private_thread_for_the_two_of_them():
+    member, advocate = make_member(), make_advocate()
+    support_request = send(member, advocate=advocate)
+    accepted = accept_support_request(support_request=support_request, advocate_user=advocate)
+    conversation = accepted.conversation
+    assert conversation.kind == "support"
+    assert set(
+        ConversationParticipant.objects.filter(
+            conversation=conversation, state="accepted"
+        ).values_list("user_id", flat=True)
+    ) == {member.pk, advocate.pk}
+    with pytest.raises(SupportRequestError):
+        accept_support_request(support_request=support_request, advocate_user=make_advocate())
+
+
+def test_accepting_a_pool_request_respects_capacity():
+    advocate = make_advocate(capacity=1)
+    accept_support_request(support_request=send(make_member()), advocate_user=advocate)
+    with pytest.raises(SupportRequestError, match="capacity"):
+        accept_support_request(support_request=send(make_member()), advocate_user=advocate)
+
+
+def test_alias_requests_cannot_be_linked_by_the_advocate():
+    member = make_member(pseudonym="QuietRiver12")
+    advocate = make_advocate()
+    first = send(member, advocate=advocate, use_alias=True)
+    second = send(member, advocate=advocate, use_alias=True)
+    assert first.alias and second.alias and first.alias != second.alias
+    accept_support_request(support_request=first, advocate_user=advocate)
+
+    advocate_client = logged_in(advocate)
+    profile = member.profile
+    pages = [
+        detail(advocate_client, first).content.decode(),
+        detail(advocate_client, second).content.decode(),
+        advocate_client.get(reverse("advocate_workload")).content.decode(),
+    ]
+    for page in pages:
+        assert profile.pseudonym not in page
+        assert profile.public_id not in page
+        assert profile.avatar_seed not in page
+        assert member.email not in page
+    assert first.alias in pages[0] and second.alias not in pages[0]
+    assert second.alias in pages[1] and first.alias not in pages[1]
+    notices = " ".join(
+        Notification.objects.filter(recipient=advocate).values_list("text", flat=True)
+    )
+    assert profile.pseudonym not in notices
+    # The member sees themself as "You", not their alias or pseudonym in the From field.
+    assert b"QuietRiver12" not in detail(logged_in(member), first).content
+
+
+def test_without_alias_the_advocate_sees_the_pseudonym():
+    member = make_member(pseudonym="SteadyMaple34")
+    advocate = make_advocate()
+    support_request = send(member, advocate=advocate)
+    assert b"SteadyMaple34" in detail(logged_in(advocate), support_request).content
+
+
+def test_urgent_self_harm_request_shows_crisis_lines_at_once():
+    member = make_member()
+    member_client = logged_in(member)
+    response = member_client.post(
+        reverse("support_request_new"),
+        {
+            "specialty": specialty("counselling").pk,
+            "language": "en",
+            "urgency": "urgent",
+            "summary": "After today I keep thinking about killing myself.",
+        },
+        follow=True,
+    )
+    assert b"You do not have to wait for an advocate" in response.content
+    assert b"988" in response.content and b"116 123" in response.content
+
+    ticked = send(member, urgency="urgent", summary="Everything is too much.", self_harm=True)
+    assert b"You do not have to wait for an advocate" in detail(member_client, ticked).content
+    calm = send(member, urgency="normal", summary="I think about hurting myself sometimes.")
+    assert b"You do not have to wait for an advocate" not in detail(member_client, calm).content
+
+
+def test_lifecycle_is_timestamped_and_visible_to_both_sides():
+    member, advocate = make_member(), make_advocate()
+    support_request = send(member, advocate=advocate)
+    advocate_client, member_client = logged_in(advocate), logged_in(member)
+    advocate_client.post(reverse("support_request_accept", args=[support_request.pk]))
+    member_client.post(reverse("support_request_resolve", args=[support_request.pk]))
+    support_request.refresh_from_db()
+    assert support_request.status == SupportRequest.Status.RESOLVED
+    assert support_request.accepted_at and support_request.resolved_at
+    assert list(support_request.events.values_list("kind", flat=True)) == [
+        "created",
+        "accepted",
+        "resolved",
+    ]
+    for client in (member_client, advocate_client):
+        page = detail(client, support_request).content.decode()
+        assert page.count("<time datetime=") == 3
+        assert "Accepted by an advocate" in page and "Marked resolved" in page
+
+
+def test_member_withdraws_and_nobody_else_can():
+    member, advocate = make_member(), make_advocate()
+    support_request = send(member, advocate=advocate)
+    logged_in(advocate).post(reverse("support_request_withdraw", args=[support_request.pk]))
+    support_request.refresh_from_db()
+    assert support_request.status == SupportRequest.Status.OPEN
+    logged_in(member).post(reverse("support_request_withdraw", args=[support_request.pk]))
+    support_request.refresh_from_db()
+    assert support_request.status == SupportRequest.Status.WITHDRAWN
+    assert support_request.withdrawn_at is not None
+
+
+def test_hand_over_moves_request_and_thread_to_the_new_advocate():
+    member, first, second = make_member(), make_advocate(), make_advocate()
+    support_request = accept_support_request(
+        support_request=send(member, advocate=first), advocate_user=first
+    )
+    response = logged_in(first).post(
+        reverse("support_request_hand_over", args=[support_request.pk]),
+        {"to_advocate": second.pk},
+    )
+    assert response["Location"] == reverse("advocate_workload")
+    support_request.refresh_from_db()
+    assert support_request.advocate_id == second.pk
+    states = dict(
+        ConversationParticipant.objects.filter(
+            conversation=support_request.conversation
+        ).values_list("user_id", "state")
+    )
+    assert states == {member.pk: "accepted", first.pk: "left", second.pk: "accepted"}
+    assert detail(logged_in(first), support_request).status_code == 404
+    assert detail(logged_in(second), support_request).status_code == 200
+    assert "handed_over" in support_request.events.values_list("kind", flat=True)
+
+
+def test_feedback_is_once_only_needs_a_sentence_and_only_staff_read_it():
+    member, advocate = make_member(), make_advocate()
+    support_request = accept_support_request(
+        support_request=send(member, advocate=advocate), advocate_user=advocate
+    )
+    member_client = logged_in(member)
+    url = reverse("support_request_feedback", args=[support_request.pk])
+    with pytest.raises(SupportRequestError):
+        leave_support_feedback(
+            support_request=support_request,
+            member=member,
+            rating=5,
+            comment="Too early to say anything useful.",
+        )
+    resolve_support_request(support_request=support_request, actor=advocate)
+
+    response = member_client.post(url, {"rating": "4", "comment": "Thanks!"})
+    assert b"Write at least a sentence." in response.content and b"Thanks!" in response.content
+    comment = "She listened and explained my options clearly."
+    member_client.post(url, {"rating": "4", "comment": comment})
+    assert SupportFeedback.objects.get(request=support_request).rating == 4
+    response = member_client.post(url, {"rating": "1", "comment": "Changing my mind about it."})
+    assert b"already left feedback" in response.content
+    assert SupportFeedback.objects.filter(request=support_request).count() == 1
+
+    advocate_client = logged_in(advocate)
+    assert comment.encode() not in detail(advocate_client, support_request).content
+    assert advocate_client.get(url).status_code == 404
+    assert comment.encode() not in detail(member_client, support_request).content
+
+    staff_client = logged_in(make_member(staff=True, mfa=True))
+    feedback = SupportFeedback.objects.get(request=support_request)
+    page = staff_client.get(reverse("admin:community_supportfeedback_change", args=[feedback.pk]))
+    assert comment.encode() in page.content
+    assert (
+        logged_in(advocate).get(reverse("admin:community_supportfeedback_changelist")).status_code
+        == 302
+    )
+
+
+def test_unanswered_requests_escalate_to_the_pool_and_then_to_staff():
+    member, advocate = make_member(), make_advocate()
+    counsellor = make_advocate()
+    staff = make_member(staff=True, mfa=True)
+    support_request = send(member, advocate=advocate)
+    now = timezone.now()
+
+    assert escalate_support_requests(now=now).moved_to_pool == []
+    later = now + ESCALATE_TO_POOL_AFTER + timedelta(minutes=1)
+    result = escalate_support_requests(now=later)
+    assert result.moved_to_pool == [support_request.pk] and result.flagged_for_staff == []
+    support_request.refresh_from_db()
+    assert support_request.advocate_id is None and support_request.escalated_to_pool_at == later
+    assert detail(logged_in(counsellor), support_request).status_code == 200
+    assert Notification.objects.filter(recipient=counsellor, kind="support.pool").exists()
+
+    assert escalate_support_requests(now=later + timedelta(minutes=5)).flagged_for_staff == []
+    much_later = later + ESCALATE_TO_STAFF_AFTER + timedelta(minutes=1)
+    result = escalate_support_requests(now=much_later)
+    assert result.flagged_for_staff == [support_request.pk]
+    assert escalate_support_requests(now=much_later + timedelta(hours=1)).flagged_for_staff == []
+    support_request.refresh_from_db()
+    assert support_request.flagged_for_staff_at == much_later
+    assert Notification.objects.filter(recipient=staff, kind="support.flagged").count() == 1
+    assert list(support_request.events.values_list("kind", flat=True)) == [
+        "created",
+        "escalated_to_pool",
+        "flagged_for_staff",
+    ]
+
+
+def test_escalation_command_runs_the_service():
+    support_request = send(make_member(), advocate=make_advocate())
+    SupportRequest.objects.filter(pk=support_request.pk).update(
+        routed_at=timezone.now() - ESCALATE_TO_POOL_AFTER - timedelta(hours=1)
+    )
+    out = StringIO()
+    call_command("escalate_support_requests", stdout=out)
+    assert "1 moved to the pool" in out.getvalue()
+    support_request.refresh_from_db()
+    assert support_request.is_in_pool
+
+
+def test_workload_lists_waiting_active_and_pool_with_constant_queries(django_assert_num_queries):
+    advocate = make_advocate(capacity=50)
+    client = logged_in(advocate)
+
+    def add(count):
+        for _ in range(count):
+            send(make_member(), advocate=advocate)
+            send(make_member())
+
+    add(2)
+    client.get(reverse("advocate_workload"))
+    with django_assert_num_queries(8) as few:
+        client.get(reverse("advocate_workload"))
+    add(20)
+    with django_assert_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("advocate_workload")).content.decode()
+    assert page.count("/support/") >= 44
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="messaging shows the member's pseudonym in support threads; it should show the "
+    "request's alias (community.selectors.advocates.support_aliases_by_conversation)",
+)
+def test_alias_also_hides_the_pseudonym_in_the_private_thread():
+    from messaging.services.conversations import post_message
+
+    member = make_member(pseudonym="QuietRiver12")
+    advocate = make_advocate()
+    support_request = accept_support_request(
+        support_request=send(member, advocate=advocate, use_alias=True), advocate_user=advocate
+    )
+    post_message(
+        conversation=support_request.conversation, sender=member, body="Hello", client_id="c1"
+    )
+    page = logged_in(advocate).get(
+        reverse("messaging:conversation", args=[support_request.conversation_id])
+    )
+    assert page.status_code == 200
+    assert b"QuietRiver12" not in page.content
+    assert member.profile.avatar_seed.encode() not in page.content
