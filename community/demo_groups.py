@@ -42,29 +42,43 @@ def seed_groups() -> list[DemoLogin]:
         group = Group.objects.filter(name=spec["name"]).first()
         if group is None:
             group = Group.objects.create(
-                name=spec["name"], description=spec["description"], rules=spec["rules"],
-                join_policy=spec["join_policy"], visibility=spec["visibility"],
+                name=spec["name"],
+                description=spec["description"],
+                rules=spec["rules"],
+                join_policy=spec["join_policy"],
+                visibility=spec["visibility"],
                 status=Group.Status.ACTIVE,
             )
             group.tags.set([Tag.objects.get_or_create(name=name)[0] for name in spec["tags"]])
         for user, role in [(river, Membership.Role.OWNER), (maple, Membership.Role.MEMBER)]:
             Membership.objects.get_or_create(
-                group=group, user=user,
-                defaults={"role": role, "state": Membership.State.ACTIVE,
-                          "rules_accepted_at": now, "joined_at": now},
+                group=group,
+                user=user,
+                defaults={
+                    "role": role,
+                    "state": Membership.State.ACTIVE,
+                    "rules_accepted_at": now,
+                    "joined_at": now,
+                },
             )
         if spec["join_policy"] == Group.JoinPolicy.REQUEST:
             Membership.objects.get_or_create(
-                group=group, user=comet, defaults={"state": Membership.State.PENDING,
-                                                   "rules_accepted_at": now},
+                group=group,
+                user=comet,
+                defaults={"state": Membership.State.PENDING, "rules_accepted_at": now},
             )
         if not Post.objects.filter(group=group).exists():
             thread = Post.objects.create(
-                group=group, author=river, title="Welcome — introduce yourself if you like",
+                group=group,
+                author=river,
+                title="Welcome — introduce yourself if you like",
                 body="Say as much or as little as you want. You are not alone here.",
             )
             Post.objects.create(
-                group=group, thread=thread, author=maple, is_anonymous=True,
+                group=group,
+                thread=thread,
+                author=maple,
+                is_anonymous=True,
                 body="Thank you for starting this. It helps to know others went through it.",
             )
             Post.objects.filter(pk=thread.pk).update(reply_count=1)

@@ -70,7 +70,7 @@ class ThreadForm(forms.ModelForm):
         labels = {"is_anonymous": _("Post anonymously (shown as “Anonymous member”)")}
         help_texts = {
             "content_warning": _(
-                "Optional. If set, readers see only this warning until they choose to open the post."
+                "Optional. If set, readers see only this warning until they open the post."
             ),
             "body": _("Markdown is allowed."),
         }

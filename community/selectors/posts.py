@@ -114,7 +114,9 @@ def decorate_posts(*, posts, viewer, with_reactions: bool) -> None:
         ):
             counts[row["post_id"]][row["kind"]] = row["total"]
         mine = set(
-            Reaction.objects.filter(post_id__in=ids, user_id=viewer.pk).values_list("post_id", "kind")
+            Reaction.objects.filter(post_id__in=ids, user_id=viewer.pk).values_list(
+                "post_id", "kind"
+            )
         )
     for post in posts:
         author = post.author if post.author_id else None
@@ -126,7 +128,9 @@ def decorate_posts(*, posts, viewer, with_reactions: bool) -> None:
         if with_reactions:
             post.reaction_counts = [
                 ReactionCount(
-                    kind=kind, label=label, count=counts[post.pk].get(kind, 0),
+                    kind=kind,
+                    label=label,
+                    count=counts[post.pk].get(kind, 0),
                     mine=(post.pk, kind) in mine,
                 )
                 for kind, label in Reaction.Kind.choices

@@ -28,9 +28,7 @@ class GroupError(Exception):
 def _end_sockets_on_commit(*, group_id: int, user_id: int) -> None:
     from messaging.services.realtime import end_group_membership_sockets
 
-    transaction.on_commit(
-        lambda: end_group_membership_sockets(group_id=group_id, user_id=user_id)
-    )
+    transaction.on_commit(lambda: end_group_membership_sockets(group_id=group_id, user_id=user_id))
 
 
 def _set_tags(*, group: Group, tag_names: list[str]) -> None:
@@ -134,8 +132,12 @@ def _enter_group(*, user, group: Group, state: str) -> Membership:
         membership, created = Membership.objects.select_for_update().get_or_create(
             group=group,
             user=user,
-            defaults={"state": state, "rules_accepted_at": now, "updated_at": now,
-                      "joined_at": now if state == Membership.State.ACTIVE else None},
+            defaults={
+                "state": state,
+                "rules_accepted_at": now,
+                "updated_at": now,
+                "joined_at": now if state == Membership.State.ACTIVE else None,
+            },
         )
         if created:
             return membership
@@ -150,7 +152,9 @@ def _enter_group(*, user, group: Group, state: str) -> Membership:
         membership.rules_accepted_at = now
         membership.joined_at = now if state == Membership.State.ACTIVE else None
         membership.updated_at = now
-        membership.save(update_fields=["state", "role", "rules_accepted_at", "joined_at", "updated_at"])
+        membership.save(
+            update_fields=["state", "role", "rules_accepted_at", "joined_at", "updated_at"]
+        )
     return membership
 
 
@@ -175,7 +179,9 @@ def join_group_by_invite(*, user, token: str, accepted_rules: bool) -> Membershi
     return membership
 
 
-def decide_join_request(*, actor, membership: Membership, approve: bool, reason: str = "") -> Membership:
+def decide_join_request(
+    *, actor, membership: Membership, approve: bool, reason: str = ""
+) -> Membership:
     check_moderate_group(user=actor, group=membership.group)
     group = membership.group
     with transaction.atomic():
@@ -205,7 +211,9 @@ def leave_group(*, user, group: Group) -> None:
     with transaction.atomic():
         updated = Membership.objects.filter(
             group=group, user=user, state__in=[Membership.State.ACTIVE, Membership.State.PENDING]
-        ).update(state=Membership.State.LEFT, role=Membership.Role.MEMBER, updated_at=timezone.now())
+        ).update(
+            state=Membership.State.LEFT, role=Membership.Role.MEMBER, updated_at=timezone.now()
+        )
         if updated:
             _end_sockets_on_commit(group_id=group.pk, user_id=user.pk)
 
@@ -215,10 +223,14 @@ def _end_membership(*, actor, group: Group, user_id: int, state: str) -> None:
     if user_id == actor.pk:
         raise GroupError(_("You cannot remove yourself; leave the group instead."))
     with transaction.atomic():
-        membership = Membership.objects.select_for_update().filter(group=group, user_id=user_id).first()
+        membership = (
+            Membership.objects.select_for_update().filter(group=group, user_id=user_id).first()
+        )
         if membership is None:
             membership = Membership(group=group, user_id=user_id)
-        if membership.role == Membership.Role.OWNER and not getattr(actor, "is_site_moderator", False):
+        if membership.role == Membership.Role.OWNER and not getattr(
+            actor, "is_site_moderator", False
+        ):
             raise GroupError(_("Only a site moderator can remove a group's owner."))
         if membership.state == state:
             return
@@ -259,8 +271,16 @@ def revoke_invite(*, actor, invite: GroupInvite) -> GroupInvite:
 
 
 def update_group(
-    *, actor, group: Group, name: str, description: str, rules: str, visibility: str,
-    join_policy: str, history_policy: str, tag_names: list[str],
+    *,
+    actor,
+    group: Group,
+    name: str,
+    description: str,
+    rules: str,
+    visibility: str,
+    join_policy: str,
+    history_policy: str,
+    tag_names: list[str],
 ) -> Group:
     check_manage_group(user=actor, group=group)
     with transaction.atomic():
@@ -270,9 +290,16 @@ def update_group(
         group.visibility = visibility
         group.join_policy = join_policy
         group.history_policy = history_policy
-        group.save(update_fields=[
-            "name", "description", "rules", "visibility", "join_policy", "history_policy",
-        ])
+        group.save(
+            update_fields=[
+                "name",
+                "description",
+                "rules",
+                "visibility",
+                "join_policy",
+                "history_policy",
+            ]
+        )
         _set_tags(group=group, tag_names=tag_names)
     return group
 

@@ -27,7 +27,12 @@ from moderation.services.sanctions import SanctionError, sanction_member
 
 
 def create_thread(
-    *, author, group: Group, title: str, body: str, content_warning: str = "",
+    *,
+    author,
+    group: Group,
+    title: str,
+    body: str,
+    content_warning: str = "",
     is_anonymous: bool = False,
 ) -> Post:
     check_write_in_group(user=author, group=group)
@@ -129,10 +134,13 @@ def hide_post(*, actor, post: Post) -> Post:
             post.hidden_at = timezone.now()
             post.save(update_fields=["hidden_at"])
             record_audit(
-                actor=actor, action=AuditLogEntry.Action.HIDE, target_kind="post",
+                actor=actor,
+                action=AuditLogEntry.Action.HIDE,
+                target_kind="post",
                 target_id=post.pk,
                 target_user_id=None if post.is_anonymous else post.author_id,
-                group_id=post.group_id, snapshot=post.body,
+                group_id=post.group_id,
+                snapshot=post.body,
             )
     return post
 
@@ -187,7 +195,11 @@ def _sanction_post_author(*, actor, post: Post, kind: str, ends_at=None) -> None
     if not post.is_anonymous:
         try:
             sanction_member(
-                actor=actor, target=post.author, kind=kind, reason=reason, group=post.group,
+                actor=actor,
+                target=post.author,
+                kind=kind,
+                reason=reason,
+                group=post.group,
                 ends_at=ends_at,
             )
         except SanctionError as error:
@@ -196,27 +208,40 @@ def _sanction_post_author(*, actor, post: Post, kind: str, ends_at=None) -> None
     with transaction.atomic():
         if kind == Sanction.Kind.MUTE:
             if not Sanction.objects.filter(
-                user_id=author_id, group_id=post.group_id, kind=kind, lifted_at__isnull=True,
+                user_id=author_id,
+                group_id=post.group_id,
+                kind=kind,
+                lifted_at__isnull=True,
                 ends_at__gt=timezone.now(),
             ).exists():
                 Sanction.objects.create(
-                    user_id=author_id, group_id=post.group_id, kind=kind, reason=reason,
-                    ends_at=ends_at, created_by=actor,
+                    user_id=author_id,
+                    group_id=post.group_id,
+                    kind=kind,
+                    reason=reason,
+                    ends_at=ends_at,
+                    created_by=actor,
                 )
         elif kind == Sanction.Kind.REMOVE:
             remove_member(actor=actor, group=post.group, user_id=author_id)
         else:
             ban_member(actor=actor, group=post.group, user_id=author_id)
         record_audit(
-            actor=actor, action=getattr(AuditLogEntry.Action, kind.upper()),
-            target_kind="post", target_id=post.pk, target_user_id=None,
-            group_id=post.group_id, reason=_("Author of an anonymous post."),
+            actor=actor,
+            action=getattr(AuditLogEntry.Action, kind.upper()),
+            target_kind="post",
+            target_id=post.pk,
+            target_user_id=None,
+            group_id=post.group_id,
+            reason=_("Author of an anonymous post."),
         )
         notify(
             recipient_id=author_id,
             kind="sanction",
-            text=_("A moderator acted on your anonymous post in %(group)s: %(action)s.") % {
-                "group": post.group.name, "action": Sanction.Kind(kind).label,
+            text=_("A moderator acted on your anonymous post in %(group)s: %(action)s.")
+            % {
+                "group": post.group.name,
+                "action": Sanction.Kind(kind).label,
             },
         )
 
@@ -232,6 +257,8 @@ def ban_post_author_from_group(*, actor, post: Post) -> None:
 def mute_post_author(*, actor, post: Post, hours: int = 24) -> None:
     """Mutes the author in the post's group: no posts, replies or live-room messages."""
     _sanction_post_author(
-        actor=actor, post=post, kind=Sanction.Kind.MUTE,
+        actor=actor,
+        post=post,
+        kind=Sanction.Kind.MUTE,
         ends_at=timezone.now() + timedelta(hours=hours),
     )

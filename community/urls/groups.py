@@ -6,7 +6,11 @@ urlpatterns = [
     path("groups/", groups.group_directory, name="group_directory"),
     path("groups/propose/", groups.group_propose, name="group_propose"),
     path("groups/proposals/", groups.group_proposals, name="group_proposals"),
-    path("groups/proposals/<str:slug>/decide/", groups.group_proposal_decide, name="group_proposal_decide"),
+    path(
+        "groups/proposals/<str:slug>/decide/",
+        groups.group_proposal_decide,
+        name="group_proposal_decide",
+    ),
     path("groups/invite/<str:token>/", groups.invite_accept, name="group_invite_accept"),
     path("groups/<str:slug>/", groups.group_detail, name="group_detail"),
     path("groups/<str:slug>/join/", groups.group_join, name="group_join"),
@@ -30,6 +34,8 @@ urlpatterns = [
     path("groups/<str:slug>/posts/<int:post_id>/edit/", posts.post_edit, name="post_edit"),
     path("groups/<str:slug>/posts/<int:post_id>/delete/", posts.post_delete, name="post_delete"),
     path("groups/<str:slug>/posts/<int:post_id>/react/", posts.post_react, name="post_react"),
-    path("groups/<str:slug>/posts/<int:post_id>/moderate/", posts.post_moderate, name="post_moderate"),
+    path(
+        "groups/<str:slug>/posts/<int:post_id>/moderate/", posts.post_moderate, name="post_moderate"
+    ),
     path("groups/<str:slug>/posts/<int:post_id>/history/", posts.post_history, name="post_history"),
 ]

@@ -81,9 +81,7 @@ def group_propose(request):
         if group.status == Group.Status.ACTIVE:
             messages.success(request, _("The group is created. You are its owner."))
             return redirect("group_detail", slug=group.slug)
-        messages.success(
-            request, _("Thank you. Staff will review your proposal and let you know.")
-        )
+        messages.success(request, _("Thank you. Staff will review your proposal and let you know."))
         return redirect("group_directory")
     return render(request, "community/groups/propose.html", {"form": form})
 
@@ -127,7 +125,8 @@ def group_detail(request, slug: str):
         "membership": group.viewer_membership,
         "is_reader": can_read_group(user=request.user, group=group),
         "is_moderator": is_group_moderator_for(user=request.user, group=group),
-        "is_owner": request.user.is_site_moderator or (
+        "is_owner": request.user.is_site_moderator
+        or (
             group.viewer_membership is not None
             and group.viewer_membership.is_active
             and group.viewer_membership.role == Membership.Role.OWNER
@@ -153,16 +152,16 @@ def group_join(request, slug: str):
     form = JoinForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            membership = group_services.join_group(user=request.user, group=group, accepted_rules=True)
+            membership = group_services.join_group(
+                user=request.user, group=group, accepted_rules=True
+            )
         except group_services.GroupError as error:
             form.add_error(None, error.message)
         else:
             if membership.state == Membership.State.ACTIVE:
                 messages.success(request, _("Welcome to the group."))
             else:
-                messages.success(
-                    request, _("Your request is sent. A moderator will review it.")
-                )
+                messages.success(request, _("Your request is sent. A moderator will review it."))
             return redirect("group_detail", slug=group.slug)
     return render(
         request,
@@ -238,7 +237,9 @@ def group_request_decide(request, slug: str, membership_id: int):
     approve = request.POST.get("decision") == "approve"
     try:
         group_services.decide_join_request(
-            actor=request.user, membership=membership, approve=approve,
+            actor=request.user,
+            membership=membership,
+            approve=approve,
             reason=form.cleaned_data["reason"],
         )
     except group_services.GroupError as error:
@@ -256,8 +257,10 @@ def group_invites(request, slug: str):
     form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         invite = group_services.create_invite(
-            actor=request.user, group=group,
-            valid_hours=form.cleaned_data["valid_hours"], max_uses=form.cleaned_data["max_uses"],
+            actor=request.user,
+            group=group,
+            valid_hours=form.cleaned_data["valid_hours"],
+            max_uses=form.cleaned_data["max_uses"],
         )
         messages.success(request, _("Invite link created. Share it privately."))
         return redirect(f"{request.path}#invite-{invite.pk}")
@@ -294,9 +297,15 @@ def group_settings(request, slug: str):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         group_services.update_group(
-            actor=request.user, group=group, name=data["name"], description=data["description"],
-            rules=data["rules"], visibility=data["visibility"], join_policy=data["join_policy"],
-            history_policy=data["history_policy"], tag_names=data["tags"],
+            actor=request.user,
+            group=group,
+            name=data["name"],
+            description=data["description"],
+            rules=data["rules"],
+            visibility=data["visibility"],
+            join_policy=data["join_policy"],
+            history_policy=data["history_policy"],
+            tag_names=data["tags"],
         )
         messages.success(request, _("The group's settings are saved."))
         return redirect("group_detail", slug=group.slug)

@@ -47,14 +47,18 @@ def thread_detail(request, slug: str, thread_id: int):
     if request.method == "POST":
         check_reply_to_thread(user=request.user, thread=thread)
         if form.is_valid():
-            reply = post_services.create_reply(author=request.user, thread=thread, **form.cleaned_data)
+            reply = post_services.create_reply(
+                author=request.user, thread=thread, **form.cleaned_data
+            )
             messages.success(request, _("Your reply is posted."))
             last_page = (thread.reply_count // post_selectors.REPLIES_PAGE_SIZE) + 1
             return redirect(
                 reverse("thread_detail", args=[group.slug, thread.pk])
                 + f"?page={last_page}#post-{reply.pk}"
             )
-    page = post_selectors.reply_page(thread=thread, viewer=request.user, page_number=request.GET.get("page"))
+    page = post_selectors.reply_page(
+        thread=thread, viewer=request.user, page_number=request.GET.get("page")
+    )
     can_reply = True
     try:
         check_reply_to_thread(user=request.user, thread=thread)
@@ -107,7 +111,9 @@ def post_react(request, slug: str, post_id: int):
     group = get_group_for_reader_or_404(user=request.user, slug=slug)
     post = post_selectors.get_post_or_404(group=group, viewer=request.user, post_id=post_id)
     try:
-        post_services.toggle_reaction(user=request.user, post=post, kind=request.POST.get("kind", ""))
+        post_services.toggle_reaction(
+            user=request.user, post=post, kind=request.POST.get("kind", "")
+        )
     except GroupError as error:
         messages.error(request, error.message)
     return redirect(_post_url(post))
@@ -116,21 +122,34 @@ def post_react(request, slug: str, post_id: int):
 MODERATOR_ACTIONS = {
     "hide": (post_services.hide_post, gettext_lazy("The post is hidden.")),
     "unhide": (post_services.unhide_post, gettext_lazy("The post is visible again.")),
-    "pin": (lambda actor, post: post_services.pin_thread(actor=actor, thread=post), gettext_lazy("Thread pinned.")),
+    "pin": (
+        lambda actor, post: post_services.pin_thread(actor=actor, thread=post),
+        gettext_lazy("Thread pinned."),
+    ),
     "unpin": (
         lambda actor, post: post_services.pin_thread(actor=actor, thread=post, pinned=False),
         gettext_lazy("Thread unpinned."),
     ),
-    "lock": (lambda actor, post: post_services.lock_thread(actor=actor, thread=post), gettext_lazy("Thread locked.")),
+    "lock": (
+        lambda actor, post: post_services.lock_thread(actor=actor, thread=post),
+        gettext_lazy("Thread locked."),
+    ),
     "unlock": (
         lambda actor, post: post_services.lock_thread(actor=actor, thread=post, locked=False),
         gettext_lazy("Thread unlocked."),
     ),
-    "mute_author": (post_services.mute_post_author, gettext_lazy("The author is muted in this group for 24 hours.")),
-    "remove_author": (
-        post_services.remove_post_author_from_group, gettext_lazy("The author is removed from the group."),
+    "mute_author": (
+        post_services.mute_post_author,
+        gettext_lazy("The author is muted in this group for 24 hours."),
     ),
-    "ban_author": (post_services.ban_post_author_from_group, gettext_lazy("The author is banned from the group.")),
+    "remove_author": (
+        post_services.remove_post_author_from_group,
+        gettext_lazy("The author is removed from the group."),
+    ),
+    "ban_author": (
+        post_services.ban_post_author_from_group,
+        gettext_lazy("The author is banned from the group."),
+    ),
 }
 
 

@@ -14,10 +14,14 @@ pytestmark = pytest.mark.browser
 
 
 def test_member_finds_joins_posts_replies_and_reacts(browser_session, axe):
-    open_group = make_group(name="Speaking up at work", tags=("reporting",), rules="Share only your own story.")
+    open_group = make_group(
+        name="Speaking up at work", tags=("reporting",), rules="Share only your own story."
+    )
     request_group = make_group(name="Engineers together", join_policy=Group.JoinPolicy.REQUEST)
     invite_group = make_group(
-        name="Quiet circle", visibility=Group.Visibility.UNLISTED, join_policy=Group.JoinPolicy.INVITE
+        name="Quiet circle",
+        visibility=Group.Visibility.UNLISTED,
+        join_policy=Group.JoinPolicy.INVITE,
     )
     invite = GroupInvite.objects.create(
         group=invite_group, expires_at=timezone.now() + timedelta(days=1), max_uses=1
@@ -45,7 +49,9 @@ def test_member_finds_joins_posts_replies_and_reacts(browser_session, axe):
     expect(page.get_by_text("Share only your own story.")).to_be_visible()
     axe(page, "on the join page")
     page.get_by_role("button", name="Join the group").click()
-    expect(page.get_by_text("Please accept the code of conduct and the group rules to join.").first).to_be_visible()
+    expect(
+        page.get_by_text("Please accept the code of conduct and the group rules to join.").first
+    ).to_be_visible()
     page.get_by_label("I have read and accept the code of conduct and this group's rules.").check()
     page.get_by_role("button", name="Join the group").click()
     expect(page.get_by_text("Welcome to the group.")).to_be_visible()
@@ -79,7 +85,9 @@ def test_member_finds_joins_posts_replies_and_reacts(browser_session, axe):
     page.get_by_label("Message").fill("Since I reported, people stop talking when I come in.")
     page.get_by_label("Post anonymously").check()
     page.get_by_role("button", name="Post thread").click()
-    expect(page.get_by_text("Since I reported, people stop talking when I come in.")).to_be_visible()
+    expect(
+        page.get_by_text("Since I reported, people stop talking when I come in.")
+    ).to_be_visible()
     expect(page.locator(".post-thread .post-author")).to_contain_text("Anonymous member")
     expect(page.locator(".post-thread .post-author")).not_to_contain_text("BraveOtter21")
 

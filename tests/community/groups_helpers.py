@@ -6,13 +6,22 @@ from community.models import Group, Membership, Post, Tag
 
 
 def make_group(
-    *, name: str = "Speaking up", visibility: str = Group.Visibility.LISTED,
-    join_policy: str = Group.JoinPolicy.OPEN, history_policy: str = Group.HistoryPolicy.EVERYTHING,
-    status: str = Group.Status.ACTIVE, tags: tuple[str, ...] = (), rules: str = "Be kind.",
+    *,
+    name: str = "Speaking up",
+    visibility: str = Group.Visibility.LISTED,
+    join_policy: str = Group.JoinPolicy.OPEN,
+    history_policy: str = Group.HistoryPolicy.EVERYTHING,
+    status: str = Group.Status.ACTIVE,
+    tags: tuple[str, ...] = (),
+    rules: str = "Be kind.",
 ) -> Group:
     group = Group.objects.create(
-        name=name, visibility=visibility, join_policy=join_policy,
-        history_policy=history_policy, status=status, rules=rules,
+        name=name,
+        visibility=visibility,
+        join_policy=join_policy,
+        history_policy=history_policy,
+        status=status,
+        rules=rules,
         description="A place to talk.",
     )
     if tags:
@@ -21,26 +30,46 @@ def make_group(
 
 
 def add_member(
-    group: Group, user, *, role: str = Membership.Role.MEMBER,
-    state: str = Membership.State.ACTIVE, joined_at=None,
+    group: Group,
+    user,
+    *,
+    role: str = Membership.Role.MEMBER,
+    state: str = Membership.State.ACTIVE,
+    joined_at=None,
 ) -> Membership:
     now = timezone.now()
     return Membership.objects.create(
-        group=group, user=user, role=role, state=state, rules_accepted_at=now,
+        group=group,
+        user=user,
+        role=role,
+        state=state,
+        rules_accepted_at=now,
         joined_at=(joined_at or now) if state == Membership.State.ACTIVE else None,
     )
 
 
-def make_thread(group: Group, author, *, title: str = "A thread", body: str = "Hello.",
-                is_anonymous: bool = False, **extra) -> Post:
+def make_thread(
+    group: Group,
+    author,
+    *,
+    title: str = "A thread",
+    body: str = "Hello.",
+    is_anonymous: bool = False,
+    **extra,
+) -> Post:
     return Post.objects.create(
         group=group, author=author, title=title, body=body, is_anonymous=is_anonymous, **extra
     )
 
 
-def make_reply(thread: Post, author, *, body: str = "I hear you.", is_anonymous: bool = False,
-               **extra) -> Post:
+def make_reply(
+    thread: Post, author, *, body: str = "I hear you.", is_anonymous: bool = False, **extra
+) -> Post:
     return Post.objects.create(
-        group_id=thread.group_id, thread=thread, author=author, body=body,
-        is_anonymous=is_anonymous, **extra,
+        group_id=thread.group_id,
+        thread=thread,
+        author=author,
+        body=body,
+        is_anonymous=is_anonymous,
+        **extra,
     )

@@ -18,8 +18,11 @@ pytestmark = pytest.mark.django_db
 
 def _invite(group, *, creator=None, hours=24, max_uses=1, **extra):
     return GroupInvite.objects.create(
-        group=group, created_by=creator, expires_at=timezone.now() + timedelta(hours=hours),
-        max_uses=max_uses, **extra,
+        group=group,
+        created_by=creator,
+        expires_at=timezone.now() + timedelta(hours=hours),
+        max_uses=max_uses,
+        **extra,
     )
 
 
@@ -65,7 +68,9 @@ def test_small_member_counts_are_shown_as_a_range(member_client):
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_directory_query_count_does_not_grow_with_groups(member_client, django_assert_num_queries, rows):
+def test_directory_query_count_does_not_grow_with_groups(
+    member_client, django_assert_num_queries, rows
+):
     for number in range(rows):
         group = make_group(name=f"Group {number:03d}", tags=("peer support", f"topic {number % 3}"))
         add_member(group, make_member())
@@ -215,7 +220,9 @@ def test_moderator_creates_and_revokes_invites(client):
     moderator = make_member(mfa=True)
     add_member(group, moderator, role=Membership.Role.MODERATOR)
     client.force_login(moderator)
-    bad = client.post(reverse("group_invites", args=[group.slug]), {"valid_hours": "0", "max_uses": "7"})
+    bad = client.post(
+        reverse("group_invites", args=[group.slug]), {"valid_hours": "0", "max_uses": "7"}
+    )
     assert bad.status_code == 200
     assert 'value="7"' in bad.content.decode()  # what was typed stays
     assert not GroupInvite.objects.exists()
@@ -227,7 +234,9 @@ def test_moderator_creates_and_revokes_invites(client):
     assert not invite.is_usable()
 
 
-def test_leaving_closes_the_members_sockets(member_client, member, django_capture_on_commit_callbacks):
+def test_leaving_closes_the_members_sockets(
+    member_client, member, django_capture_on_commit_callbacks
+):
     group = make_group()
     add_member(group, member)
     layer = get_channel_layer()
@@ -247,8 +256,14 @@ def test_leaving_closes_the_members_sockets(member_client, member, django_captur
 def test_member_proposal_waits_for_staff_and_keeps_typed_input_on_error(member_client, member):
     bad = member_client.post(
         reverse("group_propose"),
-        {"name": "ab", "description": "Typed description", "visibility": "listed",
-         "join_policy": "open", "history_policy": "everything", "tags": "a, b"},
+        {
+            "name": "ab",
+            "description": "Typed description",
+            "visibility": "listed",
+            "join_policy": "open",
+            "history_policy": "everything",
+            "tags": "a, b",
+        },
     )
     body = bad.content.decode()
     assert "at least 3 characters" in body
@@ -256,21 +271,33 @@ def test_member_proposal_waits_for_staff_and_keeps_typed_input_on_error(member_c
     assert "Typed description" in body
     member_client.post(
         reverse("group_propose"),
-        {"name": "Night shift workers", "description": "For night shifts.", "visibility": "listed",
-         "join_policy": "open", "history_policy": "everything", "tags": "Shift Work, shift work",
-         "accept_code_of_conduct": "on"},
+        {
+            "name": "Night shift workers",
+            "description": "For night shifts.",
+            "visibility": "listed",
+            "join_policy": "open",
+            "history_policy": "everything",
+            "tags": "Shift Work, shift work",
+            "accept_code_of_conduct": "on",
+        },
     )
     group = Group.objects.get(name="Night shift workers")
     assert group.status == Group.Status.PROPOSED
     assert [tag.name for tag in group.tags.all()] == ["shift work"]
-    assert "Night shift workers" not in member_client.get(reverse("group_directory")).content.decode()
+    assert (
+        "Night shift workers" not in member_client.get(reverse("group_directory")).content.decode()
+    )
     assert member_client.get(reverse("group_detail", args=[group.slug])).status_code == 404
 
 
 def test_staff_approves_or_declines_proposals_and_proposer_is_told(client, member):
     staff = make_member(staff=True, mfa=True)
-    approved = Group.objects.create(name="Approved one", status=Group.Status.PROPOSED, created_by=member)
-    declined = Group.objects.create(name="Declined one", status=Group.Status.PROPOSED, created_by=member)
+    approved = Group.objects.create(
+        name="Approved one", status=Group.Status.PROPOSED, created_by=member
+    )
+    declined = Group.objects.create(
+        name="Declined one", status=Group.Status.PROPOSED, created_by=member
+    )
     client.force_login(member)
     assert client.get(reverse("group_proposals")).status_code in (302, 403)
     client.force_login(staff)
@@ -287,7 +314,11 @@ def test_staff_approves_or_declines_proposals_and_proposer_is_told(client, membe
     assert declined.status == Group.Status.DECLINED
     owner = Membership.objects.get(group=approved, user=member)
     assert owner.role == Membership.Role.OWNER and owner.state == Membership.State.ACTIVE
-    texts = sorted(Notification.objects.filter(recipient=member, kind="group_proposal").values_list("text", flat=True))
+    texts = sorted(
+        Notification.objects.filter(recipient=member, kind="group_proposal").values_list(
+            "text", flat=True
+        )
+    )
     assert any("approved" in text for text in texts)
     assert any("declined" in text and "We already have a group for this." in text for text in texts)
 
@@ -297,9 +328,15 @@ def test_staff_create_groups_directly(client):
     client.force_login(staff)
     client.post(
         reverse("group_propose"),
-        {"name": "Staff group", "description": "", "visibility": "unlisted",
-         "join_policy": "invite", "history_policy": "since_joining", "tags": "",
-         "accept_code_of_conduct": "on"},
+        {
+            "name": "Staff group",
+            "description": "",
+            "visibility": "unlisted",
+            "join_policy": "invite",
+            "history_policy": "since_joining",
+            "tags": "",
+            "accept_code_of_conduct": "on",
+        },
     )
     group = Group.objects.get(name="Staff group")
     assert group.status == Group.Status.ACTIVE
@@ -314,9 +351,15 @@ def test_owner_changes_settings_and_a_bad_name_keeps_what_was_typed(client):
     owner = make_member(mfa=True)
     add_member(group, owner, role=Membership.Role.OWNER)
     client.force_login(owner)
-    form = {"name": "x", "description": "New description typed", "rules": "New rules",
-            "visibility": "unlisted", "join_policy": "request", "history_policy": "since_joining",
-            "tags": "new, topics"}
+    form = {
+        "name": "x",
+        "description": "New description typed",
+        "rules": "New rules",
+        "visibility": "unlisted",
+        "join_policy": "request",
+        "history_policy": "since_joining",
+        "tags": "new, topics",
+    }
     bad = client.post(reverse("group_settings", args=[group.slug]), form)
     assert "at least 3 characters" in bad.content.decode()
     assert "New description typed" in bad.content.decode()
@@ -336,7 +379,10 @@ def test_owner_appoints_a_moderator_and_moderators_cannot(client, member):
     client.force_login(owner)
     page = client.get(reverse("group_members", args=[group.slug])).content.decode()
     assert member.profile.pseudonym in page and member.email not in page
-    client.post(reverse("group_members", args=[group.slug]), {"membership": membership.pk, "role": "moderator"})
+    client.post(
+        reverse("group_members", args=[group.slug]),
+        {"membership": membership.pk, "role": "moderator"},
+    )
     membership.refresh_from_db()
     assert membership.role == Membership.Role.MODERATOR
 

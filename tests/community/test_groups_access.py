@@ -67,8 +67,10 @@ def _outsiders():
 def _login_as(client, group, kind):
     user = make_member()
     state = {
-        "pending": Membership.State.PENDING, "banned": Membership.State.BANNED,
-        "left": Membership.State.LEFT, "removed": Membership.State.REMOVED,
+        "pending": Membership.State.PENDING,
+        "banned": Membership.State.BANNED,
+        "left": Membership.State.LEFT,
+        "removed": Membership.State.REMOVED,
     }.get(kind)
     if state:
         add_member(group, user, state=state)
@@ -106,7 +108,9 @@ def test_outsiders_get_404_for_the_posts_of_a_listed_group(client, kind):
 
 
 @pytest.mark.parametrize("visibility", [Group.Visibility.LISTED, Group.Visibility.UNLISTED])
-def test_anonymous_visitors_are_sent_to_sign_in_the_same_way_as_for_a_made_up_group(client, visibility):
+def test_anonymous_visitors_are_sent_to_sign_in_the_same_way_as_for_a_made_up_group(
+    client, visibility
+):
     group, thread, reply, invite, membership = _group_with_content(visibility)
     real = _inside_urls(group, thread, reply, invite, membership) + _about_urls(group)
     made_up = make_group(name="Decoy")
@@ -128,4 +132,3 @@ def test_the_same_member_gets_in_once_active(client):
     client.force_login(user)
     page = client.get(reverse("thread_detail", args=[group.slug, thread.pk])).content.decode()
     assert "secret thread title" in page and "secret reply body" in page
-

@@ -53,7 +53,7 @@ def test_member_posts_a_thread_with_a_content_warning_collapsed(client, group, a
     assert response.url == _thread_url(thread)
     page = client.get(_thread_url(thread)).content.decode()
     assert "<details" in page and "Content warning: verbal abuse" in page
-    details = page[page.index("<details"):page.index("</details>")]
+    details = page[page.index("<details") : page.index("</details>")]
     assert "<strong>details</strong>" in details  # the body sits inside the collapsed block
 
 
@@ -151,7 +151,9 @@ def test_named_post_author_is_sanctioned_through_moderation(client, group, autho
 def test_plain_members_cannot_moderate(client, group, author, reader):
     thread = make_thread(group, author)
     client.force_login(reader)
-    response = client.post(reverse("post_moderate", args=[group.slug, thread.pk]), {"action": "hide"})
+    response = client.post(
+        reverse("post_moderate", args=[group.slug, thread.pk]), {"action": "hide"}
+    )
     assert response.status_code == 403
     thread.refresh_from_db()
     assert thread.hidden_at is None
@@ -244,18 +246,22 @@ def test_reactions_toggle_and_are_counted_without_listing_who(client, group, aut
 
 def test_muted_member_cannot_post(client, group, author, group_moderator):
     Sanction.objects.create(
-        user=author, group=group, kind=Sanction.Kind.MUTE, reason="cool down",
-        ends_at=timezone.now() + timedelta(hours=1), created_by=group_moderator,
+        user=author,
+        group=group,
+        kind=Sanction.Kind.MUTE,
+        reason="cool down",
+        ends_at=timezone.now() + timedelta(hours=1),
+        created_by=group_moderator,
     )
     client.force_login(author)
-    response = client.post(
-        reverse("thread_new", args=[group.slug]), {"title": "t", "body": "b"}
-    )
+    response = client.post(reverse("thread_new", args=[group.slug]), {"title": "t", "body": "b"})
     assert response.status_code == 403
     assert not Post.objects.exists()
 
 
-def test_newcomers_see_only_what_was_posted_after_they_joined_when_the_group_says_so(client, author):
+def test_newcomers_see_only_what_was_posted_after_they_joined_when_the_group_says_so(
+    client, author
+):
     group = make_group(history_policy=Group.HistoryPolicy.SINCE_JOINING)
     add_member(group, author)
     old = make_thread(group, author, title="Before you came")
@@ -270,7 +276,9 @@ def test_newcomers_see_only_what_was_posted_after_they_joined_when_the_group_say
     assert client.get(_thread_url(new)).status_code == 200
 
 
-def test_blocked_members_named_posts_are_hidden_but_anonymous_ones_stay(client, group, author, reader):
+def test_blocked_members_named_posts_are_hidden_but_anonymous_ones_stay(
+    client, group, author, reader
+):
     named = make_thread(group, author, title="Named by blocked")
     anonymous = make_thread(group, author, title="Anonymous by blocked", is_anonymous=True)
     Block.objects.create(owner=reader, target=author, kind=Block.Kind.BLOCK)
@@ -284,7 +292,9 @@ def test_blocked_members_named_posts_are_hidden_but_anonymous_ones_stay(client, 
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_group_page_query_count_does_not_grow_with_threads(client, group, author, django_assert_num_queries, rows):
+def test_group_page_query_count_does_not_grow_with_threads(
+    client, group, author, django_assert_num_queries, rows
+):
     for number in range(rows):
         make_thread(group, make_member(), title=f"Thread {number}", is_anonymous=number % 2 == 0)
     client.force_login(author)
@@ -296,10 +306,14 @@ def test_group_page_query_count_does_not_grow_with_threads(client, group, author
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_thread_page_query_count_does_not_grow_with_replies(client, group, author, group_moderator, django_assert_num_queries, rows):
+def test_thread_page_query_count_does_not_grow_with_replies(
+    client, group, author, group_moderator, django_assert_num_queries, rows
+):
     thread = make_thread(group, author)
     for number in range(rows):
-        reply = make_reply(thread, make_member(), body=f"Reply {number}", is_anonymous=number % 3 == 0)
+        reply = make_reply(
+            thread, make_member(), body=f"Reply {number}", is_anonymous=number % 3 == 0
+        )
         Reaction.objects.create(post=reply, user=author, kind="support")
     client.force_login(group_moderator)
     # session, user, group, membership, block list, thread, block list (replies), reply count,
