@@ -77,10 +77,6 @@ def directory_tags():
     )
 
 
-def get_active_group_by_slug(*, slug: str) -> Group | None:
-    return Group.objects.filter(slug=slug, status=Group.Status.ACTIVE).first()
-
-
 def active_member_count(*, group_id: int) -> int:
     return Membership.objects.filter(group_id=group_id, state=Membership.State.ACTIVE).count()
 

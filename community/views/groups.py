@@ -59,7 +59,13 @@ def group_directory(request):
     return render(
         request,
         "community/groups/directory.html",
-        {"form": form, "page": page, "query": query, "tag": tag},
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "tag": tag,
+            "my_groups": group_selectors.member_groups(user_id=request.user.pk),
+        },
     )
 
 

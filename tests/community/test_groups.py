@@ -37,6 +37,7 @@ def test_directory_lists_listed_groups_and_never_unlisted_ones(member_client):
     page = member_client.get(reverse("group_directory")).content.decode()
     assert "Speaking up" in page
     assert "Secret circle" not in page
+    assert "Your groups" not in page
     assert "Proposed circle" not in page
     searched = member_client.get(reverse("group_directory"), {"q": "circle"}).content.decode()
     assert "Secret circle" not in searched
@@ -74,8 +75,8 @@ def test_directory_query_count_does_not_grow_with_groups(
     for number in range(rows):
         group = make_group(name=f"Group {number:03d}", tags=("peer support", f"topic {number % 3}"))
         add_member(group, make_member())
-    # session, user, topic choices, page count, page of groups, their tags
-    with django_assert_num_queries(6):
+    # session, user, topic choices, page count, page of groups, their tags, your groups
+    with django_assert_num_queries(7):
         response = member_client.get(reverse("group_directory"))
     assert response.status_code == 200
     assert response.content.decode().count('class="card group-card"') == min(rows, 20)
@@ -410,3 +411,13 @@ def test_demo_groups_seed_twice_without_duplicates():
     assert Group.objects.count() == 3
     assert Post.objects.count() == 6
     assert Membership.objects.count() == 7
+
+
+def test_directory_lists_your_own_groups_including_unlisted_ones(member_client, member):
+    secret = make_group(name="Secret circle", visibility=Group.Visibility.UNLISTED)
+    add_member(secret, member)
+    left = make_group(name="Old circle", visibility=Group.Visibility.UNLISTED)
+    add_member(left, member, state=Membership.State.LEFT)
+    page = member_client.get(reverse("group_directory")).content.decode()
+    mine = page[page.index("Your groups") : page.index("results-heading")]
+    assert "Secret circle" in mine and "Old circle" not in page
