@@ -1,5 +1,7 @@
 """Forms of the private journal and of the data-rights pages."""
 
+import datetime
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +30,9 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single_clean(item, initial) for item in data if item]
         return [single_clean(data, initial)] if data else []
+
+    def has_changed(self, initial, data):
+        return bool(data)
 
 
 class EntryForm(forms.Form):
@@ -140,7 +145,9 @@ class EntryForm(forms.Form):
         return {
             "title": version.title,
             "occurred_on": version.occurred_on,
-            "occurred_time": version.occurred_time or None,
+            # A time object, not the stored "HH:MM", so has_changed() compares like with like.
+            "occurred_time": datetime.time.fromisoformat(version.occurred_time)
+            if version.occurred_time else None,
             "date_is_approximate": version.date_is_approximate,
             "channel": version.channel,
             "place": version.place,

@@ -27,15 +27,17 @@ SEARCHED_FIELDS = ("title", "place", "people_involved", "witnesses", "what_happe
                    "actions_taken")
 
 
-def list_entries(*, owner_id: int):
-    """The owner's entries, newest first, with their current content: two queries in all."""
-    return list(
+def list_entries(*, owner_id: int) -> list[JournalEntry]:
+    """The owner's entries with their current content, in one query, latest incident first
+    (the date is encrypted, so the ordering happens here)."""
+    entries = list(
         JournalEntry.objects.filter(owner_id=owner_id)
         .select_related("current_version")
         .annotate(version_count=Count("versions", distinct=True),
                   evidence_count=Count("evidence", distinct=True))
         .order_by("-created_at", "-id")
     )
+    return sorted(entries, key=lambda entry: entry.current_version.occurred_on, reverse=True)
 
 
 def search_entries(*, owner_id: int, query: str) -> list[JournalEntry]:

@@ -111,6 +111,9 @@ def entry_edit(request, public_id: str):
     form = EntryForm(*bound_data_and_files(request), earlier_entries=earlier,
                      initial=EntryForm.initial_from(entry.current_version))
     if request.method == "POST" and form.is_valid():
+        if not form.has_changed():
+            messages.info(request, _("Nothing was changed, so no new version was saved."))
+            return redirect("journal_entry", public_id=entry.public_id)
         revise_entry(entry=entry, content=form.content(), evidence=form.prepared_evidence)
         messages.success(request, _("Saved as a new version; the earlier ones are kept."))
         return redirect("journal_entry", public_id=entry.public_id)

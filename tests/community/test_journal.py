@@ -357,3 +357,18 @@ def test_wipe_needs_confirmation_then_destroys_entries_files_and_reminders(
     assert not JournalReminder.objects.filter(owner=member).exists()
     assert not stored.exists()
     assert JournalEntry.objects.filter(owner=other_member).count() == 1
+
+
+def test_saving_an_unchanged_entry_adds_no_version(member_client):
+    entry = create_entry(member_client)
+    response = member_client.post(reverse("journal_entry_edit", args=[entry.public_id]),
+                                  entry_data(), follow=True)
+    assert "Nothing was changed" in response.content.decode()
+    assert entry.versions.count() == 1
+
+
+def test_entries_are_listed_by_when_they_happened(member_client):
+    create_entry(member_client, title="Later incident", occurred_on="2026-05-01")
+    create_entry(member_client, title="Earlier incident", occurred_on="2026-02-01")
+    page = member_client.get(reverse("journal")).content.decode()
+    assert page.index("Later incident") < page.index("Earlier incident")
