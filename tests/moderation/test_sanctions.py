@@ -183,3 +183,22 @@ def test_member_history_shows_the_last_90_days_in_scope(client, scene):
         client.get(reverse("moderation:member", args=[scene.author.profile.public_id])).status_code
         == 404
     )
+
+
+def test_lift_expired_sanctions_command_restores_a_timed_ban(scene):
+    from django.core.management import call_command
+
+    result = sanction_member(
+        actor=scene.moderator,
+        target=scene.author,
+        kind="ban",
+        reason="A week out",
+        group=scene.group,
+        ends_at=timezone.now() + timedelta(days=7),
+    )
+    call_command("lift_expired_sanctions")
+    assert Membership.objects.get(user=scene.author, group=scene.group).state == "banned"
+    Sanction.objects.filter(pk=result.obj.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
+    call_command("lift_expired_sanctions")
+    assert Membership.objects.get(user=scene.author, group=scene.group).state == "active"
+    assert Sanction.objects.get().lifted_at is not None
