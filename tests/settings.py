@@ -24,6 +24,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # The live server (tests/browser/conftest.py) is told the already-created test database.
 if os.environ.get("KINDRED_TEST_SERVER_DB"):
     DATABASES["default"]["NAME"] = os.environ["KINDRED_TEST_SERVER_DB"]
+    # The live server is another process, so mail.outbox cannot reach the test: it writes
+    # each message to a file the browser tests read (the `sent_mail` fixture).
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(DATA_DIR / f"test-mail-{WORKER}")},
+        }
+    }
 
 if REDIS_URL:
     # One Redis database per worker (1, 2, ...) so cache.clear() and channel groups never

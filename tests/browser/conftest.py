@@ -160,3 +160,48 @@ def assert_accessible(page, context: str = "") -> None:
 @pytest.fixture
 def axe():
     return assert_accessible
+
+
+class SentMail:
+    """Mail the live server sent: tests/settings.py makes it write files into `folder`."""
+
+    SEPARATOR = "-" * 79
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def clear(self) -> None:
+        if self.folder.exists():
+            for path in self.folder.iterdir():
+                path.unlink()
+
+    def messages(self):
+        import email
+        from email import policy
+
+        if not self.folder.exists():
+            return []
+        found = []
+        for path in sorted(self.folder.iterdir(), key=lambda item: item.stat().st_mtime_ns):
+            for chunk in path.read_text().split(self.SEPARATOR):
+                if chunk.strip():
+                    found.append(email.message_from_string(chunk.strip(), policy=policy.default))
+        return found
+
+    def wait_for(self, to: str, timeout: float = 10.0):
+        """The newest message to `to`, waiting for the server to write it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            matching = [message for message in self.messages() if to in message["To"]]
+            if matching:
+                return matching[-1]
+            time.sleep(0.1)
+        raise AssertionError(f"no mail to {to} within {timeout}s")
+
+
+@pytest.fixture
+def sent_mail(live_server_url):
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    mail = SentMail(Path(settings.DATA_DIR) / f"test-mail-{worker}")
+    mail.clear()
+    return mail

@@ -243,7 +243,9 @@ def test_staff_with_mfa_can_use_the_admin(client, db):
 def test_member_sees_and_ends_their_other_sessions(member):
     laptop, phone = Client(HTTP_USER_AGENT="Laptop/1.0"), Client(HTTP_USER_AGENT="Phone/2.0")
     for client in (laptop, phone):
-        response = client.post(reverse("account_login"), {"login": member.email, "password": PASSWORD})
+        response = client.post(
+            reverse("account_login"), {"login": member.email, "password": PASSWORD}
+        )
         assert response.status_code == 302
     listing = laptop.get(reverse("usersessions_list"))
     assert listing.context["session_count"] == 2

@@ -29,7 +29,7 @@ KEY_B = Fernet.generate_key().decode()
 def _raw_authenticator_rows(user_id):
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT type, data FROM {Authenticator._meta.db_table} WHERE user_id = %s",
+            f"SELECT type, data FROM {Authenticator._meta.db_table} WHERE user_id = %s",  # noqa: S608
             [user_id],
         )
         return {kind: str(data) for kind, data in cursor.fetchall()}
@@ -115,7 +115,7 @@ def diary_model(transactional_db):
     """A throwaway model with an EncryptedTextField, in its own app registry and table."""
     with isolate_apps("community"):
 
-        class Diary(models.Model):
+        class Diary(models.Model):  # noqa: DJ008 - a throwaway test table
             text = EncryptedTextField()
             optional = EncryptedTextField(blank=True, null=True)
 
@@ -132,7 +132,7 @@ def diary_model(transactional_db):
 
 def _raw_column(model, column):
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {column} FROM {model._meta.db_table} ORDER BY id")
+        cursor.execute(f"SELECT {column} FROM {model._meta.db_table} ORDER BY id")  # noqa: S608
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -91,7 +91,7 @@ def _production_env(**overrides):
         "KINDRED_ENV": "production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": "peer.example.org",
-        "KINDRED_ENCRYPTION_KEYS": f"{Fernet.generate_key().decode()},{Fernet.generate_key().decode()}",
+        "KINDRED_ENCRYPTION_KEYS": ",".join(Fernet.generate_key().decode() for _ in range(2)),
     })
     for key, value in overrides.items():
         if value is None:

@@ -12,7 +12,7 @@ from community.encryption import ROTATION_HOOKS, encrypted_fields, rotate_field
 
 
 class Command(BaseCommand):
-    help = "Re-encrypts every encrypted column, MFA secret and registered file under the newest key."
+    help = "Re-encrypts every encrypted column, MFA secret and file under the newest key."
 
     def handle(self, *args, **options):
         # One transaction for the database: either every row moves to the new key or none does.
