@@ -67,7 +67,7 @@ def get_conversation_access_or_404(*, user, conversation_id: int) -> Conversatio
     return ConversationAccess(conversation=conversation, user_id=user.pk, other_user_ids=others)
 
 
-def check_post_message(*, access: ConversationAccess, body_has_link: bool) -> None:
+def check_post_message(*, access: ConversationAccess, body: str) -> None:
     """Room host controls and DM consent, enforced on every message."""
     conversation = access.conversation
     if conversation.kind == Conversation.Kind.ROOM:
@@ -75,7 +75,7 @@ def check_post_message(*, access: ConversationAccess, body_has_link: bool) -> No
             return
         if conversation.locked:
             raise denied("locked")
-        if conversation.links_restricted and body_has_link:
+        if conversation.links_restricted and _has_link(body):
             raise denied("links_restricted")
         if _muted_until(user_id=access.user_id, group_id=conversation.group_id):
             raise denied("muted")
@@ -127,6 +127,13 @@ def check_may_start_direct(*, sender, recipient) -> None:
     ).exists()
     if not shares_group and not _is_verified_advocate(user_id=sender.pk):
         raise denied("not_delivered")
+
+
+def _has_link(body: str) -> bool:
+    # A link is whatever the one sanitising pipeline would turn into one.
+    from community.sanitize import render_plain
+
+    return "<a " in render_plain(body)
 
 
 def _is_verified_advocate(*, user_id: int) -> bool:

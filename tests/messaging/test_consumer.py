@@ -399,3 +399,23 @@ async def test_a_member_who_is_not_a_participant_cannot_read_a_direct_thread(mem
     await send(socket, {"type": "history", "conversation_id": conversation.pk, "before_id": 5})
     assert (await receive(socket))["code"] == "not_joined"
     await socket.disconnect()
+
+
+async def test_moderation_events_reach_every_joined_socket_once(room_with_two_members, member,
+                                                                other_member):
+    from messaging.services.realtime import broadcast_conversation_event
+
+    room = room_with_two_members
+    alice, bob = await open_socket(member), await open_socket(other_member)
+    await join(alice, room.pk)
+    await join(bob, room.pk)
+    stranger = await open_socket(await db(make_member)())
+    await db(broadcast_conversation_event)(
+        conversation_id=room.pk, event={"type": "room.updated", "room": {"locked": True}}
+    )
+    for socket in (alice, bob):
+        frame = await receive_until(socket, "room.updated")
+        assert frame == {"type": "room.updated", "room": {"locked": True},
+                         "conversation_id": room.pk}
+    assert await stranger.receive_nothing(timeout=0.3)
+    await asyncio.gather(alice.disconnect(), bob.disconnect(), stranger.disconnect())

@@ -186,3 +186,11 @@ def test_unread_counts_follow_the_read_marker(group_pair, member, other_member):
     [part] = conversations_with_unread(user_id=member.pk, kind=Conversation.Kind.ROOM)
     assert part.unread == 1
     assert ConversationParticipant.objects.get(user=member).last_read_message_id == first.pk
+
+
+def test_inbox_lists_the_rooms_of_my_groups_only(client, group_pair, member):
+    other_group = make_group(name="Not mine", members=[make_member()])
+    client.force_login(member)
+    page = client.get(reverse("messaging:inbox")).content.decode()
+    assert reverse("messaging:room", args=[group_pair.slug]) in page
+    assert other_group.slug not in page and "Not mine" not in page
