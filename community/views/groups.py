@@ -109,9 +109,9 @@ def group_proposal_decide(request, slug: str):
     group = get_object_or_404(Group, slug=slug, status=Group.Status.PROPOSED)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("The reason is too long (1000 characters at most)."))
+        messages.error(request, form.error_text())
         return redirect("group_proposals")
-    approve = request.POST.get("decision") == "approve"
+    approve = form.cleaned_data["decision"] == "approve"
     try:
         group_services.decide_group_proposal(
             actor=request.user, group=group, approve=approve, reason=form.cleaned_data["reason"]
@@ -238,9 +238,9 @@ def group_request_decide(request, slug: str, membership_id: int):
         raise Http404
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("The reason is too long (1000 characters at most)."))
+        messages.error(request, form.error_text())
         return redirect("group_requests", slug=group.slug)
-    approve = request.POST.get("decision") == "approve"
+    approve = form.cleaned_data["decision"] == "approve"
     try:
         group_services.decide_join_request(
             actor=request.user,

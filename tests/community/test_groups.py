@@ -136,7 +136,7 @@ def test_denied_request_tells_the_requester_the_reason(client, member):
     client.force_login(moderator)
     client.post(
         reverse("group_request_decide", args=[group.slug, membership.pk]),
-        {"decision": "deny", "reason": "This group is for engineers."},
+        {"decision": "decline", "reason": "This group is for engineers."},
     )
     membership.refresh_from_db()
     assert membership.state == Membership.State.LEFT
@@ -421,3 +421,19 @@ def test_directory_lists_your_own_groups_including_unlisted_ones(member_client, 
     page = member_client.get(reverse("group_directory")).content.decode()
     mine = page[page.index("Your groups") : page.index("results-heading")]
     assert "Secret circle" in mine and "Old circle" not in page
+
+
+def test_a_decision_without_approve_or_decline_changes_nothing(client, member):
+    group = make_group(join_policy=Group.JoinPolicy.REQUEST)
+    moderator = make_member(mfa=True)
+    add_member(group, moderator, role=Membership.Role.MODERATOR)
+    membership = add_member(group, member, state=Membership.State.PENDING)
+    client.force_login(moderator)
+    url = reverse("group_request_decide", args=[group.slug, membership.pk])
+    response = client.post(url, {"reason": "x"}, follow=True)
+    assert "Choose approve or decline." in response.content.decode()
+    response = client.post(url, {"decision": "approve", "reason": "x" * 1001}, follow=True)
+    assert "The reason is too long" in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.state == Membership.State.PENDING
+    assert not Notification.objects.exists()
