@@ -77,6 +77,7 @@ DEMO_SEEDERS = [
     "community.demo_advocates.seed_advocates",
     "community.demo_journal.seed_journal",
     "messaging.demo.seed_conversations",
+    "moderation.demo.seed_moderation",
 ]
 
 

@@ -148,3 +148,17 @@ async def test_ban_closes_the_members_room_socket(live_scene):
         if output["type"] == "websocket.close":
             break
     await author.disconnect()
+
+
+async def test_suspension_closes_every_socket_of_the_member(live_scene):
+    scene = live_scene
+    author = await open_socket(scene.author)
+    await drain(author)
+    await db(sanction_member)(
+        actor=scene.site_moderator, target=scene.author, kind="suspend", reason="Site-wide"
+    )
+    while True:
+        output = await author.receive_output(timeout=3)
+        if output["type"] == "websocket.close":
+            break
+    await author.disconnect()
