@@ -123,7 +123,29 @@ def join_group(*, user, group: Group, accepted_rules: bool) -> Membership:
         if group.join_policy == Group.JoinPolicy.OPEN
         else Membership.State.PENDING
     )
-    return _enter_group(user=user, group=group, state=state)
+    with transaction.atomic():
+        previous_state = (
+            Membership.objects.filter(group=group, user=user).values_list("state", flat=True).first()
+        )
+        membership = _enter_group(user=user, group=group, state=state)
+        if membership.state == Membership.State.PENDING and previous_state != membership.state:
+            _tell_moderators_about_request(group=group)
+    return membership
+
+
+def _tell_moderators_about_request(*, group: Group) -> None:
+    moderator_ids = Membership.objects.filter(
+        group=group,
+        state=Membership.State.ACTIVE,
+        role__in=[Membership.Role.MODERATOR, Membership.Role.OWNER],
+    ).values_list("user_id", flat=True)
+    for moderator_id in moderator_ids:
+        notify(
+            recipient_id=moderator_id,
+            kind="join_request_received",
+            text=_("Someone asked to join “%(name)s”.") % {"name": group.name},
+            url=reverse("group_requests", args=[group.slug]),
+        )
 
 
 def _enter_group(*, user, group: Group, state: str) -> Membership:

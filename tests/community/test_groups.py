@@ -110,6 +110,8 @@ def test_request_to_join_then_moderator_approves_with_a_reason(client, member):
     client.post(reverse("group_join", args=[group.slug]), {"accept_rules": "on"})
     membership = Membership.objects.get(user=member, group=group)
     assert membership.state == Membership.State.PENDING
+    told = Notification.objects.get(kind="join_request_received")
+    assert told.recipient_id == moderator.pk and member.profile.pseudonym not in told.text
     # Pending is not a member: the posts stay closed.
     assert client.get(reverse("thread_new", args=[group.slug])).status_code == 404
 
