@@ -90,21 +90,21 @@ def _clean_image(image, name: str) -> PreparedEvidence:
     try:
         image = ImageOps.exif_transpose(image)
         image.load()
+        if image.mode not in {"RGB", "RGBA", "L", "LA"}:
+            image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+        # A new image made from the pixels alone carries none of the original's metadata.
+        clean = Image.frombytes(image.mode, image.size, image.tobytes())
+        output = io.BytesIO()
+        if is_jpeg and clean.mode in {"RGB", "L"}:
+            clean.save(output, format="JPEG", quality=92)
+            content_type, extension = "image/jpeg", "jpg"
+        else:
+            clean.save(output, format="PNG", optimize=True)
+            content_type, extension = "image/png", "png"
     except (OSError, ValueError, Image.DecompressionBombError) as error:
         raise EvidenceRejected(
             _("“%(name)s” could not be read as an image.") % {"name": name}
         ) from error
-    if image.mode not in {"RGB", "RGBA", "L", "LA"}:
-        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
-    # A new image made from the pixels alone carries none of the original's metadata.
-    clean = Image.frombytes(image.mode, image.size, image.tobytes())
-    output = io.BytesIO()
-    if is_jpeg and clean.mode in {"RGB", "L"}:
-        clean.save(output, format="JPEG", quality=92)
-        content_type, extension = "image/jpeg", "jpg"
-    else:
-        clean.save(output, format="PNG", optimize=True)
-        content_type, extension = "image/png", "png"
     return PreparedEvidence(
         JournalEvidence.Kind.IMAGE, content_type, extension, output.getvalue(), name
     )

@@ -372,3 +372,31 @@ def test_entries_are_listed_by_when_they_happened(member_client):
     create_entry(member_client, title="Earlier incident", occurred_on="2026-02-01")
     page = member_client.get(reverse("journal")).content.decode()
     assert page.index("Later incident") < page.index("Earlier incident")
+
+
+def test_png_text_chunks_and_palette_are_dropped_but_pixels_kept(member_client):
+    from PIL import PngImagePlugin
+
+    image = Image.new("P", (10, 10), 3)
+    image.putpalette([0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255] + [0] * 756)
+    info = PngImagePlugin.PngInfo()
+    info.add_text("XML:com.adobe.xmp", "<x:xmpmeta>GPSLatitude 52.5</x:xmpmeta>")
+    info.add_text("Author", "Real Name")
+    output = io.BytesIO()
+    image.save(output, format="PNG", pnginfo=info)
+    entry = create_entry(member_client, evidence=[upload("screen.png", output.getvalue())])
+    stored = read_evidence_bytes(entry.evidence.get())
+    assert b"xmpmeta" not in stored and b"Real Name" not in stored
+    cleaned = Image.open(io.BytesIO(stored))
+    assert cleaned.format == "PNG" and not cleaned.info.get("Author")
+    assert cleaned.convert("RGB").getpixel((5, 5)) == (0, 0, 255)
+
+
+def test_a_broken_image_is_refused_with_a_clear_error(member_client):
+    output = io.BytesIO()
+    Image.effect_noise((256, 256), 60).convert("RGB").save(output, format="JPEG")
+    truncated = output.getvalue()[:-4000]  # headers intact, pixel data cut short
+    response = member_client.post(reverse("journal_entry_create"), {
+        **entry_data(), "evidence": [upload("cut.jpg", truncated)]})
+    assert "could not be read as an image" in response.content.decode()
+    assert not JournalEntry.objects.exists()
