@@ -50,10 +50,15 @@ def queue(request):
         else ReviewItem.Status.OPEN
     )
     items = review_queue(viewer=request.user, status=status)[:100]
-    template = (
-        "moderation/queue_items.html" if request.GET.get("fragment") else "moderation/queue.html"
+    if request.GET.get("fragment"):
+        return render(request, "moderation/queue_items.html", {"items": items, "status": status})
+    group_ids = moderated_group_ids(request.user)
+    # Group moderators get their groups' settings and room controls; site moderators reach
+    # those from an item or member page.
+    groups = Group.objects.filter(pk__in=group_ids).order_by("name") if group_ids else []
+    return render(
+        request, "moderation/queue.html", {"items": items, "status": status, "groups": groups}
     )
-    return render(request, template, {"items": items, "status": status})
 
 
 def _sanction_groups(viewer, target_user_id: int):

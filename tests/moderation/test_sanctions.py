@@ -202,3 +202,22 @@ def test_lift_expired_sanctions_command_restores_a_timed_ban(scene):
     call_command("lift_expired_sanctions")
     assert Membership.objects.get(user=scene.author, group=scene.group).state == "active"
     assert Sanction.objects.get().lifted_at is not None
+
+
+def test_group_moderator_tunes_the_threshold_within_site_limits(client, scene):
+    from moderation.models import GroupModerationSettings
+
+    client.force_login(scene.moderator)
+    assert (
+        "Auto-hide threshold for Night shift"
+        in client.get(reverse("moderation:queue")).content.decode()
+    )
+    url = reverse("moderation:group_settings", args=[scene.group.pk])
+    response = client.post(url, {"auto_hide_threshold": "99"})
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert client.post(url, {"auto_hide_threshold": "5"}).status_code == 302
+    assert GroupModerationSettings.objects.get(group=scene.group).auto_hide_threshold == 5.0
+    assert client.post(url, {"auto_hide_threshold": "5"}).status_code == 302
+    assert AuditLogEntry.objects.filter(action="threshold").count() == 1
+    client.force_login(scene.reporter)
+    assert client.get(url).status_code == 404
