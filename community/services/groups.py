@@ -125,7 +125,9 @@ def join_group(*, user, group: Group, accepted_rules: bool) -> Membership:
     )
     with transaction.atomic():
         previous_state = (
-            Membership.objects.filter(group=group, user=user).values_list("state", flat=True).first()
+            Membership.objects.filter(group=group, user=user)
+            .values_list("state", flat=True)
+            .first()
         )
         membership = _enter_group(user=user, group=group, state=state)
         if membership.state == Membership.State.PENDING and previous_state != membership.state:
