@@ -1,6 +1,7 @@
 """Demo journal: two entries (the second marked as retaliation for the first, with an edit) and
 a reminder that is due, for the demo member river@example.com. Idempotent."""
 
+import dataclasses
 import datetime
 
 from django.utils import timezone
@@ -43,9 +44,9 @@ def seed_journal() -> list:
         retaliation_for=first,
     )
     second = record_entry(owner=owner, evidence=[], content=content)
-    revise_entry(entry=second, evidence=[], content=EntryContent(**{
-        **content.__dict__, "effect": "Worried this is because I spoke to my manager.",
-    }))
+    revise_entry(entry=second, evidence=[], content=dataclasses.replace(
+        content, effect="Worried this is because I spoke to my manager.",
+    ))
     add_reminder(owner=owner, due_on=today,
                  note="Deadline the advocate mentioned: check it with them.")
     return []

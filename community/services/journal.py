@@ -13,7 +13,7 @@ import datetime
 import hashlib
 import json
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from django.db import transaction
 from django.db.models import Max
@@ -86,7 +86,7 @@ def record_entry(
     written: list[str] = []
     with _removing_files_on_error(written), transaction.atomic():
         _lock_owner(owner_id=owner.pk)
-        entry = JournalEntry.objects.create(owner=owner, created_at=_now())
+        entry = JournalEntry.objects.create(owner=owner, created_at=timezone.now())
         _append_version(entry=entry, content=content, evidence=evidence, number=1,
                         written=written)
     return entry
@@ -125,8 +125,9 @@ def _append_version(*, entry: JournalEntry, content: EntryContent,
         .values("chain_position", "entry_hash")
         .first()
     )
-    fields = asdict(content)
-    retaliation_for = fields.pop("retaliation_for")
+    # Not dataclasses.asdict(): it would deep-copy the linked entry's model instance.
+    values = {field.name: getattr(content, field.name) for field in fields(content)}
+    retaliation_for = values.pop("retaliation_for")
     if retaliation_for is not None and (
         retaliation_for.owner_id != entry.owner_id or retaliation_for.pk == entry.pk
     ):
@@ -135,10 +136,10 @@ def _append_version(*, entry: JournalEntry, content: EntryContent,
         entry=entry,
         number=number,
         chain_position=(last_link["chain_position"] + 1) if last_link else 1,
-        created_at=_now(),
+        created_at=timezone.now(),
         previous_hash=last_link["entry_hash"] if last_link else GENESIS_HASH,
         retaliation_for=retaliation_for,
-        **fields,
+        **values,
     )
     earlier_hashes = list(entry.evidence.values_list("sha256", flat=True)) if number > 1 else []
     version.entry_hash = chain_hash(
@@ -213,10 +214,6 @@ def _lock_owner(*, owner_id: int) -> None:
     # Serialises chain appends per owner on PostgreSQL; SQLite's immediate transactions
     # already serialise every writer.
     User.objects.select_for_update().filter(pk=owner_id).values_list("pk", flat=True).first()
-
-
-def _now() -> datetime.datetime:
-    return timezone.now()
 
 
 @transaction.atomic
