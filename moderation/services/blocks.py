@@ -2,7 +2,13 @@
 
 from django.db import transaction
 
+from messaging.services.realtime import send_to_user
 from moderation.models import Block
+
+
+def _tell_owner_sockets(owner_id: int) -> None:
+    # The owner's open chat sockets reload whom to hide; the target is never told anything.
+    transaction.on_commit(lambda: send_to_user(user_id=owner_id, event={"type": "blocks.changed"}))
 
 
 def block_member(*, owner, target, kind: str) -> Block:
@@ -18,9 +24,13 @@ def block_member(*, owner, target, kind: str) -> Block:
         if not created and block.kind != kind:
             block.kind = kind
             block.save(update_fields=["kind"])
+        _tell_owner_sockets(owner.pk)
     return block
 
 
 def unblock_member(*, owner, block_id: int) -> bool:
-    deleted, _ = Block.objects.filter(owner=owner, pk=block_id).delete()
+    with transaction.atomic():
+        deleted, _ = Block.objects.filter(owner=owner, pk=block_id).delete()
+        if deleted:
+            _tell_owner_sockets(owner.pk)
     return bool(deleted)

@@ -162,3 +162,33 @@ async def test_suspension_closes_every_socket_of_the_member(live_scene):
         if output["type"] == "websocket.close":
             break
     await author.disconnect()
+
+
+async def test_blocking_hides_the_targets_new_messages_on_the_owners_open_socket(live_scene):
+    from moderation.services.blocks import block_member
+
+    scene = live_scene
+    owner, bystander, author = (
+        await open_socket(scene.reporter),
+        await open_socket(scene.bystander),
+        await open_socket(scene.author),
+    )
+    for socket in (owner, bystander, author):
+        await join(socket, scene.room.pk)
+        await drain(socket)
+    await db(block_member)(owner=scene.reporter, target=scene.author, kind="block")
+    await drain(owner)
+    await send(
+        author,
+        {
+            "type": "send",
+            "conversation_id": scene.room.pk,
+            "client_id": "b1",
+            "body": "can you see me",
+        },
+    )
+    assert (await receive_until(bystander, "message"))["message"]["body"] == "can you see me"
+    frames = await drain(owner, quiet=0.5)
+    assert not [frame for frame in frames if frame["type"] == "message"]
+    for socket in (owner, bystander, author):
+        await socket.disconnect()
