@@ -220,7 +220,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             "type": "messages",
             "conversation_id": access.conversation.pk,
             "mode": "history",
-            "messages": [selectors.serialize_message(message) for message in messages],
+            "messages": [
+                selectors.serialize_message(message, alias=access.alias) for message in messages
+            ],
             "has_more": has_more,
         })
 
@@ -306,7 +308,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             "type": "messages",
             "conversation_id": joined.access.conversation.pk,
             "mode": mode,
-            "messages": [selectors.serialize_message(message) for message in messages],
+            "messages": [
+                selectors.serialize_message(message, alias=joined.access.alias)
+                for message in messages
+            ],
             "has_more": has_more,
         })
         if messages:

@@ -12,7 +12,12 @@ from django.http import Http404
 from community.models import Group
 from messaging.errors import denied
 from messaging.models import Conversation, ConversationParticipant
-from messaging.selectors.conversations import get_conversation, get_participant, get_room_membership
+from messaging.selectors.conversations import (
+    get_conversation,
+    get_participant,
+    get_room_membership,
+    support_alias,
+)
 
 
 @dataclass
@@ -25,6 +30,8 @@ class ConversationAccess:
     # Rooms whose group shows newcomers only what came after they joined.
     visible_since: datetime | None = None
     other_user_ids: list[int] = field(default_factory=list)
+    # Support threads whose member chose an alias: (member id, alias).
+    alias: tuple[int, str] | None = None
 
     @property
     def group_id(self) -> int | None:
@@ -64,7 +71,13 @@ def get_conversation_access_or_404(*, user, conversation_id: int) -> Conversatio
         .exclude(user_id=user.pk)
         .values_list("user_id", flat=True)
     )
-    return ConversationAccess(conversation=conversation, user_id=user.pk, other_user_ids=others)
+    alias = (
+        support_alias(conversation_id=conversation.pk)
+        if conversation.kind == Conversation.Kind.SUPPORT else None
+    )
+    return ConversationAccess(
+        conversation=conversation, user_id=user.pk, other_user_ids=others, alias=alias
+    )
 
 
 def check_post_message(*, access: ConversationAccess, body: str) -> None:

@@ -39,6 +39,15 @@ def _conversation_page(request, *, access, title: str, body: str = "", error: st
         conversation=conversation, visible_since=access.visible_since,
         hidden_author_ids=_hidden_author_ids(request.user.pk),
     )
+    me = request.user.profile.public_id
+    if access.alias is not None:
+        # A support thread whose member chose an alias: they appear by it alone.
+        member_id, alias = access.alias
+        for message in page:
+            if message.sender_id == member_id:
+                message.display_name = alias
+        if request.user.pk == member_id:
+            me = selectors.alias_public_id(conversation.pk)
     other_declined = conversation.kind == Conversation.Kind.DIRECT and (
         ConversationParticipant.objects.filter(
             conversation=conversation, state=ConversationParticipant.State.DECLINED
@@ -56,6 +65,7 @@ def _conversation_page(request, *, access, title: str, body: str = "", error: st
         "error": error,
         "not_delivered": other_declined,
         "is_room": conversation.kind == Conversation.Kind.ROOM,
+        "me": me,
     }, status=status)
 
 
@@ -73,10 +83,18 @@ def _title_for(conversation, user) -> str:
     if conversation.kind == Conversation.Kind.ROOM:
         return _("%(group)s: live room") % {"group": conversation.group.name}
     other = (
-        ConversationParticipant.objects.filter(conversation=conversation)
-        .exclude(user=user).select_related("user__profile").first()
+        ConversationParticipant.objects.filter(
+            conversation=conversation, state=ConversationParticipant.State.ACCEPTED
+        )
+        .exclude(user=user).select_related("user__profile").order_by("-pk").first()
     )
     name = other.user.profile.pseudonym if other else _("someone who left")
+    alias = (
+        selectors.support_alias(conversation_id=conversation.pk)
+        if conversation.kind == Conversation.Kind.SUPPORT else None
+    )
+    if other and alias and other.user_id == alias[0]:
+        name = alias[1]
     if conversation.kind == Conversation.Kind.SUPPORT:
         return _("Support conversation with %(name)s") % {"name": name}
     return _("Messages with %(name)s") % {"name": name}

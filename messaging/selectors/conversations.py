@@ -83,20 +83,54 @@ def messages_after(
     return list(messages.filter(pk__gt=after_id).order_by("pk")[:limit])
 
 
-def serialize_message(message: Message) -> dict:
+_LOOK_UP = object()
+
+
+def support_alias(*, conversation_id: int) -> tuple[int, str] | None:
+    """(member id, alias) when the member of a support thread chose a one-off alias: they must
+    then appear by that alias only, never by pseudonym, public id or avatar."""
+    try:
+        from community.selectors.advocates import support_aliases_by_conversation
+    except ImportError:
+        return None
+    return support_aliases_by_conversation(conversation_ids=[conversation_id]).get(
+        conversation_id
+    )
+
+
+def alias_public_id(conversation_id: int) -> str:
+    """What stands in for an aliased member's public id inside one support thread."""
+    return f"alias-{conversation_id}"
+
+
+def serialize_message(message: Message, *, alias=_LOOK_UP) -> dict:
     """The message as every client sees it. Only the pseudonym, public id and avatar seed of
-    the sender; deleted and hidden messages keep their place as tombstones without a body."""
+    the sender (or a support thread's alias); deleted and hidden messages keep their place as
+    tombstones without a body. Pass `alias` (from support_alias, or None) when serialising
+    many messages of one conversation, so it is looked up once."""
+    if alias is _LOOK_UP:
+        alias = support_alias(conversation_id=message.conversation_id)
     profile = getattr(message.sender, "profile", None) if message.sender_id else None
     tombstone = message.deleted_at is not None or message.hidden_at is not None
+    if alias is not None and message.sender_id == alias[0]:
+        sender = {
+            "public_id": alias_public_id(message.conversation_id),
+            "pseudonym": alias[1],
+            "avatar_seed": None,
+        }
+    elif profile is not None:
+        sender = {
+            "public_id": profile.public_id,
+            "pseudonym": profile.pseudonym,
+            "avatar_seed": profile.avatar_seed,
+        }
+    else:
+        sender = None
     return {
         "id": message.pk,
         "conversation_id": message.conversation_id,
         "client_id": message.client_id,
-        "sender": {
-            "public_id": profile.public_id,
-            "pseudonym": profile.pseudonym,
-            "avatar_seed": profile.avatar_seed,
-        } if profile else None,
+        "sender": sender,
         "body": "" if tombstone else message.body,
         "html": "" if tombstone else str(render_plain(message.body)),
         "created_at": message.created_at.isoformat(),

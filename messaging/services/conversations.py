@@ -135,7 +135,9 @@ def post_message(*, conversation: Conversation, sender, body: str, client_id: st
                 conversation_id=conversation.pk, sender=sender, body=body, client_id=client_id
             )
             message.sender = sender
-            frame = {"type": "message", "message": serialize_message(message)}
+            frame = {
+                "type": "message", "message": serialize_message(message, alias=access.alias)
+            }
             transaction.on_commit(
                 lambda: realtime.broadcast_conversation_event(
                     conversation_id=conversation.pk, event=frame,
