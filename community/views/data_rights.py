@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
 
 from community.forms_journal import DeleteAccountForm, PasswordConfirmForm
 from community.services.data_rights import delete_account, export_all_data
@@ -17,6 +18,7 @@ def data_rights(request):
     return render(request, "community/data_rights/index.html")
 
 
+@sensitive_post_parameters("password")
 @login_required
 def export_data(request):
     form = PasswordConfirmForm(bound_data(request), user=request.user)
@@ -29,6 +31,7 @@ def export_data(request):
     return render(request, "community/data_rights/export.html", {"form": form})
 
 
+@sensitive_post_parameters("password")
 @login_required
 def delete_my_account(request):
     form = DeleteAccountForm(bound_data(request), user=request.user)

@@ -1,6 +1,7 @@
 """The private journal's pages. Every view fetches through an owner-only helper in
 community/permissions.py, so another account (staff and moderators included) gets 404.
-No journal text or search term is ever put in a URL: search is a POST."""
+No journal text or search term is ever put in a URL: search is a POST; and the views that
+receive journal text hide it from Django's error reports (sensitive_post_parameters)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from community.forms_journal import (
@@ -68,6 +70,7 @@ def bound_data_and_files(request):
     return (request.POST, request.FILES) if request.method == "POST" else (None, None)
 
 
+@sensitive_post_parameters()
 @login_required
 def journal_index(request):
     search_form = SearchForm(bound_data(request))
@@ -83,6 +86,7 @@ def journal_index(request):
     })
 
 
+@sensitive_post_parameters()
 @login_required
 def entry_create(request):
     earlier = earlier_entries_for(owner_id=request.user.pk)
@@ -104,6 +108,7 @@ def entry_detail(request, public_id: str):
     })
 
 
+@sensitive_post_parameters()
 @login_required
 def entry_edit(request, public_id: str):
     entry = get_journal_entry_for_owner_or_404(user=request.user, public_id=public_id)
@@ -160,6 +165,7 @@ def export(request):
     return render(request, "community/journal/export.html", {"form": form})
 
 
+@sensitive_post_parameters()
 @login_required
 def reminders(request):
     form = ReminderForm(bound_data(request))

@@ -110,7 +110,7 @@ def test_photo_loses_its_gps_tag_and_its_hash_is_recorded_and_shown(member_clien
 
 def test_pdf_and_text_evidence_are_kept_byte_for_byte(member_client):
     pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-    text = "Slack message copied out, 14:02\n".encode()
+    text = b"Slack message copied out, 14:02\n"
     entry = create_entry(member_client, evidence=[upload("a.pdf", pdf), upload("b.txt", text)])
     stored = {item.kind: read_evidence_bytes(item) for item in entry.evidence.all()}
     assert stored == {"pdf": pdf, "text": text}
@@ -253,6 +253,8 @@ def test_search_is_posted_and_never_in_a_url_or_a_log_line(member_client, caplog
     page = member_client.get(reverse("journal") + "?query=retro").content.decode()
     assert "matching" not in page
     assert "retro SHOUTED" not in caplog.text and SECRET not in caplog.text
+    # Should a view ever fail, Django's error report hides what was posted.
+    assert response.wsgi_request.sensitive_post_parameters == "__ALL__"
 
 
 def test_entry_list_query_count_does_not_grow_with_entries(
