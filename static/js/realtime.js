@@ -81,7 +81,8 @@ class RealtimeConnection {
   }
 
   scheduleReconnect() {
-    if (this.stopped) return;
+    // Offline: wait for the browser's "online" event instead of failing attempts.
+    if (this.stopped || navigator.onLine === false) return;
     const base = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
     this.attempt += 1;
     window.clearTimeout(this.retryTimer);

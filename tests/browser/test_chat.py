@@ -58,6 +58,21 @@ def test_two_members_chat_live_go_offline_and_lose_access_on_leaving(browser_ses
     expect(alice_page.locator("#chat-messages li")).to_have_count(5)
     assert room.messages.count() == 5
 
+    # The room is locked (checked on every frame): Bob's message fails visibly; once the room
+    # is unlocked, Retry delivers it, with its original client id.
+    room.locked = True
+    room.save(update_fields=["locked"])
+    _send(bob_page, "Retry me")
+    failed = bob_page.locator("li.is-failed")
+    expect(failed).to_contain_text("Message failed.")
+    expect(failed).to_contain_text("The room is locked")
+    room.locked = False
+    room.save(update_fields=["locked"])
+    failed.get_by_role("button", name="Retry").click()
+    expect(_messages(alice_page).last).to_have_text("Retry me")
+    expect(bob_page.locator("li.is-failed")).to_have_count(0)
+    assert room.messages.filter(body="Retry me").count() == 1
+
     # Bob leaves the group from another tab: his room socket closes at once.
     leave_page = bob_session.new_page()
     leave_page.goto(f"/groups/{group.slug}/")
