@@ -242,7 +242,9 @@ def leave_group(*, user, group: Group) -> None:
             _end_sockets_on_commit(group_id=group.pk, user_id=user.pk)
 
 
-def _end_membership(*, actor, group: Group, user_id: int, state: str) -> None:
+def _end_membership(
+    *, actor, group: Group, user_id: int, state: str, protect_owner: bool = True
+) -> None:
     check_moderate_group(user=actor, group=group)
     if user_id == actor.pk:
         raise GroupError(_("You cannot remove yourself; leave the group instead."))
@@ -252,8 +254,10 @@ def _end_membership(*, actor, group: Group, user_id: int, state: str) -> None:
         )
         if membership is None:
             membership = Membership(group=group, user_id=user_id)
-        if membership.role == Membership.Role.OWNER and not getattr(
-            actor, "is_site_moderator", False
+        if (
+            protect_owner
+            and membership.role == Membership.Role.OWNER
+            and not getattr(actor, "is_site_moderator", False)
         ):
             raise GroupError(_("Only a site moderator can remove a group's owner."))
         if membership.state == state:
@@ -267,13 +271,30 @@ def _end_membership(*, actor, group: Group, user_id: int, state: str) -> None:
         _end_sockets_on_commit(group_id=group.pk, user_id=user_id)
 
 
-def remove_member(*, actor, group: Group, user_id: int) -> None:
-    """Removed members may ask to join again; banned ones may not."""
-    _end_membership(actor=actor, group=group, user_id=user_id, state=Membership.State.REMOVED)
+def remove_member(*, actor, group: Group, user_id: int, protect_owner: bool = True) -> None:
+    """Removed members may ask to join again; banned ones may not.
+
+    Only site moderators remove an owner, except through an anonymous post
+    (`protect_owner=False`): refusing there would tell a group moderator that the anonymous
+    author is the owner.
+    """
+    _end_membership(
+        actor=actor,
+        group=group,
+        user_id=user_id,
+        state=Membership.State.REMOVED,
+        protect_owner=protect_owner,
+    )
 
 
-def ban_member(*, actor, group: Group, user_id: int) -> None:
-    _end_membership(actor=actor, group=group, user_id=user_id, state=Membership.State.BANNED)
+def ban_member(*, actor, group: Group, user_id: int, protect_owner: bool = True) -> None:
+    _end_membership(
+        actor=actor,
+        group=group,
+        user_id=user_id,
+        state=Membership.State.BANNED,
+        protect_owner=protect_owner,
+    )
 
 
 def create_invite(*, actor, group: Group, valid_hours: int, max_uses: int) -> GroupInvite:

@@ -223,9 +223,9 @@ def _sanction_post_author(*, actor, post: Post, kind: str, ends_at=None) -> None
                     created_by=actor,
                 )
         elif kind == Sanction.Kind.REMOVE:
-            remove_member(actor=actor, group=post.group, user_id=author_id)
+            remove_member(actor=actor, group=post.group, user_id=author_id, protect_owner=False)
         else:
-            ban_member(actor=actor, group=post.group, user_id=author_id)
+            ban_member(actor=actor, group=post.group, user_id=author_id, protect_owner=False)
         record_audit(
             actor=actor,
             action=getattr(AuditLogEntry.Action, kind.upper()),

@@ -322,3 +322,21 @@ def test_thread_page_query_count_does_not_grow_with_replies(
         response = client.get(_thread_url(thread))
     assert response.status_code == 200
     assert response.content.decode().count('class="card post"') == min(rows, 30)
+
+
+def test_acting_on_an_anonymous_post_by_the_owner_does_not_reveal_the_owner(
+    client, group_moderator
+):
+    group = group_moderator.memberships.get().group
+    owner = make_member(pseudonym="OwnerOwl")
+    add_member(group, owner, role=Membership.Role.OWNER)
+    anonymous = make_thread(group, owner, title="Anonymous", is_anonymous=True)
+    client.force_login(group_moderator)
+    response = client.post(
+        reverse("post_moderate", args=[group.slug, anonymous.pk]),
+        {"action": "remove_author"},
+        follow=True,
+    )
+    # The same answer as for anyone else: no "that is the owner".
+    assert "The author is removed from the group." in response.content.decode()
+    assert Membership.objects.get(user=owner, group=group).state == Membership.State.REMOVED
