@@ -3,6 +3,8 @@ community/permissions.py, so another account (staff and moderators included) get
 No journal text or search term is ever put in a URL: search is a POST; and the views that
 receive journal text hide it from Django's error reports (sensitive_post_parameters)."""
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -246,11 +248,23 @@ def share_revoke(request, public_id: str):
     return redirect("journal_entry", public_id=entry_public_id)
 
 
-@require_mfa
-def shared_for_request(request, request_id: int):
+def _for_the_requests_advocate(view):
+    """404 for anyone but the request's advocate, checked before the two-factor redirect so
+    that no one else learns anything from the answer; then the advocate needs MFA."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, request_id: int, **kwargs):
+        support_request = get_request_for_shared_journal_or_404(user=request.user,
+                                                                request_id=request_id)
+        return require_mfa(view)(request, support_request, **kwargs)
+
+    return wrapper
+
+
+@_for_the_requests_advocate
+def shared_for_request(request, support_request):
     """The advocate's read-only view: only the entries shared into this request, now."""
-    support_request = get_request_for_shared_journal_or_404(user=request.user,
-                                                            request_id=request_id)
     return render(request, "community/journal/shared_for_request.html", {
         "support_request": support_request,
         "member_name": support_display_name(support_request=support_request),
@@ -258,9 +272,7 @@ def shared_for_request(request, request_id: int):
     })
 
 
-@require_mfa
-def shared_evidence(request, request_id: int, public_id: str):
-    support_request = get_request_for_shared_journal_or_404(user=request.user,
-                                                            request_id=request_id)
+@_for_the_requests_advocate
+def shared_evidence(request, support_request, public_id: str):
     evidence = get_shared_evidence_or_404(support_request=support_request, public_id=public_id)
     return _evidence_response(evidence)

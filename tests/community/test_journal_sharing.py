@@ -86,7 +86,9 @@ def test_revoking_ends_the_advocates_access_at_once(member_client, sharing):
     assert advocate_client.get(evidence_url).status_code == 404
 
 
-@pytest.mark.parametrize("who", ["other_advocate", "staff", "site_moderator", "member"])
+@pytest.mark.parametrize(
+    "who", ["other_advocate", "staff", "site_moderator", "member", "member_without_mfa"]
+)
 def test_nobody_but_the_requests_advocate_sees_shared_entries(member_client, sharing, who):
     _advocate, support_request, shared, _private = sharing
     member_client.post(reverse("journal_entry_share", args=[shared.public_id]),
@@ -96,6 +98,7 @@ def test_nobody_but_the_requests_advocate_sees_shared_entries(member_client, sha
         "staff": lambda: make_member(staff=True, mfa=True),
         "site_moderator": lambda: make_member(site_moderator=True, mfa=True),
         "member": lambda: make_member(mfa=True),
+        "member_without_mfa": lambda: make_member(),
     }[who]()
     client = signed_in(outsider)
     urls = [
@@ -156,3 +159,15 @@ def test_key_rotation_leaves_every_entry_file_and_reminder_readable(
         read_evidence_bytes(evidence)
     with pytest.raises(DecryptionError):
         list(entry.versions.all())
+
+
+def test_the_requests_advocate_needs_two_factor_authentication_to_read(member, member_client):
+    advocate = make_advocate(mfa=False)
+    support_request = accepted_request(member=member, advocate=advocate)
+    entry = create_entry(member_client)
+    member_client.post(reverse("journal_entry_share", args=[entry.public_id]),
+                       {"support_request": support_request.pk})
+    response = signed_in(advocate).get(reverse("journal_shared_for_request",
+                                               args=[support_request.pk]))
+    assert response.status_code == 302 and SECRET not in response.content.decode()
+    assert response["Location"] == reverse("mfa_activate_totp")
