@@ -1,5 +1,6 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.models import (
@@ -15,7 +16,14 @@ from community.models import (
     TrainingModule,
     User,
 )
-
+from community.permissions import has_mfa
+from community.selectors.resources import has_completed_advocate_training
+from community.services.advocates import (
+    AdvocateError,
+    decline_advocate,
+    suspend_advocate,
+    verify_advocate,
+)
 
 
 @admin.register(User)
@@ -71,9 +79,6 @@ class AdvocateDecisionForm(forms.ModelForm):
         fields = ["specialties"]
 
     def clean(self):
-        from community.permissions import has_mfa
-        from community.selectors.resources import has_completed_advocate_training
-
         cleaned = super().clean()
         decision = cleaned.get("decision")
         if decision in ("decline", "suspend") and not cleaned.get("reason", "").strip():
@@ -120,35 +125,25 @@ class AdvocateProfileAdmin(admin.ModelAdmin):
 
     @admin.display(boolean=True, description=_("advocate training completed"))
     def training_completed(self, advocate):
-        from community.selectors.resources import has_completed_advocate_training
-
         return has_completed_advocate_training(user_id=advocate.user_id)
 
     @admin.display(boolean=True, description=_("two-factor authentication on"))
     def mfa_enabled(self, advocate):
-        from community.permissions import has_mfa
-
         return has_mfa(advocate.user)
 
     def save_model(self, request, obj, form, change):
-        from community.services import advocates as services
-
         super().save_model(request, obj, form, change)
         decision = form.cleaned_data.get("decision")
         reason = form.cleaned_data.get("reason", "")
         if decision == "verify":
-            services.verify_advocate(advocate=obj, reviewer=request.user)
+            verify_advocate(advocate=obj, reviewer=request.user)
         elif decision == "decline":
-            services.decline_advocate(advocate=obj, reviewer=request.user, reason=reason)
+            decline_advocate(advocate=obj, reviewer=request.user, reason=reason)
         elif decision == "suspend":
-            services.suspend_advocate(advocate=obj, reviewer=request.user, reason=reason)
+            suspend_advocate(advocate=obj, reviewer=request.user, reason=reason)
 
     @admin.action(description=_("Verify selected applicants"))
     def verify_selected(self, request, queryset):
-        from django.contrib import messages
-
-        from community.services.advocates import AdvocateError, verify_advocate
-
         for advocate in queryset.select_related("user__profile"):
             try:
                 verify_advocate(advocate=advocate, reviewer=request.user)
@@ -216,8 +211,6 @@ class ArticleAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
 
     def save_model(self, request, obj, form, change):
-        from django.utils import timezone
-
         obj.updated_at = timezone.now()
         super().save_model(request, obj, form, change)
 

@@ -195,19 +195,26 @@ def check_use_advocate_tools(*, user) -> None:
 
 
 def get_support_request_for_viewer_or_404(*, user, request_id: int):
-    """The request if `user` is its member, its advocate, or a verified advocate of its
-    specialty while it waits in the pool. Everyone else, staff included, gets 404: even the
-    request's existence is private."""
+    """The request if `user` is its member, its (verified) advocate, or a verified advocate of
+    its specialty while it waits in the pool. Everyone else, staff included, gets 404: even
+    the request's existence is private."""
     from django.http import Http404
 
-    from community.selectors.advocates import get_support_request, verified_advocates
+    from community.selectors.advocates import (
+        get_support_request,
+        is_verified_advocate,
+        verified_advocates,
+    )
 
     if not user.is_authenticated:
         raise Http404
     support_request = get_support_request(request_id=request_id)
     if support_request is None:
         raise Http404
-    if user.pk in (support_request.member_id, support_request.advocate_id):
+    if user.pk == support_request.member_id:
+        return support_request
+    # A suspended advocate loses sight of the requests they held.
+    if user.pk == support_request.advocate_id and is_verified_advocate(user_id=user.pk):
         return support_request
     if support_request.is_in_pool and verified_advocates().filter(
         user_id=user.pk, specialties=support_request.specialty_id

@@ -24,6 +24,7 @@ from community.selectors.advocates import (
     can_take_requests,
     get_verified_advocate_by_user_id,
 )
+from messaging.services.conversations import create_support_conversation, set_support_advocate
 from messaging.services.notifications import notify
 
 # How long an addressed request waits for its advocate before it opens to the whole pool, and
@@ -154,8 +155,6 @@ def accept_support_request(
 ) -> SupportRequest:
     """An advocate takes a request addressed to them, or one from their specialty's pool;
     the private thread between the two opens."""
-    from messaging.services.conversations import create_support_conversation
-
     with transaction.atomic():
         locked = _lock(support_request)
         if locked.status != SupportRequest.Status.OPEN:
@@ -197,8 +196,6 @@ def accept_support_request(
 def hand_over_support_request(
     *, support_request: SupportRequest, advocate_user: User, to_advocate_user_id: int
 ) -> SupportRequest:
-    from messaging.services.conversations import set_support_advocate
-
     with transaction.atomic():
         locked = _lock(support_request)
         if (

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -31,6 +31,7 @@ from community.selectors.advocates import (
     get_directory_advocate_or_404,
     get_own_advocate_profile,
     is_at_capacity,
+    is_verified_advocate,
     median_first_response,
     member_support_requests,
     pool_requests_for,
@@ -78,7 +79,13 @@ def directory(request):
     for advocate in advocates:
         advocate.at_capacity = is_at_capacity(advocate)
     return render(
-        request, "community/advocates/directory.html", {"form": form, "advocates": advocates}
+        request,
+        "community/advocates/directory.html",
+        {
+            "form": form,
+            "advocates": advocates,
+            "viewer_is_advocate": is_verified_advocate(user_id=request.user.pk),
+        },
     )
 
 
@@ -126,12 +133,10 @@ def apply(request):
 def workload(request):
     check_use_advocate_tools(user=request.user)
     advocate = get_own_advocate_profile(user_id=request.user.pk)
-    now = timezone.now()
     own = list(advocate_open_requests(advocate_user_id=request.user.pk))
     pool = list(pool_requests_for(advocate=advocate))
     for support_request in own + pool:
         support_request.display_name = support_display_name(support_request=support_request)
-        support_request.waiting = now - support_request.routed_at
     return render(
         request,
         "community/advocates/workload.html",
@@ -237,71 +242,79 @@ def request_detail(request, request_id: int):
     return render(request, "community/advocates/request_detail.html", context)
 
 
-def _run(request, request_id: int, action) -> object:
-    support_request = _get_viewable_request(request, request_id)
-    try:
-        action(support_request)
-    except SupportRequestError as error:
-        messages.error(request, str(error))
-    return redirect("support_request_detail", request_id=request_id)
-
-
-@require_POST
-@require_mfa
-def accept_request(request, request_id: int):
-    check_use_advocate_tools(user=request.user)
-
-    def action(support_request):
-        accept_support_request(support_request=support_request, advocate_user=request.user)
-        messages.success(request, _("You accepted the request. The private thread is open."))
-
-    return _run(request, request_id, action)
-
-
-@require_POST
-@require_mfa
-def hand_over_request(request, request_id: int):
-    check_use_advocate_tools(user=request.user)
-
-    def action(support_request):
-        target = request.POST.get("to_advocate", "")
-        if not target.isdigit():
-            raise SupportRequestError(_("Choose an advocate."))
-        hand_over_support_request(
-            support_request=support_request,
-            advocate_user=request.user,
-            to_advocate_user_id=int(target),
-        )
-        messages.success(request, _("The request is handed over."))
-
+def _act(request, request_id: int, action, *, done: str, then: str = "") -> HttpResponse:
+    """Runs one lifecycle service on a request the viewer may see. A domain error becomes a
+    message on the request page; success goes to `then` (default: the request page)."""
     support_request = _get_viewable_request(request, request_id)
     try:
         action(support_request)
     except SupportRequestError as error:
         messages.error(request, str(error))
         return redirect("support_request_detail", request_id=request_id)
-    # The former advocate can no longer see the request.
-    return redirect("advocate_workload")
+    messages.success(request, done)
+    return redirect(then or reverse("support_request_detail", args=[request_id]))
+
+
+@require_POST
+@require_mfa
+def accept_request(request, request_id: int):
+    check_use_advocate_tools(user=request.user)
+    return _act(
+        request,
+        request_id,
+        lambda support_request: accept_support_request(
+            support_request=support_request, advocate_user=request.user
+        ),
+        done=_("You accepted the request. The private thread is open."),
+    )
+
+
+@require_POST
+@require_mfa
+def hand_over_request(request, request_id: int):
+    check_use_advocate_tools(user=request.user)
+    target = request.POST.get("to_advocate", "")
+    if not target.isdigit():
+        messages.error(request, _("Choose an advocate."))
+        return redirect("support_request_detail", request_id=request_id)
+    return _act(
+        request,
+        request_id,
+        lambda support_request: hand_over_support_request(
+            support_request=support_request,
+            advocate_user=request.user,
+            to_advocate_user_id=int(target),
+        ),
+        done=_("The request is handed over."),
+        # The former advocate can no longer see the request.
+        then=reverse("advocate_workload"),
+    )
 
 
 @require_POST
 @login_required
 def resolve_request(request, request_id: int):
-    def action(support_request):
-        resolve_support_request(support_request=support_request, actor=request.user)
-        messages.success(request, _("The request is marked resolved."))
-
-    return _run(request, request_id, action)
+    return _act(
+        request,
+        request_id,
+        lambda support_request: resolve_support_request(
+            support_request=support_request, actor=request.user
+        ),
+        done=_("The request is marked resolved."),
+    )
 
 
 @require_POST
 @login_required
 def withdraw_request(request, request_id: int):
-    def action(support_request):
-        withdraw_support_request(support_request=support_request, member=request.user)
-        messages.success(request, _("Your request is withdrawn."))
-
-    return _run(request, request_id, action)
+    return _act(
+        request,
+        request_id,
+        lambda support_request: withdraw_support_request(
+            support_request=support_request, member=request.user
+        ),
+        done=_("Your request is withdrawn."),
+    )
 
 
 @login_required

@@ -121,6 +121,9 @@ def test_apply_train_verify_request_with_alias_chat_resolve_and_feedback(browser
     seeker_page.get_by_label("Your message").fill("Thank you for answering.")
     seeker_page.get_by_label("Your message").press("Enter")
     expect(page.locator("#chat-messages .chat-body").last).to_have_text("Thank you for answering.")
+    # The live frame carries the alias, not the pseudonym.
+    expect(page.locator("#chat-messages .chat-author").last).to_have_text(support_request.alias)
+    expect(page.locator("main")).not_to_contain_text("QuietRiver12")
     page.get_by_label("Your message").fill("Let's make a plan together.")
     page.get_by_label("Your message").press("Enter")
     expect(seeker_page.locator("#chat-messages .chat-body").last).to_have_text(

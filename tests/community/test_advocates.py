@@ -121,7 +121,7 @@ def test_directory_shows_no_email_and_uses_a_constant_number_of_queries(
 
     add(5)
     member_client.get(reverse("advocate_directory"))  # warm session and content types
-    with django_assert_num_queries(5) as five:
+    with django_assert_num_queries(6) as five:
         page = member_client.get(reverse("advocate_directory")).content.decode()
     assert "@example.org" not in page
     add(45)

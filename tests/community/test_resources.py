@@ -1,8 +1,10 @@
 """The resources library and training modules with their checks."""
 
 import re
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from community.demo_advocates import ARTICLES, seed_library
@@ -21,7 +23,7 @@ def answers(module: TrainingModule, *, correct: bool) -> dict[str, str]:
 
 
 def test_library_lists_the_seeded_articles_and_both_modules(member_client):
-    seed_library()
+    call_command("seed_library", stdout=StringIO())
     seed_library()  # idempotent
     assert Article.objects.count() == len(ARTICLES)
     page = member_client.get(reverse("resources")).content.decode()
