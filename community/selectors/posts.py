@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q
 from django.http import Http404
+from django.urls import reverse
 
 from community.models import Group, Post, PostRevision, Reaction
 from community.permissions import can_see_anonymous_author, is_group_moderator_for
@@ -82,6 +83,13 @@ def get_post_or_404(*, group: Group, viewer, post_id: int) -> Post:
         raise Http404
     post.group = group  # the caller's instance, which knows the viewer's membership
     return post
+
+
+def reply_url(*, thread: Post, reply_id: int, position: int) -> str:
+    """Link to a reply on the thread page that holds it; `position` counts from 1."""
+    page_number = (position - 1) // REPLIES_PAGE_SIZE + 1
+    path = reverse("thread_detail", args=[thread.group.slug, thread.pk])
+    return f"{path}?page={page_number}#post-{reply_id}"
 
 
 def reply_page(*, thread: Post, viewer, page_number) -> Page:

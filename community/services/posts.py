@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +18,7 @@ from community.permissions import (
     check_reply_to_thread,
     check_write_in_group,
 )
+from community.selectors.posts import reply_url
 from community.services.groups import GroupError, ban_member, remove_member
 from messaging.services.notifications import notify
 from moderation.models import AuditLogEntry, Sanction
@@ -70,8 +70,7 @@ def create_reply(
                 recipient_id=thread.author_id,
                 kind="thread_reply",
                 text=_("New reply in your thread “%(title)s”.") % {"title": thread.title},
-                url=reverse("thread_detail", args=[thread.group.slug, thread.pk])
-                + f"#post-{reply.pk}",
+                url=reply_url(thread=thread, reply_id=reply.pk, position=thread.reply_count + 1),
             )
     return reply
 

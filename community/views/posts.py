@@ -51,10 +51,10 @@ def thread_detail(request, slug: str, thread_id: int):
                 author=request.user, thread=thread, **form.cleaned_data
             )
             messages.success(request, _("Your reply is posted."))
-            last_page = (thread.reply_count // post_selectors.REPLIES_PAGE_SIZE) + 1
             return redirect(
-                reverse("thread_detail", args=[group.slug, thread.pk])
-                + f"?page={last_page}#post-{reply.pk}"
+                post_selectors.reply_url(
+                    thread=thread, reply_id=reply.pk, position=thread.reply_count + 1
+                )
             )
     page = post_selectors.reply_page(
         thread=thread, viewer=request.user, page_number=request.GET.get("page")

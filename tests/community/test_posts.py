@@ -188,11 +188,24 @@ def test_reply_notifies_the_thread_author_without_naming_the_replier(client, gro
     assert thread.reply_count == 1
     notice = Notification.objects.get(recipient=author, kind="thread_reply")
     assert "My thread" in notice.text and "PlainReader" not in notice.text
-    assert notice.url.endswith(f"#post-{reply.pk}")
+    assert notice.url == f"{_thread_url(thread)}?page=1#post-{reply.pk}"
     # Replying in your own thread tells nobody.
     client.force_login(author)
     client.post(_thread_url(thread), {"body": "Thank you."})
     assert Notification.objects.filter(kind="thread_reply").count() == 1
+
+
+def test_a_reply_beyond_the_first_page_is_linked_on_its_page(client, group, author, reader):
+    thread = make_thread(group, author, title="Long thread")
+    for number in range(30):
+        make_reply(thread, reader, body=f"Reply {number}")
+    Post.objects.filter(pk=thread.pk).update(reply_count=30)
+    client.force_login(reader)
+    response = client.post(_thread_url(thread), {"body": "The 31st reply."})
+    reply = Post.objects.get(body="The 31st reply.")
+    assert response.url == f"{_thread_url(thread)}?page=2#post-{reply.pk}"
+    assert Notification.objects.get(kind="thread_reply").url == response.url
+    assert "The 31st reply." in client.get(response.url).content.decode()
 
 
 def test_edit_keeps_the_history_for_moderators_and_only_the_author_may_edit(
