@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("KINDRED_BENCH_DATA_DIR", "/tmp/kindred-bench"))
+# Its own embedded-mode folder (SQLite file, keys), never the developer's var/.
+DATA_DIR = Path(os.environ.get("KINDRED_BENCH_DATA_DIR", str(ROOT / "var" / "bench")))
 
 
 def raise_open_files_limit(wanted: int) -> int:
@@ -78,11 +79,13 @@ def free_port() -> int:
 class Server:
     """A daphne process on a free port, with its peak RSS sampled every 100 ms."""
 
-    def __init__(self):
+    def __init__(self, profile_path: str | None = None):
         self.port = free_port()
+        self.profile_path = profile_path
         self.log = open(DATA_DIR / f"daphne-bench-{self.port}.log", "w")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
+        profiler = ["-m", "cProfile", "-o", profile_path] if profile_path else []
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [sys.executable, *profiler, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
              "config.asgi:application"],
             cwd=ROOT, env=server_env(), stdout=self.log, stderr=subprocess.STDOUT,
         )
@@ -125,10 +128,21 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self):
+        import signal
+
         self._stop.set()
-        self.process.terminate()
+        # SIGINT lets daphne stop its reactor cleanly, so cProfile writes its file.
+        self.process.send_signal(signal.SIGINT if self.profile_path else signal.SIGTERM)
         try:
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.log.close()
+        if self.profile_path:
+            import pstats
+
+            stats = pstats.Stats(self.profile_path)
+            print(f"\n--- server profile ({self.profile_path}), top by own time ---")
+            stats.sort_stats("tottime").print_stats(25)
+            print("--- top by cumulative time ---")
+            stats.sort_stats("cumulative").print_stats(30)

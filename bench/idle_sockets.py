@@ -1,8 +1,8 @@
 """Idle sockets: opens M authenticated sockets to one daphne process (embedded mode) and
 reports the server's memory per idle socket (RSS growth / M). Usage:
 
-    .venv/bin/python bench/idle_sockets.py --sockets 2000
-    .venv/bin/python bench/idle_sockets.py --sockets 2000 --join   # each also joined to a room
+    .venv/bin/python -m bench.idle_sockets --sockets 2000
+    .venv/bin/python -m bench.idle_sockets --sockets 2000 --join   # each also joined to a room
 """
 
 import argparse

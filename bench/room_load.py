@@ -5,7 +5,9 @@ Reports p50/p99 delivery latency (send → each member's receipt, measured in th
 the load generator's own delays count), messages lost and out of order, and the server's peak
 RSS. Usage:
 
-    .venv/bin/python bench/room_load.py --members 200 --rate 50 --seconds 60
+    .venv/bin/python -m bench.room_load --members 200 --rate 50 --seconds 60
+    .venv/bin/python -m bench.room_load --members 200 --rate 50 --seconds 20 \
+        --profile var/room.prof
 """
 
 import argparse
@@ -50,8 +52,9 @@ class Receiver:
             self.latencies.append(now - float(sent))
 
 
-async def run(members: int, rate: float, seconds: float, room_id: int, cookies: list[str]):
-    server = Server()
+async def run(members: int, rate: float, seconds: float, room_id: int, cookies: list[str],
+              profile_path: str | None = None):
+    server = Server(profile_path)
     try:
         connections = []
         for cookie in cookies:
@@ -118,11 +121,13 @@ def main():
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--profile", metavar="PATH",
+                        help="run the server under cProfile and print where its time goes")
     args = parser.parse_args()
     raise_open_files_limit(args.members * 2 + 256)
     setup_django()
     room_id, cookies = make_room(members=args.members, name="Load room")
-    asyncio.run(run(args.members, args.rate, args.seconds, room_id, cookies))
+    asyncio.run(run(args.members, args.rate, args.seconds, room_id, cookies, args.profile))
 
 
 if __name__ == "__main__":
