@@ -91,6 +91,13 @@ def test_signup_suggests_a_generated_pseudonym(client, db):
     assert f'value="{suggestion}"' in response.content.decode()
 
 
+def test_signup_can_keep_the_suggestion(client, db):
+    suggestion = client.get(reverse("account_signup")).context["form"]["pseudonym"].value()
+    response = client.post(reverse("account_signup"), _signup_data(pseudonym=suggestion))
+    assert response.status_code == 302
+    assert User.objects.get(email="newcomer@example.org").profile.pseudonym == suggestion
+
+
 def test_signup_keeps_the_chosen_pseudonym(client, db):
     response = client.post(reverse("account_signup"), _signup_data(pseudonym="Willow Walker"))
     assert response.status_code == 302
