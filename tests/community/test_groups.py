@@ -439,3 +439,12 @@ def test_a_decision_without_approve_or_decline_changes_nothing(client, member):
     membership.refresh_from_db()
     assert membership.state == Membership.State.PENDING
     assert not Notification.objects.exists()
+
+
+def test_group_page_links_members_to_the_live_room(member_client, member):
+    group = make_group()
+    add_member(group, member)
+    page = member_client.get(reverse("group_detail", args=[group.slug])).content.decode()
+    room_url = reverse("messaging:room", args=[group.slug])
+    assert room_url in page
+    assert member_client.get(room_url).status_code == 200
