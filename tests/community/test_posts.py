@@ -353,3 +353,21 @@ def test_acting_on_an_anonymous_post_by_the_owner_does_not_reveal_the_owner(
     # The same answer as for anyone else: no "that is the owner".
     assert "The author is removed from the group." in response.content.decode()
     assert Membership.objects.get(user=owner, group=group).state == Membership.State.REMOVED
+
+
+def test_reply_and_edit_forms_keep_what_was_typed(client, group, author):
+    thread = make_thread(group, author, title="Keep it", body="original")
+    client.force_login(author)
+    reply = client.post(_thread_url(thread), {"body": "  ", "content_warning": "typed cw"})
+    assert reply.status_code == 200
+    assert "Write something before posting." in reply.content.decode()
+    assert 'value="typed cw"' in reply.content.decode()
+    assert not Post.objects.filter(thread=thread).exists()
+    edit = client.post(
+        reverse("post_edit", args=[group.slug, thread.pk]),
+        {"title": "", "body": "edited words typed", "content_warning": ""},
+    )
+    assert "Give your thread a title." in edit.content.decode()
+    assert "edited words typed" in edit.content.decode()
+    thread.refresh_from_db()
+    assert thread.body == "original" and not PostRevision.objects.exists()
