@@ -49,3 +49,24 @@ def test_signed_in_dashboard_passes_axe(browser_session, axe):
     session.page.goto("/")
     expect(session.page.get_by_role("heading", level=1)).to_contain_text("QuietHeron11")
     axe(session.page, "on the dashboard")
+
+
+def test_quick_exit_stays_visible_when_scrolled_and_blanks_the_page_at_once(page):
+    _stub_neutral_site(page)
+    page.set_viewport_size({"width": 390, "height": 500})
+    page.goto("/privacy/")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    box = page.locator("#quick-exit").bounding_box()
+    assert box is not None and box["y"] <= 1
+    expect(page.locator("#quick-exit")).to_be_visible()
+
+    # Read the page in the same task as the click, before the neutral site can load.
+    children, title, exiting = page.evaluate(
+        """() => {
+            document.getElementById("quick-exit").click();
+            return [document.body.childElementCount, document.title,
+                    document.documentElement.classList.contains("exiting")];
+        }"""
+    )
+    assert (children, title, exiting) == (0, "", True)
+    page.wait_for_url(re.compile(r"wikipedia"))
