@@ -87,6 +87,12 @@ def test_no_reachable_page_shows_the_first_members_email_ip_or_last_login(
             assert shape not in text, f"{shape!r} on {page.path}"
 
 
+def test_accounts_hold_no_real_name_and_print_no_email(member):
+    names = {field.name for field in User._meta.get_fields()}
+    assert not names & {"first_name", "last_name", "name", "full_name", "username"}
+    assert member.email not in str(member)
+
+
 def test_the_crawler_would_notice_a_leak(first_member):
     # The first member's own email page shows their address: the check above is not vacuous.
     client = Client()
