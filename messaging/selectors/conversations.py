@@ -154,6 +154,18 @@ def present_members(*, conversation_id: int) -> list[dict]:
     ]
 
 
+def member_presence(*, conversation_id: int, user_id: int) -> dict:
+    from community.models import Profile
+
+    profile = Profile.objects.only("public_id", "pseudonym").get(user_id=user_id)
+    return {
+        "member": {"public_id": profile.public_id, "pseudonym": profile.pseudonym},
+        "present": PresenceSocket.objects.filter(
+            conversation_id=conversation_id, user_id=user_id
+        ).exists(),
+    }
+
+
 def conversations_with_unread(*, user_id: int, kind: str) -> list[ConversationParticipant]:
     """The viewer's accepted conversations of one kind with an `unread` count each, in one
     query whatever their number."""

@@ -22,7 +22,7 @@ from messaging.permissions import (
     check_post_message,
     get_conversation_access_or_404,
 )
-from messaging.selectors.conversations import direct_key_for, present_members, serialize_message
+from messaging.selectors.conversations import direct_key_for, member_presence, serialize_message
 from messaging.services import realtime
 
 MAX_MESSAGE_LENGTH = 4000
@@ -278,23 +278,33 @@ def enter_room(*, access: ConversationAccess, user, socket_id: str) -> None:
     """Puts the socket on the room's attendee list, unless the member appears offline."""
     if access.conversation.kind != Conversation.Kind.ROOM or user.profile.appear_offline:
         return
+    conversation_id = access.conversation.pk
     with transaction.atomic():
         PresenceSocket.objects.get_or_create(
-            socket_id=socket_id,
-            defaults={"conversation_id": access.conversation.pk, "user_id": user.pk},
+            socket_id=socket_id, defaults={"conversation_id": conversation_id, "user_id": user.pk},
         )
-        transaction.on_commit(lambda: _announce_presence(conversation_id=access.conversation.pk))
+        transaction.on_commit(
+            lambda: _announce_presence(conversation_id=conversation_id, user_id=user.pk)
+        )
 
 
 def leave_room(*, conversation_id: int, socket_id: str) -> None:
     with transaction.atomic():
-        deleted, _rows = PresenceSocket.objects.filter(socket_id=socket_id).delete()
-        if deleted:
-            transaction.on_commit(lambda: _announce_presence(conversation_id=conversation_id))
+        row = PresenceSocket.objects.filter(socket_id=socket_id).first()
+        if row is None:
+            return
+        row.delete()
+        transaction.on_commit(
+            lambda: _announce_presence(conversation_id=conversation_id, user_id=row.user_id)
+        )
 
 
-def _announce_presence(*, conversation_id: int) -> None:
+def _announce_presence(*, conversation_id: int, user_id: int) -> None:
+    """One small frame per change, not the whole list: whether this member is in the room now
+    (any of their sockets), decided after commit so racing tabs converge."""
+    member = member_presence(conversation_id=conversation_id, user_id=user_id)
     realtime.broadcast_conversation_event(
         conversation_id=conversation_id,
-        event={"type": "presence", "members": present_members(conversation_id=conversation_id)},
+        event={"type": "presence.changed", "member": member["member"],
+               "present": member["present"]},
     )

@@ -316,12 +316,23 @@ if (root) {
       showError(frame.message);
     }
   });
+  const present = new Map(); // public id -> pseudonym
+  const renderPresence = () => {
+    const names = [...present.values()].sort((a, b) => a.localeCompare(b));
+    presenceList.replaceChildren(...names.map((name) => element("li", "", name)));
+    if (!names.length) presenceList.append(element("li", "muted", strings.nobody));
+  };
   realtime.on("presence", (frame) => {
     if (!presenceList || frame.conversation_id !== conversationId) return;
-    presenceList.replaceChildren(
-      ...frame.members.map((member) => element("li", "", member.pseudonym)),
-    );
-    if (!frame.members.length) presenceList.append(element("li", "muted", strings.nobody));
+    present.clear();
+    for (const member of frame.members) present.set(member.public_id, member.pseudonym);
+    renderPresence();
+  });
+  realtime.on("presence.changed", (frame) => {
+    if (!presenceList || frame.conversation_id !== conversationId) return;
+    if (frame.present) present.set(frame.member.public_id, frame.member.pseudonym);
+    else present.delete(frame.member.public_id);
+    renderPresence();
   });
   realtime.on("room.updated", (frame) => {
     if (frame.conversation_id === conversationId && frame.message) showError(frame.message);

@@ -343,12 +343,18 @@ async def test_presence_lists_members_in_the_room_and_respects_appear_offline(
     expected = await db(lambda: {member.profile.pseudonym, other_member.profile.pseudonym})()
     assert names == expected
     assert "last" not in str(presence)
+    bob_name = await db(lambda: other_member.profile.pseudonym)()
+    arrived = await receive_until(alice, "presence.changed")
+    while arrived["member"]["pseudonym"] != bob_name:
+        arrived = await receive_until(alice, "presence.changed")
+    assert arrived["present"] is True
     await bob.disconnect()
-    # Alice sees Bob leave.
-    while True:
-        frame = await receive_until(alice, "presence")
-        if len(frame["members"]) == 1:
-            break
+    # Alice sees Bob leave; nobody ever hears of the member who appears offline.
+    left = await receive_until(alice, "presence.changed")
+    assert left == {"type": "presence.changed", "conversation_id": room.pk,
+                    "member": arrived["member"], "present": False}
+    shy_name = await db(lambda: shy.profile.pseudonym)()
+    assert shy_name not in str(await drain(alice))
     await alice.disconnect()
     await hidden.disconnect()
 

@@ -14,7 +14,7 @@ FRAME_TYPES = ["join", "leave", "send", "edit", "delete", "history", "read", "pi
 FIELDS = ["type", "conversation_id", "after_id", "before_id", "message_id", "client_id",
           "body", "ref"]
 ANSWER_TYPES = {"error", "ack", "message", "message.updated", "joined", "left", "messages",
-                "presence", "pong"}
+                "presence", "presence.changed", "pong"}
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70)
