@@ -289,8 +289,8 @@ MODULES = {
             (
                 "Which of these is one of the five Ds of bystander intervention?",
                 [
-                    ("Delegate", True),
                     ("Debate", False),
+                    ("Delegate", True),
                     ("Disclose", False),
                 ],
             ),
@@ -304,9 +304,9 @@ MODULES = {
             (
                 "An uninvited guest disrupts a video call you host. What do you do?",
                 [
-                    ("Remove them at once, and end the meeting for all if needed.", True),
                     ("Leave the call yourself.", False),
                     ("Ignore them so they lose interest.", False),
+                    ("Remove them at once, and end the meeting for all if needed.", True),
                 ],
             ),
         ],

@@ -1,6 +1,7 @@
 """Becoming an advocate: applying, staff review, suspension, and pausing availability."""
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,7 +77,7 @@ def verify_advocate(*, advocate: AdvocateProfile, reviewer: User) -> AdvocatePro
             recipient_id=advocate.user_id,
             kind="advocate.verified",
             text=_("Your advocate application was approved. Welcome."),
-            url="/advocates/workload/",
+            url=reverse("advocate_workload"),
         )
     return advocate
 
@@ -99,7 +100,7 @@ def _close_with_reason(
             recipient_id=advocate.user_id,
             kind="advocate.status",
             text=text,
-            url="/advocates/apply/",
+            url=reverse("advocate_apply"),
         )
     return advocate
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,7 +69,7 @@ def _record(support_request: SupportRequest, kind: str, at=None) -> None:
 
 
 def _request_url(support_request: SupportRequest) -> str:
-    return f"/support/{support_request.pk}/"
+    return reverse("support_request_detail", args=[support_request.pk])
 
 
 def _notify_pool(support_request: SupportRequest) -> None:
@@ -346,7 +347,7 @@ def escalate_support_requests(*, now=None) -> EscalationResult:
                     recipient_id=staff_id,
                     kind="support.flagged",
                     text=_("A support request has waited too long. See the admin."),
-                    url=f"/admin/community/supportrequest/{support_request.pk}/change/",
+                    url=reverse("admin:community_supportrequest_change", args=[support_request.pk]),
                 )
             flagged.append(support_request.pk)
     return EscalationResult(moved_to_pool=moved, flagged_for_staff=flagged)

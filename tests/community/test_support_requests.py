@@ -393,3 +393,24 @@ def test_alias_also_hides_the_pseudonym_in_the_private_thread():
     assert member.profile.public_id.encode() not in page.content
     assert member.profile.avatar_seed.encode() not in page.content
     assert support_request.alias.encode() in page.content
+
+
+def test_request_page_queries_do_not_grow_with_advocates_to_hand_over_to(
+    django_assert_num_queries,
+):
+    member, advocate = make_member(), make_advocate()
+    support_request = accept_support_request(
+        support_request=send(member, advocate=advocate), advocate_user=advocate
+    )
+    client = logged_in(advocate)
+    for _ in range(5):
+        make_advocate()
+    detail(client, support_request)
+    with django_assert_num_queries(8) as few:
+        page = detail(client, support_request).content.decode()
+    assert page.count("<option") == 5
+    for _ in range(45):
+        make_advocate()
+    with django_assert_num_queries(len(few.captured_queries)):
+        page = detail(client, support_request).content.decode()
+    assert page.count("<option") == 50
