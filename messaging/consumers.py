@@ -21,6 +21,7 @@ from messaging.fanout import local_fanout
 from messaging.permissions import ConversationAccess, get_conversation_access_or_404
 from messaging.selectors import conversations as selectors
 from messaging.selectors.notifications import unread_notification_count
+from messaging.selectors.sessions import session_is_valid
 from messaging.services import conversations as services
 from messaging.services.realtime import user_channel_group
 
@@ -64,6 +65,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         self.user_id = user.pk
+        self.session_key = self.scope["session"].session_key
         self.joined: dict[int, Joined] = {}
         self.closing = False
         self.socket_id = uuid.uuid4().hex
@@ -99,6 +101,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
             handler = self.HANDLERS.get(frame["type"])
             if handler is None:
                 raise FrameError("unknown_type")
+            if handler is not ChatConsumer.on_ping and not await database_sync_to_async(
+                session_is_valid
+            )(session_key=self.session_key, user_id=self.user_id):
+                # Signed out elsewhere, expired, or the account was deactivated.
+                await self._close_now(CLOSE_SESSION_ENDED)
+                return
             await handler(self, frame)
         except FrameError as error:
             await self.send_error(error.code, reference=reference)

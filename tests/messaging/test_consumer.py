@@ -425,3 +425,29 @@ async def test_moderation_events_reach_every_joined_socket_once(room_with_two_me
                          "conversation_id": room.pk}
     assert await stranger.receive_nothing(timeout=0.3)
     await asyncio.gather(alice.disconnect(), bob.disconnect(), stranger.disconnect())
+
+
+async def test_an_expired_or_deleted_session_closes_the_socket_on_the_next_frame(
+    room_with_two_members, member
+):
+    from django.contrib.sessions.models import Session
+
+    socket = await open_socket(member)
+    await join(socket, room_with_two_members.pk)
+    await drain(socket)
+    await db(lambda: Session.objects.all().delete())()
+    await send(socket, {"type": "send", "conversation_id": room_with_two_members.pk,
+                        "client_id": "late", "body": "after expiry"})
+    assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": 4001}
+    assert not await db(Message.objects.filter(client_id="late").exists)()
+    await socket.disconnect()
+
+
+async def test_a_deactivated_account_is_closed_on_the_next_frame(room_with_two_members, member):
+    from community.models import User
+
+    socket = await open_socket(member)
+    await db(User.objects.filter(pk=member.pk).update)(is_active=False)
+    await send(socket, {"type": "join", "conversation_id": room_with_two_members.pk})
+    assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": 4001}
+    await socket.disconnect()

@@ -194,3 +194,21 @@ def test_inbox_lists_the_rooms_of_my_groups_only(client, group_pair, member):
     page = client.get(reverse("messaging:inbox")).content.decode()
     assert reverse("messaging:room", args=[group_pair.slug]) in page
     assert other_group.slug not in page and "Not mine" not in page
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_room_page_queries_do_not_grow_with_messages(client, member, django_assert_num_queries,
+                                                     count):
+    authors = [make_member() for _number in range(3)]
+    group = make_group(members=[member, *authors])
+    room = services.get_or_create_group_room(group=group)
+    Message.objects.bulk_create([
+        Message(conversation=room, sender=authors[number % 3], body=f"line {number}",
+                client_id=f"q{number}")
+        for number in range(count)
+    ])
+    client.force_login(member)
+    client.get(reverse("messaging:room", args=[group.slug]))
+    with django_assert_num_queries(9):
+        response = client.get(reverse("messaging:room", args=[group.slug]))
+    assert response.content.decode().count('class="chat-message') == count
