@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,8 @@ from messaging.services.notifications import notify
 # how long it then waits in the pool before staff are alerted. Overridable in settings.
 ESCALATE_TO_POOL_AFTER = getattr(settings, "SUPPORT_ESCALATE_TO_POOL_AFTER", timedelta(hours=24))
 ESCALATE_TO_STAFF_AFTER = getattr(settings, "SUPPORT_ESCALATE_TO_STAFF_AFTER", timedelta(hours=24))
+# Urgent requests move on much sooner, at both steps.
+ESCALATE_URGENT_AFTER = getattr(settings, "SUPPORT_ESCALATE_URGENT_AFTER", timedelta(hours=1))
 
 # Words that, in an urgent request, bring the crisis resources up at once. Matching is crude on
 # purpose: a false positive only shows helpline numbers.
@@ -303,6 +306,12 @@ def leave_support_feedback(
         raise SupportRequestError(_("You already left feedback for this request.")) from None
 
 
+def _overdue(now, wait: timedelta) -> Q:
+    return Q(routed_at__lte=now - wait) | Q(
+        urgency=SupportRequest.Urgency.URGENT, routed_at__lte=now - ESCALATE_URGENT_AFTER
+    )
+
+
 @dataclass(frozen=True)
 class EscalationResult:
     moved_to_pool: list[int]
@@ -310,16 +319,17 @@ class EscalationResult:
 
 
 def escalate_support_requests(*, now=None) -> EscalationResult:
-    """Addressed requests unanswered for ESCALATE_TO_POOL_AFTER open to the whole pool of
-    their specialty; pool requests unanswered for ESCALATE_TO_STAFF_AFTER more are flagged
+    """Addressed requests unanswered for ESCALATE_TO_POOL_AFTER (urgent ones: for
+    ESCALATE_URGENT_AFTER) open to the whole pool of their specialty; pool requests unanswered
+    for ESCALATE_TO_STAFF_AFTER more (urgent: ESCALATE_URGENT_AFTER) are flagged
     for staff. Safe to run as often as you like: each step happens once per request."""
     now = now or timezone.now()
     moved, flagged = [], []
     with transaction.atomic():
         overdue_addressed = SupportRequest.objects.select_for_update().filter(
+            _overdue(now, ESCALATE_TO_POOL_AFTER),
             status=SupportRequest.Status.OPEN,
             advocate__isnull=False,
-            routed_at__lte=now - ESCALATE_TO_POOL_AFTER,
         )
         for support_request in overdue_addressed:
             support_request.advocate = None
@@ -330,10 +340,10 @@ def escalate_support_requests(*, now=None) -> EscalationResult:
             _notify_pool(support_request)
             moved.append(support_request.pk)
         overdue_pool = SupportRequest.objects.select_for_update().filter(
+            _overdue(now, ESCALATE_TO_STAFF_AFTER),
             status=SupportRequest.Status.OPEN,
             advocate__isnull=True,
             flagged_for_staff_at__isnull=True,
-            routed_at__lte=now - ESCALATE_TO_STAFF_AFTER,
         )
         staff_ids = list(
             User.objects.filter(is_staff=True, is_active=True).values_list("pk", flat=True)

@@ -15,6 +15,7 @@ from community.services.advocates import suspend_advocate
 from community.services.support_requests import (
     ESCALATE_TO_POOL_AFTER,
     ESCALATE_TO_STAFF_AFTER,
+    ESCALATE_URGENT_AFTER,
     SupportRequestError,
     accept_support_request,
     create_support_request,
@@ -414,3 +415,17 @@ def test_request_page_queries_do_not_grow_with_advocates_to_hand_over_to(
     with django_assert_num_queries(len(few.captured_queries)):
         page = detail(client, support_request).content.decode()
     assert page.count("<option") == 50
+
+
+def test_urgent_requests_escalate_after_an_hour_at_each_step():
+    advocate = make_advocate()
+    urgent = send(make_member(), advocate=advocate, urgency="urgent")
+    normal = send(make_member(), advocate=advocate)
+    start = timezone.now()
+    assert escalate_support_requests(now=start + timedelta(minutes=30)).moved_to_pool == []
+    step = start + ESCALATE_URGENT_AFTER + timedelta(minutes=1)
+    assert escalate_support_requests(now=step).moved_to_pool == [urgent.pk]
+    flagged = escalate_support_requests(now=step + ESCALATE_URGENT_AFTER + timedelta(minutes=1))
+    assert flagged.flagged_for_staff == [urgent.pk]
+    normal.refresh_from_db()
+    assert normal.advocate_id == advocate.pk
