@@ -9,6 +9,7 @@ Domain errors become {"type": "error", "code": ...} frames; the socket stays ope
 
 import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -28,6 +29,8 @@ from messaging.services.realtime import user_channel_group
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_CHARS = 16_000
+# Per socket, any frame type: a flood costs the server nothing beyond this check.
+FRAME_BUDGET = (60, 10.0)  # frames, seconds
 MAX_JOINED_CONVERSATIONS = 20
 # Close codes (docs/protocol.md).
 CLOSE_SESSION_ENDED = 4001
@@ -69,6 +72,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.joined: dict[int, Joined] = {}
         self.closing = False
         self.socket_id = uuid.uuid4().hex
+        self.budget_window_start, self.budget_used = time.monotonic(), 0
         await self.channel_layer.group_add(user_channel_group(user.pk), self.channel_name)
         unread = await database_sync_to_async(unread_notification_count)(recipient_id=user.pk)
         await self.accept()
@@ -87,6 +91,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         reference = None
         try:
+            if not self._spend_frame_budget():
+                raise FrameError("rate_limited")
             if text_data is None:
                 raise FrameError("unsupported")
             if len(text_data) > MAX_FRAME_CHARS:
@@ -294,6 +300,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._close_now(CLOSE_ACCESS_ENDED)
 
     # Helpers ---------------------------------------------------------------------------------
+
+    def _spend_frame_budget(self) -> bool:
+        frames, seconds = FRAME_BUDGET
+        now = time.monotonic()
+        if now - self.budget_window_start > seconds:
+            self.budget_window_start, self.budget_used = now, 0
+        self.budget_used += 1
+        return self.budget_used <= frames
 
     async def _access(self, conversation_id: int) -> ConversationAccess:
         return await database_sync_to_async(get_conversation_access_or_404)(

@@ -451,3 +451,16 @@ async def test_a_deactivated_account_is_closed_on_the_next_frame(room_with_two_m
     await send(socket, {"type": "join", "conversation_id": room_with_two_members.pk})
     assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": 4001}
     await socket.disconnect()
+
+
+async def test_a_flood_of_frames_is_refused_beyond_the_per_socket_budget(member):
+    from messaging.consumers import FRAME_BUDGET
+
+    socket = await open_socket(member)
+    allowed = FRAME_BUDGET[0]
+    for number in range(allowed + 5):
+        await send(socket, {"type": "ping", "ref": number})
+    answers = [await receive(socket) for _number in range(allowed + 5)]
+    assert [answer["type"] for answer in answers[:allowed]] == ["pong"] * allowed
+    assert {answer["code"] for answer in answers[allowed:]} == {"rate_limited"}
+    await socket.disconnect()
