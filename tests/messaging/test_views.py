@@ -212,3 +212,28 @@ def test_room_page_queries_do_not_grow_with_messages(client, member, django_asse
     with django_assert_num_queries(9):
         response = client.get(reverse("messaging:room", args=[group.slug]))
     assert response.content.decode().count('id="message-') == count
+
+
+def test_newcomers_see_only_messages_since_joining_when_the_group_says_so(client, member,
+                                                                          other_member):
+    from datetime import timedelta
+
+    from community.models import Group, Membership
+
+    group = make_group(members=[other_member],
+                       history_policy=Group.HistoryPolicy.SINCE_JOINING)
+    room = services.get_or_create_group_room(group=group)
+    services.post_message(conversation=room, sender=other_member, body="before you came",
+                          client_id="old")
+    Message.objects.filter(client_id="old").update(
+        created_at=Message.objects.get(client_id="old").created_at - timedelta(minutes=5)
+    )
+    from tests.messaging.conftest import add_member
+
+    add_member(group=group, user=member)
+    services.post_message(conversation=room, sender=other_member, body="after you came",
+                          client_id="new")
+    client.force_login(member)
+    page = client.get(reverse("messaging:room", args=[group.slug])).content.decode()
+    assert "after you came" in page and "before you came" not in page
+    assert Membership.objects.get(user=member, group=group).joined_at is not None
