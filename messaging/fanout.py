@@ -67,6 +67,8 @@ class LocalFanout:
                 raise
             except Exception:
                 logger.exception("fan-out delivery failed")
+                # E.g. Redis unreachable: do not spin; the layer reconnects on its own.
+                await asyncio.sleep(0.5)
 
     async def deliver(self, event: dict) -> None:
         conversation_id = event.get("conversation_id")
