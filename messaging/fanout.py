@@ -85,7 +85,11 @@ class LocalFanout:
         author_id = event.get("author_id")
         message_id = event.get("message_id")
         for socket in list(local):
-            await socket.deliver(conversation_id, text, author_id, message_id)
+            try:
+                await socket.deliver(conversation_id, text, author_id, message_id)
+            except Exception:
+                # One broken socket must not cost the others their message.
+                logger.exception("delivery to one socket failed")
 
 
 _by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LocalFanout]" = (
