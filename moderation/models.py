@@ -144,6 +144,9 @@ class Sanction(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Imposed through an anonymous post (decision 0012): only site moderators may see whom it
+    # names, so group moderators never meet it in appeals, member history or the audit log.
+    is_anonymous = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     lifted_at = models.DateTimeField(null=True, blank=True)
 
@@ -223,6 +226,11 @@ class AuditLogEntry(models.Model):
         RESTRICT_LINKS = "restrict_links", _("Links restricted to moderators")
         ALLOW_LINKS = "allow_links", _("Links allowed for everyone")
         THRESHOLD = "threshold", _("Auto-hide threshold changed")
+        UNHIDE = "unhide", _("Shown again")
+        PIN = "pin", _("Thread pinned")
+        UNPIN = "unpin", _("Thread unpinned")
+        LOCK = "lock", _("Thread locked")
+        UNLOCK = "unlock", _("Thread unlocked")
 
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     actor_id = models.BigIntegerField(null=True)  # None: the system (auto-hide)

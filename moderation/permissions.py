@@ -93,7 +93,8 @@ def check_sanction_member(user, *, kind: str, group_id: int | None, target_id: i
 
 def check_decide_appeal(user, appeal: Appeal) -> None:
     sanction = appeal.sanction
-    if sanction.kind == Sanction.Kind.SUSPEND or sanction.group_id is None:
+    # A sanction from an anonymous post names its author: site moderators only (0012).
+    if sanction.kind == Sanction.Kind.SUSPEND or sanction.group_id is None or sanction.is_anonymous:
         if not user.is_site_moderator:
             raise Http404
     else:

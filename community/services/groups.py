@@ -244,7 +244,8 @@ def leave_group(*, user, group: Group) -> None:
 
 def _end_membership(
     *, actor, group: Group, user_id: int, state: str, protect_owner: bool = True
-) -> None:
+) -> bool:
+    """Returns whether anything changed (False: the member was already out)."""
     check_moderate_group(user=actor, group=group)
     if user_id == actor.pk:
         raise GroupError(_("You cannot remove yourself; leave the group instead."))
@@ -261,24 +262,25 @@ def _end_membership(
         ):
             raise GroupError(_("Only a site moderator can remove a group's owner."))
         if membership.state == state:
-            return
+            return False
         if state == Membership.State.REMOVED and membership.state != Membership.State.ACTIVE:
-            return
+            return False
         membership.state = state
         membership.role = Membership.Role.MEMBER
         membership.updated_at = timezone.now()
         membership.save()
         _end_sockets_on_commit(group_id=group.pk, user_id=user_id)
+    return True
 
 
-def remove_member(*, actor, group: Group, user_id: int, protect_owner: bool = True) -> None:
+def remove_member(*, actor, group: Group, user_id: int, protect_owner: bool = True) -> bool:
     """Removed members may ask to join again; banned ones may not.
 
     Only site moderators remove an owner, except through an anonymous post
     (`protect_owner=False`): refusing there would tell a group moderator that the anonymous
     author is the owner.
     """
-    _end_membership(
+    return _end_membership(
         actor=actor,
         group=group,
         user_id=user_id,
@@ -287,8 +289,8 @@ def remove_member(*, actor, group: Group, user_id: int, protect_owner: bool = Tr
     )
 
 
-def ban_member(*, actor, group: Group, user_id: int, protect_owner: bool = True) -> None:
-    _end_membership(
+def ban_member(*, actor, group: Group, user_id: int, protect_owner: bool = True) -> bool:
+    return _end_membership(
         actor=actor,
         group=group,
         user_id=user_id,

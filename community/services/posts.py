@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,7 @@ from community.selectors.posts import reply_url
 from community.services.groups import GroupError, ban_member, remove_member
 from messaging.services.notifications import notify
 from moderation.models import AuditLogEntry, Sanction
+from moderation.selectors.sanctions import active_sanctions
 from moderation.services.audit import record_audit
 from moderation.services.sanctions import SanctionError, sanction_member
 
@@ -126,20 +128,27 @@ def toggle_reaction(*, user, post: Post, kind: str) -> bool:
 # Each is idempotent: doing it twice changes nothing the second time.
 
 
+def _audit_post(*, actor, action: str, post: Post, snapshot: str = "") -> None:
+    record_audit(
+        actor=actor,
+        action=action,
+        target_kind="post",
+        target_id=post.pk,
+        # An anonymous post's audit rows never name its author: group moderators read them.
+        target_user_id=None if post.is_anonymous else post.author_id,
+        group_id=post.group_id,
+        snapshot=snapshot,
+    )
+
+
 def hide_post(*, actor, post: Post) -> Post:
     check_moderate_group(user=actor, group=post.group)
     if post.hidden_at is None:
         with transaction.atomic():
             post.hidden_at = timezone.now()
             post.save(update_fields=["hidden_at"])
-            record_audit(
-                actor=actor,
-                action=AuditLogEntry.Action.HIDE,
-                target_kind="post",
-                target_id=post.pk,
-                target_user_id=None if post.is_anonymous else post.author_id,
-                group_id=post.group_id,
-                snapshot=post.body,
+            _audit_post(
+                actor=actor, action=AuditLogEntry.Action.HIDE, post=post, snapshot=post.body
             )
     return post
 
@@ -147,9 +156,21 @@ def hide_post(*, actor, post: Post) -> Post:
 def unhide_post(*, actor, post: Post) -> Post:
     check_moderate_group(user=actor, group=post.group)
     if post.hidden_at is not None:
-        post.hidden_at = None
-        post.save(update_fields=["hidden_at"])
+        with transaction.atomic():
+            post.hidden_at = None
+            post.save(update_fields=["hidden_at"])
+            _audit_post(
+                actor=actor, action=AuditLogEntry.Action.UNHIDE, post=post, snapshot=post.body
+            )
     return post
+
+
+THREAD_FLAG_ACTIONS = {
+    ("pinned_at", True): AuditLogEntry.Action.PIN,
+    ("pinned_at", False): AuditLogEntry.Action.UNPIN,
+    ("locked_at", True): AuditLogEntry.Action.LOCK,
+    ("locked_at", False): AuditLogEntry.Action.UNLOCK,
+}
 
 
 def _set_thread_flag(*, actor, thread: Post, field: str, on: bool) -> Post:
@@ -157,8 +178,15 @@ def _set_thread_flag(*, actor, thread: Post, field: str, on: bool) -> Post:
     if not thread.is_thread:
         raise GroupError(_("Only threads can be pinned or locked."))
     if (getattr(thread, field) is not None) != on:
-        setattr(thread, field, timezone.now() if on else None)
-        thread.save(update_fields=[field])
+        with transaction.atomic():
+            setattr(thread, field, timezone.now() if on else None)
+            thread.save(update_fields=[field])
+            _audit_post(
+                actor=actor,
+                action=THREAD_FLAG_ACTIONS[(field, on)],
+                post=thread,
+                snapshot=thread.title,
+            )
     return thread
 
 
@@ -183,8 +211,10 @@ def _sanction_post_author(*, actor, post: Post, kind: str, ends_at=None) -> None
 
     A named post goes through the moderation app's sanctions like any other (audit row,
     notice to the member, sockets closed). An anonymous post's author must stay unknown to
-    group moderators, who read their groups' audit log and sanctions: so the audit row names
-    the post, not the person, and the reason says nothing about which post it was.
+    group moderators, who read their groups' audit log, appeals and member histories: so the
+    Sanction is marked `is_anonymous` (site moderators only), the audit row names the post,
+    not the person, and the reason says nothing about which post it was. The author can still
+    read and appeal it like any other decision.
     """
     check_moderate_group(user=actor, group=post.group)
     author_id = _author_id_or_error(actor=actor, post=post)
@@ -206,25 +236,30 @@ def _sanction_post_author(*, actor, post: Post, kind: str, ends_at=None) -> None
         return
     with transaction.atomic():
         if kind == Sanction.Kind.MUTE:
-            if not Sanction.objects.filter(
-                user_id=author_id,
-                group_id=post.group_id,
-                kind=kind,
-                lifted_at__isnull=True,
-                ends_at__gt=timezone.now(),
-            ).exists():
-                Sanction.objects.create(
-                    user_id=author_id,
-                    group_id=post.group_id,
-                    kind=kind,
-                    reason=reason,
-                    ends_at=ends_at,
-                    created_by=actor,
-                )
+            changed = not (
+                active_sanctions(user_id=author_id)
+                .filter(group_id=post.group_id, kind=kind)
+                .exists()
+            )
         elif kind == Sanction.Kind.REMOVE:
-            remove_member(actor=actor, group=post.group, user_id=author_id, protect_owner=False)
+            changed = remove_member(
+                actor=actor, group=post.group, user_id=author_id, protect_owner=False
+            )
         else:
-            ban_member(actor=actor, group=post.group, user_id=author_id, protect_owner=False)
+            changed = ban_member(
+                actor=actor, group=post.group, user_id=author_id, protect_owner=False
+            )
+        if not changed:
+            return
+        Sanction.objects.create(
+            user_id=author_id,
+            group_id=post.group_id,
+            kind=kind,
+            reason=reason,
+            ends_at=ends_at,
+            created_by=actor,
+            is_anonymous=True,
+        )
         record_audit(
             actor=actor,
             action=getattr(AuditLogEntry.Action, kind.upper()),
@@ -242,6 +277,7 @@ def _sanction_post_author(*, actor, post: Post, kind: str, ends_at=None) -> None
                 "group": post.group.name,
                 "action": Sanction.Kind(kind).label,
             },
+            url=reverse("moderation:my_notices"),
         )
 
 

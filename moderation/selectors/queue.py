@@ -1,9 +1,11 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from community.models import Post
 from moderation.models import Appeal, AuditLogEntry, Flag, ReviewItem, Sanction
 from moderation.permissions import can_see_flaggers, moderated_group_ids
 from moderation.policy import MEMBER_HISTORY_WINDOW
@@ -83,8 +85,12 @@ def member_history(*, viewer, user_id: int) -> MemberHistory:
     )
     group_ids = moderated_group_ids(viewer)
     if group_ids is not None:
-        sanctions = sanctions.filter(group_id__in=group_ids)
-        items = items.filter(group_id__in=group_ids)
+        # What they did anonymously stays out of a group moderator's view of the person.
+        sanctions = sanctions.filter(group_id__in=group_ids).exclude(is_anonymous=True)
+        items = items.filter(group_id__in=group_ids).exclude(
+            content_kind="post",
+            object_id__in=Post.objects.filter(is_anonymous=True, author_id=user_id).values("pk"),
+        )
     items = list(items.order_by("-decided_at"))
     return MemberHistory(
         sanctions=list(sanctions.order_by("-created_at")),
@@ -96,8 +102,21 @@ def member_history(*, viewer, user_id: int) -> MemberHistory:
 def audit_log(
     *, viewer, action: str = "", target_user_id: int | None = None, group_id: int | None = None
 ) -> QuerySet:
-    """Group moderators read their groups' entries; site moderators read every entry."""
+    """Group moderators read their groups' entries; site moderators read every entry.
+
+    Read `shown_actor`, never `actor_pseudonym`: a flag's actor is the flagger, whom only
+    site moderators may see (invariant 7)."""
     entries = _in_scope(AuditLogEntry.objects.all(), viewer)
+    if can_see_flaggers(viewer):
+        entries = entries.annotate(shown_actor=F("actor_pseudonym"))
+    else:
+        entries = entries.annotate(
+            shown_actor=Case(
+                When(action=AuditLogEntry.Action.FLAG, then=Value(gettext("a member"))),
+                default=F("actor_pseudonym"),
+                output_field=CharField(),
+            )
+        )
     if action:
         entries = entries.filter(action=action)
     if target_user_id is not None:
@@ -116,8 +135,10 @@ def appeals_to_decide(*, viewer) -> QuerySet:
     )
     group_ids = moderated_group_ids(viewer)
     if group_ids is not None:
-        appeals = appeals.filter(sanction__group_id__in=group_ids).exclude(
-            sanction__kind=Sanction.Kind.SUSPEND
+        appeals = (
+            appeals.filter(sanction__group_id__in=group_ids)
+            .exclude(sanction__kind=Sanction.Kind.SUSPEND)
+            .exclude(sanction__is_anonymous=True)
         )
     return appeals
 

@@ -7,7 +7,7 @@ from messaging.services.notifications import notify
 from moderation.models import Appeal, AuditLogEntry, Sanction
 from moderation.permissions import check_decide_appeal
 from moderation.policy import APPEAL_WINDOW
-from moderation.services.audit import ActionResult, record_audit
+from moderation.services.audit import ActionResult, record_audit, sanction_audit_group_id
 from moderation.services.sanctions import lift_sanction
 
 
@@ -40,7 +40,7 @@ def submit_appeal(*, appellant, sanction: Sanction, text: str) -> ActionResult:
                 target_kind="sanction",
                 target_id=sanction.pk,
                 target_user_id=appellant.pk,
-                group_id=sanction.group_id,
+                group_id=sanction_audit_group_id(sanction),
                 reason=text,
             )
     except IntegrityError:  # a second submission at the same moment
@@ -74,7 +74,7 @@ def decide_appeal(*, actor, appeal: Appeal, grant: bool, note: str) -> ActionRes
             target_kind="sanction",
             target_id=sanction.pk,
             target_user_id=sanction.user_id,
-            group_id=sanction.group_id,
+            group_id=sanction_audit_group_id(sanction),
             reason=note,
         )
         text = (

@@ -21,6 +21,13 @@ def _pseudonym_of(user_id: int | None) -> str:
     return Profile.objects.filter(user_id=user_id).values_list("pseudonym", flat=True).first() or ""
 
 
+def sanction_audit_group_id(sanction) -> int | None:
+    """The group an audit row about `sanction` is filed under. A sanction imposed through an
+    anonymous post is filed under no group, so only site moderators read its rows (the
+    appellant's pseudonym would otherwise reach the group's moderators)."""
+    return None if sanction.is_anonymous else sanction.group_id
+
+
 def record_audit(
     *,
     actor,

@@ -62,7 +62,10 @@ def decide_item(
             action=decision,
             target_kind=item.content_kind,
             target_id=item.object_id,
-            target_user_id=item.author_id,
+            # An anonymous post's rows never name its author: group moderators read them.
+            target_user_id=None
+            if obj is not None and flaggable.is_anonymous(obj)
+            else item.author_id,
             group_id=item.group_id,
             reason=reason,
             snapshot=snapshot,

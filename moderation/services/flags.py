@@ -77,6 +77,8 @@ def flag_content(
     if reason not in REASON_SEVERITY:
         raise ValueError(f"unknown reason {reason!r}")
     author_id = flaggable.author_id(obj)
+    # Group moderators read the audit log: an anonymous post's rows must not name its author.
+    audit_user_id = None if flaggable.is_anonymous(obj) else author_id
     now = timezone.now()
     with transaction.atomic():
         item, item_created = ReviewItem.objects.select_for_update().get_or_create(
@@ -118,7 +120,7 @@ def flag_content(
             action=AuditLogEntry.Action.FLAG,
             target_kind=flaggable.kind,
             target_id=obj.pk,
-            target_user_id=author_id,
+            target_user_id=audit_user_id,
             group_id=item.group_id,
             reason=reason,
             snapshot=item.snapshot,
@@ -136,7 +138,7 @@ def flag_content(
                 action=AuditLogEntry.Action.AUTO_HIDE,
                 target_kind=flaggable.kind,
                 target_id=obj.pk,
-                target_user_id=author_id,
+                target_user_id=audit_user_id,
                 group_id=item.group_id,
                 reason=_("Priority score %(score)s reached the threshold.") % {"score": item.score},
                 snapshot=item.snapshot,

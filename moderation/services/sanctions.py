@@ -10,7 +10,7 @@ from messaging.services.notifications import notify
 from moderation.models import AuditLogEntry, ReviewItem, Sanction
 from moderation.permissions import check_sanction_member
 from moderation.selectors.sanctions import active_sanctions
-from moderation.services.audit import ActionResult, record_audit
+from moderation.services.audit import ActionResult, record_audit, sanction_audit_group_id
 
 Kind = Sanction.Kind
 
@@ -154,7 +154,7 @@ def lift_expired_sanctions() -> int:
                 target_kind="user",
                 target_id=sanction.user_id,
                 target_user_id=sanction.user_id,
-                group_id=sanction.group_id,
+                group_id=sanction_audit_group_id(sanction),
                 reason=_("Ended: its time ran out."),
             )
         count += 1

@@ -240,7 +240,7 @@ def audit_csv(request):
             [
                 entry.pk,
                 entry.created_at.isoformat(),
-                entry.actor_pseudonym or _("system"),
+                entry.shown_actor or _("system"),
                 entry.action,
                 entry.target_kind,
                 entry.target_id,
