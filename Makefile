@@ -41,7 +41,10 @@ browser:
 
 test: venv browser
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	CHROMIUM="$$(.ci/find-chromium)" $(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
+	@# Browser tests: one process, one live daphne server, one Chromium. Playwright's sync API
+	@# keeps an event loop in its thread, so they never share a process with async tests.
+	CHROMIUM="$$(.ci/find-chromium)" $(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 lint: venv
 	$(PY) -m ruff check .

@@ -26,10 +26,3 @@ def member_client(client, member):
     client.force_login(member)
     return client
 
-
-def pytest_collection_modifyitems(config, items):
-    # Browser tests share one live server and one Chromium per worker: keep them on one worker.
-    for item in items:
-        if "browser" in item.keywords:
-            item.add_marker(pytest.mark.xdist_group("browser"))
-
