@@ -32,8 +32,6 @@ def test_apply_train_verify_request_with_alias_chat_resolve_and_feedback(browser
     advocate_session.login(applicant)
     seeker_session.login(seeker)
     staff_session.login(staff)
-    # Django's admin pages do not link our favicon, so Chromium asks for /favicon.ico (404).
-    staff_session.context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
     page = advocate_session.page
 
     # The applicant applies; a missing field keeps what they typed.

@@ -138,8 +138,6 @@ def test_flag_to_appeal_to_audit_log_journey(browser_session, axe):
 
     staff = browser_session()
     staff.login(make_member(staff=True, mfa=True))
-    # Django's admin pages link no icon, so Chromium asks for /favicon.ico, which 404s.
-    staff.page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
     entry = AuditLogEntry.objects.filter(action="hide").get()
     staff.page.goto(f"/admin/moderation/auditlogentry/{entry.pk}/change/")
     expect(staff.page.locator("body")).to_contain_text("Threatening a reporter")

@@ -133,3 +133,9 @@ def test_production_refuses_a_malformed_encryption_key():
     result = _check_deploy(_production_env(KINDRED_ENCRYPTION_KEYS="not-a-fernet-key"))
     assert result.returncode != 0
     assert "KINDRED_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_favicon_ico_points_at_the_local_icon(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/static/favicon")
