@@ -63,6 +63,13 @@ def get_flaggable(kind: str) -> Flaggable | None:
     return REGISTRY.get(kind)
 
 
+def is_anonymous_item(item) -> bool:
+    """Whether a review item's content hides its author from group moderators."""
+    flaggable = get_flaggable(item.content_kind)
+    obj = flaggable.get(item.object_id) if flaggable is not None else None
+    return obj is not None and flaggable.is_anonymous(obj)
+
+
 def _pseudonym(user) -> str:
     profile = getattr(user, "profile", None) if user is not None else None
     return profile.pseudonym if profile else _("(deleted account)")

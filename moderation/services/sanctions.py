@@ -1,3 +1,4 @@
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -7,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from community.models import Membership, User
 from messaging.services import realtime
 from messaging.services.notifications import notify
+from moderation.flaggables import is_anonymous_item
 from moderation.models import AuditLogEntry, ReviewItem, Sanction
 from moderation.permissions import check_sanction_member
 from moderation.selectors.sanctions import active_sanctions
@@ -47,6 +49,11 @@ def sanction_member(
         group = None
     group_id = group.pk if group is not None else None
     check_sanction_member(actor, kind=kind, group_id=group_id, target_id=target.pk)
+    # Acting on the author of an anonymous post's review item: only site moderators know who
+    # that is, and only they may see the sanction (decision 0012).
+    is_anonymous = item is not None and is_anonymous_item(item)
+    if is_anonymous and not actor.is_site_moderator:
+        raise PermissionDenied
     if not reason.strip():
         raise SanctionError(_("Give a reason: the member is told it."))
     if kind == Kind.MUTE and ends_at is None:
@@ -77,6 +84,7 @@ def sanction_member(
             ends_at=ends_at,
             item=item,
             created_by=actor,
+            is_anonymous=is_anonymous,
         )
         if kind in (Kind.REMOVE, Kind.BAN) and membership is not None:
             membership.state = (
@@ -93,7 +101,7 @@ def sanction_member(
             target_kind="user",
             target_id=target.pk,
             target_user_id=target.pk,
-            group_id=group_id,
+            group_id=sanction_audit_group_id(sanction),
             reason=reason,
             snapshot=item.snapshot if item is not None else "",
         )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.models import Group, Membership, Profile
-from moderation.flaggables import get_flaggable
+from moderation.flaggables import get_flaggable, is_anonymous_item
 from moderation.forms import (
     AppealDecisionForm,
     AuditFilterForm,
@@ -144,6 +144,10 @@ def member(request, public_id: str):
         item_id = request.POST.get("item")
         if item_id and item_id.isdigit():
             item = ReviewItem.objects.filter(pk=int(item_id), author_id=profile.user_id).first()
+            # Dropped silently: refusing would confirm that this member wrote the
+            # anonymous post behind the item.
+            if item is not None and not request.user.is_site_moderator and is_anonymous_item(item):
+                item = None
         if form.is_valid():
             group_pk = form.cleaned_data["group"]
             group = Group.objects.filter(pk=int(group_pk)).first() if group_pk else None

@@ -146,3 +146,53 @@ def test_site_moderators_see_the_person_and_decide_the_appeal(client, world):
     assert Appeal.objects.get(pk=appeal.pk).status == Appeal.Status.GRANTED
     assert Membership.objects.get(user=author, group=group).state == Membership.State.ACTIVE
     assert Notification.objects.filter(recipient=author, kind="appeal_outcome").exists()
+
+
+def _flag_reply(client, reporter, reply) -> ReviewItem:
+    client.force_login(reporter)
+    client.post(reverse("moderation:flag", args=["post", reply.pk]), {"reason": "threat"})
+    return ReviewItem.objects.get(content_kind="post", object_id=reply.pk)
+
+
+def _warn_from_item_page(client, actor, author, item, group):
+    client.force_login(actor)
+    return client.post(
+        reverse("moderation:member", args=[author.profile.public_id]),
+        {
+            "item": item.pk,
+            "sanction-kind": "warn",
+            "sanction-reason": "Threats are not allowed",
+            "sanction-group": str(group.pk),
+        },
+    )
+
+
+def test_a_site_moderators_sanction_on_an_anonymous_items_author_stays_with_site_moderators(
+    client, world
+):
+    group, author, reporter, _moderator, other_moderator, site_moderator, reply = world
+    item = _flag_reply(client, reporter, reply)
+    assert _warn_from_item_page(client, site_moderator, author, item, group).status_code == 302
+    sanction = Sanction.objects.get(user=author, kind=Sanction.Kind.WARN)
+    assert (sanction.item_id, sanction.is_anonymous) == (item.pk, True)
+
+    pages, history = _moderator_pages(client, other_moderator, author)
+    assert "Threats are not allowed" not in pages[history]
+    for url, html in pages.items():
+        if url != history:
+            assert AUTHOR not in html, url
+    # The warning's audit row (with the post's snapshot) is for site moderators only.
+    assert "Threats are not allowed" not in pages[reverse("moderation:audit")]
+    assert "Threats are not allowed" not in pages[reverse("moderation:audit_csv")]
+
+
+def test_a_group_moderator_cannot_tie_an_anonymous_item_to_a_member(client, world):
+    group, author, reporter, moderator, _other, _site, reply = world
+    item = _flag_reply(client, reporter, reply)
+    # Naming the anonymous item on a member's page is ignored, exactly as for an item that is
+    # not theirs: the warning carries no item and no snapshot of the post.
+    assert _warn_from_item_page(client, moderator, author, item, group).status_code == 302
+    sanction = Sanction.objects.get(user=author, kind=Sanction.Kind.WARN)
+    assert (sanction.item_id, sanction.is_anonymous) == (None, False)
+    entry = AuditLogEntry.objects.get(action=AuditLogEntry.Action.WARN)
+    assert "hurtful words" not in entry.snapshot
