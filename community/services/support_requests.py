@@ -167,6 +167,13 @@ def accept_support_request(
             raise SupportRequestError(_("You cannot accept your own request."))
         if locked.advocate_id not in (None, advocate_user.pk):
             raise SupportRequestError(_("This request is addressed to another advocate."))
+        # Lock the advocate's row first, so two requests accepted at the same moment cannot
+        # both see a free slot and take the advocate past their capacity.
+        list(
+            AdvocateProfile.objects.select_for_update()
+            .filter(user_id=advocate_user.pk)
+            .values_list("pk", flat=True)
+        )
         advocate = get_verified_advocate_by_user_id(user_id=advocate_user.pk)
         if advocate is None or not advocate.specialties.filter(pk=locked.specialty_id).exists():
             raise SupportRequestError(_("Only verified advocates of this specialty can accept it."))
