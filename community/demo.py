@@ -31,7 +31,8 @@ def ensure_demo_member(
     with_totp: bool = False,
 ) -> User:
     user, created = User.objects.get_or_create(
-        email=email, defaults={"is_staff": staff, "is_superuser": staff, "is_site_moderator": site_moderator}
+        email=email,
+        defaults={"is_staff": staff, "is_superuser": staff, "is_site_moderator": site_moderator},
     )
     if created:
         user.set_password(DEMO_PASSWORD)

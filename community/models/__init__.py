@@ -8,6 +8,7 @@ from community.models.advocates import (
     SupportRequest,
     SupportRequestEvent,
 )
+from community.models.groups import Group, GroupInvite, Membership, Tag
 from community.models.journal import (
     IncidentChannel,
     JournalEntry,
@@ -16,7 +17,6 @@ from community.models.journal import (
     JournalShare,
     JournalVersion,
 )
-from community.models.groups import Group, GroupInvite, Membership, Tag
 from community.models.posts import Post, PostRevision, Reaction
 from community.models.resources import (
     Article,

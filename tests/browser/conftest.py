@@ -54,7 +54,7 @@ def start_daphne(port: int, extra_env: dict | None = None) -> subprocess.Popen:
         **(extra_env or {}),
     }
     log = open(Path(settings.DATA_DIR) / f"daphne-{port}.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
          "config.asgi:application"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -153,7 +153,9 @@ def assert_accessible(page, context: str = "") -> None:
         lines = [f"axe found {len(violations)} serious/critical violation(s) {context}:"]
         for violation in violations:
             targets = [node["target"] for node in violation["nodes"]][:5]
-            lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']} {targets}")
+            lines.append(
+                f"- {violation['id']} ({violation['impact']}): {violation['help']} {targets}"
+            )
         raise AssertionError("\n".join(lines))
 
 

@@ -47,7 +47,9 @@ def test_profile_page_blocks_through_the_one_blocks_service(client, db):
     owner = make_member()
     target = make_member(pseudonym="LoudComet33")
     client.force_login(owner)
-    response = client.post(reverse("moderation:blocks"), {"pseudonym": "LoudComet33", "kind": "block"})
+    response = client.post(
+        reverse("moderation:blocks"), {"pseudonym": "LoudComet33", "kind": "block"}
+    )
     assert response.status_code == 302
     assert Block.objects.filter(owner=owner, target=target, kind=Block.Kind.BLOCK).exists()
 
