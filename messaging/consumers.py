@@ -7,6 +7,7 @@ services and selectors, so a change of membership, lock or block applies to the 
 Domain errors become {"type": "error", "code": ...} frames; the socket stays open.
 """
 
+import functools
 import json
 import logging
 import time
@@ -76,6 +77,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(user_channel_group(user.pk), self.channel_name)
         unread = await database_sync_to_async(unread_notification_count)(recipient_id=user.pk)
         await self.accept()
+        self.daphne_protocol = _daphne_protocol(self.base_send)
         await self.send_frame({"type": "hello", "unread_notifications": unread})
 
     async def disconnect(self, code):
@@ -285,12 +287,22 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # Called by the process's fan-out (messaging/fanout.py) ----------------------------------
 
-    async def deliver(self, conversation_id: int, text: str, author_id, message_id) -> None:
+    async def deliver(self, conversation_id: int, text: str, author_id, message_id,
+                      frame: bytes | None = None) -> None:
         joined = self.joined.get(conversation_id)
         if joined is None or self.closing or author_id in joined.hidden_author_ids:
             return
         if joined.pending is not None:
             joined.pending.append((text, message_id))
+            return
+        if frame is not None and self.daphne_protocol is not None and (
+            self.daphne_protocol.state == self.daphne_protocol.STATE_OPEN
+        ):
+            # The same pre-built frame bytes for every local socket: no per-socket encoding,
+            # framing or middleware (docs/decisions/0020-per-process-fan-out.md).
+            if message_id is not None:
+                joined.last_sent_id = max(joined.last_sent_id, message_id)
+            self.daphne_protocol.transport.write(frame)
             return
         await self._send_text(joined, text, message_id)
 
@@ -372,6 +384,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         frame = {"type": "error", "code": code, "message": str(ERROR_MESSAGES.get(code, ""))}
         frame.update({key: value for key, value in extra.items() if value is not None})
         await self.send_frame(frame)
+
+
+def _daphne_protocol(send):
+    """The autobahn protocol daphne serves this socket with, found through the ASGI `send`
+    callable (channels' session wrapper → daphne's partial(handle_reply, protocol)); None under
+    any other server or in tests, where the ordinary ASGI send is used."""
+    inner = getattr(getattr(send, "__self__", None), "real_send", send)
+    if isinstance(inner, functools.partial) and inner.args:
+        protocol = inner.args[0]
+        if hasattr(protocol, "transport") and hasattr(protocol, "STATE_OPEN"):
+            return protocol
+    return None
 
 
 def _room_settings(conversation) -> dict:

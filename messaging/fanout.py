@@ -82,14 +82,29 @@ class LocalFanout:
                 await socket.drop_conversation(conversation_id)
             return
         text = event["text"]
+        frame = websocket_text_frame(text)
         author_id = event.get("author_id")
         message_id = event.get("message_id")
         for socket in list(local):
             try:
-                await socket.deliver(conversation_id, text, author_id, message_id)
+                await socket.deliver(conversation_id, text, author_id, message_id, frame)
             except Exception:
                 # One broken socket must not cost the others their message.
                 logger.exception("delivery to one socket failed")
+
+
+def websocket_text_frame(text: str) -> bytes:
+    """One complete, unmasked server-to-client WebSocket text frame (RFC 6455 §5.2), built
+    once per event and written as-is to every local socket that daphne serves."""
+    payload = text.encode()
+    length = len(payload)
+    if length < 126:
+        header = bytes((0x81, length))
+    elif length < 65536:
+        header = bytes((0x81, 126)) + length.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + length.to_bytes(8, "big")
+    return header + payload
 
 
 _by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LocalFanout]" = (
