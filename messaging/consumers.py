@@ -19,7 +19,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.http import Http404
 
 from messaging.errors import ERROR_MESSAGES, MessagingDenied
-from messaging.fanout import local_fanout
+from messaging.fanout import local_fanout, write_frame
 from messaging.permissions import ConversationAccess, get_conversation_access_or_404
 from messaging.selectors import conversations as selectors
 from messaging.selectors.notifications import unread_notification_count
@@ -302,7 +302,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             # framing or middleware (docs/decisions/0020-per-process-fan-out.md).
             if message_id is not None:
                 joined.last_sent_id = max(joined.last_sent_id, message_id)
-            self.daphne_protocol.transport.write(frame)
+            write_frame(self.daphne_protocol.transport, frame)
             return
         await self._send_text(joined, text, message_id)
 
