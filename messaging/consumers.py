@@ -109,7 +109,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             handler = self.HANDLERS.get(frame["type"])
             if handler is None:
                 raise FrameError("unknown_type")
-            if handler is not ChatConsumer.on_ping and not await database_sync_to_async(
+            if handler not in SELF_CHECKING_HANDLERS and not await database_sync_to_async(
                 session_is_valid
             )(session_key=self.session_key, user_id=self.user_id):
                 # Signed out elsewhere, expired, or the account was deactivated.
@@ -198,10 +198,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not isinstance(client_id, str) or not 0 < len(client_id) <= 64:
             raise FrameError("invalid")
         try:
-            message = await database_sync_to_async(services.post_message)(
-                conversation=joined.access.conversation, sender=self.user,
-                body=frame.get("body"), client_id=client_id,
+            message = await database_sync_to_async(_post_if_session_valid)(
+                session_key=self.session_key, conversation=joined.access.conversation,
+                sender=self.user, body=frame.get("body"), client_id=client_id,
             )
+        except SessionEnded:
+            await self._close_now(CLOSE_SESSION_ENDED)
+            return
         except MessagingDenied as error:
             await self.send_error(error.code, client_id=client_id, retry_after=error.retry_after)
             return
@@ -384,6 +387,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
         frame = {"type": "error", "code": code, "message": str(ERROR_MESSAGES.get(code, ""))}
         frame.update({key: value for key, value in extra.items() if value is not None})
         await self.send_frame(frame)
+
+
+class SessionEnded(Exception):
+    pass
+
+
+def _post_if_session_valid(*, session_key, conversation, sender, body, client_id):
+    """The hot path: the session check and the post in one trip to the database thread."""
+    if not session_is_valid(session_key=session_key, user_id=sender.pk):
+        raise SessionEnded
+    return services.post_message(
+        conversation=conversation, sender=sender, body=body, client_id=client_id
+    )
+
+
+# Handlers that need no session check first: ping touches nothing, send checks it itself.
+SELF_CHECKING_HANDLERS = {ChatConsumer.on_ping, ChatConsumer.on_send}
 
 
 def _daphne_protocol(send):
