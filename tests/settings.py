@@ -39,6 +39,9 @@ if REDIS_URL:
     worker_redis_url = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{WORKER_NUMBER + 1}"))
     CACHES["default"]["LOCATION"] = worker_redis_url
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [worker_redis_url]
+    # Pub/sub channel names ignore the database number: a per-worker prefix keeps one
+    # worker's conversation.<id> events away from another worker's sockets.
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"kindred-test-{WORKER}"
 
 # Static files straight from the source folders: no collectstatic needed to run tests.
 STORAGES = {

@@ -59,3 +59,10 @@ def test_own_profile_offers_no_block_or_report(client, db):
     client.force_login(owner)
     html = client.get(reverse("profile_detail", args=[owner.profile.public_id])).content.decode()
     assert 'value="block"' not in html
+
+
+def test_profile_page_offers_a_direct_message(client, db):
+    owner = make_member(pseudonym="OpenMeadow44")
+    client.force_login(make_member())
+    html = client.get(reverse("profile_detail", args=[owner.profile.public_id])).content.decode()
+    assert reverse("messaging:direct_with", args=[owner.profile.public_id]) in html
