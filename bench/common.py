@@ -33,8 +33,9 @@ def server_env() -> dict:
 
 
 def setup_django() -> None:
-    os.environ.update({"DJANGO_SETTINGS_MODULE": "config.settings",
-                       "KINDRED_DATA_DIR": str(DATA_DIR)})
+    os.environ.update(
+        {"DJANGO_SETTINGS_MODULE": "config.settings", "KINDRED_DATA_DIR": str(DATA_DIR)}
+    )
     sys.path.insert(0, str(ROOT))
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     import django
@@ -62,11 +63,18 @@ def make_room(*, members: int, name: str):
     for number in range(members):
         user = User.objects.create_user(email=f"bench-{stamp}-{number}@example.org")
         Profile.objects.create(user=user, pseudonym=f"B{stamp[-6:]}x{number}")
-        Membership.objects.create(group=group, user=user, state=Membership.State.ACTIVE,
-                                  joined_at=now, rules_accepted_at=now)
+        Membership.objects.create(
+            group=group,
+            user=user,
+            state=Membership.State.ACTIVE,
+            joined_at=now,
+            rules_accepted_at=now,
+        )
         client = Client()
         client.force_login(user)
-        cookies.append(f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}")
+        cookies.append(
+            f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        )
     return room.pk, cookies
 
 
@@ -85,9 +93,21 @@ class Server:
         self.log = open(DATA_DIR / f"daphne-bench-{self.port}.log", "w")  # noqa: SIM115
         profiler = ["-m", "cProfile", "-o", profile_path] if profile_path else []
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [sys.executable, *profiler, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
-             "config.asgi:application"],
-            cwd=ROOT, env=server_env(), stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                *profiler,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "config.asgi:application",
+            ],
+            cwd=ROOT,
+            env=server_env(),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         self.peak_rss = 0
         self._stop = threading.Event()

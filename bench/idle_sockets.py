@@ -18,7 +18,9 @@ from bench.common import Server, make_room, raise_open_files_limit, setup_django
 
 async def open_socket(server, cookie, room_id=None):
     connection = await websockets.connect(
-        server.url, origin=server.origin, additional_headers={"Cookie": cookie},
+        server.url,
+        origin=server.origin,
+        additional_headers={"Cookie": cookie},
         compression=None,
     )
     await connection.recv()  # hello
@@ -33,8 +35,10 @@ async def run(count: int, users: int, join: bool, room_id: int, cookies: list[st
     server = Server()
     try:
         # Warm up: the first sockets load Django, the ORM and the consumer code.
-        warm = [await open_socket(server, cookies[i % users], room_id if join else None)
-                for i in range(20)]
+        warm = [
+            await open_socket(server, cookies[i % users], room_id if join else None)
+            for i in range(20)
+        ]
         await asyncio.sleep(2)
         before = server.rss()
         connections = []
@@ -48,7 +52,9 @@ async def run(count: int, users: int, join: bool, room_id: int, cookies: list[st
         after = server.rss()
         gc.collect()
         report = {
-            "sockets": count, "joined_room": join, "rss_before_mb": round(before / 2**20, 1),
+            "sockets": count,
+            "joined_room": join,
+            "rss_before_mb": round(before / 2**20, 1),
             "rss_after_mb": round(after / 2**20, 1),
             "bytes_per_socket": int((after - before) / count),
             "kb_per_socket": round((after - before) / count / 1024, 1),

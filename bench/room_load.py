@@ -23,8 +23,11 @@ from bench.common import Server, make_room, raise_open_files_limit, setup_django
 
 async def open_member(server, cookie, room_id):
     connection = await websockets.connect(
-        server.url, origin=server.origin, additional_headers={"Cookie": cookie},
-        compression=None, max_queue=None,
+        server.url,
+        origin=server.origin,
+        additional_headers={"Cookie": cookie},
+        compression=None,
+        max_queue=None,
     )
     await connection.send(json.dumps({"type": "join", "conversation_id": room_id}))
     while True:
@@ -48,15 +51,21 @@ class Receiver:
             if start == -1 or not text.startswith('{"type":"message"'):
                 continue
             end = text.index('"', start + len(marker))
-            sequence, sent = text[start + len(marker):end].split("-")
+            sequence, sent = text[start + len(marker) : end].split("-")
             id_start = text.index('{"id":') + 6
-            self.ids.append(int(text[id_start:text.index(",", id_start)]))
+            self.ids.append(int(text[id_start : text.index(",", id_start)]))
             self.sequences.append(int(sequence))
             self.latencies.append(now - float(sent))
 
 
-async def run(members: int, rate: float, seconds: float, room_id: int, cookies: list[str],
-              profile_path: str | None = None):
+async def run(
+    members: int,
+    rate: float,
+    seconds: float,
+    room_id: int,
+    cookies: list[str],
+    profile_path: str | None = None,
+):
     server = Server(profile_path)
     try:
         connections = []
@@ -74,10 +83,16 @@ async def run(members: int, rate: float, seconds: float, room_id: int, cookies: 
             if delay > 0:
                 await asyncio.sleep(delay)
             sender = connections[sequence % members]
-            await sender.send(json.dumps({
-                "type": "send", "conversation_id": room_id,
-                "client_id": f"b{sequence}-{time.perf_counter():.6f}", "body": f"load {sequence}",
-            }))
+            await sender.send(
+                json.dumps(
+                    {
+                        "type": "send",
+                        "conversation_id": room_id,
+                        "client_id": f"b{sequence}-{time.perf_counter():.6f}",
+                        "body": f"load {sequence}",
+                    }
+                )
+            )
         send_span = time.perf_counter() - started
         await asyncio.sleep(5)  # drain
         cpu_used = server.cpu_seconds() - cpu_before
@@ -91,7 +106,8 @@ async def run(members: int, rate: float, seconds: float, room_id: int, cookies: 
         # The protocol orders by server id (commit order); senders racing each other may be
         # committed in another order than they were sent, which is not an error.
         out_of_order = sum(
-            1 for receiver in receivers
+            1
+            for receiver in receivers
             for before, after in zip(receiver.ids, receiver.ids[1:], strict=False)
             if after <= before
         )
@@ -103,10 +119,15 @@ async def run(members: int, rate: float, seconds: float, room_id: int, cookies: 
             return latencies[min(len(latencies) - 1, int(fraction * len(latencies)))] * 1000
 
         report = {
-            "members": members, "rate_per_s": rate, "seconds": seconds,
-            "messages_sent": total, "actual_send_span_s": round(send_span, 2),
-            "deliveries_expected": expected, "deliveries_received": received,
-            "lost": expected - received + duplicates, "duplicates": duplicates,
+            "members": members,
+            "rate_per_s": rate,
+            "seconds": seconds,
+            "messages_sent": total,
+            "actual_send_span_s": round(send_span, 2),
+            "deliveries_expected": expected,
+            "deliveries_received": received,
+            "lost": expected - received + duplicates,
+            "duplicates": duplicates,
             "note": "lost = not received within 5 s after the last send",
             "out_of_order": out_of_order,
             "p50_ms": round(percentile(0.50), 1) if latencies else None,
@@ -127,8 +148,11 @@ def main():
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--profile", metavar="PATH",
-                        help="run the server under cProfile and print where its time goes")
+    parser.add_argument(
+        "--profile",
+        metavar="PATH",
+        help="run the server under cProfile and print where its time goes",
+    )
     args = parser.parse_args()
     raise_open_files_limit(args.members * 2 + 256)
     setup_django()

@@ -18,9 +18,7 @@ class AccountAdapter(DefaultAccountAdapter):
         # allauth's notifications add the IP address and browser after any hook that could
         # drop them, so they are removed here, the last step before rendering: Kindred never
         # mails those (DESIGN.md invariant 4).
-        context = {
-            key: value for key, value in context.items() if key not in {"ip", "user_agent"}
-        }
+        context = {key: value for key, value in context.items() if key not in {"ip", "user_agent"}}
         return super().send_mail(template_prefix, email, context)
 
 

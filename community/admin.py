@@ -58,6 +58,7 @@ class ProfileAdmin(admin.ModelAdmin):
 
 # --- advocates, support requests, resources and training -------------------------------------
 
+
 class AdvocateDecisionForm(forms.ModelForm):
     """Staff decide on an application here; the decision runs through the services, which
     refuse verification until training and two-factor authentication are done."""
@@ -70,7 +71,8 @@ class AdvocateDecisionForm(forms.ModelForm):
     ]
     decision = forms.ChoiceField(choices=DECISIONS, required=False)
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
         help_text=_("Shown to the applicant."),
     )
 
@@ -104,14 +106,36 @@ class AdvocateProfileAdmin(admin.ModelAdmin):
     search_fields = ["user__profile__pseudonym"]
     list_select_related = ["user__profile"]
     readonly_fields = [
-        "pseudonym", "status", "credentials", "languages", "time_zone", "public_bio",
-        "capacity", "accepting_requests", "decision_reason", "applied_at", "reviewed_at",
-        "training_completed", "mfa_enabled",
+        "pseudonym",
+        "status",
+        "credentials",
+        "languages",
+        "time_zone",
+        "public_bio",
+        "capacity",
+        "accepting_requests",
+        "decision_reason",
+        "applied_at",
+        "reviewed_at",
+        "training_completed",
+        "mfa_enabled",
     ]
     fields = [
-        "pseudonym", "status", "training_completed", "mfa_enabled", "specialties",
-        "credentials", "languages", "time_zone", "public_bio", "capacity",
-        "accepting_requests", "applied_at", "reviewed_at", "decision_reason", "decision",
+        "pseudonym",
+        "status",
+        "training_completed",
+        "mfa_enabled",
+        "specialties",
+        "credentials",
+        "languages",
+        "time_zone",
+        "public_bio",
+        "capacity",
+        "accepting_requests",
+        "applied_at",
+        "reviewed_at",
+        "decision_reason",
+        "decision",
         "reason",
     ]
     actions = ["verify_selected"]
@@ -166,11 +190,23 @@ class SupportRequestAdmin(admin.ModelAdmin):
 
     list_display = ["id", "specialty", "urgency", "status", "created_at", "flagged_for_staff_at"]
     list_filter = [
-        "status", "urgency", "specialty", ("flagged_for_staff_at", admin.EmptyFieldListFilter),
+        "status",
+        "urgency",
+        "specialty",
+        ("flagged_for_staff_at", admin.EmptyFieldListFilter),
     ]
     readonly_fields = [
-        "specialty", "summary", "language", "urgency", "status", "created_at", "routed_at",
-        "accepted_at", "resolved_at", "withdrawn_at", "escalated_to_pool_at",
+        "specialty",
+        "summary",
+        "language",
+        "urgency",
+        "status",
+        "created_at",
+        "routed_at",
+        "accepted_at",
+        "resolved_at",
+        "withdrawn_at",
+        "escalated_to_pool_at",
         "flagged_for_staff_at",
     ]
     fields = readonly_fields

@@ -27,7 +27,11 @@ class DemoLogin:
 
 
 def ensure_demo_member(
-    *, email: str, pseudonym: str, staff: bool = False, site_moderator: bool = False,
+    *,
+    email: str,
+    pseudonym: str,
+    staff: bool = False,
+    site_moderator: bool = False,
     with_totp: bool = False,
 ) -> User:
     user, created = User.objects.get_or_create(
@@ -41,9 +45,10 @@ def ensure_demo_member(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
     Profile.objects.get_or_create(user=user, defaults={"pseudonym": pseudonym})
-    if with_totp and not Authenticator.objects.filter(
-        user=user, type=Authenticator.Type.TOTP
-    ).exists():
+    if (
+        with_totp
+        and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    ):
         TOTP.activate(user, DEMO_TOTP_SECRET)
     return user
 
@@ -58,7 +63,9 @@ def seed_accounts() -> list[DemoLogin]:
         ensure_demo_member(email=email, pseudonym=pseudonym)
         logins.append(DemoLogin("member", email, pseudonym))
     ensure_demo_member(
-        email="moderator@example.com", pseudonym="CalmHarbor77", site_moderator=True,
+        email="moderator@example.com",
+        pseudonym="CalmHarbor77",
+        site_moderator=True,
         with_totp=True,
     )
     logins.append(

@@ -37,64 +37,85 @@ class MultipleFileField(forms.FileField):
 
 class EntryForm(forms.Form):
     title = forms.CharField(
-        label=_("Short title"), max_length=200,
+        label=_("Short title"),
+        max_length=200,
         help_text=_("A few words you will recognise later, for example “Stand-up, 3rd time”."),
     )
     occurred_on = forms.DateField(
-        label=_("Date it happened"), widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("Date it happened"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     occurred_time = forms.TimeField(
-        label=_("Time (optional)"), required=False,
+        label=_("Time (optional)"),
+        required=False,
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     date_is_approximate = forms.BooleanField(
-        label=_("The date or time is approximate"), required=False,
+        label=_("The date or time is approximate"),
+        required=False,
     )
     channel = forms.ChoiceField(label=_("How it happened"), choices=IncidentChannel.choices)
     place = forms.CharField(
-        label=_("Place or meeting details"), required=False, max_length=1000,
+        label=_("Place or meeting details"),
+        required=False,
+        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     people_involved = forms.CharField(
-        label=_("People involved"), required=False, max_length=2000,
+        label=_("People involved"),
+        required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     witnesses = forms.CharField(
-        label=_("Witnesses"), required=False, max_length=2000,
+        label=_("Witnesses"),
+        required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     what_happened = forms.CharField(
-        label=_("What happened"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8}),
+        label=_("What happened"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("Write what was said and done, in the words used if you remember them."),
     )
     effect = forms.CharField(
-        label=_("How it affected you"), required=False, max_length=5000,
+        label=_("How it affected you"),
+        required=False,
+        max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     actions_taken = forms.CharField(
-        label=_("What you did next"), required=False, max_length=5000,
+        label=_("What you did next"),
+        required=False,
+        max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Whom you told, when, and how they responded."),
     )
     retaliation_for = forms.ChoiceField(
-        label=_("Retaliation for an earlier entry?"), required=False,
+        label=_("Retaliation for an earlier entry?"),
+        required=False,
         help_text=_("Choose the earlier entry if you think this happened because of it."),
     )
     evidence = MultipleFileField(
-        label=_("Evidence (optional)"), required=False,
+        label=_("Evidence (optional)"),
+        required=False,
         help_text=_(
             "Up to %(count)s files of at most %(size)s MB each: images (JPEG, PNG, WebP, GIF), "
             "PDF or plain text. Location and camera details are removed from images. "
             "If the form shows an error, choose the files again."
-        ) % {"count": MAX_FILES_PER_SAVE, "size": MAX_EVIDENCE_BYTES // (1024 * 1024)},
+        )
+        % {"count": MAX_FILES_PER_SAVE, "size": MAX_EVIDENCE_BYTES // (1024 * 1024)},
     )
 
     def __init__(self, *args, earlier_entries=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.earlier_entries = {entry.public_id: entry for entry in earlier_entries}
         self.fields["retaliation_for"].choices = [("", _("No"))] + [
-            (entry.public_id, f"{entry.current_version.occurred_on:%Y-%m-%d} · "
-                              f"{entry.current_version.title}")
+            (
+                entry.public_id,
+                f"{entry.current_version.occurred_on:%Y-%m-%d} · {entry.current_version.title}",
+            )
             for entry in earlier_entries
         ]
         self.prepared_evidence = []
@@ -147,7 +168,8 @@ class EntryForm(forms.Form):
             "occurred_on": version.occurred_on,
             # A time object, not the stored "HH:MM", so has_changed() compares like with like.
             "occurred_time": datetime.time.fromisoformat(version.occurred_time)
-            if version.occurred_time else None,
+            if version.occurred_time
+            else None,
             "date_is_approximate": version.date_is_approximate,
             "channel": version.channel,
             "place": version.place,
@@ -156,8 +178,7 @@ class EntryForm(forms.Form):
             "what_happened": version.what_happened,
             "effect": version.effect,
             "actions_taken": version.actions_taken,
-            "retaliation_for": version.retaliation_for.public_id
-            if version.retaliation_for else "",
+            "retaliation_for": version.retaliation_for.public_id if version.retaliation_for else "",
         }
 
 
@@ -170,27 +191,34 @@ class SearchForm(forms.Form):
 class ReminderForm(forms.Form):
     due_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(
-        label=_("What to remember"), max_length=500,
-        help_text=_("For example a deadline an advocate told you about. Kindred does not "
-                    "know or check any legal deadlines."),
+        label=_("What to remember"),
+        max_length=500,
+        help_text=_(
+            "For example a deadline an advocate told you about. Kindred does not "
+            "know or check any legal deadlines."
+        ),
     )
 
 
 class ExportForm(forms.Form):
     format = forms.ChoiceField(
-        label=_("Format"), widget=forms.RadioSelect,
+        label=_("Format"),
+        widget=forms.RadioSelect,
         choices=[("pdf", _("PDF, ready to print")), ("json", _("JSON, for a computer to check"))],
         initial="pdf",
     )
     include_evidence = forms.BooleanField(
-        label=_("Bundle the evidence files too (a zip archive)"), required=False,
+        label=_("Bundle the evidence files too (a zip archive)"),
+        required=False,
     )
 
 
 class ConfirmWipeForm(forms.Form):
     confirm = forms.BooleanField(
-        label=_("I understand every entry, version, evidence file and reminder is destroyed "
-                "and cannot be recovered."),
+        label=_(
+            "I understand every entry, version, evidence file and reminder is destroyed "
+            "and cannot be recovered."
+        ),
         error_messages={"required": _("Tick the box to confirm.")},
     )
 
@@ -199,7 +227,8 @@ class PasswordConfirmForm(forms.Form):
     """Asks for the password again before anything that reveals or destroys everything."""
 
     password = forms.CharField(
-        label=_("Your password"), strip=False,
+        label=_("Your password"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
@@ -219,15 +248,18 @@ class DeleteAccountForm(PasswordConfirmForm):
     DELETE = "delete"
 
     contributions = forms.ChoiceField(
-        label=_("Your posts and messages"), widget=forms.RadioSelect,
+        label=_("Your posts and messages"),
+        widget=forms.RadioSelect,
         choices=[
             (KEEP_AS_DELETED_MEMBER, _("Keep them, shown as written by “deleted member”")),
             (DELETE, _("Delete them")),
         ],
     )
     confirm = forms.BooleanField(
-        label=_("I understand my account, profile, journal and evidence are destroyed and "
-                "cannot be recovered."),
+        label=_(
+            "I understand my account, profile, journal and evidence are destroyed and "
+            "cannot be recovered."
+        ),
         error_messages={"required": _("Tick the box to confirm.")},
     )
 
@@ -238,7 +270,8 @@ class ShareEntryForm(forms.Form):
     """The choices are the owner's own accepted requests: nothing else can be picked."""
 
     support_request = forms.ModelChoiceField(
-        label=_("Share read-only with the advocate of"), queryset=None,
+        label=_("Share read-only with the advocate of"),
+        queryset=None,
         empty_label=_("Choose a support request"),
         error_messages={"invalid_choice": _("Choose one of your accepted support requests.")},
     )
@@ -247,7 +280,11 @@ class ShareEntryForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["support_request"]
         field.queryset = support_requests
-        field.label_from_instance = lambda support_request: _(
-            "Request #%(number)s (%(specialty)s), opened %(opened)s"
-        ) % {"number": support_request.pk, "specialty": support_request.specialty,
-             "opened": support_request.created_at.strftime("%Y-%m-%d")}
+        field.label_from_instance = lambda support_request: (
+            _("Request #%(number)s (%(specialty)s), opened %(opened)s")
+            % {
+                "number": support_request.pk,
+                "specialty": support_request.specialty,
+                "opened": support_request.created_at.strftime("%Y-%m-%d"),
+            }
+        )

@@ -216,9 +216,12 @@ def get_support_request_for_viewer_or_404(*, user, request_id: int):
     # A suspended advocate loses sight of the requests they held.
     if user.pk == support_request.advocate_id and is_verified_advocate(user_id=user.pk):
         return support_request
-    if support_request.is_in_pool and verified_advocates().filter(
-        user_id=user.pk, specialties=support_request.specialty_id
-    ).exists():
+    if (
+        support_request.is_in_pool
+        and verified_advocates()
+        .filter(user_id=user.pk, specialties=support_request.specialty_id)
+        .exists()
+    ):
         return support_request
     raise Http404
 

@@ -13,8 +13,22 @@ from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = frozenset(
     {
-        "p", "br", "strong", "em", "code", "pre", "blockquote",
-        "ul", "ol", "li", "a", "h3", "h4", "hr", "del", "s",
+        "p",
+        "br",
+        "strong",
+        "em",
+        "code",
+        "pre",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "h3",
+        "h4",
+        "hr",
+        "del",
+        "s",
     }
 )
 ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"]}

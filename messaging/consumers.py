@@ -119,9 +119,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except FrameError as error:
             await self.send_error(error.code, reference=reference)
         except MessagingDenied as error:
-            await self.send_error(
-                error.code, reference=reference, retry_after=error.retry_after
-            )
+            await self.send_error(error.code, reference=reference, retry_after=error.retry_after)
         except Http404:
             await self.send_error("not_found", reference=reference)
         except Exception:
@@ -150,13 +148,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.joined[conversation_id] = joined
         await local_fanout().add(conversation_id, self)
         conversation = access.conversation
-        await self.send_frame({
-            "type": "joined",
-            "conversation_id": conversation_id,
-            "kind": conversation.kind,
-            "room": _room_settings(conversation),
-            "can_moderate": access.can_moderate,
-        })
+        await self.send_frame(
+            {
+                "type": "joined",
+                "conversation_id": conversation_id,
+                "kind": conversation.kind,
+                "room": _room_settings(conversation),
+                "can_moderate": access.can_moderate,
+            }
+        )
         await database_sync_to_async(services.enter_room)(
             access=access, user=self.user, socket_id=self._presence_id(conversation_id)
         )
@@ -169,15 +169,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
             )
         if after_id is None:
             messages, has_more = await database_sync_to_async(selectors.messages_before)(
-                conversation=conversation, visible_since=access.visible_since,
+                conversation=conversation,
+                visible_since=access.visible_since,
                 hidden_author_ids=hidden,
             )
             await self._send_messages(joined, messages, mode="latest", has_more=has_more)
         else:
             while True:
                 messages = await database_sync_to_async(selectors.messages_after)(
-                    conversation=conversation, after_id=joined.last_sent_id,
-                    visible_since=access.visible_since, hidden_author_ids=hidden,
+                    conversation=conversation,
+                    after_id=joined.last_sent_id,
+                    visible_since=access.visible_since,
+                    hidden_author_ids=hidden,
                 )
                 await self._send_messages(joined, messages, mode="resume", has_more=False)
                 if len(messages) < selectors.RESUME_LIMIT:
@@ -199,8 +202,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             raise FrameError("invalid")
         try:
             message = await database_sync_to_async(_post_if_session_valid)(
-                session_key=self.session_key, conversation=joined.access.conversation,
-                sender=self.user, body=frame.get("body"), client_id=client_id,
+                session_key=self.session_key,
+                conversation=joined.access.conversation,
+                sender=self.user,
+                body=frame.get("body"),
+                client_id=client_id,
             )
         except SessionEnded:
             await self._close_now(CLOSE_SESSION_ENDED)
@@ -208,12 +214,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except MessagingDenied as error:
             await self.send_error(error.code, client_id=client_id, retry_after=error.retry_after)
             return
-        await self.send_frame({
-            "type": "ack",
-            "conversation_id": message.conversation_id,
-            "client_id": client_id,
-            "id": message.pk,
-        })
+        await self.send_frame(
+            {
+                "type": "ack",
+                "conversation_id": message.conversation_id,
+                "client_id": client_id,
+                "id": message.pk,
+            }
+        )
 
     async def on_edit(self, frame):
         message_id = _integer(frame, "message_id", minimum=1)
@@ -232,18 +240,22 @@ class ChatConsumer(AsyncWebsocketConsumer):
         before_id = _integer(frame, "before_id", minimum=1)
         access = await self._access(joined.access.conversation.pk)
         messages, has_more = await database_sync_to_async(selectors.messages_before)(
-            conversation=access.conversation, before_id=before_id,
-            visible_since=access.visible_since, hidden_author_ids=joined.hidden_author_ids,
+            conversation=access.conversation,
+            before_id=before_id,
+            visible_since=access.visible_since,
+            hidden_author_ids=joined.hidden_author_ids,
         )
-        await self.send_frame({
-            "type": "messages",
-            "conversation_id": access.conversation.pk,
-            "mode": "history",
-            "messages": [
-                selectors.serialize_message(message, alias=access.alias) for message in messages
-            ],
-            "has_more": has_more,
-        })
+        await self.send_frame(
+            {
+                "type": "messages",
+                "conversation_id": access.conversation.pk,
+                "mode": "history",
+                "messages": [
+                    selectors.serialize_message(message, alias=access.alias) for message in messages
+                ],
+                "has_more": has_more,
+            }
+        )
 
     async def on_read(self, frame):
         joined = self._joined(frame)
@@ -277,11 +289,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self._close_now(CLOSE_SESSION_ENDED)
 
     async def notification_created(self, event):
-        await self.send_frame({
-            "type": "notification",
-            "notification": event["notification"],
-            "unread_notifications": event["unread_count"],
-        })
+        await self.send_frame(
+            {
+                "type": "notification",
+                "notification": event["notification"],
+                "unread_notifications": event["unread_count"],
+            }
+        )
 
     async def blocks_changed(self, event):
         hidden = await database_sync_to_async(_hidden_author_ids)(viewer_id=self.user_id)
@@ -290,16 +304,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # Called by the process's fan-out (messaging/fanout.py) ----------------------------------
 
-    async def deliver(self, conversation_id: int, text: str, author_id, message_id,
-                      frame: bytes | None = None) -> None:
+    async def deliver(
+        self, conversation_id: int, text: str, author_id, message_id, frame: bytes | None = None
+    ) -> None:
         joined = self.joined.get(conversation_id)
         if joined is None or self.closing or author_id in joined.hidden_author_ids:
             return
         if joined.pending is not None:
             joined.pending.append((text, message_id))
             return
-        if frame is not None and self.daphne_protocol is not None and (
-            self.daphne_protocol.state == self.daphne_protocol.STATE_OPEN
+        if (
+            frame is not None
+            and self.daphne_protocol is not None
+            and (self.daphne_protocol.state == self.daphne_protocol.STATE_OPEN)
         ):
             # The same pre-built frame bytes for every local socket: no per-socket encoding,
             # framing or middleware (docs/decisions/0020-per-process-fan-out.md).
@@ -341,16 +358,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def _send_messages(self, joined: Joined, messages, *, mode: str, has_more: bool):
         if not messages and mode == "resume":
             return
-        await self.send_frame({
-            "type": "messages",
-            "conversation_id": joined.access.conversation.pk,
-            "mode": mode,
-            "messages": [
-                selectors.serialize_message(message, alias=joined.access.alias)
-                for message in messages
-            ],
-            "has_more": has_more,
-        })
+        await self.send_frame(
+            {
+                "type": "messages",
+                "conversation_id": joined.access.conversation.pk,
+                "mode": mode,
+                "messages": [
+                    selectors.serialize_message(message, alias=joined.access.alias)
+                    for message in messages
+                ],
+                "has_more": has_more,
+            }
+        )
         if messages:
             joined.last_sent_id = max(joined.last_sent_id, messages[-1].pk)
 

@@ -33,7 +33,9 @@ def seed_conversations() -> list:
             conversation=conversation, user=maple, state=ConversationParticipant.State.REQUESTED
         )
         Message.objects.create(
-            conversation=conversation, sender=river, client_id="demo-dm-1",
+            conversation=conversation,
+            sender=river,
+            client_id="demo-dm-1",
             body="Hi, I saw your reply in the group. Would you like to talk?",
         )
     # The members' logins are printed by community.demo.seed_accounts.

@@ -15,7 +15,10 @@ class Conversation(models.Model):
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     group = models.OneToOneField(
-        "community.Group", null=True, blank=True, on_delete=models.CASCADE,
+        "community.Group",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="room",
     )
     # Room host controls (moderation/ changes these through its services).

@@ -61,7 +61,8 @@ def get_conversation_access_or_404(*, user, conversation_id: int) -> Conversatio
         )
     participant = get_participant(conversation_id=conversation.pk, user_id=user.pk)
     if participant is None or participant.state in (
-        ConversationParticipant.State.DECLINED, ConversationParticipant.State.LEFT,
+        ConversationParticipant.State.DECLINED,
+        ConversationParticipant.State.LEFT,
     ):
         raise Http404
     if participant.state == ConversationParticipant.State.REQUESTED:
@@ -73,7 +74,8 @@ def get_conversation_access_or_404(*, user, conversation_id: int) -> Conversatio
     )
     alias = (
         support_alias(conversation_id=conversation.pk)
-        if conversation.kind == Conversation.Kind.SUPPORT else None
+        if conversation.kind == Conversation.Kind.SUPPORT
+        else None
     )
     return ConversationAccess(
         conversation=conversation, user_id=user.pk, other_user_ids=others, alias=alias
@@ -96,13 +98,14 @@ def check_post_message(*, access: ConversationAccess, body: str) -> None:
     if conversation.kind == Conversation.Kind.DIRECT:
         from moderation.selectors.blocks import has_blocked
 
-        others = ConversationParticipant.objects.filter(
-            conversation_id=conversation.pk
-        ).exclude(user_id=access.user_id)
+        others = ConversationParticipant.objects.filter(conversation_id=conversation.pk).exclude(
+            user_id=access.user_id
+        )
         for other in others:
             # Declined, left or blocked: the sender learns only "not delivered".
             if other.state in (
-                ConversationParticipant.State.DECLINED, ConversationParticipant.State.LEFT,
+                ConversationParticipant.State.DECLINED,
+                ConversationParticipant.State.LEFT,
             ) or has_blocked(owner_id=other.user_id, target_id=access.user_id):
                 raise denied("not_delivered")
 
@@ -133,7 +136,8 @@ def check_may_start_direct(*, sender, recipient) -> None:
             raise denied("not_delivered")
         return
     shares_group = Membership.objects.filter(
-        user_id=sender.pk, state=Membership.State.ACTIVE,
+        user_id=sender.pk,
+        state=Membership.State.ACTIVE,
         group__status=Group.Status.ACTIVE,
         group__memberships__user_id=recipient.pk,
         group__memberships__state=Membership.State.ACTIVE,

@@ -8,8 +8,11 @@ urlpatterns = [
     path("rooms/<str:slug>/", views.room, name="room"),
     path("messages/", views.inbox, name="inbox"),
     path("messages/requests/", views.requests_list, name="requests"),
-    path("messages/requests/<int:conversation_id>/answer/", views.answer_request,
-         name="answer_request"),
+    path(
+        "messages/requests/<int:conversation_id>/answer/",
+        views.answer_request,
+        name="answer_request",
+    ),
     path("messages/with/<str:public_id>/", views.direct_with, name="direct_with"),
     path("messages/<int:conversation_id>/", views.conversation_detail, name="conversation"),
     path("messages/<int:conversation_id>/send/", views.send_message, name="send"),

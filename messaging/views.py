@@ -32,11 +32,13 @@ def _hidden_author_ids(user_id: int) -> set[int]:
     return hidden_author_ids(viewer_id=user_id)
 
 
-def _conversation_page(request, *, access, title: str, body: str = "", error: str = "",
-                       status: int = 200):
+def _conversation_page(
+    request, *, access, title: str, body: str = "", error: str = "", status: int = 200
+):
     conversation = access.conversation
     page, has_more = selectors.messages_before(
-        conversation=conversation, visible_since=access.visible_since,
+        conversation=conversation,
+        visible_since=access.visible_since,
         hidden_author_ids=_hidden_author_ids(request.user.pk),
     )
     me = request.user.profile.public_id
@@ -51,22 +53,29 @@ def _conversation_page(request, *, access, title: str, body: str = "", error: st
     other_declined = conversation.kind == Conversation.Kind.DIRECT and (
         ConversationParticipant.objects.filter(
             conversation=conversation, state=ConversationParticipant.State.DECLINED
-        ).exclude(user=request.user).exists()
+        )
+        .exclude(user=request.user)
+        .exists()
     )
-    return render(request, "messaging/conversation.html", {
-        "conversation": conversation,
-        "access": access,
-        "title": title,
-        "messages_page": page,
-        "has_more": has_more,
-        "last_id": page[-1].pk if page else 0,
-        "client_id": uuid.uuid4().hex,
-        "body": body,
-        "error": error,
-        "not_delivered": other_declined,
-        "is_room": conversation.kind == Conversation.Kind.ROOM,
-        "me": me,
-    }, status=status)
+    return render(
+        request,
+        "messaging/conversation.html",
+        {
+            "conversation": conversation,
+            "access": access,
+            "title": title,
+            "messages_page": page,
+            "has_more": has_more,
+            "last_id": page[-1].pk if page else 0,
+            "client_id": uuid.uuid4().hex,
+            "body": body,
+            "error": error,
+            "not_delivered": other_declined,
+            "is_room": conversation.kind == Conversation.Kind.ROOM,
+            "me": me,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -86,12 +95,16 @@ def _title_for(conversation, user) -> str:
         ConversationParticipant.objects.filter(
             conversation=conversation, state=ConversationParticipant.State.ACCEPTED
         )
-        .exclude(user=user).select_related("user__profile").order_by("-pk").first()
+        .exclude(user=user)
+        .select_related("user__profile")
+        .order_by("-pk")
+        .first()
     )
     name = other.user.profile.pseudonym if other else _("someone who left")
     alias = (
         selectors.support_alias(conversation_id=conversation.pk)
-        if conversation.kind == Conversation.Kind.SUPPORT else None
+        if conversation.kind == Conversation.Kind.SUPPORT
+        else None
     )
     if other and alias and other.user_id == alias[0]:
         name = alias[1]
@@ -131,13 +144,19 @@ def send_message(request, conversation_id: int):
     body = request.POST.get("body", "")
     try:
         services.post_message(
-            conversation=access.conversation, sender=request.user, body=body,
+            conversation=access.conversation,
+            sender=request.user,
+            body=body,
             client_id=request.POST.get("client_id", "")[:64] or uuid.uuid4().hex,
         )
     except MessagingDenied as error:
         return _conversation_page(
-            request, access=access, title=_title_for(access.conversation, request.user),
-            body=body, error=str(error.message), status=400,
+            request,
+            access=access,
+            title=_title_for(access.conversation, request.user),
+            body=body,
+            error=str(error.message),
+            status=400,
         )
     if access.conversation.kind == Conversation.Kind.ROOM:
         return redirect("messaging:room", slug=access.conversation.group.slug)
@@ -160,7 +179,9 @@ def direct_with(request, public_id: str):
         body = request.POST.get("body", "")
         try:
             message = services.start_direct_conversation(
-                sender=request.user, recipient=profile.user, body=body,
+                sender=request.user,
+                recipient=profile.user,
+                body=body,
                 client_id=request.POST.get("client_id", "")[:64] or uuid.uuid4().hex,
             )
         except (MessagingDenied, Http404) as error_:
@@ -168,21 +189,33 @@ def direct_with(request, public_id: str):
         else:
             messages.success(request, _("Sent. They will see it as a message request."))
             return redirect("messaging:conversation", conversation_id=message.conversation_id)
-    return render(request, "messaging/direct_new.html", {
-        "profile": profile, "body": body, "error": error, "client_id": uuid.uuid4().hex,
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "messaging/direct_new.html",
+        {
+            "profile": profile,
+            "body": body,
+            "error": error,
+            "client_id": uuid.uuid4().hex,
+        },
+        status=400 if error else 200,
+    )
 
 
 @login_required
 def inbox(request):
-    return render(request, "messaging/inbox.html", {
-        "rooms": selectors.my_rooms(user_id=request.user.pk),
-        "threads": selectors.direct_threads(user_id=request.user.pk),
-        "support_threads": selectors.conversations_with_unread(
-            user_id=request.user.pk, kind=Conversation.Kind.SUPPORT
-        ),
-        "request_count": len(selectors.message_requests(user_id=request.user.pk)),
-    })
+    return render(
+        request,
+        "messaging/inbox.html",
+        {
+            "rooms": selectors.my_rooms(user_id=request.user.pk),
+            "threads": selectors.direct_threads(user_id=request.user.pk),
+            "support_threads": selectors.conversations_with_unread(
+                user_id=request.user.pk, kind=Conversation.Kind.SUPPORT
+            ),
+            "request_count": len(selectors.message_requests(user_id=request.user.pk)),
+        },
+    )
 
 
 @login_required
@@ -190,13 +223,20 @@ def requests_list(request):
     pending = selectors.message_requests(user_id=request.user.pk)
     senders = selectors.request_senders(requests=pending, user_id=request.user.pk)
     previews = selectors.first_messages(conversation_ids=[part.conversation_id for part in pending])
-    return render(request, "messaging/requests.html", {
-        "requests": [
-            {"participant": part, "sender": senders.get(part.conversation_id),
-             "preview": previews.get(part.conversation_id)}
-            for part in pending
-        ],
-    })
+    return render(
+        request,
+        "messaging/requests.html",
+        {
+            "requests": [
+                {
+                    "participant": part,
+                    "sender": senders.get(part.conversation_id),
+                    "preview": previews.get(part.conversation_id),
+                }
+                for part in pending
+            ],
+        },
+    )
 
 
 @login_required
@@ -221,8 +261,12 @@ def notifications(request):
         mark_notifications_read(recipient_id=request.user.pk)
         return redirect("messaging:notifications")
     items = recent_notifications(recipient_id=request.user.pk)
-    return render(request, "messaging/notifications.html", {
-        "notifications": items,
-        "unread_count": sum(1 for item in items if item.read_at is None),
-        "mark_read_url": reverse("messaging:notifications"),
-    })
+    return render(
+        request,
+        "messaging/notifications.html",
+        {
+            "notifications": items,
+            "unread_count": sum(1 for item in items if item.read_at is None),
+            "mark_read_url": reverse("messaging:notifications"),
+        },
+    )

@@ -25,4 +25,3 @@ def other_member(db):
 def member_client(client, member):
     client.force_login(member)
     return client
-

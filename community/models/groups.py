@@ -52,7 +52,10 @@ class Group(models.Model):
     tags = models.ManyToManyField("community.Tag", blank=True, related_name="groups")
     # Who proposed or created it: seen by staff only, never by members.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     # Staff's answer to a proposal; the reason is sent to the proposer.

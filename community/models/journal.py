@@ -102,7 +102,11 @@ class JournalVersion(models.Model):
     effect = EncryptedTextField(_("how it affected you"), blank=True)
     actions_taken = EncryptedTextField(_("what you did next"), blank=True)
     retaliation_for = models.ForeignKey(
-        JournalEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        JournalEntry,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("retaliation for an earlier entry"),
     )
 
@@ -170,7 +174,6 @@ class JournalReminder(models.Model):
 
     def __str__(self):
         return f"journal reminder #{self.pk}"
-
 
 
 class JournalShare(models.Model):

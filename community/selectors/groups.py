@@ -45,9 +45,7 @@ def member_count_label(count: int) -> str:
 def directory_groups(*, query: str = "", tag: str = ""):
     """Listed, active groups matching a name/tag search and an optional topic filter, with
     their active member count and tags: a fixed number of queries per page."""
-    groups = Group.objects.filter(
-        status=Group.Status.ACTIVE, visibility=Group.Visibility.LISTED
-    )
+    groups = Group.objects.filter(status=Group.Status.ACTIVE, visibility=Group.Visibility.LISTED)
     query = query.strip()
     if query:
         groups = groups.filter(Q(name__icontains=query) | Q(tags__name__icontains=query))
@@ -91,14 +89,11 @@ def pending_join_requests(*, group: Group):
 
 def member_groups(*, user_id: int):
     """The active groups `user_id` belongs to, for their dashboard and nav."""
-    return (
-        Group.objects.filter(
-            memberships__user_id=user_id,
-            memberships__state=Membership.State.ACTIVE,
-            status=Group.Status.ACTIVE,
-        )
-        .order_by("name")
-    )
+    return Group.objects.filter(
+        memberships__user_id=user_id,
+        memberships__state=Membership.State.ACTIVE,
+        status=Group.Status.ACTIVE,
+    ).order_by("name")
 
 
 def group_invites(*, group: Group):

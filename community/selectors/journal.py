@@ -23,8 +23,15 @@ from community.models import (
 from community.services.journal import GENESIS_HASH, chain_hash, version_payload
 from community.services.journal_evidence import read_evidence_bytes
 
-SEARCHED_FIELDS = ("title", "place", "people_involved", "witnesses", "what_happened", "effect",
-                   "actions_taken")
+SEARCHED_FIELDS = (
+    "title",
+    "place",
+    "people_involved",
+    "witnesses",
+    "what_happened",
+    "effect",
+    "actions_taken",
+)
 
 
 def list_entries(*, owner_id: int) -> list[JournalEntry]:
@@ -33,8 +40,10 @@ def list_entries(*, owner_id: int) -> list[JournalEntry]:
     entries = list(
         JournalEntry.objects.filter(owner_id=owner_id)
         .select_related("current_version")
-        .annotate(version_count=Count("versions", distinct=True),
-                  evidence_count=Count("evidence", distinct=True))
+        .annotate(
+            version_count=Count("versions", distinct=True),
+            evidence_count=Count("evidence", distinct=True),
+        )
         .order_by("-created_at", "-id")
     )
     return sorted(entries, key=lambda entry: entry.current_version.occurred_on, reverse=True)
@@ -86,8 +95,10 @@ def chain_versions(*, owner_id: int) -> list[JournalVersion]:
         JournalVersion.objects.filter(entry__owner_id=owner_id)
         .select_related("entry", "retaliation_for")
         .prefetch_related(
-            Prefetch("entry__evidence",
-                     queryset=JournalEvidence.objects.select_related("added_in_version"))
+            Prefetch(
+                "entry__evidence",
+                queryset=JournalEvidence.objects.select_related("added_in_version"),
+            )
         )
         .order_by("chain_position")
     )
@@ -95,7 +106,8 @@ def chain_versions(*, owner_id: int) -> list[JournalVersion]:
 
 def payload_for(version: JournalVersion) -> dict:
     evidence_hashes = [
-        item.sha256 for item in version.entry.evidence.all()
+        item.sha256
+        for item in version.entry.evidence.all()
         if item.added_in_version.number <= version.number
     ]
     return version_payload(
@@ -124,13 +136,15 @@ def verify_chain(*, owner_id: int) -> ChainReport:
     for position, version in enumerate(chain_versions(owner_id=owner_id), start=1):
         report.versions_checked += 1
         label = _("version %(number)s of an entry saved %(saved)s") % {
-            "number": version.number, "saved": version.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "number": version.number,
+            "saved": version.created_at.strftime("%Y-%m-%d %H:%M UTC"),
         }
         if version.chain_position != position or version.previous_hash != expected_previous:
             report.problems.append(_("The chain is broken before %(label)s.") % {"label": label})
         try:
-            recomputed = chain_hash(previous_hash=version.previous_hash,
-                                    payload=payload_for(version))
+            recomputed = chain_hash(
+                previous_hash=version.previous_hash, payload=payload_for(version)
+            )
         except DecryptionError:
             recomputed = None
         if recomputed != version.entry_hash:
@@ -150,7 +164,6 @@ def verify_chain(*, owner_id: int) -> ChainReport:
             )
     report.intact = not report.problems
     return report
-
 
 
 # --- sharing with an advocate ------------------------------------------------------------------

@@ -48,8 +48,11 @@ def export_all_data(*, user: User) -> bytes:
         "notifications.json": _notifications(user),
         "journal/journal.json": build_journal_export(owner=user),
         "journal/reminders.json": [
-            {"date": reminder.due_on.isoformat(), "note": reminder.note,
-             "dismissed_at": _iso(reminder.dismissed_at)}
+            {
+                "date": reminder.due_on.isoformat(),
+                "note": reminder.note,
+                "dismissed_at": _iso(reminder.dismissed_at),
+            }
             for reminder in JournalReminder.objects.filter(owner=user)
         ],
     }
@@ -64,10 +67,13 @@ def export_all_data(*, user: User) -> bytes:
 def _account(user: User) -> dict:
     profile = Profile.objects.filter(user=user).first()
     return {
-        "email_addresses": list(EmailAddress.objects.filter(user=user).values_list("email",
-                                                                                  flat=True)),
+        "email_addresses": list(
+            EmailAddress.objects.filter(user=user).values_list("email", flat=True)
+        ),
         "date_joined": _iso(user.date_joined),
-        "profile": None if profile is None else {
+        "profile": None
+        if profile is None
+        else {
             "pseudonym": profile.pseudonym,
             "pronouns": profile.pronouns,
             "bio": profile.bio,
@@ -80,18 +86,29 @@ def _account(user: User) -> dict:
 
 def _memberships(user: User) -> list[dict]:
     return [
-        {"group": membership.group.name, "role": membership.role, "state": membership.state,
-         "joined_at": _iso(membership.joined_at)}
+        {
+            "group": membership.group.name,
+            "role": membership.role,
+            "state": membership.state,
+            "joined_at": _iso(membership.joined_at),
+        }
         for membership in Membership.objects.filter(user=user).select_related("group")
     ]
 
 
 def _posts(user: User) -> list[dict]:
     return [
-        {"id": post.pk, "group": post.group.name, "thread": post.thread_id,
-         "anonymous": post.is_anonymous, "title": post.title, "body": post.body,
-         "created_at": _iso(post.created_at), "edited_at": _iso(post.edited_at),
-         "deleted_at": _iso(post.deleted_at)}
+        {
+            "id": post.pk,
+            "group": post.group.name,
+            "thread": post.thread_id,
+            "anonymous": post.is_anonymous,
+            "title": post.title,
+            "body": post.body,
+            "created_at": _iso(post.created_at),
+            "edited_at": _iso(post.edited_at),
+            "deleted_at": _iso(post.deleted_at),
+        }
         for post in Post.objects.filter(author=user).select_related("group").order_by("id")
     ]
 
@@ -99,29 +116,46 @@ def _posts(user: User) -> list[dict]:
 def _messages(user: User) -> list[dict]:
     # Only what this member wrote: the other people's messages are theirs.
     return [
-        {"id": message.pk, "conversation": message.conversation_id,
-         "conversation_kind": message.conversation.kind, "body": message.body,
-         "created_at": _iso(message.created_at), "edited_at": _iso(message.edited_at),
-         "deleted_at": _iso(message.deleted_at)}
-        for message in Message.objects.filter(sender=user).select_related("conversation")
+        {
+            "id": message.pk,
+            "conversation": message.conversation_id,
+            "conversation_kind": message.conversation.kind,
+            "body": message.body,
+            "created_at": _iso(message.created_at),
+            "edited_at": _iso(message.edited_at),
+            "deleted_at": _iso(message.deleted_at),
+        }
+        for message in Message.objects.filter(sender=user)
+        .select_related("conversation")
         .order_by("id")
     ]
 
 
 def _support_requests(user: User) -> list[dict]:
     return [
-        {"id": request.pk, "specialty": str(request.specialty), "summary": request.summary,
-         "status": request.status, "urgency": request.urgency,
-         "created_at": _iso(request.created_at), "resolved_at": _iso(request.resolved_at)}
-        for request in SupportRequest.objects.filter(member=user).select_related("specialty")
+        {
+            "id": request.pk,
+            "specialty": str(request.specialty),
+            "summary": request.summary,
+            "status": request.status,
+            "urgency": request.urgency,
+            "created_at": _iso(request.created_at),
+            "resolved_at": _iso(request.resolved_at),
+        }
+        for request in SupportRequest.objects.filter(member=user)
+        .select_related("specialty")
         .order_by("id")
     ]
 
 
 def _notifications(user: User) -> list[dict]:
     return [
-        {"kind": notification.kind, "text": notification.text,
-         "created_at": _iso(notification.created_at), "read_at": _iso(notification.read_at)}
+        {
+            "kind": notification.kind,
+            "text": notification.text,
+            "created_at": _iso(notification.created_at),
+            "read_at": _iso(notification.read_at),
+        }
         for notification in Notification.objects.filter(recipient=user).order_by("id")
     ]
 

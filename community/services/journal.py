@@ -38,8 +38,17 @@ from messaging.services.notifications import notify
 
 GENESIS_HASH = "0" * 64
 CONTENT_FIELDS = (
-    "title", "occurred_on", "occurred_time", "date_is_approximate", "channel", "place",
-    "people_involved", "witnesses", "what_happened", "effect", "actions_taken",
+    "title",
+    "occurred_on",
+    "occurred_time",
+    "date_is_approximate",
+    "channel",
+    "place",
+    "people_involved",
+    "witnesses",
+    "what_happened",
+    "effect",
+    "actions_taken",
 )
 
 
@@ -59,8 +68,13 @@ class EntryContent:
     retaliation_for: JournalEntry | None = None
 
 
-def version_payload(*, version: JournalVersion, entry_public_id: str,
-                    retaliation_for_public_id: str | None, evidence_hashes: list[str]) -> dict:
+def version_payload(
+    *,
+    version: JournalVersion,
+    entry_public_id: str,
+    retaliation_for_public_id: str | None,
+    evidence_hashes: list[str],
+) -> dict:
     """Everything a chain link vouches for, in plain JSON types."""
     payload = {field: getattr(version, field) for field in CONTENT_FIELDS}
     payload["occurred_on"] = version.occurred_on.isoformat()
@@ -87,8 +101,7 @@ def record_entry(
     with _removing_files_on_error(written), transaction.atomic():
         _lock_owner(owner_id=owner.pk)
         entry = JournalEntry.objects.create(owner=owner, created_at=timezone.now())
-        _append_version(entry=entry, content=content, evidence=evidence, number=1,
-                        written=written)
+        _append_version(entry=entry, content=content, evidence=evidence, number=1, written=written)
     return entry
 
 
@@ -100,8 +113,9 @@ def revise_entry(
     with _removing_files_on_error(written), transaction.atomic():
         _lock_owner(owner_id=entry.owner_id)
         last_number = entry.versions.aggregate(last=Max("number"))["last"] or 0
-        return _append_version(entry=entry, content=content, evidence=evidence,
-                               number=last_number + 1, written=written)
+        return _append_version(
+            entry=entry, content=content, evidence=evidence, number=last_number + 1, written=written
+        )
 
 
 @contextmanager
@@ -116,9 +130,14 @@ def _removing_files_on_error(written: list[str]):
         raise
 
 
-def _append_version(*, entry: JournalEntry, content: EntryContent,
-                    evidence: list[PreparedEvidence], number: int,
-                    written: list[str]) -> JournalVersion:
+def _append_version(
+    *,
+    entry: JournalEntry,
+    content: EntryContent,
+    evidence: list[PreparedEvidence],
+    number: int,
+    written: list[str],
+) -> JournalVersion:
     last_link = (
         JournalVersion.objects.filter(entry__owner_id=entry.owner_id)
         .order_by("-chain_position")
@@ -158,8 +177,13 @@ def _append_version(*, entry: JournalEntry, content: EntryContent,
     return version
 
 
-def _store_evidence(*, entry: JournalEntry, version: JournalVersion,
-                    evidence: list[PreparedEvidence], written: list[str]) -> None:
+def _store_evidence(
+    *,
+    entry: JournalEntry,
+    version: JournalVersion,
+    evidence: list[PreparedEvidence],
+    written: list[str],
+) -> None:
     for item in evidence:
         stored_name = write_encrypted_file(item.data)
         written.append(stored_name)
@@ -220,16 +244,20 @@ def _lock_owner(*, owner_id: int) -> None:
 def share_entry(*, entry: JournalEntry, support_request) -> JournalShare:
     """Shares one entry read-only into one of the owner's support requests (idempotent).
     The caller has checked the request is the owner's and has an advocate."""
-    share, created = JournalShare.objects.get_or_create(entry=entry,
-                                                        support_request=support_request)
+    share, created = JournalShare.objects.get_or_create(
+        entry=entry, support_request=support_request
+    )
     if created and support_request.advocate_id:
         advocate_id = support_request.advocate_id
         url = reverse("journal_shared_for_request", args=[support_request.pk])
-        transaction.on_commit(lambda: notify(
-            recipient_id=advocate_id, kind="journal_shared",
-            text=gettext("A journal entry was shared with you in a support request."),
-            url=url,
-        ))
+        transaction.on_commit(
+            lambda: notify(
+                recipient_id=advocate_id,
+                kind="journal_shared",
+                text=gettext("A journal entry was shared with you in a support request."),
+                url=url,
+            )
+        )
     return share
 
 

@@ -83,8 +83,7 @@ def _clean_image(image, name: str) -> PreparedEvidence:
     width, height = image.size
     if width * height > MAX_IMAGE_PIXELS:
         raise EvidenceRejected(
-            _("“%(name)s” has too many pixels. Save a smaller copy and try again.")
-            % {"name": name}
+            _("“%(name)s” has too many pixels. Save a smaller copy and try again.") % {"name": name}
         )
     is_jpeg = image.format == "JPEG"
     try:

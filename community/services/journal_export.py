@@ -38,29 +38,34 @@ def build_journal_export(*, owner) -> dict:
     entries: dict[str, dict] = {}
     for version in versions:
         entry = version.entry
-        record = entries.setdefault(entry.public_id, {
-            "id": entry.public_id,
-            "created_at": _iso(entry.created_at),
-            "versions": [],
-            "evidence": [
-                {
-                    "id": item.public_id,
-                    "file_name": item.original_name,
-                    "kind": item.kind,
-                    "content_type": item.content_type,
-                    "size_bytes": item.size,
-                    "sha256": item.sha256,
-                    "added_in_version": item.added_in_version.number,
-                    "archive_path": evidence_archive_path(item),
-                }
-                for item in entry.evidence.all()
-            ],
-        })
-        record["versions"].append({
-            "payload": payload_for(version),
-            "previous_hash": version.previous_hash,
-            "hash": version.entry_hash,
-        })
+        record = entries.setdefault(
+            entry.public_id,
+            {
+                "id": entry.public_id,
+                "created_at": _iso(entry.created_at),
+                "versions": [],
+                "evidence": [
+                    {
+                        "id": item.public_id,
+                        "file_name": item.original_name,
+                        "kind": item.kind,
+                        "content_type": item.content_type,
+                        "size_bytes": item.size,
+                        "sha256": item.sha256,
+                        "added_in_version": item.added_in_version.number,
+                        "archive_path": evidence_archive_path(item),
+                    }
+                    for item in entry.evidence.all()
+                ],
+            },
+        )
+        record["versions"].append(
+            {
+                "payload": payload_for(version),
+                "previous_hash": version.previous_hash,
+                "hash": version.entry_hash,
+            }
+        )
     return {
         "format": EXPORT_FORMAT,
         "exported_at": _iso(timezone.now()),
@@ -106,8 +111,17 @@ _CHANNELS = dict(IncidentChannel.choices)
 
 def pdf_safe(text: str) -> str:
     """Text the core PDF fonts can draw (Latin-1), as close to the original as possible."""
-    replacements = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
-                    "\u2014": "-", "\u2026": "...", "\u2022": "*", "\u00a0": " "}
+    replacements = {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+        "\u2022": "*",
+        "\u00a0": " ",
+    }
     text = "".join(replacements.get(character, character) for character in str(text))
     result = []
     for character in text:
@@ -155,15 +169,29 @@ def render_journal_pdf(*, owner) -> bytes:
     heading(_("Incident record"), 18)
     pdf.set_font("Helvetica", size=10)
     chain = export["chain"]
-    pdf.multi_cell(width, 5, pdf_safe(
-        _("Exported %(when)s. %(count)s entries. Each entry shows its current text and the "
-          "history of its versions with the time the server saved each one.")
-        % {"when": export["exported_at"], "count": len(export["entries"])}
-    ), new_x="LMARGIN", new_y="NEXT")
-    pdf.multi_cell(width, 5, pdf_safe(
-        _("Integrity check when exported: %(state)s.")
-        % {"state": _("intact") if chain["intact_when_exported"] else _("CHANGES FOUND")}
-    ), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        width,
+        5,
+        pdf_safe(
+            _(
+                "Exported %(when)s. %(count)s entries. Each entry shows its current text and the "
+                "history of its versions with the time the server saved each one."
+            )
+            % {"when": export["exported_at"], "count": len(export["entries"])}
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.multi_cell(
+        width,
+        5,
+        pdf_safe(
+            _("Integrity check when exported: %(state)s.")
+            % {"state": _("intact") if chain["intact_when_exported"] else _("CHANGES FOUND")}
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     small(_("Chain head (SHA-256): %(hash)s") % {"hash": chain["head_hash"]})
     pdf.ln(4)
 
@@ -173,8 +201,9 @@ def render_journal_pdf(*, owner) -> bytes:
     for number, record in enumerate(export["entries"], start=1):
         current = record["versions"][-1]["payload"]
         heading(f"{number}. {current['title']}")
-        when = current["occurred_on"] + (f" {current['occurred_time']}"
-                                         if current["occurred_time"] else "")
+        when = current["occurred_on"] + (
+            f" {current['occurred_time']}" if current["occurred_time"] else ""
+        )
         if current["date_is_approximate"]:
             when += " " + _("(approximate)")
         line(_("When it happened"), when)
@@ -188,15 +217,20 @@ def render_journal_pdf(*, owner) -> bytes:
         if current["retaliation_for"]:
             line(_("Retaliation for"), titles.get(current["retaliation_for"], ""))
         for evidence in record["evidence"]:
-            line(_("Evidence"), f"{evidence['file_name']} ({evidence['content_type']}, "
-                                f"{evidence['size_bytes']} bytes)")
+            line(
+                _("Evidence"),
+                f"{evidence['file_name']} ({evidence['content_type']}, "
+                f"{evidence['size_bytes']} bytes)",
+            )
             small(f"SHA-256 {evidence['sha256']}")
         pdf.set_font("Helvetica", style="B", size=10)
         pdf.multi_cell(width, 5, pdf_safe(_("Versions")), new_x="LMARGIN", new_y="NEXT")
         for version in record["versions"]:
             payload = version["payload"]
-            small(f"v{payload['version']}  {payload['saved_at']}  #{payload['chain_position']}  "
-                  f"{version['hash']}")
+            small(
+                f"v{payload['version']}  {payload['saved_at']}  #{payload['chain_position']}  "
+                f"{version['hash']}"
+            )
         pdf.ln(5)
     return bytes(pdf.output())
 

@@ -26,7 +26,12 @@ def create_profile(*, user: User, pseudonym: str) -> Profile:
 
 @transaction.atomic
 def update_profile(
-    *, profile: Profile, pseudonym: str, pronouns: str, bio: str, dm_policy: str,
+    *,
+    profile: Profile,
+    pseudonym: str,
+    pronouns: str,
+    bio: str,
+    dm_policy: str,
     appear_offline: bool,
 ) -> Profile:
     profile.pseudonym = pseudonym

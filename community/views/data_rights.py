@@ -23,8 +23,7 @@ def data_rights(request):
 def export_data(request):
     form = PasswordConfirmForm(bound_data(request), user=request.user)
     if request.method == "POST" and form.is_valid():
-        response = HttpResponse(export_all_data(user=request.user),
-                                content_type="application/zip")
+        response = HttpResponse(export_all_data(user=request.user), content_type="application/zip")
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="my-data-{stamp}.zip"'
         return response

@@ -78,14 +78,17 @@ def journal_index(request):
     search_form = SearchForm(bound_data(request))
     results = None
     if request.method == "POST" and search_form.is_valid():
-        results = search_entries(owner_id=request.user.pk,
-                                 query=search_form.cleaned_data["query"])
-    return render(request, "community/journal/index.html", {
-        "entries": list_entries(owner_id=request.user.pk),
-        "due_reminders": due_reminders(owner_id=request.user.pk, today=timezone.localdate()),
-        "search_form": search_form,
-        "results": results,
-    })
+        results = search_entries(owner_id=request.user.pk, query=search_form.cleaned_data["query"])
+    return render(
+        request,
+        "community/journal/index.html",
+        {
+            "entries": list_entries(owner_id=request.user.pk),
+            "due_reminders": due_reminders(owner_id=request.user.pk, today=timezone.localdate()),
+            "search_form": search_form,
+            "results": results,
+        },
+    )
 
 
 @sensitive_post_parameters()
@@ -94,8 +97,9 @@ def entry_create(request):
     earlier = earlier_entries_for(owner_id=request.user.pk)
     form = EntryForm(*bound_data_and_files(request), earlier_entries=earlier)
     if request.method == "POST" and form.is_valid():
-        entry = record_entry(owner=request.user, content=form.content(),
-                             evidence=form.prepared_evidence)
+        entry = record_entry(
+            owner=request.user, content=form.content(), evidence=form.prepared_evidence
+        )
         messages.success(request, _("The entry is saved and encrypted."))
         return redirect("journal_entry", public_id=entry.public_id)
     return render(request, "community/journal/entry_form.html", {"form": form, "entry": None})
@@ -104,10 +108,14 @@ def entry_create(request):
 @login_required
 def entry_detail(request, public_id: str):
     entry = get_journal_entry_for_owner_or_404(user=request.user, public_id=public_id)
-    return render(request, "community/journal/entry_detail.html", {
-        "entry": entry_with_history(entry=entry),
-        **_sharing_context(request, entry),
-    })
+    return render(
+        request,
+        "community/journal/entry_detail.html",
+        {
+            "entry": entry_with_history(entry=entry),
+            **_sharing_context(request, entry),
+        },
+    )
 
 
 @sensitive_post_parameters()
@@ -115,8 +123,11 @@ def entry_detail(request, public_id: str):
 def entry_edit(request, public_id: str):
     entry = get_journal_entry_for_owner_or_404(user=request.user, public_id=public_id)
     earlier = earlier_entries_for(owner_id=request.user.pk, exclude_entry_id=entry.pk)
-    form = EntryForm(*bound_data_and_files(request), earlier_entries=earlier,
-                     initial=EntryForm.initial_from(entry.current_version))
+    form = EntryForm(
+        *bound_data_and_files(request),
+        earlier_entries=earlier,
+        initial=EntryForm.initial_from(entry.current_version),
+    )
     if request.method == "POST" and form.is_valid():
         if not form.has_changed():
             messages.info(request, _("Nothing was changed, so no new version was saved."))
@@ -142,9 +153,13 @@ def _evidence_response(evidence) -> HttpResponse:
 
 @login_required
 def verify(request):
-    return render(request, "community/journal/verify.html", {
-        "report": verify_chain(owner_id=request.user.pk),
-    })
+    return render(
+        request,
+        "community/journal/verify.html",
+        {
+            "report": verify_chain(owner_id=request.user.pk),
+        },
+    )
 
 
 @login_required
@@ -173,14 +188,19 @@ def reminders(request):
     form = ReminderForm(bound_data(request))
     if request.method == "POST" and form.is_valid():
         add_reminder(owner=request.user, **form.cleaned_data)
-        messages.success(request, _("Reminder saved. It will show on your journal page from "
-                                    "that date."))
+        messages.success(
+            request, _("Reminder saved. It will show on your journal page from that date.")
+        )
         return redirect("journal_reminders")
-    return render(request, "community/journal/reminders.html", {
-        "form": form,
-        "reminders": active_reminders(owner_id=request.user.pk),
-        "today": timezone.localdate(),
-    })
+    return render(
+        request,
+        "community/journal/reminders.html",
+        {
+            "form": form,
+            "reminders": active_reminders(owner_id=request.user.pk),
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @login_required
@@ -215,9 +235,8 @@ def wipe(request):
 def _sharing_context(request, entry, share_form=None) -> dict:
     return {
         "shares": shares_of_entry(entry=entry),
-        "share_form": share_form or ShareEntryForm(
-            support_requests=shareable_requests_for(owner_id=request.user.pk)
-        ),
+        "share_form": share_form
+        or ShareEntryForm(support_requests=shareable_requests_for(owner_id=request.user.pk)),
     }
 
 
@@ -225,17 +244,23 @@ def _sharing_context(request, entry, share_form=None) -> dict:
 @require_POST
 def entry_share(request, public_id: str):
     entry = get_journal_entry_for_owner_or_404(user=request.user, public_id=public_id)
-    form = ShareEntryForm(request.POST,
-                          support_requests=shareable_requests_for(owner_id=request.user.pk))
+    form = ShareEntryForm(
+        request.POST, support_requests=shareable_requests_for(owner_id=request.user.pk)
+    )
     if form.is_valid():
         share_entry(entry=entry, support_request=form.cleaned_data["support_request"])
-        messages.success(request, _("Shared. The advocate can read this entry until you "
-                                    "revoke it."))
+        messages.success(
+            request, _("Shared. The advocate can read this entry until you revoke it.")
+        )
         return redirect("journal_entry", public_id=entry.public_id)
-    return render(request, "community/journal/entry_detail.html", {
-        "entry": entry_with_history(entry=entry),
-        **_sharing_context(request, entry, share_form=form),
-    })
+    return render(
+        request,
+        "community/journal/entry_detail.html",
+        {
+            "entry": entry_with_history(entry=entry),
+            **_sharing_context(request, entry, share_form=form),
+        },
+    )
 
 
 @login_required
@@ -255,8 +280,9 @@ def _for_the_requests_advocate(view):
     @login_required
     @wraps(view)
     def wrapper(request, request_id: int, **kwargs):
-        support_request = get_request_for_shared_journal_or_404(user=request.user,
-                                                                request_id=request_id)
+        support_request = get_request_for_shared_journal_or_404(
+            user=request.user, request_id=request_id
+        )
         return require_mfa(view)(request, support_request, **kwargs)
 
     return wrapper
@@ -265,11 +291,15 @@ def _for_the_requests_advocate(view):
 @_for_the_requests_advocate
 def shared_for_request(request, support_request):
     """The advocate's read-only view: only the entries shared into this request, now."""
-    return render(request, "community/journal/shared_for_request.html", {
-        "support_request": support_request,
-        "member_name": support_display_name(support_request=support_request),
-        "shares": shared_entries_for_request(support_request_id=support_request.pk),
-    })
+    return render(
+        request,
+        "community/journal/shared_for_request.html",
+        {
+            "support_request": support_request,
+            "member_name": support_display_name(support_request=support_request),
+            "shares": shared_entries_for_request(support_request_id=support_request.pk),
+        },
+    )
 
 
 @_for_the_requests_advocate

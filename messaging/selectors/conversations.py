@@ -12,9 +12,7 @@ RESUME_LIMIT = 500
 
 
 def get_conversation(*, conversation_id: int) -> Conversation | None:
-    return (
-        Conversation.objects.select_related("group").filter(pk=conversation_id).first()
-    )
+    return Conversation.objects.select_related("group").filter(pk=conversation_id).first()
 
 
 def get_participant(*, conversation_id: int, user_id: int) -> ConversationParticipant | None:
@@ -34,9 +32,7 @@ def get_room_membership(*, conversation: Conversation, user_id: int) -> Membersh
 
 
 def get_direct_conversation(*, user_id: int, other_user_id: int) -> Conversation | None:
-    return Conversation.objects.filter(
-        direct_key=direct_key_for(user_id, other_user_id)
-    ).first()
+    return Conversation.objects.filter(direct_key=direct_key_for(user_id, other_user_id)).first()
 
 
 def direct_key_for(first_user_id: int, second_user_id: int) -> str:
@@ -56,12 +52,17 @@ def _visible_messages(*, conversation: Conversation, visible_since=None, hidden_
 
 
 def messages_before(
-    *, conversation: Conversation, before_id: int | None = None, limit: int = HISTORY_PAGE_SIZE,
-    visible_since=None, hidden_author_ids=(),
+    *,
+    conversation: Conversation,
+    before_id: int | None = None,
+    limit: int = HISTORY_PAGE_SIZE,
+    visible_since=None,
+    hidden_author_ids=(),
 ) -> tuple[list[Message], bool]:
     """One page of history going backwards by id, oldest first, and whether more exist."""
     messages = _visible_messages(
-        conversation=conversation, visible_since=visible_since,
+        conversation=conversation,
+        visible_since=visible_since,
         hidden_author_ids=hidden_author_ids,
     )
     if before_id:
@@ -72,12 +73,17 @@ def messages_before(
 
 
 def messages_after(
-    *, conversation: Conversation, after_id: int, limit: int = RESUME_LIMIT,
-    visible_since=None, hidden_author_ids=(),
+    *,
+    conversation: Conversation,
+    after_id: int,
+    limit: int = RESUME_LIMIT,
+    visible_since=None,
+    hidden_author_ids=(),
 ) -> list[Message]:
     """Everything after `after_id`, oldest first: what a reconnecting client missed."""
     messages = _visible_messages(
-        conversation=conversation, visible_since=visible_since,
+        conversation=conversation,
+        visible_since=visible_since,
         hidden_author_ids=hidden_author_ids,
     )
     return list(messages.filter(pk__gt=after_id).order_by("pk")[:limit])
@@ -93,9 +99,7 @@ def support_alias(*, conversation_id: int) -> tuple[int, str] | None:
         from community.selectors.advocates import support_aliases_by_conversation
     except ImportError:
         return None
-    return support_aliases_by_conversation(conversation_ids=[conversation_id]).get(
-        conversation_id
-    )
+    return support_aliases_by_conversation(conversation_ids=[conversation_id]).get(conversation_id)
 
 
 def alias_public_id(conversation_id: int) -> str:
@@ -171,7 +175,8 @@ def conversations_with_unread(*, user_id: int, kind: str) -> list[ConversationPa
     query whatever their number."""
     return list(
         ConversationParticipant.objects.filter(
-            user_id=user_id, state=ConversationParticipant.State.ACCEPTED,
+            user_id=user_id,
+            state=ConversationParticipant.State.ACCEPTED,
             conversation__kind=kind,
         )
         .select_related("conversation__group")
@@ -199,16 +204,15 @@ def direct_threads(*, user_id: int) -> list[dict]:
         .exclude(user_id=user_id)
         .select_related("user__profile")
     }
-    return [
-        {"participant": part, "other": others.get(part.conversation_id)} for part in parts
-    ]
+    return [{"participant": part, "other": others.get(part.conversation_id)} for part in parts]
 
 
 def message_requests(*, user_id: int) -> list[ConversationParticipant]:
     """Direct conversations someone new started with the viewer, awaiting accept or decline."""
     return list(
         ConversationParticipant.objects.filter(
-            user_id=user_id, state=ConversationParticipant.State.REQUESTED,
+            user_id=user_id,
+            state=ConversationParticipant.State.REQUESTED,
             conversation__kind=Conversation.Kind.DIRECT,
         )
         .select_related("conversation")
@@ -218,9 +222,13 @@ def message_requests(*, user_id: int) -> list[ConversationParticipant]:
 
 def request_senders(*, requests: list[ConversationParticipant], user_id: int) -> dict[int, object]:
     """conversation id → the requesting member's Profile, in one query."""
-    rows = ConversationParticipant.objects.filter(
-        conversation_id__in=[request.conversation_id for request in requests]
-    ).exclude(user_id=user_id).select_related("user__profile")
+    rows = (
+        ConversationParticipant.objects.filter(
+            conversation_id__in=[request.conversation_id for request in requests]
+        )
+        .exclude(user_id=user_id)
+        .select_related("user__profile")
+    )
     return {row.conversation_id: row.user.profile for row in rows}
 
 
@@ -238,7 +246,9 @@ def first_messages(*, conversation_ids: list[int]) -> dict[int, Message]:
 
     first_ids = (
         Message.objects.filter(conversation_id__in=conversation_ids, deleted_at__isnull=True)
-        .values("conversation_id").annotate(first_id=Min("pk")).values("first_id")
+        .values("conversation_id")
+        .annotate(first_id=Min("pk"))
+        .values("first_id")
     )
     return {
         message.conversation_id: message

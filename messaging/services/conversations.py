@@ -42,10 +42,12 @@ def get_or_create_group_room(*, group) -> Conversation:
 def create_support_conversation(*, member_id: int, advocate_id: int) -> Conversation:
     with transaction.atomic():
         conversation = Conversation.objects.create(kind=Conversation.Kind.SUPPORT)
-        ConversationParticipant.objects.bulk_create([
-            ConversationParticipant(conversation=conversation, user_id=user_id)
-            for user_id in (member_id, advocate_id)
-        ])
+        ConversationParticipant.objects.bulk_create(
+            [
+                ConversationParticipant(conversation=conversation, user_id=user_id)
+                for user_id in (member_id, advocate_id)
+            ]
+        )
     return conversation
 
 
@@ -55,9 +57,9 @@ def set_support_advocate(*, conversation: Conversation, advocate_id: int) -> Non
     replaced, so callers pass the conversation and the new advocate only."""
     with transaction.atomic():
         parts = list(
-            ConversationParticipant.objects.select_for_update().filter(
-                conversation=conversation, state=ConversationParticipant.State.ACCEPTED
-            ).order_by("pk")
+            ConversationParticipant.objects.select_for_update()
+            .filter(conversation=conversation, state=ConversationParticipant.State.ACCEPTED)
+            .order_by("pk")
         )
         # The member is the first participant, created first by create_support_conversation.
         leaving = [part for part in parts[1:] if part.user_id != advocate_id]
@@ -65,7 +67,8 @@ def set_support_advocate(*, conversation: Conversation, advocate_id: int) -> Non
             part.state = ConversationParticipant.State.LEFT
             part.save(update_fields=["state"])
         ConversationParticipant.objects.update_or_create(
-            conversation=conversation, user_id=advocate_id,
+            conversation=conversation,
+            user_id=advocate_id,
             defaults={"state": ConversationParticipant.State.ACCEPTED},
         )
         for part in leaving:
@@ -135,13 +138,13 @@ def post_message(*, conversation: Conversation, sender, body: str, client_id: st
                 conversation_id=conversation.pk, sender=sender, body=body, client_id=client_id
             )
             message.sender = sender
-            frame = {
-                "type": "message", "message": serialize_message(message, alias=access.alias)
-            }
+            frame = {"type": "message", "message": serialize_message(message, alias=access.alias)}
             transaction.on_commit(
                 lambda: realtime.broadcast_conversation_event(
-                    conversation_id=conversation.pk, event=frame,
-                    author_id=sender.pk, message_id=message.pk,
+                    conversation_id=conversation.pk,
+                    event=frame,
+                    author_id=sender.pk,
+                    message_id=message.pk,
                 )
             )
     except IntegrityError:
@@ -220,17 +223,21 @@ def start_direct_conversation(*, sender, recipient, body: str, client_id: str) -
             conversation = Conversation.objects.create(
                 kind=Conversation.Kind.DIRECT, direct_key=key
             )
-            ConversationParticipant.objects.bulk_create([
-                ConversationParticipant(conversation=conversation, user=sender),
-                ConversationParticipant(
-                    conversation=conversation, user=recipient,
-                    state=ConversationParticipant.State.REQUESTED,
-                ),
-            ])
+            ConversationParticipant.objects.bulk_create(
+                [
+                    ConversationParticipant(conversation=conversation, user=sender),
+                    ConversationParticipant(
+                        conversation=conversation,
+                        user=recipient,
+                        state=ConversationParticipant.State.REQUESTED,
+                    ),
+                ]
+            )
             from django.urls import reverse
 
             notify(
-                recipient_id=recipient.pk, kind="message_request",
+                recipient_id=recipient.pk,
+                kind="message_request",
                 text=_("You have a new message request."),
                 url=reverse("messaging:requests"),
             )
@@ -244,7 +251,8 @@ def answer_message_request(*, conversation_id: int, user, accept: bool) -> Conve
         participant = (
             ConversationParticipant.objects.select_for_update()
             .filter(
-                conversation_id=conversation_id, user=user,
+                conversation_id=conversation_id,
+                user=user,
                 state=ConversationParticipant.State.REQUESTED,
             )
             .first()
@@ -252,7 +260,8 @@ def answer_message_request(*, conversation_id: int, user, accept: bool) -> Conve
         if participant is None:
             raise denied("not_found")
         participant.state = (
-            ConversationParticipant.State.ACCEPTED if accept
+            ConversationParticipant.State.ACCEPTED
+            if accept
             else ConversationParticipant.State.DECLINED
         )
         participant.save(update_fields=["state"])
@@ -262,12 +271,15 @@ def answer_message_request(*, conversation_id: int, user, accept: bool) -> Conve
 def mark_conversation_read(*, conversation_id: int, user, message_id: int) -> None:
     get_conversation_access_or_404(user=user, conversation_id=conversation_id)
     ConversationParticipant.objects.get_or_create(
-        conversation_id=conversation_id, user=user,
+        conversation_id=conversation_id,
+        user=user,
         defaults={"state": ConversationParticipant.State.ACCEPTED},
     )
     last_id = (
         Message.objects.filter(conversation_id=conversation_id, pk__lte=message_id)
-        .order_by("-pk").values_list("pk", flat=True).first()
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
     ) or 0
     ConversationParticipant.objects.filter(
         conversation_id=conversation_id, user=user, last_read_message_id__lt=last_id
@@ -281,7 +293,8 @@ def enter_room(*, access: ConversationAccess, user, socket_id: str) -> None:
     conversation_id = access.conversation.pk
     with transaction.atomic():
         PresenceSocket.objects.get_or_create(
-            socket_id=socket_id, defaults={"conversation_id": conversation_id, "user_id": user.pk},
+            socket_id=socket_id,
+            defaults={"conversation_id": conversation_id, "user_id": user.pk},
         )
         transaction.on_commit(
             lambda: _announce_presence(conversation_id=conversation_id, user_id=user.pk)
@@ -305,6 +318,9 @@ def _announce_presence(*, conversation_id: int, user_id: int) -> None:
     member = member_presence(conversation_id=conversation_id, user_id=user_id)
     realtime.broadcast_conversation_event(
         conversation_id=conversation_id,
-        event={"type": "presence.changed", "member": member["member"],
-               "present": member["present"]},
+        event={
+            "type": "presence.changed",
+            "member": member["member"],
+            "present": member["present"],
+        },
     )

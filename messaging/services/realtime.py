@@ -44,7 +44,10 @@ def end_conversation_sockets(*, conversation_id: int, user_id: int) -> None:
 
 
 def broadcast_conversation_event(
-    *, conversation_id: int, event: dict, author_id: int | None = None,
+    *,
+    conversation_id: int,
+    event: dict,
+    author_id: int | None = None,
     message_id: int | None = None,
 ) -> None:
     """Sends `event` (a server frame, see docs/protocol.md) to every socket joined to the

@@ -18,9 +18,15 @@ from django.test import Client
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 
@@ -55,9 +61,20 @@ def start_daphne(port: int, extra_env: dict | None = None) -> subprocess.Popen:
     }
     log = open(Path(settings.DATA_DIR) / f"daphne-{port}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-         "config.asgi:application"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "config.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     _wait_for_port(port, process)
     return process
@@ -146,7 +163,8 @@ def assert_accessible(page, context: str = "") -> None:
     """Fails on any serious or critical axe violation on the page as it is now."""
     results = Axe().run(page)
     violations = [
-        violation for violation in results.response["violations"]
+        violation
+        for violation in results.response["violations"]
         if violation.get("impact") in BLOCKING_IMPACTS
     ]
     if violations:

@@ -117,9 +117,15 @@ def test_signed_in_account_pages_pass_axe(browser_session, axe):
     session = browser_session()
     member = make_member(mfa=True)
     session.login(member)
-    for path in ["/accounts/email/", "/accounts/password/change/", "/accounts/2fa/",
-                 "/accounts/sessions/", "/accounts/reauthenticate/", "/accounts/logout/",
-                 "/settings/"]:
+    for path in [
+        "/accounts/email/",
+        "/accounts/password/change/",
+        "/accounts/2fa/",
+        "/accounts/sessions/",
+        "/accounts/reauthenticate/",
+        "/accounts/logout/",
+        "/settings/",
+    ]:
         session.page.goto(path)
         expect(session.page.locator("#quick-exit")).to_be_visible()
         axe(session.page, f"on {path}")

@@ -27,7 +27,9 @@ def test_apply_train_verify_request_with_alias_chat_resolve_and_feedback(browser
     seeker = make_member(pseudonym="QuietRiver12")
     staff = make_member(staff=True, mfa=True)
     advocate_session, seeker_session, staff_session = (
-        browser_session(), browser_session(), browser_session(),
+        browser_session(),
+        browser_session(),
+        browser_session(),
     )
     advocate_session.login(applicant)
     seeker_session.login(seeker)

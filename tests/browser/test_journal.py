@@ -25,8 +25,11 @@ def test_record_edit_verify_export_share_and_revoke(browser_session, axe, tmp_pa
     member = make_member(pseudonym="SteadyOtter21")
     advocate = make_advocate(pseudonym="KindLighthouse5")
     support_request = SupportRequest.objects.create(
-        member=member, advocate=advocate, specialty=specialty("counselling"),
-        summary="I want to talk about my manager", language="en",
+        member=member,
+        advocate=advocate,
+        specialty=specialty("counselling"),
+        summary="I want to talk about my manager",
+        language="en",
         status=SupportRequest.Status.ACCEPTED,
     )
     session = browser_session()
@@ -87,8 +90,7 @@ def test_record_edit_verify_export_share_and_revoke(browser_session, axe, tmp_pa
 
     # Share with the advocate, who reads it read-only; then revoke.
     page.goto(f"/journal/entries/{entry.public_id}/")
-    page.get_by_label("Share read-only with the advocate of").select_option(
-        str(support_request.pk))
+    page.get_by_label("Share read-only with the advocate of").select_option(str(support_request.pk))
     page.get_by_role("button", name="Share this entry").click()
     expect(page.locator(".journal-shares")).to_contain_text("Shared read-only")
 
@@ -109,9 +111,11 @@ def test_record_edit_verify_export_share_and_revoke(browser_session, axe, tmp_pa
     for outsider in (make_member(), make_member(staff=True, mfa=True)):
         other = browser_session()
         other.login(outsider)
-        for url in (f"/journal/entries/{entry.public_id}/",
-                    f"/journal/entries/{entry.public_id}/edit/",
-                    f"/journal/evidence/{evidence.public_id}/"):
+        for url in (
+            f"/journal/entries/{entry.public_id}/",
+            f"/journal/entries/{entry.public_id}/edit/",
+            f"/journal/evidence/{evidence.public_id}/",
+        ):
             assert other.page.request.get(url).status == 404, url
 
 

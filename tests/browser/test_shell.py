@@ -12,8 +12,12 @@ NEUTRAL = "https://neutral.example/"
 
 def _stub_neutral_site(page):
     # The neutral site is on the internet; the test answers for it so nothing leaves the machine.
-    page.route("https://www.wikipedia.org/**", lambda route: route.fulfill(
-        status=200, content_type="text/html", body="<title>Neutral</title><p>neutral</p>"))
+    page.route(
+        "https://www.wikipedia.org/**",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<title>Neutral</title><p>neutral</p>"
+        ),
+    )
 
 
 def test_landing_page_passes_axe_and_has_quick_exit_first(page, axe):

@@ -74,8 +74,9 @@ def test_export_all_my_data_needs_the_password_and_holds_everything(db):
         assert json.loads(archive.read("groups.json"))[0]["group"] == "Engineers"
         journal = json.loads(archive.read("journal/journal.json"))
         assert journal["entries"][0]["versions"][0]["payload"]["what_happened"] == SECRET
-        evidence_files = [name for name in archive.namelist()
-                          if name.startswith("journal/evidence/")]
+        evidence_files = [
+            name for name in archive.namelist() if name.startswith("journal/evidence/")
+        ]
         assert [archive.read(name) for name in evidence_files] == [b"the evidence"]
         assert "support_requests.json" in archive.namelist()
 
@@ -91,8 +92,9 @@ def test_export_holds_only_my_own_messages(db):
 
 
 def test_delete_account_form_keeps_choices_and_explains_errors(member_client):
-    response = member_client.post(reverse("account_delete"),
-                                  {"contributions": "delete", "password": "nope"})
+    response = member_client.post(
+        reverse("account_delete"), {"contributions": "delete", "password": "nope"}
+    )
     page = response.content.decode()
     assert "That is not your password." in page and "Tick the box to confirm." in page
     assert re.search(r'value="delete"[^>]*checked', page)
@@ -110,8 +112,10 @@ def test_deleted_account_leaves_no_readable_trace_and_posts_show_deleted_member(
     assert EMAIL in before and PSEUDONYM in before
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("account_delete"), {
-            "contributions": "keep", "password": PASSWORD, "confirm": "on"})
+        response = client.post(
+            reverse("account_delete"),
+            {"contributions": "keep", "password": PASSWORD, "confirm": "on"},
+        )
     assert response.status_code == 200
     assert "Your account has been deleted" in response.content.decode()
     assert response["Clear-Site-Data"] == '"cache", "cookies", "storage"'
@@ -139,8 +143,10 @@ def test_deleting_account_with_contributions_deleted_blanks_posts_and_messages(
     user = member_with_history()
     client = signed_in(user)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("account_delete"), {
-            "contributions": "delete", "password": PASSWORD, "confirm": "on"})
+        client.post(
+            reverse("account_delete"),
+            {"contributions": "delete", "password": PASSWORD, "confirm": "on"},
+        )
     after = database_dump()
     for trace in (POST_BODY, MESSAGE_BODY, "an older wording", EMAIL, PSEUDONYM):
         assert trace not in after, trace
@@ -154,8 +160,10 @@ async def test_deleting_the_account_closes_its_open_sockets():
     socket = await open_socket(user)
 
     def delete():
-        signed_in(user).post(reverse("account_delete"), {
-            "contributions": "keep", "password": PASSWORD, "confirm": "on"})
+        signed_in(user).post(
+            reverse("account_delete"),
+            {"contributions": "keep", "password": PASSWORD, "confirm": "on"},
+        )
 
     await db(delete)()
     assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": 4001}

@@ -149,6 +149,7 @@ def test_encrypted_text_field_stores_only_tokens_and_rotates(diary_model, settin
 
     settings.ENCRYPTION_KEYS = [KEY_B]
     assert sorted(diary_model.objects.values_list("text", flat=True)) == [
-        "met my manager at 3pm", "second entry"
+        "met my manager at 3pm",
+        "second entry",
     ]
     assert list(diary_model.objects.order_by("id").values_list("optional", flat=True)) == [None, ""]

@@ -76,8 +76,15 @@ def test_entry_is_encrypted_at_rest_and_readable_by_its_owner(member_client):
     entry = create_entry(member_client)
     for table in ("community_journalentry", "community_journalversion"):
         rows = raw_rows(table)
-        for plaintext in (SECRET, "Retro shouting", "Dana", "2026-03-14", "video_call",
-                          "Weekly retro", "Could not sleep"):
+        for plaintext in (
+            SECRET,
+            "Retro shouting",
+            "Dana",
+            "2026-03-14",
+            "video_call",
+            "Weekly retro",
+            "Could not sleep",
+        ):
             assert plaintext not in rows
     page = member_client.get(reverse("journal_entry", args=[entry.public_id]))
     assert SECRET in page.content.decode()
@@ -104,8 +111,9 @@ def test_photo_loses_its_gps_tag_and_its_hash_is_recorded_and_shown(member_clien
     assert evidence.sha256 in page
     download = member_client.get(reverse("journal_evidence", args=[evidence.public_id]))
     assert download["Content-Type"] == "image/jpeg"
-    assert b"".join(download.streaming_content if download.streaming else [download.content]) \
-        == stored
+    assert (
+        b"".join(download.streaming_content if download.streaming else [download.content]) == stored
+    )
 
 
 def test_pdf_and_text_evidence_are_kept_byte_for_byte(member_client):
@@ -119,9 +127,13 @@ def test_pdf_and_text_evidence_are_kept_byte_for_byte(member_client):
 def test_file_whose_content_is_not_an_allowed_type_is_refused_and_typed_text_kept(
     member_client,
 ):
-    response = member_client.post(reverse("journal_entry_create"), {
-        **entry_data(), "evidence": [upload("holiday.jpg", b"MZ\x90\x00\x03binary\x00\xff")],
-    })
+    response = member_client.post(
+        reverse("journal_entry_create"),
+        {
+            **entry_data(),
+            "evidence": [upload("holiday.jpg", b"MZ\x90\x00\x03binary\x00\xff")],
+        },
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert "is not an image (JPEG, PNG, WebP, GIF), a PDF or plain text" in page
@@ -131,9 +143,13 @@ def test_file_whose_content_is_not_an_allowed_type_is_refused_and_typed_text_kep
 
 def test_too_large_file_is_refused_with_a_clear_error(member_client, settings):
     big = b"a" * (8 * 1024 * 1024 + 1)
-    response = member_client.post(reverse("journal_entry_create"), {
-        **entry_data(), "evidence": [upload("notes.txt", big)],
-    })
+    response = member_client.post(
+        reverse("journal_entry_create"),
+        {
+            **entry_data(),
+            "evidence": [upload("notes.txt", big)],
+        },
+    )
     assert "is larger than 8 MB" in response.content.decode()
     assert not JournalEntry.objects.exists()
 
@@ -142,13 +158,17 @@ def test_edit_keeps_the_earlier_version_and_extends_the_chain(member_client, mem
     entry = create_entry(member_client)
     response = member_client.post(
         reverse("journal_entry_edit", args=[entry.public_id]),
-        {**entry_data(what_happened="Corrected: it was in the planning call"),
-         "evidence": [upload("later.txt", b"follow-up email")]},
+        {
+            **entry_data(what_happened="Corrected: it was in the planning call"),
+            "evidence": [upload("later.txt", b"follow-up email")],
+        },
     )
     assert response.status_code == 302
     versions = list(entry.versions.order_by("number"))
     assert [version.what_happened for version in versions] == [
-        SECRET, "Corrected: it was in the planning call"]
+        SECRET,
+        "Corrected: it was in the planning call",
+    ]
     assert versions[1].previous_hash == versions[0].entry_hash
     assert [version.chain_position for version in versions] == [1, 2]
     entry.refresh_from_db()
@@ -161,8 +181,9 @@ def test_edit_keeps_the_earlier_version_and_extends_the_chain(member_client, mem
 
 def test_retaliation_link_points_to_an_earlier_entry_of_the_owner(member_client):
     first = create_entry(member_client, title="I reported Dana")
-    second = create_entry(member_client, title="Moved off the project",
-                          retaliation_for=first.public_id)
+    second = create_entry(
+        member_client, title="Moved off the project", retaliation_for=first.public_id
+    )
     assert second.current_version.retaliation_for_id == first.pk
     page = member_client.get(reverse("journal_entry", args=[second.public_id])).content.decode()
     assert reverse("journal_entry", args=[first.public_id]) in page
@@ -180,10 +201,14 @@ def test_changing_a_saved_version_in_the_database_is_detected(member_client, mem
 
 def test_deleting_a_version_breaks_the_chain(member_client, member):
     entry = create_entry(member_client)
-    member_client.post(reverse("journal_entry_edit", args=[entry.public_id]),
-                       entry_data(what_happened="second wording"))
-    member_client.post(reverse("journal_entry_edit", args=[entry.public_id]),
-                       entry_data(what_happened="third wording"))
+    member_client.post(
+        reverse("journal_entry_edit", args=[entry.public_id]),
+        entry_data(what_happened="second wording"),
+    )
+    member_client.post(
+        reverse("journal_entry_edit", args=[entry.public_id]),
+        entry_data(what_happened="third wording"),
+    )
     entry.refresh_from_db()
     JournalVersion.objects.filter(entry=entry, number=2).delete()
     report = verify_chain(owner_id=member.pk)
@@ -210,12 +235,17 @@ JOURNAL_URLS = [
 @pytest.mark.parametrize("role", ["member", "staff", "site_moderator"])
 def test_every_journal_url_is_404_for_every_other_account(member_client, member, role):
     entry = create_entry(member_client, evidence=[upload("n.txt", b"evidence")])
-    reminder = JournalReminder.objects.create(owner=member, due_on=datetime.date(2026, 1, 1),
-                                              note="deadline")
-    ids = {"entry": entry.public_id, "evidence": entry.evidence.get().public_id,
-           "reminder": reminder.pk}
-    other = make_member(staff=role == "staff", site_moderator=role == "site_moderator",
-                        mfa=role != "member")
+    reminder = JournalReminder.objects.create(
+        owner=member, due_on=datetime.date(2026, 1, 1), note="deadline"
+    )
+    ids = {
+        "entry": entry.public_id,
+        "evidence": entry.evidence.get().public_id,
+        "reminder": reminder.pk,
+    }
+    other = make_member(
+        staff=role == "staff", site_moderator=role == "site_moderator", mfa=role != "member"
+    )
     client = Client()
     client.force_login(other)
     for name, kind in JOURNAL_URLS:
@@ -237,8 +267,13 @@ def test_anonymous_visitor_is_sent_to_login_for_the_journal(client):
 
 def test_journal_models_are_not_in_the_admin():
     registered = {model.__name__ for model in admin.site._registry}
-    assert not registered & {"JournalEntry", "JournalVersion", "JournalEvidence",
-                             "JournalReminder", "JournalShare"}
+    assert not registered & {
+        "JournalEntry",
+        "JournalVersion",
+        "JournalEvidence",
+        "JournalReminder",
+        "JournalShare",
+    }
 
 
 def test_search_is_posted_and_never_in_a_url_or_a_log_line(member_client, caplog):
@@ -276,59 +311,71 @@ def test_entry_list_query_count_does_not_grow_with_entries(
 
 def test_due_reminders_show_on_the_journal_page_and_future_ones_do_not(member_client, member):
     today = timezone.localdate()
-    response = member_client.post(reverse("journal_reminders"), {
-        "due_on": today.isoformat(), "note": "File the grievance form"})
+    response = member_client.post(
+        reverse("journal_reminders"),
+        {"due_on": today.isoformat(), "note": "File the grievance form"},
+    )
     assert response.status_code == 302
-    member_client.post(reverse("journal_reminders"), {
-        "due_on": (today + datetime.timedelta(days=30)).isoformat(), "note": "Tribunal form"})
+    member_client.post(
+        reverse("journal_reminders"),
+        {"due_on": (today + datetime.timedelta(days=30)).isoformat(), "note": "Tribunal form"},
+    )
     assert "File the grievance form" not in raw_rows("community_journalreminder")
     page = member_client.get(reverse("journal")).content.decode()
     assert "Reminders due" in page and "File the grievance form" in page
     assert "Tribunal form" not in page
-    due = next(reminder for reminder in JournalReminder.objects.filter(owner=member)
-               if reminder.note == "File the grievance form")
-    member_client.post(reverse("journal_reminder_dismiss", args=[due.pk]),
-                       {"back_to": "journal"})
+    due = next(
+        reminder
+        for reminder in JournalReminder.objects.filter(owner=member)
+        if reminder.note == "File the grievance form"
+    )
+    member_client.post(reverse("journal_reminder_dismiss", args=[due.pk]), {"back_to": "journal"})
     assert "File the grievance form" not in member_client.get(reverse("journal")).content.decode()
 
 
 def test_reminder_form_keeps_input_and_explains_errors(member_client):
-    response = member_client.post(reverse("journal_reminders"), {"due_on": "not a date",
-                                                                 "note": "Call the union"})
+    response = member_client.post(
+        reverse("journal_reminders"), {"due_on": "not a date", "note": "Call the union"}
+    )
     page = response.content.decode()
     assert "Enter a valid date." in page and "Call the union" in page
 
 
 def test_export_pdf_json_and_zip_with_evidence(member_client, member):
-    entry = create_entry(member_client, title="Zoë’s “feedback” — 日本 😀",
-                         evidence=[upload("p.jpg", jpeg_with_gps())])
-    member_client.post(reverse("journal_entry_edit", args=[entry.public_id]),
-                       entry_data(what_happened="Second wording"))
+    entry = create_entry(
+        member_client,
+        title="Zoë’s “feedback” — 日本 😀",
+        evidence=[upload("p.jpg", jpeg_with_gps())],
+    )
+    member_client.post(
+        reverse("journal_entry_edit", args=[entry.public_id]),
+        entry_data(what_happened="Second wording"),
+    )
     evidence = entry.evidence.get()
 
     pdf = member_client.post(reverse("journal_export"), {"format": "pdf"})
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert "attachment;" in pdf["Content-Disposition"]
 
-    exported = json.loads(member_client.post(reverse("journal_export"),
-                                             {"format": "json"}).content)
+    exported = json.loads(member_client.post(reverse("journal_export"), {"format": "json"}).content)
     report = verify_chain(owner_id=member.pk)
     assert exported["chain"]["head_hash"] == report.head_hash
     assert exported["chain"]["intact_when_exported"] is True
     [record] = exported["entries"]
-    assert [v["payload"]["what_happened"] for v in record["versions"]] == [
-        SECRET, "Second wording"]
+    assert [v["payload"]["what_happened"] for v in record["versions"]] == [SECRET, "Second wording"]
     assert record["evidence"][0]["sha256"] == evidence.sha256
     # Anyone can recompute the chain from the export alone, with the documented recipe.
     previous = exported["chain"]["genesis_hash"]
     for version in record["versions"]:
-        canonical = json.dumps(version["payload"], sort_keys=True, ensure_ascii=False,
-                               separators=(",", ":"))
+        canonical = json.dumps(
+            version["payload"], sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        )
         assert hashlib.sha256(f"{previous}\n{canonical}".encode()).hexdigest() == version["hash"]
         previous = version["hash"]
 
-    bundle = member_client.post(reverse("journal_export"),
-                                {"format": "pdf", "include_evidence": "on"})
+    bundle = member_client.post(
+        reverse("journal_export"), {"format": "pdf", "include_evidence": "on"}
+    )
     assert bundle["Content-Type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(bundle.content)) as archive:
         names = archive.namelist()
@@ -363,8 +410,9 @@ def test_wipe_needs_confirmation_then_destroys_entries_files_and_reminders(
 
 def test_saving_an_unchanged_entry_adds_no_version(member_client):
     entry = create_entry(member_client)
-    response = member_client.post(reverse("journal_entry_edit", args=[entry.public_id]),
-                                  entry_data(), follow=True)
+    response = member_client.post(
+        reverse("journal_entry_edit", args=[entry.public_id]), entry_data(), follow=True
+    )
     assert "Nothing was changed" in response.content.decode()
     assert entry.versions.count() == 1
 
@@ -398,7 +446,9 @@ def test_a_broken_image_is_refused_with_a_clear_error(member_client):
     output = io.BytesIO()
     Image.effect_noise((256, 256), 60).convert("RGB").save(output, format="JPEG")
     truncated = output.getvalue()[:-4000]  # headers intact, pixel data cut short
-    response = member_client.post(reverse("journal_entry_create"), {
-        **entry_data(), "evidence": [upload("cut.jpg", truncated)]})
+    response = member_client.post(
+        reverse("journal_entry_create"),
+        {**entry_data(), "evidence": [upload("cut.jpg", truncated)]},
+    )
     assert "could not be read as an image" in response.content.decode()
     assert not JournalEntry.objects.exists()

@@ -66,9 +66,7 @@ def test_not_found_pages_keep_the_shell_and_quick_exit(member_client):
     assert 'id="quick-exit"' in response.content.decode()
 
 
-def test_no_reachable_page_shows_the_first_members_email_ip_or_last_login(
-    crawled, first_member
-):
+def test_no_reachable_page_shows_the_first_members_email_ip_or_last_login(crawled, first_member):
     visited = {page.path for page in crawled if page.status == 200}
     profile_path = reverse("profile_detail", args=[first_member.profile.public_id])
     for path in ["/", "/privacy/", "/settings/", profile_path, reverse("account_email")]:
@@ -205,7 +203,7 @@ def test_logout_by_get_does_not_log_out(member_client):
 
 def _main(response) -> str:
     html = response.content.decode()
-    html = html[html.index("<main"):html.index("</main>")]
+    html = html[html.index("<main") : html.index("</main>")]
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
 
 
@@ -213,22 +211,34 @@ def test_signup_answers_the_same_for_known_and_unknown_addresses(member):
     answers = []
     for email in [member.email, "nobody.here@example.org"]:
         client = Client()
-        response = client.post(reverse("account_signup"), {
-            "email": email, "pseudonym": f"Fresh{len(answers)}Fern",
-            "password1": "an0ther-long-passphrase", "password2": "an0ther-long-passphrase",
-        })
+        response = client.post(
+            reverse("account_signup"),
+            {
+                "email": email,
+                "pseudonym": f"Fresh{len(answers)}Fern",
+                "password1": "an0ther-long-passphrase",
+                "password2": "an0ther-long-passphrase",
+            },
+        )
         followed = client.get(response["Location"])
         # The page repeats the address the person typed; everything else must match.
-        answers.append((response.status_code, response["Location"], followed.status_code,
-                        _main(followed).replace(email, "EMAIL")))
+        answers.append(
+            (
+                response.status_code,
+                response["Location"],
+                followed.status_code,
+                _main(followed).replace(email, "EMAIL"),
+            )
+        )
     assert answers[0] == answers[1]
 
 
 def test_login_answers_the_same_for_known_and_unknown_addresses(member):
     answers = []
     for email in [member.email, "nobody.here@example.org"]:
-        response = Client().post(reverse("account_login"),
-                                 {"login": email, "password": "not-the-password"})
+        response = Client().post(
+            reverse("account_login"), {"login": email, "password": "not-the-password"}
+        )
         html = _main(response).replace(email, "EMAIL")
         answers.append((response.status_code, html))
     assert answers[0] == answers[1]
@@ -241,8 +251,9 @@ def test_password_reset_answers_the_same_for_known_and_unknown_addresses(member,
         client = Client()
         response = client.post(reverse("account_reset_password"), {"email": email})
         followed = client.get(response["Location"])
-        answers.append((response.status_code, response["Location"],
-                        _main(followed).replace(email, "EMAIL")))
+        answers.append(
+            (response.status_code, response["Location"], _main(followed).replace(email, "EMAIL"))
+        )
     assert answers[0] == answers[1]
     # Only the known address got a mail; unknown-account mails are off.
     assert [message.to for message in mailoutbox] == [[member.email]]
@@ -260,8 +271,10 @@ def test_settings_use_a_real_cache_for_rate_limits():
 def test_login_flood_gets_429_and_the_site_keeps_serving(member):
     flooder = Client(REMOTE_ADDR="192.0.2.66")
     statuses = [
-        flooder.post(reverse("account_login"), {"login": f"guess{n}@example.org", "password": "x"})
-        .status_code for n in range(40)
+        flooder.post(
+            reverse("account_login"), {"login": f"guess{n}@example.org", "password": "x"}
+        ).status_code
+        for n in range(40)
     ]
     assert statuses[0] == 200
     assert 429 in statuses
@@ -271,8 +284,12 @@ def test_login_flood_gets_429_and_the_site_keeps_serving(member):
     assert 'id="quick-exit"' in blocked.content.decode()
     # Someone else, elsewhere, is not affected, and the flooder can still read pages.
     other = Client(REMOTE_ADDR="192.0.2.99")
-    assert other.post(reverse("account_login"),
-                      {"login": member.email, "password": PASSWORD}).status_code == 302
+    assert (
+        other.post(
+            reverse("account_login"), {"login": member.email, "password": PASSWORD}
+        ).status_code
+        == 302
+    )
     assert flooder.get(reverse("privacy")).status_code == 200
 
 

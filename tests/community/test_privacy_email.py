@@ -57,17 +57,22 @@ def _trigger_every_email():
     # Sign-up confirmation, and the "account already exists" mail for a known address.
     member = make_member(email="known@example.org", pseudonym="KnownMember")
     signup = {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
-    _client().post(reverse("account_signup"),
-                   {**signup, "email": "fresh@example.org", "pseudonym": "FreshFern12"})
-    _client().post(reverse("account_signup"),
-                   {**signup, "email": "known@example.org", "pseudonym": "OtherFern12"})
+    _client().post(
+        reverse("account_signup"),
+        {**signup, "email": "fresh@example.org", "pseudonym": "FreshFern12"},
+    )
+    _client().post(
+        reverse("account_signup"),
+        {**signup, "email": "known@example.org", "pseudonym": "OtherFern12"},
+    )
 
     # Password reset: the link, then the "password was reset" notice.
     client = _client()
     client.post(reverse("account_reset_password"), {"email": "known@example.org"})
     reset_page = client.get(_link_in(mail.outbox[-1]), follow=True)
-    client.post(reset_page.redirect_chain[-1][0],
-                {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    client.post(
+        reset_page.redirect_chain[-1][0], {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    )
     assert User.objects.get(pk=member.pk).check_password(NEW_PASSWORD)
 
     # Email management, signed in with a recent password so no re-authentication step.
@@ -88,8 +93,10 @@ def _trigger_every_email():
     client.post(reverse("mfa_deactivate_totp"))
 
     # Password change (signs the member out), and a first password for an account without one.
-    client.post(reverse("account_change_password"),
-                {"oldpassword": NEW_PASSWORD, "password1": PASSWORD, "password2": PASSWORD})
+    client.post(
+        reverse("account_change_password"),
+        {"oldpassword": NEW_PASSWORD, "password1": PASSWORD, "password2": PASSWORD},
+    )
     passwordless = make_member(email="nopassword@example.org")
     passwordless.set_unusable_password()
     passwordless.save(update_fields=["password"])

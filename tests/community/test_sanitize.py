@@ -22,6 +22,7 @@ def dangerous(html: str) -> list[str]:
     found += [tag for tag in TAG.findall(html) if IN_MARKUP.search(tag)]
     return found
 
+
 XSS_VECTORS = [
     "<script>alert(1)</script>",
     "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
@@ -107,8 +108,24 @@ def test_template_filters_use_the_same_pipeline():
 
 FRAGMENTS = st.sampled_from(
     list("<>\"'=/:;&#()[]!`*_ \n\tabcSCRIPTjavo0123456789\\")
-    + ["<script>", "</script>", "javascript:", "JaVaScRiPt:", "onerror=", "onload=", "<img ",
-       "<a href=", "<svg ", "](", "[x](", "&#106;", "data:", "<!--", "-->", "```"]
+    + [
+        "<script>",
+        "</script>",
+        "javascript:",
+        "JaVaScRiPt:",
+        "onerror=",
+        "onload=",
+        "<img ",
+        "<a href=",
+        "<svg ",
+        "](",
+        "[x](",
+        "&#106;",
+        "data:",
+        "<!--",
+        "-->",
+        "```",
+    ]
 )
 TEXT = st.lists(FRAGMENTS, max_size=40).map("".join)
 

@@ -83,16 +83,19 @@ def test_locale_middleware_is_on_and_english_is_shipped():
 
 def _production_env(**overrides):
     env = {
-        key: value for key, value in os.environ.items()
+        key: value
+        for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "KINDRED_", "DATABASE_URL", "REDIS_URL", "EMAIL_"))
     }
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "KINDRED_ENV": "production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-        "DJANGO_ALLOWED_HOSTS": "peer.example.org",
-        "KINDRED_ENCRYPTION_KEYS": ",".join(Fernet.generate_key().decode() for _ in range(2)),
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "KINDRED_ENV": "production",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+            "DJANGO_ALLOWED_HOSTS": "peer.example.org",
+            "KINDRED_ENCRYPTION_KEYS": ",".join(Fernet.generate_key().decode() for _ in range(2)),
+        }
+    )
     for key, value in overrides.items():
         if value is None:
             env.pop(key, None)
@@ -104,7 +107,11 @@ def _production_env(**overrides):
 def _check_deploy(env):
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

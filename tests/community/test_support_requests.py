@@ -119,6 +119,7 @@ def test_suspended_advocate_loses_sight_of_their_requests():
     assert detail(advocate_client, support_request).status_code == 404
     assert detail(logged_in(member), support_request).status_code == 200
 
+
 def test_pool_request_is_seen_by_advocates_of_its_specialty_until_accepted():
     member = make_member()
     counsellor, other_counsellor = make_advocate(), make_advocate()

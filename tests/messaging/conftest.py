@@ -21,8 +21,13 @@ def session_cookie_for(user) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-async def open_socket(user=None, *, origin: str | None = ORIGIN, path: str = "/ws/chat/",
-                      expect_connected: bool = True) -> WebsocketCommunicator:
+async def open_socket(
+    user=None,
+    *,
+    origin: str | None = ORIGIN,
+    path: str = "/ws/chat/",
+    expect_connected: bool = True,
+) -> WebsocketCommunicator:
     """An authenticated WebSocket for `user` (session cookie + Origin header) against the real
     ASGI application. With expect_connected, the welcome frame is read and checked. Always
     `await communicator.disconnect()` at the end."""
@@ -94,9 +99,14 @@ def make_group(*, name: str = "Testers", members=(), moderators=(), **fields) ->
 def add_member(*, group: Group, user, role=Membership.Role.MEMBER) -> Membership:
     now = timezone.now()
     membership, _created = Membership.objects.update_or_create(
-        group=group, user=user,
-        defaults={"role": role, "state": Membership.State.ACTIVE, "joined_at": now,
-                  "rules_accepted_at": now},
+        group=group,
+        user=user,
+        defaults={
+            "role": role,
+            "state": Membership.State.ACTIVE,
+            "joined_at": now,
+            "rules_accepted_at": now,
+        },
     )
     return membership
 

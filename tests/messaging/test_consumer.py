@@ -49,8 +49,15 @@ async def test_message_is_acked_with_server_id_and_reaches_the_other_member(
     alice, bob = await open_socket(member), await open_socket(other_member)
     await join(alice, room.pk)
     await join(bob, room.pk)
-    await send(alice, {"type": "send", "conversation_id": room.pk, "client_id": "c-1",
-                       "body": "hello <b>there</b>"})
+    await send(
+        alice,
+        {
+            "type": "send",
+            "conversation_id": room.pk,
+            "client_id": "c-1",
+            "body": "hello <b>there</b>",
+        },
+    )
     ack = await receive_until(alice, "ack")
     stored = await db(Message.objects.get)(pk=ack["id"])
     assert ack["client_id"] == "c-1" and stored.body == "hello <b>there</b>"
@@ -60,8 +67,9 @@ async def test_message_is_acked_with_server_id_and_reaches_the_other_member(
     assert "<b>" not in live["message"]["html"]
     # Invariant 1: no email anywhere in what another member receives.
     assert member.email not in str(live)
-    await send(alice, {"type": "send", "conversation_id": room.pk, "client_id": "c-2",
-                       "body": "second"})
+    await send(
+        alice, {"type": "send", "conversation_id": room.pk, "client_id": "c-2", "body": "second"}
+    )
     second = await receive_until(alice, "ack")
     assert second["id"] > ack["id"]
     await alice.disconnect()
@@ -88,9 +96,7 @@ async def test_resent_client_id_is_stored_once_and_acked_with_the_same_id(
     await bob.disconnect()
 
 
-async def test_non_member_cannot_join_a_room_and_learns_only_not_found(
-    room_with_two_members
-):
+async def test_non_member_cannot_join_a_room_and_learns_only_not_found(room_with_two_members):
     stranger = await db(make_member)()
     socket = await open_socket(stranger)
     await send(socket, {"type": "join", "conversation_id": room_with_two_members.pk})
@@ -113,7 +119,9 @@ async def _post(conversation, sender, count, prefix="m"):
     for number in range(count):
         await db(cache.clear)()
         message = await db(post_message)(
-            conversation=conversation, sender=sender, body=f"{prefix}{number}",
+            conversation=conversation,
+            sender=sender,
+            body=f"{prefix}{number}",
             client_id=f"{prefix}{number}",
         )
         ids.append(message.pk)
@@ -196,8 +204,10 @@ async def test_rate_limit_refuses_with_a_code_and_keeps_what_was_accepted(
     limit = RATE_LIMIT[0]
     acked = []
     for number in range(limit + 1):
-        await send(socket, {"type": "send", "conversation_id": room.pk,
-                            "client_id": f"r{number}", "body": "x"})
+        await send(
+            socket,
+            {"type": "send", "conversation_id": room.pk, "client_id": f"r{number}", "body": "x"},
+        )
         frame = await receive_until(socket, "ack" if number < limit else "error")
         acked.append(frame)
     assert acked[-1]["code"] == "rate_limited" and acked[-1]["client_id"] == f"r{limit}"
@@ -208,8 +218,15 @@ async def test_rate_limit_refuses_with_a_code_and_keeps_what_was_accepted(
 async def test_too_long_message_is_refused(room_with_two_members, member):
     socket = await open_socket(member)
     await join(socket, room_with_two_members.pk)
-    await send(socket, {"type": "send", "conversation_id": room_with_two_members.pk,
-                        "client_id": "long", "body": "x" * 4001})
+    await send(
+        socket,
+        {
+            "type": "send",
+            "conversation_id": room_with_two_members.pk,
+            "client_id": "long",
+            "body": "x" * 4001,
+        },
+    )
     assert (await receive_until(socket, "error"))["code"] == "too_long"
     await socket.disconnect()
 
@@ -217,8 +234,11 @@ async def test_too_long_message_is_refused(room_with_two_members, member):
 async def test_bad_frames_get_error_frames_and_the_socket_stays_up(member):
     socket = await open_socket(member)
     for raw, code in [
-        ("{not json", "malformed"), ("[1, 2]", "malformed"), ('{"type": 3}', "malformed"),
-        ('{"type": "dance"}', "unknown_type"), ("x" * 20_000, "frame_too_large"),
+        ("{not json", "malformed"),
+        ("[1, 2]", "malformed"),
+        ('{"type": 3}', "malformed"),
+        ('{"type": "dance"}', "unknown_type"),
+        ("x" * 20_000, "frame_too_large"),
         ('{"type": "join", "conversation_id": "1"}', "invalid"),
         ('{"type": "send", "conversation_id": 5, "client_id": "a", "body": "b"}', "not_joined"),
     ]:
@@ -289,20 +309,36 @@ async def test_links_restricted_and_slow_mode_apply_on_every_frame(room_with_two
     room = room_with_two_members
     socket = await open_socket(member)
     await join(socket, room.pk)
-    await send(socket, {"type": "send", "conversation_id": room.pk, "client_id": "l0",
-                        "body": "see https://example.org"})
+    await send(
+        socket,
+        {
+            "type": "send",
+            "conversation_id": room.pk,
+            "client_id": "l0",
+            "body": "see https://example.org",
+        },
+    )
     assert (await receive_until(socket, "ack"))["id"]
     room.links_restricted = True
     room.slow_mode_seconds = 30
     await db(room.save)(update_fields=["links_restricted", "slow_mode_seconds"])
-    await send(socket, {"type": "send", "conversation_id": room.pk, "client_id": "l1",
-                        "body": "see https://example.org"})
+    await send(
+        socket,
+        {
+            "type": "send",
+            "conversation_id": room.pk,
+            "client_id": "l1",
+            "body": "see https://example.org",
+        },
+    )
     assert (await receive_until(socket, "error"))["code"] == "links_restricted"
-    await send(socket, {"type": "send", "conversation_id": room.pk, "client_id": "s1",
-                        "body": "plain"})
+    await send(
+        socket, {"type": "send", "conversation_id": room.pk, "client_id": "s1", "body": "plain"}
+    )
     assert (await receive_until(socket, "ack"))["id"]
-    await send(socket, {"type": "send", "conversation_id": room.pk, "client_id": "s2",
-                        "body": "again"})
+    await send(
+        socket, {"type": "send", "conversation_id": room.pk, "client_id": "s2", "body": "again"}
+    )
     error = await receive_until(socket, "error")
     assert error["code"] == "slow_mode" and error["retry_after"] == 30
     await socket.disconnect()
@@ -351,8 +387,12 @@ async def test_presence_lists_members_in_the_room_and_respects_appear_offline(
     await bob.disconnect()
     # Alice sees Bob leave; nobody ever hears of the member who appears offline.
     left = await receive_until(alice, "presence.changed")
-    assert left == {"type": "presence.changed", "conversation_id": room.pk,
-                    "member": arrived["member"], "present": False}
+    assert left == {
+        "type": "presence.changed",
+        "conversation_id": room.pk,
+        "member": arrived["member"],
+        "present": False,
+    }
     shy_name = await db(lambda: shy.profile.pseudonym)()
     assert shy_name not in str(await drain(alice))
     await alice.disconnect()
@@ -376,8 +416,15 @@ async def test_many_frames_in_flight_keep_their_order(room_with_two_members, mem
     await join(alice, room.pk)
     await join(bob, room.pk)
     for number in range(10):
-        await send(alice, {"type": "send", "conversation_id": room.pk,
-                           "client_id": f"o{number}", "body": str(number)})
+        await send(
+            alice,
+            {
+                "type": "send",
+                "conversation_id": room.pk,
+                "client_id": f"o{number}",
+                "body": str(number),
+            },
+        )
     received = [(await receive_until(bob, "message"))["message"]["id"] for _ in range(10)]
     assert received == sorted(received)
     await asyncio.gather(alice.disconnect(), bob.disconnect())
@@ -407,8 +454,9 @@ async def test_a_member_who_is_not_a_participant_cannot_read_a_direct_thread(mem
     await socket.disconnect()
 
 
-async def test_moderation_events_reach_every_joined_socket_once(room_with_two_members, member,
-                                                                other_member):
+async def test_moderation_events_reach_every_joined_socket_once(
+    room_with_two_members, member, other_member
+):
     from messaging.services.realtime import broadcast_conversation_event
 
     room = room_with_two_members
@@ -421,8 +469,11 @@ async def test_moderation_events_reach_every_joined_socket_once(room_with_two_me
     )
     for socket in (alice, bob):
         frame = await receive_until(socket, "room.updated")
-        assert frame == {"type": "room.updated", "room": {"locked": True},
-                         "conversation_id": room.pk}
+        assert frame == {
+            "type": "room.updated",
+            "room": {"locked": True},
+            "conversation_id": room.pk,
+        }
     assert await stranger.receive_nothing(timeout=0.3)
     await asyncio.gather(alice.disconnect(), bob.disconnect(), stranger.disconnect())
 
@@ -436,8 +487,15 @@ async def test_an_expired_or_deleted_session_closes_the_socket_on_the_next_frame
     await join(socket, room_with_two_members.pk)
     await drain(socket)
     await db(lambda: Session.objects.all().delete())()
-    await send(socket, {"type": "send", "conversation_id": room_with_two_members.pk,
-                        "client_id": "late", "body": "after expiry"})
+    await send(
+        socket,
+        {
+            "type": "send",
+            "conversation_id": room_with_two_members.pk,
+            "client_id": "late",
+            "body": "after expiry",
+        },
+    )
     assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": 4001}
     assert not await db(Message.objects.filter(client_id="late").exists)()
     await socket.disconnect()

@@ -11,16 +11,38 @@ from hypothesis import strategies as st
 from tests.messaging.conftest import open_socket, receive, send
 
 FRAME_TYPES = ["join", "leave", "send", "edit", "delete", "history", "read", "ping", "nope"]
-FIELDS = ["type", "conversation_id", "after_id", "before_id", "message_id", "client_id",
-          "body", "ref"]
-ANSWER_TYPES = {"error", "ack", "message", "message.updated", "joined", "left", "messages",
-                "presence", "presence.changed", "pong"}
+FIELDS = [
+    "type",
+    "conversation_id",
+    "after_id",
+    "before_id",
+    "message_id",
+    "client_id",
+    "body",
+    "ref",
+]
+ANSWER_TYPES = {
+    "error",
+    "ack",
+    "message",
+    "message.updated",
+    "joined",
+    "left",
+    "messages",
+    "presence",
+    "presence.changed",
+    "pong",
+}
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70)
-    | st.floats(allow_nan=False) | st.text(max_size=50),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=50),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=10,
 )
 structured = st.fixed_dictionaries(
@@ -28,9 +50,14 @@ structured = st.fixed_dictionaries(
     optional={name: json_values for name in FIELDS[1:]},
 ).map(json.dumps)
 frames = st.lists(
-    st.one_of(structured, st.text(min_size=1, max_size=200), st.binary(min_size=1, max_size=50),
-              json_values.map(json.dumps)),
-    min_size=1, max_size=8,
+    st.one_of(
+        structured,
+        st.text(min_size=1, max_size=200),
+        st.binary(min_size=1, max_size=50),
+        json_values.map(json.dumps),
+    ),
+    min_size=1,
+    max_size=8,
 )
 
 
@@ -39,8 +66,11 @@ def room_id(room_with_two_members):
     return room_with_two_members.pk
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(batch=frames)
 def test_consumer_answers_any_input_without_crashing(room_id, member, batch):
     async def run():

@@ -17,7 +17,8 @@ from tests.messaging.conftest import make_group, session_cookie_for
 
 async def _connect(port, cookie):
     return await websockets.connect(
-        f"ws://127.0.0.1:{port}/ws/chat/", origin=f"http://127.0.0.1:{port}",
+        f"ws://127.0.0.1:{port}/ws/chat/",
+        origin=f"http://127.0.0.1:{port}",
         additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"},
     )
 

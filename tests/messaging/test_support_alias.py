@@ -18,8 +18,13 @@ def _aliased_thread(member, advocate):
 
     conversation = create_support_conversation(member_id=member.pk, advocate_id=advocate.pk)
     SupportRequest.objects.create(
-        member=member, advocate=advocate, specialty=ensure_specialties()["counselling"],
-        summary="help", language="en", alias="Fern Who Asked", conversation=conversation,
+        member=member,
+        advocate=advocate,
+        specialty=ensure_specialties()["counselling"],
+        summary="help",
+        language="en",
+        alias="Fern Who Asked",
+        conversation=conversation,
     )
     post_message(conversation=conversation, sender=member, body="first words", client_id="s1")
     return conversation
@@ -27,8 +32,11 @@ def _aliased_thread(member, advocate):
 
 def _leaks(member, text: str) -> list[str]:
     profile = member.profile
-    return [value for value in (profile.pseudonym, profile.public_id, profile.avatar_seed,
-                                member.email) if value in text]
+    return [
+        value
+        for value in (profile.pseudonym, profile.public_id, profile.avatar_seed, member.email)
+        if value in text
+    ]
 
 
 async def test_aliased_member_appears_by_alias_only_over_the_socket(member):
@@ -39,8 +47,10 @@ async def test_aliased_member_appears_by_alias_only_over_the_socket(member):
     assert history[0]["sender"]["pseudonym"] == "Fern Who Asked"
     writer = await open_socket(member)
     await join(writer, conversation.pk)
-    await send(writer, {"type": "send", "conversation_id": conversation.pk, "client_id": "s2",
-                        "body": "more"})
+    await send(
+        writer,
+        {"type": "send", "conversation_id": conversation.pk, "client_id": "s2", "body": "more"},
+    )
     live = await receive_until(watcher, "message")
     assert live["message"]["sender"]["pseudonym"] == "Fern Who Asked"
     assert await db(_leaks)(member, str(history) + str(live)) == []

@@ -77,15 +77,31 @@ async def test_a_message_crosses_between_two_daphne_processes(two_servers, membe
         for connection in (alice, bob):
             await connection.send(json.dumps({"type": "join", "conversation_id": room.pk}))
             await _until(connection, "joined")
-        await alice.send(json.dumps({"type": "send", "conversation_id": room.pk,
-                                     "client_id": "cross-1", "body": "across processes"}))
+        await alice.send(
+            json.dumps(
+                {
+                    "type": "send",
+                    "conversation_id": room.pk,
+                    "client_id": "cross-1",
+                    "body": "across processes",
+                }
+            )
+        )
         ack = await _until(alice, "ack")
         crossed = await _until(bob, "message")
         assert crossed["message"]["id"] == ack["id"]
         assert crossed["message"]["body"] == "across processes"
         # And back the other way.
-        await bob.send(json.dumps({"type": "send", "conversation_id": room.pk,
-                                   "client_id": "cross-2", "body": "and back"}))
+        await bob.send(
+            json.dumps(
+                {
+                    "type": "send",
+                    "conversation_id": room.pk,
+                    "client_id": "cross-2",
+                    "body": "and back",
+                }
+            )
+        )
         back = await _until(alice, "message")
         while back["message"]["client_id"] != "cross-2":
             back = await _until(alice, "message")

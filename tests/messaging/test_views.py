@@ -16,8 +16,9 @@ def group_pair(db, member, other_member):
     return make_group(members=[member, other_member])
 
 
-def test_room_page_shows_latest_messages_to_members_by_pseudonym(client, group_pair, member,
-                                                                 other_member):
+def test_room_page_shows_latest_messages_to_members_by_pseudonym(
+    client, group_pair, member, other_member
+):
     room = services.get_or_create_group_room(group=group_pair)
     services.post_message(conversation=room, sender=other_member, body="hi *all*", client_id="a")
     client.force_login(member)
@@ -40,15 +41,17 @@ def test_send_form_without_scripts_keeps_the_text_and_shows_the_error(client, gr
     room.locked = True
     room.save(update_fields=["locked"])
     client.force_login(member)
-    response = client.post(reverse("messaging:send", args=[room.pk]),
-                           {"body": "typed words", "client_id": "x"})
+    response = client.post(
+        reverse("messaging:send", args=[room.pk]), {"body": "typed words", "client_id": "x"}
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "typed words" in page and "locked" in page
     room.locked = False
     room.save(update_fields=["locked"])
-    response = client.post(reverse("messaging:send", args=[room.pk]),
-                           {"body": "now it works", "client_id": "y"})
+    response = client.post(
+        reverse("messaging:send", args=[room.pk]), {"body": "now it works", "client_id": "y"}
+    )
     assert response.status_code == 302
     assert Message.objects.filter(conversation=room, body="now it works").exists()
 
@@ -59,11 +62,14 @@ def _request(sender, recipient, body="hello"):
     )
 
 
-def test_first_direct_message_is_a_request_the_recipient_can_accept(client, group_pair, member,
-                                                                    other_member):
+def test_first_direct_message_is_a_request_the_recipient_can_accept(
+    client, group_pair, member, other_member
+):
     client.force_login(member)
-    response = client.post(reverse("messaging:direct_with", args=[other_member.profile.public_id]),
-                           {"body": "can we talk?", "client_id": "c1"})
+    response = client.post(
+        reverse("messaging:direct_with", args=[other_member.profile.public_id]),
+        {"body": "can we talk?", "client_id": "c1"},
+    )
     assert response.status_code == 302
     conversation = Conversation.objects.get(kind=Conversation.Kind.DIRECT)
     with pytest.raises(MessagingDenied) as error:
@@ -73,23 +79,26 @@ def test_first_direct_message_is_a_request_the_recipient_can_accept(client, grou
     client.force_login(other_member)
     page = client.get(reverse("messaging:requests")).content.decode()
     assert "can we talk?" in page and member.profile.pseudonym in page and member.email not in page
-    response = client.post(reverse("messaging:answer_request", args=[conversation.pk]),
-                           {"answer": "accept"})
+    response = client.post(
+        reverse("messaging:answer_request", args=[conversation.pk]), {"answer": "accept"}
+    )
     assert response.status_code == 302
     assert get_conversation_access_or_404(user=other_member, conversation_id=conversation.pk)
     thread = client.get(reverse("messaging:conversation", args=[conversation.pk]))
     assert "can we talk?" in thread.content.decode()
 
 
-def test_declined_request_tells_the_sender_only_not_delivered(client, group_pair, member,
-                                                             other_member):
+def test_declined_request_tells_the_sender_only_not_delivered(
+    client, group_pair, member, other_member
+):
     message = _request(member, other_member)
     services.answer_message_request(
         conversation_id=message.conversation_id, user=other_member, accept=False
     )
     with pytest.raises(MessagingDenied) as error:
-        services.post_message(conversation=message.conversation, sender=member, body="again",
-                              client_id="again")
+        services.post_message(
+            conversation=message.conversation, sender=member, body="again", client_id="again"
+        )
     assert error.value.code == "not_delivered"
     client.force_login(member)
     page = client.get(reverse("messaging:conversation", args=[message.conversation_id]))
@@ -98,8 +107,9 @@ def test_declined_request_tells_the_sender_only_not_delivered(client, group_pair
 
 
 @pytest.mark.parametrize("reason", ["nobody", "advocates", "blocked", "no_shared_group"])
-def test_who_may_message_me_and_blocks_stop_direct_messages(client, db, member, other_member,
-                                                            reason):
+def test_who_may_message_me_and_blocks_stop_direct_messages(
+    client, db, member, other_member, reason
+):
     if reason != "no_shared_group":
         make_group(members=[member, other_member])
     if reason in ("nobody", "advocates"):
@@ -110,8 +120,10 @@ def test_who_may_message_me_and_blocks_stop_direct_messages(client, db, member, 
     if reason == "blocked":
         Block.objects.create(owner=other_member, target=member, kind=Block.Kind.BLOCK)
     client.force_login(member)
-    response = client.post(reverse("messaging:direct_with", args=[other_member.profile.public_id]),
-                           {"body": "my typed text", "client_id": "c"})
+    response = client.post(
+        reverse("messaging:direct_with", args=[other_member.profile.public_id]),
+        {"body": "my typed text", "client_id": "c"},
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "Not delivered." in page and "my typed text" in page
@@ -125,15 +137,15 @@ def test_blocking_after_accepting_stops_further_messages(group_pair, member, oth
     )
     Block.objects.create(owner=other_member, target=member, kind=Block.Kind.BLOCK)
     with pytest.raises(MessagingDenied) as error:
-        services.post_message(conversation=message.conversation, sender=member, body="x",
-                              client_id="x2")
+        services.post_message(
+            conversation=message.conversation, sender=member, body="x", client_id="x2"
+        )
     assert error.value.code == "not_delivered"
 
 
 def test_support_handover_moves_access_to_the_new_advocate(db, member):
     first, second = make_member(), make_member()
-    conversation = services.create_support_conversation(member_id=member.pk,
-                                                        advocate_id=first.pk)
+    conversation = services.create_support_conversation(member_id=member.pk, advocate_id=first.pk)
     services.post_message(conversation=conversation, sender=member, body="help", client_id="h")
     services.set_support_advocate(conversation=conversation, advocate_id=second.pk)
     assert get_conversation_access_or_404(user=member, conversation_id=conversation.pk)
@@ -145,8 +157,7 @@ def test_support_handover_moves_access_to_the_new_advocate(db, member):
 
 
 @pytest.mark.parametrize("count", [5, 50])
-def test_inbox_queries_do_not_grow_with_threads(client, member, django_assert_num_queries,
-                                                count):
+def test_inbox_queries_do_not_grow_with_threads(client, member, django_assert_num_queries, count):
     group = make_group()
     from tests.messaging.conftest import add_member
 
@@ -197,16 +208,23 @@ def test_inbox_lists_the_rooms_of_my_groups_only(client, group_pair, member):
 
 
 @pytest.mark.parametrize("count", [5, 50])
-def test_room_page_queries_do_not_grow_with_messages(client, member, django_assert_num_queries,
-                                                     count):
+def test_room_page_queries_do_not_grow_with_messages(
+    client, member, django_assert_num_queries, count
+):
     authors = [make_member() for _number in range(3)]
     group = make_group(members=[member, *authors])
     room = services.get_or_create_group_room(group=group)
-    Message.objects.bulk_create([
-        Message(conversation=room, sender=authors[number % 3], body=f"line {number}",
-                client_id=f"q{number}")
-        for number in range(count)
-    ])
+    Message.objects.bulk_create(
+        [
+            Message(
+                conversation=room,
+                sender=authors[number % 3],
+                body=f"line {number}",
+                client_id=f"q{number}",
+            )
+            for number in range(count)
+        ]
+    )
     client.force_login(member)
     client.get(reverse("messaging:room", args=[group.slug]))
     with django_assert_num_queries(9):
@@ -214,25 +232,27 @@ def test_room_page_queries_do_not_grow_with_messages(client, member, django_asse
     assert response.content.decode().count('id="message-') == count
 
 
-def test_newcomers_see_only_messages_since_joining_when_the_group_says_so(client, member,
-                                                                          other_member):
+def test_newcomers_see_only_messages_since_joining_when_the_group_says_so(
+    client, member, other_member
+):
     from datetime import timedelta
 
     from community.models import Group, Membership
 
-    group = make_group(members=[other_member],
-                       history_policy=Group.HistoryPolicy.SINCE_JOINING)
+    group = make_group(members=[other_member], history_policy=Group.HistoryPolicy.SINCE_JOINING)
     room = services.get_or_create_group_room(group=group)
-    services.post_message(conversation=room, sender=other_member, body="before you came",
-                          client_id="old")
+    services.post_message(
+        conversation=room, sender=other_member, body="before you came", client_id="old"
+    )
     Message.objects.filter(client_id="old").update(
         created_at=Message.objects.get(client_id="old").created_at - timedelta(minutes=5)
     )
     from tests.messaging.conftest import add_member
 
     add_member(group=group, user=member)
-    services.post_message(conversation=room, sender=other_member, body="after you came",
-                          client_id="new")
+    services.post_message(
+        conversation=room, sender=other_member, body="after you came", client_id="new"
+    )
     client.force_login(member)
     page = client.get(reverse("messaging:room", args=[group.slug])).content.decode()
     assert "after you came" in page and "before you came" not in page

@@ -8,7 +8,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         logins = seed_demo()
-        self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000/"))
+        self.stdout.write(
+            self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000/")
+        )
         self.stdout.write(f"Every demo account's password: {DEMO_PASSWORD}")
         for login in logins:
             line = f"  {login.role:<22} {login.email:<34} shown as {login.pseudonym}"
