@@ -165,9 +165,43 @@ def flag_content(
                 ),
                 url=reverse("moderation:crisis_resources"),
             )
+        if item_created or reopening:
+            alert_moderators_of_new_report(item=item, exclude_user_ids={author_id, flagger.pk})
         transaction.on_commit(
             lambda: live.announce_queue_change(
                 item_id=item.pk, group_id=item.group_id, urgent=item.urgent
             )
         )
     return FlagResult(flag=flag, item=item, created=True)
+
+
+def alert_moderators_of_new_report(*, item: ReviewItem, exclude_user_ids: set) -> None:
+    """A live alert (the notification bell, pushed over each moderator's own socket) for every
+    moderator who may review the item, wherever they are on the site: in a room, on a thread.
+    Once per item (new or reopened), never per flag; it names no flagger, author or content."""
+    from community.models import Membership, User
+
+    recipients = set(
+        User.objects.filter(is_site_moderator=True, is_active=True).values_list("pk", flat=True)
+    )
+    if item.group_id is not None:
+        recipients |= set(
+            Membership.objects.filter(
+                group_id=item.group_id,
+                state=Membership.State.ACTIVE,
+                role__in=[Membership.Role.MODERATOR, Membership.Role.OWNER],
+                user__is_active=True,
+            ).values_list("user_id", flat=True)
+        )
+    text = (
+        _("An urgent report is waiting in the moderation queue.")
+        if item.urgent
+        else _("A new report is waiting in the moderation queue.")
+    )
+    for recipient_id in sorted(recipients - exclude_user_ids):
+        notify(
+            recipient_id=recipient_id,
+            kind="moderation.new_report",
+            text=text,
+            url=reverse("moderation:item_detail", args=[item.pk]),
+        )

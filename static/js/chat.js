@@ -59,8 +59,26 @@ if (root) {
     return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   };
 
+  // "Report at once": every message someone else wrote links to the flag form, which comes
+  // back to this room afterwards. The flagged member is never told who reported.
+  function addReportLink(item) {
+    if (item.querySelector(".chat-tombstone") || item.querySelector(".flag-link")) return;
+    const url = strings.flagUrl.replace(/\/0\/$/, `/${item.dataset.messageId}/`);
+    const link = element("a", "flag-link", strings.report);
+    link.href = `${url}?next=${encodeURIComponent(window.location.pathname)}`;
+    link.rel = "nofollow";
+    link.append(element("span", "visually-hidden", ` ${strings.reportHint}`));
+    const actions = element("div", "chat-actions");
+    actions.append(link);
+    item.append(actions);
+  }
+
   function addActions(item) {
-    if (item.dataset.own !== "true" || item.querySelector(".chat-tombstone")) return;
+    if (item.dataset.own !== "true") {
+      addReportLink(item);
+      return;
+    }
+    if (item.querySelector(".chat-tombstone")) return;
     if (item.querySelector(".chat-actions")) return;
     const actions = element("div", "chat-actions");
     const edit = element("button", "link-button", strings.edit);

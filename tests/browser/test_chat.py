@@ -40,6 +40,9 @@ def test_two_members_chat_live_go_offline_and_lose_access_on_leaving(browser_ses
     _send(alice_page, "Hello from Alice")
     expect(_messages(bob_page).last).to_have_text("Hello from Alice")
     expect(bob_page.locator("#chat-announcer")).to_contain_text("Hello from Alice")
+    # Report at once: Alice's message carries a Report link for Bob, back to this room after.
+    report = bob_page.locator("#chat-messages li.chat-message").last.locator("a.flag-link")
+    expect(report).to_have_attribute("href", re.compile(r"^/flag/message/\d+/\?next=%2Frooms%2F"))
     _send(bob_page, "Hi Alice")
     expect(_messages(alice_page).last).to_have_text("Hi Alice")
 

@@ -160,3 +160,34 @@ def test_profiles_can_be_flagged_and_go_to_site_moderators_only(client, scene):
     assert response.status_code == 302
     item = ReviewItem.objects.get()
     assert item.content_kind == "profile" and item.group_id is None
+
+
+def _report_alert_recipients():
+    return set(
+        Notification.objects.filter(kind="moderation.new_report").values_list(
+            "recipient_id", flat=True
+        )
+    )
+
+
+def test_a_new_report_alerts_every_moderator_who_may_review_it_once(scene):
+    message = post_message(room=scene.room, sender=scene.author)
+    _flag(scene.reporter, message)
+    assert _report_alert_recipients() == {
+        scene.moderator.pk,
+        scene.second_moderator.pk,
+        scene.site_moderator.pk,
+    }
+    alert = Notification.objects.filter(kind="moderation.new_report").first()
+    # The alert names nobody and quotes nothing.
+    for secret in ("QuietReporter", "LoudAuthor", message.body):
+        assert secret not in alert.text
+    _flag(scene.bystander, message)
+    assert Notification.objects.filter(kind="moderation.new_report").count() == 3
+
+
+def test_the_flagged_author_gets_no_report_alert_even_as_a_moderator(scene):
+    message = post_message(room=scene.room, sender=scene.moderator)
+    _flag(scene.reporter, message)
+    assert scene.moderator.pk not in _report_alert_recipients()
+    assert scene.second_moderator.pk in _report_alert_recipients()
