@@ -1,7 +1,8 @@
+import asyncio
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.urls import reverse
 from django.utils import timezone
@@ -243,12 +244,20 @@ def test_leaving_closes_the_members_sockets(
     group = make_group()
     add_member(group, member)
     layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(user_channel_group(member.pk), channel)
-    with django_capture_on_commit_callbacks(execute=True):
-        member_client.post(reverse("group_leave", args=[group.slug]))
+
+    def leave():
+        with django_capture_on_commit_callbacks(execute=True):
+            member_client.post(reverse("group_leave", args=[group.slug]))
+
+    # One event loop for the whole exchange: a Redis pub/sub layer keeps its channels per loop.
+    async def listen_while_leaving():
+        channel = await layer.new_channel()
+        await layer.group_add(user_channel_group(member.pk), channel)
+        await sync_to_async(leave)()
+        return await asyncio.wait_for(layer.receive(channel), timeout=5)
+
+    event = async_to_sync(listen_while_leaving)()
     assert Membership.objects.get(user=member, group=group).state == Membership.State.LEFT
-    event = async_to_sync(layer.receive)(channel)
     assert event == {"type": "membership.ended", "group_id": group.pk}
     assert member_client.get(reverse("thread_new", args=[group.slug])).status_code == 404
 
