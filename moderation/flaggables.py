@@ -49,7 +49,10 @@ class Flaggable:
         return apps.get_model(self.model_label)
 
     def get(self, object_id: int):
-        return self.model.objects.select_related(*self.select_related).filter(pk=object_id).first()
+        objects = self.model.objects
+        if self.select_related:
+            objects = objects.select_related(*self.select_related)
+        return objects.filter(pk=object_id).first()
 
 
 REGISTRY: dict[str, Flaggable] = {}
