@@ -54,9 +54,10 @@ fmt: venv
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
+# The measurements in docs/performance.md (load the machine: run them alone).
 bench: venv
-	$(PY) bench/room_load.py
-	$(PY) bench/idle_sockets.py
+	$(PY) -m bench.room_load --members 200 --rate 50 --seconds 60
+	$(PY) -m bench.idle_sockets --sockets 2000
 
 clean:
 	rm -rf $(VENV) staticfiles
