@@ -232,14 +232,6 @@ def request_senders(*, requests: list[ConversationParticipant], user_id: int) ->
     return {row.conversation_id: row.user.profile for row in rows}
 
 
-def unread_total(*, user_id: int) -> int:
-    return sum(
-        part.unread
-        for kind in (Conversation.Kind.ROOM, Conversation.Kind.DIRECT, Conversation.Kind.SUPPORT)
-        for part in conversations_with_unread(user_id=user_id, kind=kind)
-    )
-
-
 def first_messages(*, conversation_ids: list[int]) -> dict[int, Message]:
     """The opening message of each conversation (a request's preview), in one query."""
     from django.db.models import Min
