@@ -1,4 +1,4 @@
-from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.cache import add_never_cache_headers
 
 
 class PrivacyHeadersMiddleware:
@@ -16,8 +16,8 @@ class PrivacyHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        # max-age=0, no-cache, no-store, must-revalidate, private
         add_never_cache_headers(response)
-        patch_cache_control(response, no_store=True, private=True)
         if getattr(request, "clear_site_data", False):
             response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
         return response
