@@ -82,6 +82,11 @@ def can_take_requests(advocate: AdvocateProfile) -> bool:
     return advocate.is_verified and advocate.accepting_requests and not is_at_capacity(advocate)
 
 
+def offers_specialty(advocate: AdvocateProfile, specialty_id: int) -> bool:
+    """Reads the specialties `verified_advocates()` prefetched: no query of its own."""
+    return any(specialty.pk == specialty_id for specialty in advocate.specialties.all())
+
+
 def get_directory_advocate_or_404(*, public_id: str) -> AdvocateProfile:
     advocate = verified_advocates().filter(user__profile__public_id=public_id).first()
     if advocate is None:

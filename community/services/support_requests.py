@@ -25,6 +25,7 @@ from community.selectors.advocates import (
     LOAD_STATUSES,
     can_take_requests,
     get_verified_advocate_by_user_id,
+    offers_specialty,
 )
 from messaging.services.conversations import create_support_conversation, set_support_advocate
 from messaging.services.notifications import notify
@@ -117,7 +118,7 @@ def create_support_request(
                     "Choose another, or ask the pool."
                 )
             )
-        if not advocate.specialties.filter(pk=specialty.pk).exists():
+        if not offers_specialty(advocate, specialty.pk):
             raise SupportRequestError(_("This advocate does not offer that kind of help."))
     for _attempt in range(5):
         try:
@@ -175,7 +176,7 @@ def accept_support_request(
             .values_list("pk", flat=True)
         )
         advocate = get_verified_advocate_by_user_id(user_id=advocate_user.pk)
-        if advocate is None or not advocate.specialties.filter(pk=locked.specialty_id).exists():
+        if advocate is None or not offers_specialty(advocate, locked.specialty_id):
             raise SupportRequestError(_("Only verified advocates of this specialty can accept it."))
         # A request already addressed to this advocate holds one of their slots.
         held = 1 if locked.advocate_id == advocate_user.pk else 0
@@ -221,7 +222,7 @@ def hand_over_support_request(
         target = get_verified_advocate_by_user_id(user_id=to_advocate_user_id)
         if target is None or not can_take_requests(target):
             raise SupportRequestError(_("That advocate is not taking requests right now."))
-        if not target.specialties.filter(pk=locked.specialty_id).exists():
+        if not offers_specialty(target, locked.specialty_id):
             raise SupportRequestError(_("That advocate does not offer this kind of help."))
         locked.advocate_id = to_advocate_user_id
         locked.save(update_fields=["advocate"])
