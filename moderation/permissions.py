@@ -9,6 +9,7 @@ from django.http import Http404
 
 from community.models import Membership
 from community.permissions import require_mfa
+from community.selectors.groups import is_group_moderator
 from moderation.models import Appeal, ReviewItem, Sanction
 
 MODERATOR_ROLES = (Membership.Role.MODERATOR, Membership.Role.OWNER)
@@ -30,12 +31,7 @@ def can_moderate_group(user, group_id: int | None) -> bool:
         return True
     if group_id is None:
         return False  # direct messages and profiles: site moderators only
-    return Membership.objects.filter(
-        user_id=user.pk,
-        group_id=group_id,
-        state=Membership.State.ACTIVE,
-        role__in=MODERATOR_ROLES,
-    ).exists()
+    return is_group_moderator(user=user, group_id=group_id)
 
 
 def can_see_flaggers(user) -> bool:
