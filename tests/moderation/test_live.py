@@ -27,6 +27,20 @@ async def _queue_socket(user):
     return socket
 
 
+async def _say(socket, conversation_id: int, client_id: str, body: str) -> None:
+    await send(
+        socket,
+        {"type": "send", "conversation_id": conversation_id, "client_id": client_id, "body": body},
+    )
+
+
+async def _wait_for_close(socket) -> None:
+    while True:
+        output = await socket.receive_output(timeout=3)
+        if output["type"] == "websocket.close":
+            return
+
+
 async def test_moderators_online_see_a_new_flag_at_once(live_scene):
     scene = live_scene
     moderator_socket = await _queue_socket(scene.moderator)
@@ -60,15 +74,7 @@ async def test_lock_reaches_open_sockets_and_refuses_the_next_message(live_scene
     await db(lock_room)(actor=scene.moderator, conversation=scene.room, locked=True)
     update = await receive_until(author, "room.updated")
     assert update["room"]["locked"] is True
-    await send(
-        author,
-        {
-            "type": "send",
-            "conversation_id": scene.room.pk,
-            "client_id": "x1",
-            "body": "still here?",
-        },
-    )
+    await _say(author, scene.room.pk, "x1", "still here?")
     error = await receive_until(author, "error")
     assert error["code"] == "locked"
     await author.disconnect()
@@ -87,15 +93,7 @@ async def test_mute_refuses_the_authors_next_message_at_once(live_scene):
         group=scene.group,
         ends_at=timezone.now() + timedelta(minutes=10),
     )
-    await send(
-        author,
-        {
-            "type": "send",
-            "conversation_id": scene.room.pk,
-            "client_id": "m1",
-            "body": "can I talk?",
-        },
-    )
+    await _say(author, scene.room.pk, "m1", "can I talk?")
     error = await receive_until(author, "error")
     assert error["code"] == "muted"
     await author.disconnect()
@@ -108,28 +106,12 @@ async def test_slow_mode_and_link_restriction_take_effect(live_scene):
     await drain(author)
     await db(restrict_links)(actor=scene.moderator, conversation=scene.room, restricted=True)
     await receive_until(author, "room.updated")
-    await send(
-        author,
-        {
-            "type": "send",
-            "conversation_id": scene.room.pk,
-            "client_id": "l1",
-            "body": "see https://example.com",
-        },
-    )
+    await _say(author, scene.room.pk, "l1", "see https://example.com")
     assert (await receive_until(author, "error"))["code"] == "links_restricted"
     await db(set_slow_mode)(actor=scene.moderator, conversation=scene.room, seconds=60)
     assert (await receive_until(author, "room.updated"))["room"]["slow_mode_seconds"] == 60
     for client_id in ("s1", "s2"):
-        await send(
-            author,
-            {
-                "type": "send",
-                "conversation_id": scene.room.pk,
-                "client_id": client_id,
-                "body": "plain words",
-            },
-        )
+        await _say(author, scene.room.pk, client_id, "plain words")
     assert (await receive_until(author, "ack"))["client_id"] == "s1"
     assert (await receive_until(author, "error"))["code"] == "slow_mode"
     await author.disconnect()
@@ -143,10 +125,7 @@ async def test_ban_closes_the_members_room_socket(live_scene):
     await db(sanction_member)(
         actor=scene.moderator, target=scene.author, kind="ban", reason="Threats", group=scene.group
     )
-    while True:
-        output = await author.receive_output(timeout=3)
-        if output["type"] == "websocket.close":
-            break
+    await _wait_for_close(author)
     await author.disconnect()
 
 
@@ -157,10 +136,7 @@ async def test_suspension_closes_every_socket_of_the_member(live_scene):
     await db(sanction_member)(
         actor=scene.site_moderator, target=scene.author, kind="suspend", reason="Site-wide"
     )
-    while True:
-        output = await author.receive_output(timeout=3)
-        if output["type"] == "websocket.close":
-            break
+    await _wait_for_close(author)
     await author.disconnect()
 
 
@@ -178,15 +154,7 @@ async def test_blocking_hides_the_targets_new_messages_on_the_owners_open_socket
         await drain(socket)
     await db(block_member)(owner=scene.reporter, target=scene.author, kind="block")
     await drain(owner)
-    await send(
-        author,
-        {
-            "type": "send",
-            "conversation_id": scene.room.pk,
-            "client_id": "b1",
-            "body": "can you see me",
-        },
-    )
+    await _say(author, scene.room.pk, "b1", "can you see me")
     assert (await receive_until(bystander, "message"))["message"]["body"] == "can you see me"
     frames = await drain(owner, quiet=0.5)
     assert not [frame for frame in frames if frame["type"] == "message"]
