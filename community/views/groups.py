@@ -149,18 +149,15 @@ def group_detail(request, slug: str):
     return render(request, "community/groups/detail.html", context)
 
 
-@login_required
-def group_join(request, slug: str):
-    group = get_group_for_visitor_or_404(user=request.user, slug=slug)
-    membership = group.viewer_membership
+def _join_page(request, *, group, membership, invite, join):
+    """The join form, for a group's own join policy or through an invite link: `join()`
+    makes the membership once the rules are accepted."""
     if membership is not None and membership.state == Membership.State.ACTIVE:
         return redirect("group_detail", slug=group.slug)
     form = JoinForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            membership = group_services.join_group(
-                user=request.user, group=group, accepted_rules=True
-            )
+            membership = join()
         except group_services.GroupError as error:
             form.add_error(None, error.message)
         else:
@@ -172,7 +169,19 @@ def group_join(request, slug: str):
     return render(
         request,
         "community/groups/join.html",
-        {"group": group, "form": form, "membership": membership, "invite": None},
+        {"group": group, "form": form, "membership": membership, "invite": invite},
+    )
+
+
+@login_required
+def group_join(request, slug: str):
+    group = get_group_for_visitor_or_404(user=request.user, slug=slug)
+    return _join_page(
+        request,
+        group=group,
+        membership=group.viewer_membership,
+        invite=None,
+        join=lambda: group_services.join_group(user=request.user, group=group, accepted_rules=True),
     )
 
 
@@ -182,23 +191,14 @@ def invite_accept(request, token: str):
     if invite is None:
         # Expired, used up, revoked or made up: the same answer, and nothing about the group.
         return render(request, "community/groups/invite_invalid.html", status=404)
-    group = invite.group
-    membership = group_selectors.get_membership(user=request.user, group=group)
-    if membership is not None and membership.state == Membership.State.ACTIVE:
-        return redirect("group_detail", slug=group.slug)
-    form = JoinForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            group_services.join_group_by_invite(user=request.user, token=token, accepted_rules=True)
-        except group_services.GroupError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Welcome to the group."))
-            return redirect("group_detail", slug=group.slug)
-    return render(
+    return _join_page(
         request,
-        "community/groups/join.html",
-        {"group": group, "form": form, "membership": membership, "invite": invite},
+        group=invite.group,
+        membership=group_selectors.get_membership(user=request.user, group=invite.group),
+        invite=invite,
+        join=lambda: group_services.join_group_by_invite(
+            user=request.user, token=token, accepted_rules=True
+        ),
     )
 
 
