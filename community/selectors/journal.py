@@ -49,12 +49,14 @@ def list_entries(*, owner_id: int) -> list[JournalEntry]:
     return sorted(entries, key=lambda entry: entry.current_version.occurred_on, reverse=True)
 
 
-def search_entries(*, owner_id: int, query: str) -> list[JournalEntry]:
+def search_entries(*, entries: list[JournalEntry], query: str) -> list[JournalEntry]:
+    """Filters the owner's already-listed entries (from list_entries), so a search does not
+    fetch and decrypt the whole journal a second time."""
     words = query.casefold().split()
     if not words:
         return []
     matches = []
-    for entry in list_entries(owner_id=owner_id):
+    for entry in entries:
         version = entry.current_version
         haystack = " ".join(str(getattr(version, name)) for name in SEARCHED_FIELDS).casefold()
         if all(word in haystack for word in words):

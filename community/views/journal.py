@@ -76,14 +76,15 @@ def bound_data_and_files(request):
 @login_required
 def journal_index(request):
     search_form = SearchForm(bound_data(request))
+    entries = list_entries(owner_id=request.user.pk)
     results = None
     if request.method == "POST" and search_form.is_valid():
-        results = search_entries(owner_id=request.user.pk, query=search_form.cleaned_data["query"])
+        results = search_entries(entries=entries, query=search_form.cleaned_data["query"])
     return render(
         request,
         "community/journal/index.html",
         {
-            "entries": list_entries(owner_id=request.user.pk),
+            "entries": entries,
             "due_reminders": due_reminders(owner_id=request.user.pk, today=timezone.localdate()),
             "search_form": search_form,
             "results": results,

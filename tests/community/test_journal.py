@@ -255,6 +255,8 @@ def test_every_journal_url_is_404_for_every_other_account(member_client, member,
     # Their own journal pages show none of the owner's entries.
     for name in ("journal", "journal_verify"):
         assert "Retro shouting" not in client.get(reverse(name)).content.decode()
+    search = client.post(reverse("journal"), {"query": "retro"}).content.decode()
+    assert "Retro shouting" not in search and "1 matching entry" not in search
     export = client.post(reverse("journal_export"), {"format": "json"})
     assert json.loads(export.content)["entries"] == []
     assert JournalReminder.objects.get(pk=reminder.pk).dismissed_at is None
