@@ -5,14 +5,8 @@ from community.encryption import decrypt_text, encrypt_text, rotate_token
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def format_email_subject(self, subject):
-        # No site name in subjects: an inbox read by someone else must reveal nothing.
-        return subject.strip()
-
-    def get_from_email(self):
-        from django.conf import settings
-
-        return settings.DEFAULT_FROM_EMAIL
+    # Subjects carry no site name because ACCOUNT_EMAIL_SUBJECT_PREFIX is "", and the sender is
+    # DEFAULT_FROM_EMAIL: allauth's own behaviour, checked by tests/community/test_privacy_email.py.
 
     def send_mail(self, template_prefix, email, context):
         # allauth's notifications add the IP address and browser after any hook that could
@@ -33,8 +27,7 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def get_totp_label(self, user) -> str:
         # The authenticator app shows this; the pseudonym, never the email.
-        profile = getattr(user, "profile", None)
-        return profile.pseudonym if profile else "account"
+        return user_display(user) or "account"
 
 
 def user_display(user) -> str:
