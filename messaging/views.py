@@ -88,7 +88,8 @@ def room(request, slug: str):
     )
 
 
-def _title_for(conversation, user) -> str:
+def _title_for(access, user) -> str:
+    conversation = access.conversation
     if conversation.kind == Conversation.Kind.ROOM:
         return _("%(group)s: live room") % {"group": conversation.group.name}
     other = (
@@ -101,11 +102,7 @@ def _title_for(conversation, user) -> str:
         .first()
     )
     name = other.user.profile.pseudonym if other else _("someone who left")
-    alias = (
-        selectors.support_alias(conversation_id=conversation.pk)
-        if conversation.kind == Conversation.Kind.SUPPORT
-        else None
-    )
+    alias = access.alias  # looked up once, by the access check
     if other and alias and other.user_id == alias[0]:
         name = alias[1]
     if conversation.kind == Conversation.Kind.SUPPORT:
@@ -129,9 +126,7 @@ def conversation_detail(request, conversation_id: int):
         return redirect("messaging:requests")
     if access.conversation.kind == Conversation.Kind.ROOM:
         return redirect("messaging:room", slug=access.conversation.group.slug)
-    return _conversation_page(
-        request, access=access, title=_title_for(access.conversation, request.user)
-    )
+    return _conversation_page(request, access=access, title=_title_for(access, request.user))
 
 
 @login_required
@@ -153,7 +148,7 @@ def send_message(request, conversation_id: int):
         return _conversation_page(
             request,
             access=access,
-            title=_title_for(access.conversation, request.user),
+            title=_title_for(access, request.user),
             body=body,
             error=str(error.message),
             status=400,
