@@ -322,8 +322,15 @@ def check_manage_group(*, user, group) -> None:
     from django.core.exceptions import PermissionDenied
 
     check_moderate_group(user=user, group=group)
-    if getattr(user, "is_site_moderator", False):
-        return
-    membership = _membership_for(user=user, group=group)
-    if membership is None or membership.role != membership.Role.OWNER:
+    if not is_group_owner_for(user=user, group=group):
         raise PermissionDenied(_("Only the group's owner can do that."))
+
+
+def is_group_owner_for(*, user, group) -> bool:
+    """The group's active owner, or a site moderator: who may manage the group."""
+    if getattr(user, "is_site_moderator", False):
+        return True
+    membership = _membership_for(user=user, group=group)
+    return bool(
+        membership is not None and membership.is_active and membership.role == membership.Role.OWNER
+    )

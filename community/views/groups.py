@@ -26,6 +26,7 @@ from community.permissions import (
     get_group_for_visitor_or_404,
     has_mfa,
     is_group_moderator_for,
+    is_group_owner_for,
     require_mfa,
 )
 from community.selectors import groups as group_selectors
@@ -131,12 +132,7 @@ def group_detail(request, slug: str):
         "membership": group.viewer_membership,
         "is_reader": can_read_group(user=request.user, group=group),
         "is_moderator": is_group_moderator_for(user=request.user, group=group),
-        "is_owner": request.user.is_site_moderator
-        or (
-            group.viewer_membership is not None
-            and group.viewer_membership.is_active
-            and group.viewer_membership.role == Membership.Role.OWNER
-        ),
+        "is_owner": is_group_owner_for(user=request.user, group=group),
         "member_count_label": group_selectors.member_count_label(
             group_selectors.active_member_count(group_id=group.pk)
         ),
