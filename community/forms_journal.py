@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.models import IncidentChannel
-from community.services.journal import EntryContent
+from community.services.journal import CONTENT_FIELDS, EntryContent
 from community.services.journal_evidence import (
     MAX_EVIDENCE_BYTES,
     MAX_FILES_PER_SAVE,
@@ -35,6 +35,17 @@ class MultipleFileField(forms.FileField):
         return bool(data)
 
 
+def optional_notes(label, *, max_length: int, rows: int, help_text: str = ""):
+    """One of the entry's optional free-text fields: a short textarea."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=help_text,
+    )
+
+
 class EntryForm(forms.Form):
     title = forms.CharField(
         label=_("Short title"),
@@ -55,41 +66,20 @@ class EntryForm(forms.Form):
         required=False,
     )
     channel = forms.ChoiceField(label=_("How it happened"), choices=IncidentChannel.choices)
-    place = forms.CharField(
-        label=_("Place or meeting details"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    people_involved = forms.CharField(
-        label=_("People involved"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    witnesses = forms.CharField(
-        label=_("Witnesses"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    place = optional_notes(_("Place or meeting details"), max_length=1000, rows=2)
+    people_involved = optional_notes(_("People involved"), max_length=2000, rows=2)
+    witnesses = optional_notes(_("Witnesses"), max_length=2000, rows=2)
     what_happened = forms.CharField(
         label=_("What happened"),
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("Write what was said and done, in the words used if you remember them."),
     )
-    effect = forms.CharField(
-        label=_("How it affected you"),
-        required=False,
+    effect = optional_notes(_("How it affected you"), max_length=5000, rows=3)
+    actions_taken = optional_notes(
+        _("What you did next"),
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    actions_taken = forms.CharField(
-        label=_("What you did next"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        rows=3,
         help_text=_("Whom you told, when, and how they responded."),
     )
     retaliation_for = forms.ChoiceField(
@@ -144,42 +134,25 @@ class EntryForm(forms.Form):
         return uploads
 
     def content(self) -> EntryContent:
-        data = self.cleaned_data
+        data = {name: self.cleaned_data[name] for name in CONTENT_FIELDS}
         occurred_time = data["occurred_time"]
+        data["occurred_time"] = occurred_time.strftime("%H:%M") if occurred_time else ""
         return EntryContent(
-            title=data["title"],
-            occurred_on=data["occurred_on"],
-            occurred_time=occurred_time.strftime("%H:%M") if occurred_time else "",
-            date_is_approximate=data["date_is_approximate"],
-            channel=data["channel"],
-            place=data["place"],
-            people_involved=data["people_involved"],
-            witnesses=data["witnesses"],
-            what_happened=data["what_happened"],
-            effect=data["effect"],
-            actions_taken=data["actions_taken"],
-            retaliation_for=self.earlier_entries.get(data["retaliation_for"]),
+            **data,
+            retaliation_for=self.earlier_entries.get(self.cleaned_data["retaliation_for"]),
         )
 
     @classmethod
     def initial_from(cls, version) -> dict:
-        return {
-            "title": version.title,
-            "occurred_on": version.occurred_on,
-            # A time object, not the stored "HH:MM", so has_changed() compares like with like.
-            "occurred_time": datetime.time.fromisoformat(version.occurred_time)
-            if version.occurred_time
-            else None,
-            "date_is_approximate": version.date_is_approximate,
-            "channel": version.channel,
-            "place": version.place,
-            "people_involved": version.people_involved,
-            "witnesses": version.witnesses,
-            "what_happened": version.what_happened,
-            "effect": version.effect,
-            "actions_taken": version.actions_taken,
-            "retaliation_for": version.retaliation_for.public_id if version.retaliation_for else "",
-        }
+        initial = {name: getattr(version, name) for name in CONTENT_FIELDS}
+        # A time object, not the stored "HH:MM", so has_changed() compares like with like.
+        initial["occurred_time"] = (
+            datetime.time.fromisoformat(version.occurred_time) if version.occurred_time else None
+        )
+        initial["retaliation_for"] = (
+            version.retaliation_for.public_id if version.retaliation_for else ""
+        )
+        return initial
 
 
 class SearchForm(forms.Form):
