@@ -22,6 +22,7 @@ from community.services.advocates import (
     AdvocateError,
     decline_advocate,
     suspend_advocate,
+    verification_refusal,
     verify_advocate,
 )
 
@@ -85,16 +86,8 @@ class AdvocateDecisionForm(forms.ModelForm):
         decision = cleaned.get("decision")
         if decision in ("decline", "suspend") and not cleaned.get("reason", "").strip():
             self.add_error("reason", _("Give the applicant a reason."))
-        if decision == "verify":
-            if not has_completed_advocate_training(user_id=self.instance.user_id):
-                self.add_error(
-                    "decision", _("The applicant has not completed the advocate training yet.")
-                )
-            elif not has_mfa(self.instance.user):
-                self.add_error(
-                    "decision",
-                    _("The applicant has not turned on two-factor authentication yet."),
-                )
+        if decision == "verify" and (refusal := verification_refusal(self.instance)):
+            self.add_error("decision", refusal)
         return cleaned
 
 

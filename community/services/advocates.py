@@ -58,15 +58,22 @@ def apply_as_advocate(
     return advocate
 
 
+def verification_refusal(advocate: AdvocateProfile) -> str:
+    """Why staff cannot verify this applicant yet, or "" when they can."""
+    if not has_completed_advocate_training(user_id=advocate.user_id):
+        return _("The applicant has not completed the advocate training yet.")
+    if not has_mfa(advocate.user):
+        return _("The applicant has not turned on two-factor authentication yet.")
+    return ""
+
+
 def verify_advocate(*, advocate: AdvocateProfile, reviewer: User) -> AdvocateProfile:
     """Staff verification. Refused until the applicant has finished the required training
     and protects their account with a second factor."""
     if advocate.status == AdvocateProfile.Status.VERIFIED:
         return advocate
-    if not has_completed_advocate_training(user_id=advocate.user_id):
-        raise AdvocateError(_("The applicant has not completed the advocate training yet."))
-    if not has_mfa(advocate.user):
-        raise AdvocateError(_("The applicant has not turned on two-factor authentication yet."))
+    if refusal := verification_refusal(advocate):
+        raise AdvocateError(refusal)
     with transaction.atomic():
         advocate.status = AdvocateProfile.Status.VERIFIED
         advocate.decision_reason = ""
