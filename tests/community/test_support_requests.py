@@ -430,3 +430,19 @@ def test_urgent_requests_escalate_after_an_hour_at_each_step():
     assert flagged.flagged_for_staff == [urgent.pk]
     normal.refresh_from_db()
     assert normal.advocate_id == advocate.pk
+
+
+def test_staff_admin_for_escalations_never_shows_who_the_member_is():
+    member = make_member(pseudonym="QuietHeron")
+    support_request = send(member)
+    staff_client = logged_in(make_member(staff=True, mfa=True))
+    changelist = staff_client.get(reverse("admin:community_supportrequest_changelist"))
+    change = staff_client.get(
+        reverse("admin:community_supportrequest_change", args=[support_request.pk])
+    )
+    assert changelist.status_code == change.status_code == 200
+    assert support_request.summary in change.content.decode()
+    for page in (changelist, change):
+        content = page.content.decode()
+        for secret in (member.email, "QuietHeron", str(member.profile.public_id)):
+            assert secret not in content
