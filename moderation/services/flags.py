@@ -24,24 +24,38 @@ class FlagResult:
     created: bool  # False: this member had already flagged it (and it was still pending)
 
 
+def _reliabilities(flagger_ids) -> dict[int, float]:
+    """Each flagger's weight: their upheld ratio, smoothed so that a new flagger counts 1.0
+    (neutral), one always upheld approaches 2.0, never upheld 0.0. One query for them all."""
+    counts = {
+        row["flagger_id"]: (row["upheld"], row["decided"])
+        for row in Flag.objects.filter(flagger_id__in=flagger_ids)
+        .order_by()
+        .values("flagger_id")
+        .annotate(
+            upheld=Count("pk", filter=Q(outcome=Flag.Outcome.UPHELD)),
+            decided=Count("pk", filter=~Q(outcome=Flag.Outcome.PENDING)),
+        )
+    }
+    weights = {}
+    for flagger_id in flagger_ids:
+        upheld, decided = counts.get(flagger_id, (0, 0))
+        weights[flagger_id] = 2.0 * (upheld + 1) / (decided + 2)
+    return weights
+
+
 def flagger_reliability(*, flagger_id: int) -> float:
-    """How much this member's flags weigh: their upheld ratio, smoothed so that a new
-    flagger counts 1.0 (neutral), one always upheld approaches 2.0, never upheld 0.0."""
-    counts = Flag.objects.filter(flagger_id=flagger_id).aggregate(
-        upheld=Count("pk", filter=Q(outcome=Flag.Outcome.UPHELD)),
-        decided=Count("pk", filter=~Q(outcome=Flag.Outcome.PENDING)),
-    )
-    return 2.0 * (counts["upheld"] + 1) / (counts["decided"] + 2)
+    """How much this member's flags weigh (see `_reliabilities`)."""
+    return _reliabilities([flagger_id])[flagger_id]
 
 
 def item_score(*, item: ReviewItem) -> float:
-    pending = item.flags.filter(outcome=Flag.Outcome.PENDING).values_list("flagger_id", "reason")
+    pending = list(
+        item.flags.filter(outcome=Flag.Outcome.PENDING).values_list("flagger_id", "reason")
+    )
+    weights = _reliabilities({flagger_id for flagger_id, _reason in pending})
     return round(
-        sum(
-            REASON_SEVERITY[reason] * flagger_reliability(flagger_id=flagger_id)
-            for flagger_id, reason in pending
-        ),
-        3,
+        sum(REASON_SEVERITY[reason] * weights[flagger_id] for flagger_id, reason in pending), 3
     )
 
 

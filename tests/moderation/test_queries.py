@@ -7,9 +7,10 @@ from django.urls import reverse
 
 from moderation.flaggables import get_flaggable
 from moderation.policy import Reason
-from moderation.services.flags import flag_content
+from moderation.services.flags import flag_content, item_score
 from moderation.services.sanctions import sanction_member
-from tests.moderation.conftest import post_message
+from tests.factories import make_member
+from tests.moderation.conftest import add_member, post_message
 
 
 def _fill(scene, count):
@@ -57,3 +58,26 @@ def test_member_history_queries_do_not_grow(client, scene, django_assert_num_que
     warn_until(50)
     with django_assert_num_queries(with_five):
         client.get(url)
+
+
+def test_item_score_weighs_every_pending_flag_in_the_same_queries_for_2_and_12_flaggers(
+    scene, django_assert_num_queries
+):
+    flaggable = get_flaggable("message")
+    message = post_message(room=scene.room, sender=scene.author, body="flagged by many")
+
+    def flag_by(count):
+        for _ in range(count):
+            flagger = make_member()
+            add_member(group=scene.group, user=flagger)
+            result = flag_content(
+                flagger=flagger, flaggable=flaggable, obj=message, reason=Reason.SPAM
+            )
+        return result.item
+
+    item = flag_by(2)
+    with CaptureQueriesContext(connection) as captured:
+        item_score(item=item)
+    flag_by(10)
+    with django_assert_num_queries(len(captured)):
+        item_score(item=item)
