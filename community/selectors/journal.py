@@ -131,11 +131,14 @@ class ChainReport:
     problems: list[str] = field(default_factory=list)
 
 
-def verify_chain(*, owner_id: int) -> ChainReport:
-    """Recomputes every link and every evidence file's SHA-256 and says what no longer fits."""
+def verify_chain(*, owner_id: int, versions: list[JournalVersion] | None = None) -> ChainReport:
+    """Recomputes every link and every evidence file's SHA-256 and says what no longer fits.
+    `versions`, if given, is chain_versions(owner_id=owner_id) already fetched by the caller."""
+    if versions is None:
+        versions = chain_versions(owner_id=owner_id)
     report = ChainReport()
     expected_previous = GENESIS_HASH
-    for position, version in enumerate(chain_versions(owner_id=owner_id), start=1):
+    for position, version in enumerate(versions, start=1):
         report.versions_checked += 1
         label = _("version %(number)s of an entry saved %(saved)s") % {
             "number": version.number,

@@ -34,7 +34,7 @@ HASH_RECIPE = (
 
 def build_journal_export(*, owner) -> dict:
     versions = chain_versions(owner_id=owner.pk)
-    report = verify_chain(owner_id=owner.pk)
+    report = verify_chain(owner_id=owner.pk, versions=versions)
     entries: dict[str, dict] = {}
     for version in versions:
         entry = version.entry
