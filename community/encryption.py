@@ -43,19 +43,16 @@ def decrypt_text(token: str) -> str:
     return decrypt_bytes(token.encode("ascii")).decode()
 
 
-def rotate_token(token: str) -> str:
-    """Re-encrypts a token under the newest key (MultiFernet.rotate)."""
-    try:
-        return fernet().rotate(token.encode("ascii")).decode("ascii")
-    except InvalidToken as error:
-        raise DecryptionError("No configured encryption key opens this value.") from error
-
-
 def rotate_bytes(token: bytes) -> bytes:
+    """Re-encrypts a token under the newest key (MultiFernet.rotate)."""
     try:
         return fernet().rotate(token)
     except InvalidToken as error:
         raise DecryptionError("No configured encryption key opens this value.") from error
+
+
+def rotate_token(token: str) -> str:
+    return rotate_bytes(token.encode("ascii")).decode("ascii")
 
 
 # Encrypted data that does not live in an EncryptedTextField (files, third-party JSON): dotted
