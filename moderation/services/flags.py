@@ -193,8 +193,6 @@ def alert_moderators_of_new_report(*, item: ReviewItem, exclude_user_ids: set) -
     """A live alert (the notification bell, pushed over each moderator's own socket) for every
     moderator who may review the item, wherever they are on the site: in a room, on a thread.
     Once per item (new or reopened), never per flag; it names no flagger, author or content."""
-    from community.models import Membership, User
-
     recipients = set(
         User.objects.filter(is_site_moderator=True, is_active=True).values_list("pk", flat=True)
     )
@@ -203,7 +201,7 @@ def alert_moderators_of_new_report(*, item: ReviewItem, exclude_user_ids: set) -
             Membership.objects.filter(
                 group_id=item.group_id,
                 state=Membership.State.ACTIVE,
-                role__in=[Membership.Role.MODERATOR, Membership.Role.OWNER],
+                role__in=MODERATOR_ROLES,
                 user__is_active=True,
             ).values_list("user_id", flat=True)
         )
