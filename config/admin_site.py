@@ -1,7 +1,8 @@
 from functools import wraps
 
-from allauth.mfa.utils import is_mfa_enabled
 from django.shortcuts import redirect
+
+from community.permissions import has_mfa
 
 
 def require_mfa_for_admin(site) -> None:
@@ -11,12 +12,12 @@ def require_mfa_for_admin(site) -> None:
     original_login = site.login
 
     def has_permission(request):
-        return original_has_permission(request) and is_mfa_enabled(request.user)
+        return original_has_permission(request) and has_mfa(request.user)
 
     @wraps(original_login)
     def login(request, extra_context=None):
         user = request.user
-        if user.is_authenticated and user.is_staff and not is_mfa_enabled(user):
+        if user.is_authenticated and user.is_staff and not has_mfa(user):
             return redirect("mfa_activate_totp")
         return original_login(request, extra_context)
 
