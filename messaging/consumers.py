@@ -26,6 +26,7 @@ from messaging.selectors.notifications import unread_notification_count
 from messaging.selectors.sessions import session_is_valid
 from messaging.services import conversations as services
 from messaging.services.realtime import user_channel_group
+from moderation.selectors.blocks import hidden_author_ids
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if len(self.joined) >= MAX_JOINED_CONVERSATIONS:
             raise FrameError("too_many_conversations")
         access = await self._access(conversation_id)
-        hidden = await database_sync_to_async(_hidden_author_ids)(viewer_id=self.user_id)
+        hidden = await database_sync_to_async(hidden_author_ids)(viewer_id=self.user_id)
         joined = Joined(access=access, hidden_author_ids=hidden, last_sent_id=after_id or 0)
         # Subscribe before reading the backlog, so nothing committed in between is missed;
         # events that arrive meanwhile wait in `pending`.
@@ -298,7 +299,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
 
     async def blocks_changed(self, event):
-        hidden = await database_sync_to_async(_hidden_author_ids)(viewer_id=self.user_id)
+        hidden = await database_sync_to_async(hidden_author_ids)(viewer_id=self.user_id)
         for joined in self.joined.values():
             joined.hidden_author_ids = hidden
 
@@ -443,9 +444,3 @@ def _room_settings(conversation) -> dict:
         "slow_mode_seconds": conversation.slow_mode_seconds,
         "links_restricted": conversation.links_restricted,
     }
-
-
-def _hidden_author_ids(*, viewer_id: int) -> set[int]:
-    from moderation.selectors.blocks import hidden_author_ids
-
-    return hidden_author_ids(viewer_id=viewer_id)

@@ -24,12 +24,7 @@ from messaging.selectors import conversations as selectors
 from messaging.selectors.notifications import recent_notifications
 from messaging.services import conversations as services
 from messaging.services.notifications import mark_notifications_read
-
-
-def _hidden_author_ids(user_id: int) -> set[int]:
-    from moderation.selectors.blocks import hidden_author_ids
-
-    return hidden_author_ids(viewer_id=user_id)
+from moderation.selectors.blocks import hidden_author_ids
 
 
 def _conversation_page(
@@ -39,7 +34,7 @@ def _conversation_page(
     page, has_more = selectors.messages_before(
         conversation=conversation,
         visible_since=access.visible_since,
-        hidden_author_ids=_hidden_author_ids(request.user.pk),
+        hidden_author_ids=hidden_author_ids(viewer_id=request.user.pk),
     )
     me = request.user.profile.public_id
     if access.alias is not None:
