@@ -80,6 +80,7 @@ def _notify_pool(support_request: SupportRequest) -> None:
     advocate_ids = (
         AdvocateProfile.objects.filter(
             status=AdvocateProfile.Status.VERIFIED,
+            user__is_active=True,
             accepting_requests=True,
             specialties=support_request.specialty_id,
         )

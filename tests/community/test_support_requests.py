@@ -446,3 +446,15 @@ def test_staff_admin_for_escalations_never_shows_who_the_member_is():
         content = page.content.decode()
         for secret in (member.email, "QuietHeron", str(member.profile.public_id)):
             assert secret not in content
+
+
+def test_pool_notifications_reach_active_verified_advocates_of_the_specialty_only():
+    active, deactivated, paused = make_advocate(), make_advocate(), make_advocate(accepting=False)
+    deactivated.is_active = False
+    deactivated.save(update_fields=["is_active"])
+    send(make_member())
+    notified = set(
+        Notification.objects.filter(kind="support.pool").values_list("recipient_id", flat=True)
+    )
+    assert active.pk in notified
+    assert deactivated.pk not in notified and paused.pk not in notified
