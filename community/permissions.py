@@ -232,89 +232,66 @@ def get_support_request_for_viewer_or_404(*, user, request_id: int):
 
 
 def get_journal_entry_for_owner_or_404(*, user, public_id: str):
-    from django.http import Http404
+    from django.shortcuts import get_object_or_404
 
     from community.models import JournalEntry
 
-    if not user.is_authenticated:
-        raise Http404
-    entry = (
-        JournalEntry.objects.select_related("current_version")
-        .filter(owner_id=user.pk, public_id=public_id)
-        .first()
+    # An anonymous user's pk is None, which matches no owner: 404 as well.
+    return get_object_or_404(
+        JournalEntry.objects.select_related("current_version"),
+        owner_id=user.pk,
+        public_id=public_id,
     )
-    if entry is None:
-        raise Http404
-    return entry
 
 
 def get_journal_evidence_for_owner_or_404(*, user, public_id: str):
-    from django.http import Http404
+    from django.shortcuts import get_object_or_404
 
     from community.models import JournalEvidence
 
-    if not user.is_authenticated:
-        raise Http404
-    evidence = JournalEvidence.objects.filter(entry__owner_id=user.pk, public_id=public_id).first()
-    if evidence is None:
-        raise Http404
-    return evidence
+    return get_object_or_404(JournalEvidence, entry__owner_id=user.pk, public_id=public_id)
 
 
 def get_journal_reminder_for_owner_or_404(*, user, reminder_id: int):
-    from django.http import Http404
+    from django.shortcuts import get_object_or_404
 
     from community.models import JournalReminder
 
-    reminder = JournalReminder.objects.filter(owner_id=user.pk, pk=reminder_id).first()
-    if reminder is None:
-        raise Http404
-    return reminder
+    return get_object_or_404(JournalReminder, owner_id=user.pk, pk=reminder_id)
 
 
 def get_journal_share_for_owner_or_404(*, user, public_id: str):
-    from django.http import Http404
+    from django.shortcuts import get_object_or_404
 
     from community.models import JournalShare
 
-    share = JournalShare.objects.filter(entry__owner_id=user.pk, public_id=public_id).first()
-    if share is None:
-        raise Http404
-    return share
+    return get_object_or_404(JournalShare, entry__owner_id=user.pk, public_id=public_id)
 
 
 def get_request_for_shared_journal_or_404(*, user, request_id: int):
     """A support request whose shared journal entries `user` may read: only its current
     advocate. The member reads their own journal; staff, moderators, pool advocates and
     everyone else get 404."""
-    from django.http import Http404
+    from django.shortcuts import get_object_or_404
 
     from community.models import SupportRequest
 
-    if not user.is_authenticated:
-        raise Http404
-    support_request = (
-        SupportRequest.objects.select_related("specialty", "member__profile")
-        .filter(pk=request_id, advocate_id=user.pk)
-        .first()
+    return get_object_or_404(
+        SupportRequest.objects.select_related("specialty", "member__profile"),
+        pk=request_id,
+        advocate_id=user.pk,
     )
-    if support_request is None:
-        raise Http404
-    return support_request
 
 
 def get_shared_evidence_or_404(*, support_request, public_id: str):
     """An evidence file of an entry that is shared into `support_request` right now."""
-    from django.http import Http404
+    from django.shortcuts import get_object_or_404
 
     from community.models import JournalEvidence
 
-    evidence = JournalEvidence.objects.filter(
-        public_id=public_id, entry__shares__support_request=support_request
-    ).first()
-    if evidence is None:
-        raise Http404
-    return evidence
+    return get_object_or_404(
+        JournalEvidence, public_id=public_id, entry__shares__support_request=support_request
+    )
 
 
 def check_manage_group(*, user, group) -> None:
