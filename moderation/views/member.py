@@ -67,9 +67,8 @@ def my_notices(request):
     sanctions = list(sanctions_of_member(user_id=request.user.pk))
     for sanction in sanctions:
         sanction.appeal_deadline = appeal_deadline(sanction)
-        sanction.existing_appeal = (
-            getattr(sanction, "appeal", None) if hasattr(sanction, "appeal") else None
-        )
+        # A missing reverse one-to-one raises an AttributeError subclass: getattr covers it.
+        sanction.existing_appeal = getattr(sanction, "appeal", None)
         sanction.can_appeal = sanction.existing_appeal is None and now <= sanction.appeal_deadline
     return render(request, "moderation/my_notices.html", {"sanctions": sanctions})
 
