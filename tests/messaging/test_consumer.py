@@ -379,11 +379,14 @@ async def test_presence_lists_members_in_the_room_and_respects_appear_offline(
     expected = await db(lambda: {member.profile.pseudonym, other_member.profile.pseudonym})()
     assert names == expected
     assert "last" not in str(presence)
+    # Invariant 1: presence frames name members by pseudonym only, never by email.
+    assert member.email not in str(presence) and other_member.email not in str(presence)
     bob_name = await db(lambda: other_member.profile.pseudonym)()
     arrived = await receive_until(alice, "presence.changed")
     while arrived["member"]["pseudonym"] != bob_name:
         arrived = await receive_until(alice, "presence.changed")
     assert arrived["present"] is True
+    assert other_member.email not in str(arrived)
     await bob.disconnect()
     # Alice sees Bob leave; nobody ever hears of the member who appears offline.
     left = await receive_until(alice, "presence.changed")
