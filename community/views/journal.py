@@ -109,14 +109,7 @@ def entry_create(request):
 @login_required
 def entry_detail(request, public_id: str):
     entry = get_journal_entry_for_owner_or_404(user=request.user, public_id=public_id)
-    return render(
-        request,
-        "community/journal/entry_detail.html",
-        {
-            "entry": entry_with_history(entry=entry),
-            **_sharing_context(request, entry),
-        },
-    )
+    return _render_entry_detail(request, entry)
 
 
 @sensitive_post_parameters()
@@ -233,12 +226,17 @@ def wipe(request):
     return render(request, "community/journal/wipe.html", {"form": form})
 
 
-def _sharing_context(request, entry, share_form=None) -> dict:
-    return {
-        "shares": shares_of_entry(entry=entry),
-        "share_form": share_form
-        or ShareEntryForm(support_requests=shareable_requests_for(owner_id=request.user.pk)),
-    }
+def _render_entry_detail(request, entry, share_form=None) -> HttpResponse:
+    return render(
+        request,
+        "community/journal/entry_detail.html",
+        {
+            "entry": entry_with_history(entry=entry),
+            "shares": shares_of_entry(entry=entry),
+            "share_form": share_form
+            or ShareEntryForm(support_requests=shareable_requests_for(owner_id=request.user.pk)),
+        },
+    )
 
 
 @login_required
@@ -254,14 +252,7 @@ def entry_share(request, public_id: str):
             request, _("Shared. The advocate can read this entry until you revoke it.")
         )
         return redirect("journal_entry", public_id=entry.public_id)
-    return render(
-        request,
-        "community/journal/entry_detail.html",
-        {
-            "entry": entry_with_history(entry=entry),
-            **_sharing_context(request, entry, share_form=form),
-        },
-    )
+    return _render_entry_detail(request, entry, share_form=form)
 
 
 @login_required
