@@ -124,13 +124,8 @@ def join_group(*, user, group: Group, accepted_rules: bool) -> Membership:
         else Membership.State.PENDING
     )
     with transaction.atomic():
-        previous_state = (
-            Membership.objects.filter(group=group, user=user)
-            .values_list("state", flat=True)
-            .first()
-        )
-        membership = _enter_group(user=user, group=group, state=state)
-        if membership.state == Membership.State.PENDING and previous_state != membership.state:
+        membership, changed = _enter_group(user=user, group=group, state=state)
+        if changed and membership.state == Membership.State.PENDING:
             _tell_moderators_about_request(group=group)
     return membership
 
@@ -150,7 +145,8 @@ def _tell_moderators_about_request(*, group: Group) -> None:
         )
 
 
-def _enter_group(*, user, group: Group, state: str) -> Membership:
+def _enter_group(*, user, group: Group, state: str) -> tuple[Membership, bool]:
+    """The membership in `state`, and whether it changed (False: already there)."""
     now = timezone.now()
     with transaction.atomic():
         membership, created = Membership.objects.select_for_update().get_or_create(
@@ -164,13 +160,13 @@ def _enter_group(*, user, group: Group, state: str) -> Membership:
             },
         )
         if created:
-            return membership
+            return membership, True
         if membership.state == Membership.State.BANNED:
             raise GroupError(_("You cannot join this group."))
         if membership.state == Membership.State.ACTIVE:
-            return membership
+            return membership, False
         if membership.state == Membership.State.PENDING and state == Membership.State.PENDING:
-            return membership
+            return membership, False
         membership.state = state
         membership.role = Membership.Role.MEMBER
         membership.rules_accepted_at = now
@@ -179,7 +175,7 @@ def _enter_group(*, user, group: Group, state: str) -> Membership:
         membership.save(
             update_fields=["state", "role", "rules_accepted_at", "joined_at", "updated_at"]
         )
-    return membership
+    return membership, True
 
 
 def join_group_by_invite(*, user, token: str, accepted_rules: bool) -> Membership:
@@ -195,11 +191,11 @@ def join_group_by_invite(*, user, token: str, accepted_rules: bool) -> Membershi
         )
         if invite is None or not invite.is_usable():
             raise GroupError(_("This invite link has expired or is no longer valid."))
-        existing = Membership.objects.filter(group=invite.group, user=user).first()
-        if existing is not None and existing.state == Membership.State.ACTIVE:
-            return existing
-        membership = _enter_group(user=user, group=invite.group, state=Membership.State.ACTIVE)
-        GroupInvite.objects.filter(pk=invite.pk).update(use_count=F("use_count") + 1)
+        membership, changed = _enter_group(
+            user=user, group=invite.group, state=Membership.State.ACTIVE
+        )
+        if changed:  # an active member opening the link again uses nothing up
+            GroupInvite.objects.filter(pk=invite.pk).update(use_count=F("use_count") + 1)
     return membership
 
 

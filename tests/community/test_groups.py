@@ -201,6 +201,18 @@ def test_expired_used_up_or_revoked_invites_do_not_work(member_client, member, i
     assert not Membership.objects.filter(user=member, group=group).exists()
 
 
+def test_an_active_member_using_an_invite_again_uses_nothing_up(member):
+    from community.services.groups import join_group_by_invite
+
+    group = make_group(join_policy=Group.JoinPolicy.INVITE)
+    add_member(group, member)
+    invite = _invite(group, max_uses=1)
+    membership = join_group_by_invite(user=member, token=invite.token, accepted_rules=True)
+    assert membership.state == Membership.State.ACTIVE
+    invite.refresh_from_db()
+    assert invite.use_count == 0
+
+
 def test_banned_member_cannot_rejoin_through_an_invite(member_client, member):
     group = make_group(join_policy=Group.JoinPolicy.INVITE)
     add_member(group, member, state=Membership.State.BANNED)
