@@ -78,6 +78,28 @@ def _pseudonym(user) -> str:
     return profile.pseudonym if profile else _("(deleted account)")
 
 
+def _hide(obj):
+    obj.hidden_at = timezone.now()
+    obj.save(update_fields=["hidden_at"])
+
+
+def _unhide(obj):
+    obj.hidden_at = None
+    obj.save(update_fields=["hidden_at"])
+
+
+def _soft_delete(obj):
+    obj.deleted_at = timezone.now()
+    obj.save(update_fields=["deleted_at"])
+
+
+def _redact_body(obj, text):
+    obj.body = text or str(REDACTED)
+    obj.edited_at = timezone.now()
+    obj.hidden_at = None
+    obj.save(update_fields=["body", "edited_at", "hidden_at"])
+
+
 # --- Chat and direct messages -------------------------------------------------------------
 
 
@@ -96,10 +118,6 @@ def _message_can_view(user, message) -> bool:
 def _message_group_id(message):
     # Direct and support threads belong to no group: only site moderators review them.
     return message.conversation.group_id if message.conversation.kind == "room" else None
-
-
-def _save_message(message, *fields):
-    message.save(update_fields=list(fields))
 
 
 def _message_context(message) -> list[ContextLine]:
@@ -133,28 +151,6 @@ def _announce_message(message):
     )
 
 
-def _hide_message(message):
-    message.hidden_at = timezone.now()
-    _save_message(message, "hidden_at")
-
-
-def _unhide_message(message):
-    message.hidden_at = None
-    _save_message(message, "hidden_at")
-
-
-def _delete_message(message):
-    message.deleted_at = timezone.now()
-    _save_message(message, "deleted_at")
-
-
-def _redact_message(message, text):
-    message.body = text or str(REDACTED)
-    message.edited_at = timezone.now()
-    message.hidden_at = None
-    _save_message(message, "body", "edited_at", "hidden_at")
-
-
 register(
     Flaggable(
         kind="message",
@@ -164,10 +160,10 @@ register(
         group_id=_message_group_id,
         snapshot=lambda message: message.body,
         can_view=_message_can_view,
-        hide=_hide_message,
-        unhide=_unhide_message,
-        delete=_delete_message,
-        redact=_redact_message,
+        hide=_hide,
+        unhide=_unhide,
+        delete=_soft_delete,
+        redact=_redact_body,
         context=_message_context,
         select_related=("conversation", "sender__profile"),
         announce_change=_announce_message,
@@ -228,6 +224,10 @@ register(
 # --- Posts and replies (one model: a thread has no parent, a reply has one) ----------------
 
 
+def _post_text(post) -> str:
+    return "\n".join(part for part in [post.title, post.body] if part)
+
+
 def _post_can_view(user, post) -> bool:
     from community.selectors.groups import is_active_member
 
@@ -249,34 +249,12 @@ def _post_context(post) -> list[ContextLine]:
     return [
         ContextLine(
             author=_("Anonymous") if line.is_anonymous else _pseudonym(line.author),
-            text="\n".join(part for part in [line.title, line.body] if part),
+            text=_post_text(line),
             is_flagged=line.pk == post.pk,
             hidden=bool(line.hidden_at or line.deleted_at),
         )
         for line in lines
     ]
-
-
-def _hide_post(post):
-    post.hidden_at = timezone.now()
-    post.save(update_fields=["hidden_at"])
-
-
-def _unhide_post(post):
-    post.hidden_at = None
-    post.save(update_fields=["hidden_at"])
-
-
-def _delete_post(post):
-    post.deleted_at = timezone.now()
-    post.save(update_fields=["deleted_at"])
-
-
-def _redact_post(post, text):
-    post.body = text or str(REDACTED)
-    post.edited_at = timezone.now()
-    post.hidden_at = None
-    post.save(update_fields=["body", "edited_at", "hidden_at"])
 
 
 register(
@@ -286,12 +264,12 @@ register(
         model_label="community.Post",
         author_id=lambda post: post.author_id,
         group_id=lambda post: post.group_id,
-        snapshot=lambda post: "\n".join(part for part in [post.title, post.body] if part),
+        snapshot=_post_text,
         can_view=_post_can_view,
-        hide=_hide_post,
-        unhide=_unhide_post,
-        delete=_delete_post,
-        redact=_redact_post,
+        hide=_hide,
+        unhide=_unhide,
+        delete=_soft_delete,
+        redact=_redact_body,
         context=_post_context,
         select_related=("author__profile",),
         is_anonymous=lambda post: post.is_anonymous,
