@@ -136,6 +136,23 @@ def test_nobody_but_the_requests_advocate_sees_shared_entries(member_client, sha
     assert JournalShare.objects.exists()
 
 
+def test_a_shared_file_is_only_reachable_through_the_request_it_is_shared_into(
+    member_client, sharing
+):
+    """Another advocate cannot reach the file by putting it under their own request."""
+    _advocate, support_request, shared, _private = sharing
+    member_client.post(
+        reverse("journal_entry_share", args=[shared.public_id]),
+        {"support_request": support_request.pk},
+    )
+    other_advocate = make_advocate()
+    own_request = accepted_request(member=make_member(), advocate=other_advocate)
+    url = reverse("journal_shared_evidence", args=[own_request.pk, shared.evidence.get().public_id])
+    response = signed_in(other_advocate).get(url)
+    assert response.status_code == 404
+    assert b"the chat log" not in response.content
+
+
 def test_an_entry_can_only_go_into_the_owners_own_accepted_request(member, member_client):
     advocate = make_advocate()
     someone_elses = accepted_request(member=make_member(), advocate=advocate)
