@@ -1,3 +1,5 @@
+from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
 from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
@@ -272,3 +274,11 @@ class CheckQuestionAdmin(admin.ModelAdmin):
     list_display = ["prompt", "module", "position"]
     list_filter = ["module"]
     inlines = [CheckChoiceInline]
+
+
+# allauth registers admins that list every member's email address, and their IP addresses and
+# browsers: staff are "another person" too (DESIGN.md invariant 1), so those pages do not exist.
+# A member manages their own addresses and sessions from their settings.
+for model in (EmailAddress, UserSession):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
