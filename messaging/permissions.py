@@ -4,7 +4,7 @@ Existence stays hidden: a conversation the viewer cannot enter answers 404 (`not
 same as one that does not exist (DESIGN.md invariant 6).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.http import Http404
@@ -29,7 +29,6 @@ class ConversationAccess:
     can_moderate: bool = False
     # Rooms whose group shows newcomers only what came after they joined.
     visible_since: datetime | None = None
-    other_user_ids: list[int] = field(default_factory=list)
     # Support threads whose member chose an alias: (member id, alias).
     alias: tuple[int, str] | None = None
 
@@ -67,19 +66,12 @@ def get_conversation_access_or_404(*, user, conversation_id: int) -> Conversatio
         raise Http404
     if participant.state == ConversationParticipant.State.REQUESTED:
         raise denied("request_pending")
-    others = list(
-        ConversationParticipant.objects.filter(conversation_id=conversation.pk)
-        .exclude(user_id=user.pk)
-        .values_list("user_id", flat=True)
-    )
     alias = (
         support_alias(conversation_id=conversation.pk)
         if conversation.kind == Conversation.Kind.SUPPORT
         else None
     )
-    return ConversationAccess(
-        conversation=conversation, user_id=user.pk, other_user_ids=others, alias=alias
-    )
+    return ConversationAccess(conversation=conversation, user_id=user.pk, alias=alias)
 
 
 def check_post_message(*, access: ConversationAccess, body: str) -> None:
