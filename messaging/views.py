@@ -21,7 +21,7 @@ from messaging.errors import MessagingDenied
 from messaging.models import Conversation, ConversationParticipant
 from messaging.permissions import get_conversation_access_or_404
 from messaging.selectors import conversations as selectors
-from messaging.selectors.notifications import recent_notifications
+from messaging.selectors.notifications import recent_notifications, unread_notification_count
 from messaging.services import conversations as services
 from messaging.services.notifications import mark_notifications_read
 from moderation.selectors.blocks import hidden_author_ids
@@ -256,7 +256,8 @@ def notifications(request):
         "messaging/notifications.html",
         {
             "notifications": items,
-            "unread_count": sum(1 for item in items if item.read_at is None),
+            # The same total as the bell, not only among the recent ones listed.
+            "unread_count": unread_notification_count(recipient_id=request.user.pk),
             "mark_read_url": reverse("messaging:notifications"),
         },
     )

@@ -187,6 +187,15 @@ def test_notifications_page_lists_and_marks_read(client, member):
     assert not Notification.objects.filter(recipient=member, read_at__isnull=True).exists()
 
 
+def test_notifications_page_counts_every_unread_one_not_only_those_listed(client, member):
+    Notification.objects.bulk_create(
+        [Notification(recipient=member, kind="test", text=f"Notice {n}") for n in range(55)]
+    )
+    client.force_login(member)
+    page = client.get(reverse("messaging:notifications")).content.decode()
+    assert "55 unread" in page
+
+
 def test_unread_counts_follow_the_read_marker(group_pair, member, other_member):
     from messaging.selectors.conversations import conversations_with_unread
 
