@@ -9,9 +9,29 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from community.selectors.groups import is_group_moderator
+
 
 def has_mfa(user) -> bool:
     return bool(user.is_authenticated and is_mfa_enabled(user))
+
+
+def can_use_moderator_tools(*, user, group_id: int | None, membership=None) -> bool:
+    """Moderator powers in one group (with `group_id` None: the site-wide ones): the role, and
+    two-factor authentication on, since moderators cannot use their tools before it is
+    (DESIGN.md). Pages (through `require_mfa`) and sockets ask the same two questions here.
+    Pass the user's `membership` of the group when it is at hand, to save a query."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_site_moderator:
+        has_role = True
+    elif group_id is None:
+        has_role = False
+    elif membership is not None:
+        has_role = membership.group_id == group_id and membership.is_moderator
+    else:
+        has_role = is_group_moderator(user=user, group_id=group_id)
+    return has_role and has_mfa(user)
 
 
 def require_mfa(view):

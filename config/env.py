@@ -42,6 +42,20 @@ class Environment:
         except ValueError as error:
             raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from error
 
+    def rate(self, name: str, default: str) -> tuple[int, int]:
+        """A limit written "<count>/<seconds>", e.g. "20/10"."""
+        value = self.str(name, default)
+        count, _slash, seconds = value.partition("/")
+        try:
+            parsed = int(count), int(seconds)
+        except ValueError:
+            parsed = (0, 0)
+        if parsed[0] < 1 or parsed[1] < 1:
+            raise ImproperlyConfigured(
+                f"{name} must look like 20/10 (count/seconds), not {value!r}."
+            )
+        return parsed
+
     def list(self, name: str, default: list[str] | None = None) -> list[str]:
         value = self.environ.get(name)
         if value is None or value.strip() == "":

@@ -291,6 +291,16 @@ if PRODUCTION:
 # Kindred's own knobs.
 KINDRED_QUICK_EXIT_URL = env.str("KINDRED_QUICK_EXIT_URL", "https://www.wikipedia.org/")
 
+# Real time (docs/protocol.md). Shared short-lived state (rate counters, slow mode, presence)
+# lives in Redis when REDIS_URL is set, else in the one process's memory.
+KINDRED_LIVE_STORE = {"url": REDIS_URL, "prefix": "kindred-live"}
+# Messages per member across all conversations, and frames of any type per socket.
+KINDRED_CHAT_RATE_LIMIT = env.rate("KINDRED_CHAT_RATE_LIMIT", "20/10")
+KINDRED_SOCKET_FRAME_BUDGET = env.rate("KINDRED_SOCKET_FRAME_BUDGET", "60/10")
+# A crashed process's presence entries expire after this many seconds; live processes refresh
+# theirs every third of it.
+KINDRED_PRESENCE_TTL = env.int("KINDRED_PRESENCE_TTL", 20)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

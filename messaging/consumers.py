@@ -2,11 +2,13 @@
 events (notifications, sessions ending) and any conversations the page joins.
 
 Authentication happens in connect(), and accept() comes last. Every frame is dispatched on its
-"type" to a small method; every method that touches a conversation re-checks access through the
-services and selectors, so a change of membership, lock or block applies to the next frame.
-Domain errors become {"type": "error", "code": ...} frames; the socket stays open.
+"type" to a small method. A joined conversation's access (membership, role, mute, room
+settings) is kept on the socket and refreshed by the events that change it and at least every
+ACCESS_TTL seconds; the session is checked again on every frame that acts. Domain errors become
+{"type": "error", "code": ...} frames; the socket stays open.
 """
 
+import asyncio
 import functools
 import json
 import logging
@@ -16,24 +18,38 @@ from dataclasses import dataclass, field
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.http import Http404
+from django.utils import timezone
+from twisted.internet import tcp
 
+from community.models import User
 from messaging.errors import ERROR_MESSAGES, MessagingDenied
-from messaging.fanout import local_fanout, write_frame
-from messaging.permissions import ConversationAccess, get_conversation_access_or_404
+from messaging.fanout import ConversationStream, local_fanout, write_frame
+from messaging.permissions import (
+    ConversationAccess,
+    ViewerFilter,
+    get_conversation_access_or_404,
+)
 from messaging.selectors import conversations as selectors
 from messaging.selectors.notifications import unread_notification_count
-from messaging.selectors.sessions import session_is_valid
+from messaging.selectors.sessions import session_expiry
 from messaging.services import conversations as services
-from messaging.services.realtime import user_channel_group
+from messaging.services.realtime import (
+    collected_publishing,
+    publish_collected,
+    session_channel_group,
+    user_channel_group,
+)
 from moderation.selectors.blocks import hidden_author_ids
 
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_CHARS = 16_000
-# Per socket, any frame type: a flood costs the server nothing beyond this check.
-FRAME_BUDGET = (60, 10.0)  # frames, seconds
 MAX_JOINED_CONVERSATIONS = 20
+# A joined conversation's access is checked again at least this often (seconds), even when no
+# event said it changed.
+ACCESS_TTL = 30.0
 # Close codes (docs/protocol.md).
 CLOSE_SESSION_ENDED = 4001
 CLOSE_ACCESS_ENDED = 4003
@@ -44,13 +60,41 @@ class FrameError(Exception):
         self.code = code
 
 
+class SessionEnded(Exception):
+    pass
+
+
 @dataclass
 class Joined:
     access: ConversationAccess
-    hidden_author_ids: set[int]
-    # While the backlog is being sent, live events wait here so the client sees ids in order.
+    viewer: ViewerFilter
+    stream: ConversationStream | None = None
+    # While the backlog is being sent, live events wait here so the client sees them in order.
     pending: list | None = field(default_factory=list)
-    last_sent_id: int = 0
+    # The stream position this socket has brought its client to.
+    last_seq: int = 0
+    present: bool = False
+    stale: bool = False
+
+
+async def run_in_database(function, **kwargs):
+    """Runs `function` on the database thread; what its transactions announced on commit is
+    sent from here, in order, once it returns (or fails), instead of one hop back to the
+    event loop per event (messaging/services/realtime.py)."""
+
+    def call():
+        with collected_publishing() as outbox:
+            try:
+                return function(**kwargs), None, outbox
+            except Exception as error:  # re-raised below, after publishing what committed
+                return None, error, outbox
+
+    result, error, outbox = await database_sync_to_async(call)()
+    if outbox:
+        await publish_collected(outbox)
+    if error is not None:
+        raise error
+    return result
 
 
 def _integer(frame: dict, name: str, *, required: bool = True, minimum: int = 0) -> int | None:
@@ -62,37 +106,62 @@ def _integer(frame: dict, name: str, *, required: bool = True, minimum: int = 0)
     return value
 
 
+def _decode(text_data: str):
+    try:
+        return json.loads(text_data)
+    except (ValueError, RecursionError):
+        # Not JSON, or nested deeper than the decoder goes: either way, not a frame.
+        raise FrameError("malformed") from None
+
+
 class ChatConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close()
             return
-        self.user = user
+        session_key = self.scope["session"].session_key
+        expires_at = await database_sync_to_async(session_expiry)(
+            session_key=session_key, user_id=user.pk
+        )
+        if expires_at is None:
+            await self.close()
+            return
+        # A plain user with its profile (the scope's is lazy), kept for the socket's life and
+        # reloaded when an `access.changed` event says something about it changed.
+        self.user = await database_sync_to_async(_reload_user)(user_id=user.pk)
         self.user_id = user.pk
-        self.session_key = self.scope["session"].session_key
+        self.session_key = session_key
         self.joined: dict[int, Joined] = {}
+        self.hidden_author_ids: set[int] | None = None
         self.closing = False
         self.socket_id = uuid.uuid4().hex
         self.budget_window_start, self.budget_used = time.monotonic(), 0
-        await self.channel_layer.group_add(user_channel_group(user.pk), self.channel_name)
+        self.expiry_timer = None
+        self.personal_groups = [user_channel_group(user.pk), session_channel_group(session_key)]
+        for group in self.personal_groups:
+            await self.channel_layer.group_add(group, self.channel_name)
         unread = await database_sync_to_async(unread_notification_count)(recipient_id=user.pk)
         await self.accept()
         self.daphne_protocol = _daphne_protocol(self.base_send)
+        self._close_at(expires_at)
         await self.send_frame({"type": "hello", "unread_notifications": unread})
 
     async def disconnect(self, code):
         if not hasattr(self, "joined"):
             return
+        if self.expiry_timer is not None:
+            self.expiry_timer.cancel()
         await self._leave_all()
-        await self.channel_layer.group_discard(user_channel_group(self.user_id), self.channel_name)
+        for group in self.personal_groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     # Frames from the client ------------------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.closing:
             return
-        reference = None
+        reference = client_id = None
         try:
             if not self._spend_frame_budget():
                 raise FrameError("rate_limited")
@@ -100,54 +169,67 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 raise FrameError("unsupported")
             if len(text_data) > MAX_FRAME_CHARS:
                 raise FrameError("frame_too_large")
-            try:
-                frame = json.loads(text_data)
-            except ValueError:
-                raise FrameError("malformed") from None
+            frame = _decode(text_data)
             if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
                 raise FrameError("malformed")
-            reference = frame.get("ref") if isinstance(frame.get("ref"), (str, int)) else None
+            reference = frame.get("ref")
+            if isinstance(reference, bool) or not isinstance(reference, (str, int)):
+                reference = None
+            if frame["type"] == "send" and isinstance(frame.get("client_id"), str):
+                # Every error caused by a send names the message it refused.
+                client_id = frame["client_id"][: services.MAX_CLIENT_ID_LENGTH]
             handler = self.HANDLERS.get(frame["type"])
             if handler is None:
                 raise FrameError("unknown_type")
-            if handler not in SELF_CHECKING_HANDLERS and not await database_sync_to_async(
-                session_is_valid
-            )(session_key=self.session_key, user_id=self.user_id):
+            if handler not in SELF_CHECKING_HANDLERS and not await self._session_valid():
                 # Signed out elsewhere, expired, or the account was deactivated.
                 await self._close_now(CLOSE_SESSION_ENDED)
                 return
             await handler(self, frame)
+        except SessionEnded:
+            await self._close_now(CLOSE_SESSION_ENDED)
         except FrameError as error:
-            await self.send_error(error.code, reference=reference)
+            await self.send_error(error.code, ref=reference, client_id=client_id)
         except MessagingDenied as error:
-            await self.send_error(error.code, reference=reference, retry_after=error.retry_after)
+            await self.send_error(
+                error.code, ref=reference, client_id=client_id, retry_after=error.retry_after
+            )
         except Http404:
-            await self.send_error("not_found", reference=reference)
+            await self.send_error("not_found", ref=reference, client_id=client_id)
         except Exception:
             logger.exception("chat frame failed")
-            await self.send_error("server_error", reference=reference)
+            await self.send_error("server_error", ref=reference, client_id=client_id)
 
     async def on_ping(self, frame):
-        reference = frame.get("ref")
         pong = {"type": "pong"}
+        reference = frame.get("ref")
         if isinstance(reference, (str, int)) and not isinstance(reference, bool):
             pong["ref"] = reference
         await self.send_frame(pong)
 
     async def on_join(self, frame):
         conversation_id = _integer(frame, "conversation_id", minimum=1)
-        after_id = _integer(frame, "after_id", required=False)
+        after_seq = _integer(frame, "after_seq", required=False)
         if conversation_id in self.joined:
             await self._leave(conversation_id)
         if len(self.joined) >= MAX_JOINED_CONVERSATIONS:
             raise FrameError("too_many_conversations")
-        access = await self._access(conversation_id)
-        hidden = await database_sync_to_async(hidden_author_ids)(viewer_id=self.user_id)
-        joined = Joined(access=access, hidden_author_ids=hidden, last_sent_id=after_id or 0)
+        access = await self._fetch_access(conversation_id)
+        if self.hidden_author_ids is None:
+            self.hidden_author_ids = await database_sync_to_async(hidden_author_ids)(
+                viewer_id=self.user_id
+            )
+        joined = Joined(
+            access=access, viewer=access.viewer(hidden_author_ids=self.hidden_author_ids)
+        )
         # Subscribe before reading the backlog, so nothing committed in between is missed;
         # events that arrive meanwhile wait in `pending`.
         self.joined[conversation_id] = joined
-        await local_fanout().add(conversation_id, self)
+        try:
+            joined.stream = await local_fanout().join(conversation_id, self)
+        except BaseException:
+            self.joined.pop(conversation_id, None)
+            raise
         conversation = access.conversation
         await self.send_frame(
             {
@@ -158,38 +240,45 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 "can_moderate": access.can_moderate,
             }
         )
-        await database_sync_to_async(services.enter_room)(
-            access=access, user=self.user, socket_id=self._presence_id(conversation_id)
-        )
         if conversation.kind == conversation.Kind.ROOM:
-            present = await database_sync_to_async(selectors.present_members)(
-                conversation_id=conversation_id
-            )
-            await self.send_frame(
-                {"type": "presence", "conversation_id": conversation_id, "members": present}
-            )
-        if after_id is None:
-            messages, has_more = await database_sync_to_async(selectors.messages_before)(
-                conversation=conversation,
-                visible_since=access.visible_since,
-                hidden_author_ids=hidden,
-            )
-            await self._send_messages(joined, messages, mode="latest", has_more=has_more)
-        else:
-            while True:
-                messages = await database_sync_to_async(selectors.messages_after)(
-                    conversation=conversation,
-                    after_id=joined.last_sent_id,
-                    visible_since=access.visible_since,
-                    hidden_author_ids=hidden,
-                )
-                await self._send_messages(joined, messages, mode="resume", has_more=False)
-                if len(messages) < selectors.RESUME_LIMIT:
-                    break
+            await self._enter_presence(joined)
+            await self._send_text(joined.stream.presence_snapshot())
+        await self._send_backlog(joined, after_seq=after_seq)
         pending, joined.pending = joined.pending, None
-        for text, message_id in pending:
-            if message_id is None or message_id > joined.last_sent_id:
-                await self._send_text(joined, text, message_id)
+        for item in pending:
+            await self._deliver_now(joined, *item)
+
+    async def _send_backlog(self, joined: Joined, *, after_seq: int | None) -> None:
+        conversation_id = joined.access.conversation.pk
+        through = await database_sync_to_async(selectors.conversation_position)(
+            conversation_id=conversation_id
+        )
+        if after_seq is None or after_seq > through:
+            # A fresh page, or a client ahead of the server (a restored database): start over.
+            messages, has_more = await database_sync_to_async(selectors.messages_before)(
+                conversation_id=conversation_id, viewer=joined.viewer, through_seq=through
+            )
+            await self._send_messages(
+                joined, messages, mode="latest", has_more=has_more, through_seq=through
+            )
+            joined.last_seq = through
+            return
+        cursor = after_seq
+        while True:
+            messages = await database_sync_to_async(selectors.messages_changed_between)(
+                conversation_id=conversation_id,
+                viewer=joined.viewer,
+                after_seq=cursor,
+                through_seq=through,
+            )
+            more = len(messages) >= selectors.RESUME_LIMIT
+            cursor = messages[-1].changed_seq if more else through
+            await self._send_messages(
+                joined, messages, mode="resume", has_more=more, through_seq=cursor
+            )
+            joined.last_seq = cursor
+            if not more:
+                return
 
     async def on_leave(self, frame):
         conversation_id = _integer(frame, "conversation_id", minimum=1)
@@ -198,71 +287,55 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_send(self, frame):
         joined = self._joined(frame)
-        client_id = frame.get("client_id")
-        if not isinstance(client_id, str) or not 0 < len(client_id) <= 64:
-            raise FrameError("invalid")
-        try:
-            message = await database_sync_to_async(_post_if_session_valid)(
-                session_key=self.session_key,
-                conversation=joined.access.conversation,
-                sender=self.user,
-                body=frame.get("body"),
-                client_id=client_id,
-            )
-        except SessionEnded:
-            await self._close_now(CLOSE_SESSION_ENDED)
-            return
-        except MessagingDenied as error:
-            await self.send_error(error.code, client_id=client_id, retry_after=error.retry_after)
-            return
+        client_id = services.check_client_id(frame.get("client_id"))
+        access = None if self._access_is_stale(joined) else joined.access
+        message, access = await run_in_database(
+            _post_if_session_valid,
+            session_key=self.session_key,
+            conversation_id=joined.access.conversation.pk,
+            access=access,
+            sender=self.user,
+            body=frame.get("body"),
+            client_id=client_id,
+        )
+        self._keep_access(joined, access)
         await self.send_frame(
             {
                 "type": "ack",
                 "conversation_id": message.conversation_id,
                 "client_id": client_id,
                 "id": message.pk,
+                "seq": message.seq,
             }
         )
 
     async def on_edit(self, frame):
         message_id = _integer(frame, "message_id", minimum=1)
-        await database_sync_to_async(services.edit_message)(
-            message_id=message_id, editor=self.user, body=frame.get("body")
+        await run_in_database(
+            services.edit_message, message_id=message_id, editor=self.user, body=frame.get("body")
         )
 
     async def on_delete(self, frame):
         message_id = _integer(frame, "message_id", minimum=1)
-        await database_sync_to_async(services.delete_message)(
-            message_id=message_id, actor=self.user
-        )
+        await run_in_database(services.delete_message, message_id=message_id, actor=self.user)
 
     async def on_history(self, frame):
         joined = self._joined(frame)
-        before_id = _integer(frame, "before_id", minimum=1)
-        access = await self._access(joined.access.conversation.pk)
+        before_seq = _integer(frame, "before_seq", minimum=1)
+        await self._current_access(joined)
         messages, has_more = await database_sync_to_async(selectors.messages_before)(
-            conversation=access.conversation,
-            before_id=before_id,
-            visible_since=access.visible_since,
-            hidden_author_ids=joined.hidden_author_ids,
+            conversation_id=joined.access.conversation.pk,
+            viewer=joined.viewer,
+            before_seq=before_seq,
         )
-        await self.send_frame(
-            {
-                "type": "messages",
-                "conversation_id": access.conversation.pk,
-                "mode": "history",
-                "messages": [
-                    selectors.serialize_message(message, alias=access.alias) for message in messages
-                ],
-                "has_more": has_more,
-            }
-        )
+        await self._send_messages(joined, messages, mode="history", has_more=has_more)
 
     async def on_read(self, frame):
         joined = self._joined(frame)
-        message_id = _integer(frame, "message_id", minimum=1)
+        seq = _integer(frame, "seq", minimum=1)
+        access = await self._current_access(joined)
         await database_sync_to_async(services.mark_conversation_read)(
-            conversation_id=joined.access.conversation.pk, user=self.user, message_id=message_id
+            access=access, user=self.user, seq=seq
         )
 
     HANDLERS = {
@@ -276,7 +349,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         "read": on_read,
     }
 
-    # Events from the channel layer (personal group user.<id>) --------------------------------
+    # Events from the channel layer (personal groups user.<id> and session.<digest>) ---------
 
     async def membership_ended(self, event):
         if any(joined.access.group_id == event["group_id"] for joined in self.joined.values()):
@@ -289,6 +362,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def session_ended(self, event):
         await self._close_now(CLOSE_SESSION_ENDED)
 
+    async def access_changed(self, event):
+        """A mute, a role, two-factor authentication or the profile changed: check again."""
+        for joined in self.joined.values():
+            joined.stale = True
+        self.user = await database_sync_to_async(_reload_user)(user_id=self.user_id)
+
     async def notification_created(self, event):
         await self.send_frame(
             {
@@ -299,53 +378,130 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
 
     async def blocks_changed(self, event):
-        hidden = await database_sync_to_async(hidden_author_ids)(viewer_id=self.user_id)
+        self.hidden_author_ids = await database_sync_to_async(hidden_author_ids)(
+            viewer_id=self.user_id
+        )
         for joined in self.joined.values():
-            joined.hidden_author_ids = hidden
+            joined.viewer = joined.access.viewer(hidden_author_ids=self.hidden_author_ids)
 
     # Called by the process's fan-out (messaging/fanout.py) ----------------------------------
 
-    async def deliver(
-        self, conversation_id: int, text: str, author_id, message_id, frame: bytes | None = None
+    async def deliver_stream(
+        self, conversation_id, seq, author_id, created, text, frame, skip, skip_frame
     ) -> None:
         joined = self.joined.get(conversation_id)
-        if joined is None or self.closing or author_id in joined.hidden_author_ids:
+        if joined is None or self.closing:
             return
         if joined.pending is not None:
-            joined.pending.append((text, message_id))
+            joined.pending.append(
+                ("stream", seq, author_id, created, text, frame, skip, skip_frame)
+            )
             return
-        if (
-            frame is not None
-            and self.daphne_protocol is not None
-            and (self.daphne_protocol.state == self.daphne_protocol.STATE_OPEN)
-        ):
-            # The same pre-built frame bytes for every local socket: no per-socket encoding,
-            # framing or middleware (docs/decisions/0020-per-process-fan-out.md).
-            if message_id is not None:
-                joined.last_sent_id = max(joined.last_sent_id, message_id)
-            write_frame(self.daphne_protocol.transport, frame)
+        await self._deliver_now(
+            joined, "stream", seq, author_id, created, text, frame, skip, skip_frame
+        )
+
+    async def deliver_text(self, conversation_id: int, text: str, frame: bytes) -> None:
+        joined = self.joined.get(conversation_id)
+        if joined is None or self.closing:
             return
-        await self._send_text(joined, text, message_id)
+        if joined.pending is not None:
+            joined.pending.append(("text", text, frame))
+            return
+        await self._write(text, frame)
+
+    async def _deliver_now(self, joined: Joined, kind, *item) -> None:
+        if kind == "text":
+            text, frame = item
+            await self._write(text, frame)
+            return
+        seq, author_id, created, text, frame, skip, skip_frame = item
+        if seq <= joined.last_seq:
+            return  # already in the backlog this socket sent
+        joined.last_seq = seq
+        if text is skip or joined.viewer.allows(author_id=author_id, created_timestamp=created):
+            await self._write(text, frame)
+        else:
+            await self._write(skip, skip_frame)
+
+    def room_settings_changed(self, conversation_id: int, room: dict) -> None:
+        joined = self.joined.get(conversation_id)
+        if joined is not None:
+            conversation = joined.access.conversation
+            conversation.locked = room["locked"]
+            conversation.slow_mode_seconds = room["slow_mode_seconds"]
+            conversation.links_restricted = room["links_restricted"]
 
     async def drop_conversation(self, conversation_id: int) -> None:
         """Access to this conversation ended: the socket hears nothing more and closes."""
         if conversation_id in self.joined:
             await self._close_now(CLOSE_ACCESS_ENDED)
 
+    async def _write(self, text: str, frame: bytes) -> None:
+        protocol = self.daphne_protocol
+        if protocol is not None and protocol.state == protocol.STATE_OPEN:
+            # The same pre-built frame bytes for every local socket: no per-socket encoding,
+            # framing or middleware (docs/decisions/0020-per-process-fan-out.md).
+            write_frame(protocol.transport, frame)
+            return
+        await self.base_send({"type": "websocket.send", "text": text})
+
     # Helpers ---------------------------------------------------------------------------------
 
     def _spend_frame_budget(self) -> bool:
-        frames, seconds = FRAME_BUDGET
+        frames, seconds = settings.KINDRED_SOCKET_FRAME_BUDGET
         now = time.monotonic()
         if now - self.budget_window_start > seconds:
             self.budget_window_start, self.budget_used = now, 0
         self.budget_used += 1
         return self.budget_used <= frames
 
-    async def _access(self, conversation_id: int) -> ConversationAccess:
+    async def _session_valid(self) -> bool:
+        expires_at = await database_sync_to_async(session_expiry)(
+            session_key=self.session_key, user_id=self.user_id
+        )
+        return expires_at is not None
+
+    def _close_at(self, expires_at) -> None:
+        """Closes the socket when its session expires (checked again then: a session that was
+        extended meanwhile moves the close later)."""
+        delay = max(0.0, (expires_at - timezone.now()).total_seconds())
+        loop = asyncio.get_running_loop()
+        self.expiry_timer = loop.call_later(
+            min(delay, 86_400.0), lambda: loop.create_task(self._check_expiry())
+        )
+
+    async def _check_expiry(self) -> None:
+        if self.closing:
+            return
+        expires_at = await database_sync_to_async(session_expiry)(
+            session_key=self.session_key, user_id=self.user_id
+        )
+        if expires_at is None:
+            await self._close_now(CLOSE_SESSION_ENDED)
+        else:
+            self._close_at(expires_at)
+
+    async def _fetch_access(self, conversation_id: int) -> ConversationAccess:
         return await database_sync_to_async(get_conversation_access_or_404)(
             user=self.user, conversation_id=conversation_id
         )
+
+    def _access_is_stale(self, joined: Joined) -> bool:
+        return joined.stale or time.monotonic() - joined.access.checked_at > ACCESS_TTL
+
+    def _keep_access(self, joined: Joined, access: ConversationAccess) -> None:
+        if access is joined.access:
+            return
+        # Room settings the stream announced stay the ones that count.
+        joined.access = access
+        joined.stale = False
+        joined.viewer = access.viewer(hidden_author_ids=self.hidden_author_ids or ())
+
+    async def _current_access(self, joined: Joined) -> ConversationAccess:
+        if self._access_is_stale(joined):
+            self._keep_access(joined, await self._fetch_access(joined.access.conversation.pk))
+        return joined.access
 
     def _joined(self, frame: dict) -> Joined:
         joined = self.joined.get(_integer(frame, "conversation_id", minimum=1))
@@ -356,36 +512,53 @@ class ChatConsumer(AsyncWebsocketConsumer):
     def _presence_id(self, conversation_id: int) -> str:
         return f"{self.socket_id}:{conversation_id}"
 
-    async def _send_messages(self, joined: Joined, messages, *, mode: str, has_more: bool):
-        if not messages and mode == "resume":
+    async def _enter_presence(self, joined: Joined) -> None:
+        profile = self.user.profile
+        if profile.appear_offline:
             return
-        await self.send_frame(
-            {
-                "type": "messages",
-                "conversation_id": joined.access.conversation.pk,
-                "mode": mode,
-                "messages": [
-                    selectors.serialize_message(message, alias=joined.access.alias)
-                    for message in messages
-                ],
-                "has_more": has_more,
-            }
+        conversation_id = joined.access.conversation.pk
+        if joined.access.as_moderator:
+            listed = selectors.moderator_member(
+                conversation_id=conversation_id, user_id=self.user_id
+            )
+            member = {"public_id": listed["public_id"], "pseudonym": listed["pseudonym"]}
+        else:
+            member = {"public_id": profile.public_id, "pseudonym": profile.pseudonym}
+        await local_fanout().enter(
+            conversation_id=conversation_id,
+            user_id=self.user_id,
+            socket_id=self._presence_id(conversation_id),
+            member=member,
         )
-        if messages:
-            joined.last_sent_id = max(joined.last_sent_id, messages[-1].pk)
+        joined.present = True
 
-    async def _send_text(self, joined: Joined, text: str, message_id) -> None:
-        if message_id is not None:
-            joined.last_sent_id = max(joined.last_sent_id, message_id)
-        await self.base_send({"type": "websocket.send", "text": text})
+    async def _send_messages(
+        self, joined: Joined, messages, *, mode: str, has_more: bool, through_seq=None
+    ):
+        alias = joined.access.alias
+        frame = {
+            "type": "messages",
+            "conversation_id": joined.access.conversation.pk,
+            "mode": mode,
+            "messages": [selectors.serialize_message(message, alias=alias) for message in messages],
+            "has_more": has_more,
+        }
+        if through_seq is not None:
+            frame["through_seq"] = through_seq
+        await self.send_frame(frame)
 
     async def _leave(self, conversation_id: int) -> None:
-        if self.joined.pop(conversation_id, None) is None:
+        joined = self.joined.pop(conversation_id, None)
+        if joined is None:
             return
-        await local_fanout().discard(conversation_id, self)
-        await database_sync_to_async(services.leave_room)(
-            conversation_id=conversation_id, socket_id=self._presence_id(conversation_id)
-        )
+        fanout = local_fanout()
+        await fanout.leave(conversation_id, self)
+        if joined.present:
+            await fanout.exit(
+                conversation_id=conversation_id,
+                user_id=self.user_id,
+                socket_id=self._presence_id(conversation_id),
+            )
 
     async def _leave_all(self) -> None:
         for conversation_id in list(self.joined):
@@ -397,8 +570,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.closing = True
         fanout = local_fanout()
         for conversation_id in list(self.joined):
-            await fanout.discard(conversation_id, self)
+            await fanout.leave(conversation_id, self)
         await self.close(code=code)
+
+    async def _send_text(self, text: str) -> None:
+        await self.send(text_data=text)
 
     async def send_frame(self, frame: dict) -> None:
         await self.send(text_data=json.dumps(frame, separators=(",", ":")))
@@ -409,17 +585,22 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send_frame(frame)
 
 
-class SessionEnded(Exception):
-    pass
-
-
-def _post_if_session_valid(*, session_key, conversation, sender, body, client_id):
-    """The hot path: the session check and the post in one trip to the database thread."""
-    if not session_is_valid(session_key=session_key, user_id=sender.pk):
+def _post_if_session_valid(
+    *, session_key, conversation_id, access, sender, body, client_id
+) -> tuple:
+    """The hot path, in one trip to the database thread: the session check (one query), the
+    access check only when the socket's copy is stale, and the insert (one statement on
+    PostgreSQL)."""
+    if session_expiry(session_key=session_key, user_id=sender.pk) is None:
         raise SessionEnded
-    return services.post_message(
-        conversation=conversation, sender=sender, body=body, client_id=client_id
-    )
+    if access is None:
+        access = get_conversation_access_or_404(user=sender, conversation_id=conversation_id)
+    message = services.post_message(access=access, sender=sender, body=body, client_id=client_id)
+    return message, access
+
+
+def _reload_user(*, user_id: int):
+    return User.objects.select_related("profile").get(pk=user_id)
 
 
 # Handlers that need no session check first: ping touches nothing, send checks it itself.
@@ -428,14 +609,34 @@ SELF_CHECKING_HANDLERS = {ChatConsumer.on_ping, ChatConsumer.on_send}
 
 def _daphne_protocol(send):
     """The autobahn protocol daphne serves this socket with, found through the ASGI `send`
-    callable (channels' session wrapper → daphne's partial(handle_reply, protocol)); None under
-    any other server or in tests, where the ordinary ASGI send is used."""
+    callable (channels' session wrapper → daphne's partial(handle_reply, protocol)), when its
+    transport is a plain TCP connection; None otherwise (TLS served by daphne itself, any
+    other server, tests), where the ordinary ASGI send is used."""
     inner = getattr(getattr(send, "__self__", None), "real_send", send)
-    if isinstance(inner, functools.partial) and inner.args:
-        protocol = inner.args[0]
-        if hasattr(protocol, "transport") and hasattr(protocol, "STATE_OPEN"):
-            return protocol
-    return None
+    if not (isinstance(inner, functools.partial) and inner.args):
+        return None
+    protocol = inner.args[0]
+    if not (hasattr(protocol, "transport") and hasattr(protocol, "STATE_OPEN")):
+        return None
+    fast = type(protocol.transport) is tcp.Server
+    _log_path_once(fast=fast, transport=protocol.transport)
+    return protocol if fast else None
+
+
+_logged_paths: set[bool] = set()
+
+
+def _log_path_once(*, fast: bool, transport) -> None:
+    if fast in _logged_paths:
+        return
+    _logged_paths.add(fast)
+    if fast:
+        logger.info("fan-out: direct writes to plain TCP sockets (fast path on)")
+    else:
+        logger.info(
+            "fan-out: transport %s is not plain TCP; frames go through the ASGI send",
+            type(transport).__name__,
+        )
 
 
 def _room_settings(conversation) -> dict:

@@ -2,9 +2,9 @@
 Idempotent: rows are found by fixed client ids and the direct-conversation key."""
 
 from community.models import Group, User
-from messaging.models import Conversation, ConversationParticipant, Message
+from messaging.models import Conversation, ConversationParticipant
 from messaging.selectors.conversations import direct_key_for
-from messaging.services.conversations import get_or_create_group_room
+from messaging.services.conversations import get_or_create_group_room, store_message
 
 ROOM_LINES = [
     ("river@example.com", "demo-room-1", "Welcome to the live room. Take your time."),
@@ -17,9 +17,11 @@ def seed_conversations() -> list:
     if group is not None:
         room = get_or_create_group_room(group=group)
         for email, client_id, body in ROOM_LINES:
-            sender = User.objects.get(email=email)
-            Message.objects.get_or_create(
-                conversation=room, sender=sender, client_id=client_id, defaults={"body": body}
+            store_message(
+                conversation_id=room.pk,
+                sender=User.objects.get(email=email),
+                body=body,
+                client_id=client_id,
             )
     river = User.objects.get(email="river@example.com")
     maple = User.objects.get(email="maple@example.com")
@@ -32,8 +34,8 @@ def seed_conversations() -> list:
         ConversationParticipant.objects.create(
             conversation=conversation, user=maple, state=ConversationParticipant.State.REQUESTED
         )
-        Message.objects.create(
-            conversation=conversation,
+        store_message(
+            conversation_id=conversation.pk,
             sender=river,
             client_id="demo-dm-1",
             body="Hi, I saw your reply in the group. Would you like to talk?",

@@ -1,22 +1,229 @@
-"""Per-process fan-out: one channel-layer subscription per conversation per process, and the
-same encoded text handed to every local socket (docs/decisions/0020-fan-out.md).
+"""Per-process fan-out: one channel-layer subscription per conversation per process, stream
+events handed to local sockets strictly in stream order, and the same encoded bytes written to
+every local socket (docs/decisions/0020-per-process-fan-out.md).
 
-The Channels tutorial pattern puts every socket's own channel in the conversation's group, so a
-message costs one channel-layer delivery and one JSON encoding per member. Here each process
-has one channel (`self.channel`) that joins a conversation's group while at least one local
-socket is in that conversation; a single listener task receives each event once and writes the
-already-encoded text straight to the local sockets.
+Each process has one channel (`LocalFanout.channel`) that joins a conversation's group while
+at least one local socket is in that conversation. The listener receives each envelope once
+and gives it to the conversation's `ConversationStream`, which
+
+- hands out stream events (new and changed messages, each with its position `seq`) in `seq`
+  order: an event that arrives early (another process published later than it committed)
+  waits for the ones before it; if they have not arrived after GAP_WAIT seconds, they are read
+  from the database, which holds every committed position;
+- keeps who is present in the room (from the live store, then from presence envelopes, in the
+  order of their versions) and sends the changes to local sockets in one frame per
+  PRESENCE_BATCH seconds, so a crowd arriving costs O(crowd) frames, not O(crowd²);
+- passes everything else (room settings, access ending) on as it arrives.
 """
 
 import asyncio
 import logging
 import weakref
 
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 
-from messaging.models import Conversation
+from messaging.frames import encode_frame, skip_envelope, skip_text, websocket_text_frame
+from messaging.live_store import MemoryLiveStore, live_store
+from messaging.selectors.conversations import (
+    conversation_position,
+    presence_members,
+    stream_envelopes_between,
+)
+from messaging.services import realtime
 
 logger = logging.getLogger(__name__)
+
+# How long a stream event that arrived early waits for the positions before it.
+GAP_WAIT = 0.2
+# Presence changes are sent at most this often (one frame with every arrival and departure).
+PRESENCE_BATCH = 0.1
+
+
+class ConversationStream:
+    """One conversation as this process sees it."""
+
+    def __init__(self, conversation_id: int):
+        self.conversation_id = conversation_id
+        self.sockets: set = set()
+        self.ready = asyncio.Event()
+        self.failed = False
+        # The next stream position to hand out; positions that arrived before it.
+        self.next_seq: int | None = None
+        self.early: dict[int, dict] = {}
+        self._gap_task: asyncio.Task | None = None
+        self._order = asyncio.Lock()
+        # Presence: user id → how the room lists them; the version of each one's last change.
+        self.present: dict[int, dict] = {}
+        self._presence_versions: dict[int, int] = {}
+        self._presence_base_version = 0
+        self._arrived: dict[int, dict] = {}
+        self._departed: dict[int, str] = {}
+        self._presence_task: asyncio.Task | None = None
+        self._snapshot: str | None = None
+
+    def start(self, *, position: int, presence_version: int, members: dict[int, dict]) -> None:
+        self.next_seq = position + 1
+        for seq in [seq for seq in self.early if seq < self.next_seq]:
+            del self.early[seq]
+        self._presence_base_version = presence_version
+        self.present = dict(members)
+        self.ready.set()
+
+    def stop(self) -> None:
+        for task in (self._gap_task, self._presence_task):
+            if task is not None:
+                task.cancel()
+
+    # Stream events ----------------------------------------------------------------------
+
+    async def receive(self, event: dict) -> None:
+        if "seq" in event:
+            async with self._order:
+                await self._sequenced(event)
+        elif "presence" in event:
+            self.apply_presence(event["presence"])
+        elif "drop_user_id" in event:
+            await self._drop(event["drop_user_id"])
+        else:
+            await self._pass_on(event)
+
+    async def _sequenced(self, event: dict) -> None:
+        seq = event["seq"]
+        if self.next_seq is None or seq > self.next_seq:
+            self.early[seq] = event
+            if self.next_seq is not None:
+                self._arm_gap_fill()
+            return
+        if seq < self.next_seq:
+            return  # already handed out (or covered by a gap fill)
+        await self._hand_out(event)
+        self.next_seq = seq + 1
+        await self._hand_out_consecutive()
+
+    async def _hand_out_consecutive(self) -> None:
+        while self.next_seq in self.early:
+            await self._hand_out(self.early.pop(self.next_seq))
+            self.next_seq += 1
+
+    def _arm_gap_fill(self) -> None:
+        if self._gap_task is None:
+            self._gap_task = asyncio.get_running_loop().create_task(self._fill_gap())
+
+    async def _fill_gap(self) -> None:
+        try:
+            await asyncio.sleep(GAP_WAIT)
+            async with self._order:
+                if not self.early:
+                    return
+                low, high = self.next_seq, max(self.early)
+                stored = await database_sync_to_async(stream_envelopes_between)(
+                    conversation_id=self.conversation_id, after_seq=low - 1, through_seq=high
+                )
+                for seq in range(low, high + 1):
+                    event = self.early.pop(seq, None) or stored.get(seq)
+                    if event is None:
+                        event = skip_envelope(conversation_id=self.conversation_id, seq=seq)
+                    await self._hand_out(event)
+                self.next_seq = high + 1
+                await self._hand_out_consecutive()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("filling a stream gap failed")
+        finally:
+            self._gap_task = None
+            if self.early and not self.failed:
+                self._arm_gap_fill()
+
+    async def _hand_out(self, event: dict) -> None:
+        seq = event["seq"]
+        skip = skip_text(self.conversation_id, seq)
+        skip_frame = websocket_text_frame(skip)
+        if event.get("skip"):
+            text, frame = skip, skip_frame
+        else:
+            text = event["text"]
+            frame = websocket_text_frame(text)
+        author_id, created = event.get("author_id"), event.get("created")
+        for socket in list(self.sockets):
+            try:
+                await socket.deliver_stream(
+                    self.conversation_id, seq, author_id, created, text, frame, skip, skip_frame
+                )
+            except Exception:
+                # One broken socket must not cost the others their message.
+                logger.exception("delivery to one socket failed")
+
+    async def _pass_on(self, event: dict) -> None:
+        text = event["text"]
+        frame = websocket_text_frame(text)
+        room = event.get("room")
+        for socket in list(self.sockets):
+            try:
+                if room is not None:
+                    socket.room_settings_changed(self.conversation_id, room)
+                await socket.deliver_text(self.conversation_id, text, frame)
+            except Exception:
+                logger.exception("delivery to one socket failed")
+
+    async def _drop(self, user_id: int) -> None:
+        for socket in [socket for socket in self.sockets if socket.user_id == user_id]:
+            self.sockets.discard(socket)
+            await socket.drop_conversation(self.conversation_id)
+
+    # Presence ---------------------------------------------------------------------------
+
+    def apply_presence(self, change: dict) -> None:
+        user_id, version = change["user_id"], change["version"]
+        if version <= self._presence_versions.get(user_id, self._presence_base_version):
+            return  # an older change heard late
+        self._presence_versions[user_id] = version
+        if change["present"]:
+            member = change["member"]
+            self.present[user_id] = member
+            self._arrived[user_id] = member
+            self._departed.pop(user_id, None)
+        else:
+            member = self.present.pop(user_id, None) or self._arrived.get(user_id)
+            self._arrived.pop(user_id, None)
+            if member is not None:
+                self._departed[user_id] = member["public_id"]
+        self._snapshot = None
+        if self._presence_task is None:
+            self._presence_task = asyncio.get_running_loop().create_task(self._send_presence())
+
+    async def _send_presence(self) -> None:
+        try:
+            await asyncio.sleep(PRESENCE_BATCH)
+        finally:
+            self._presence_task = None
+        arrived, departed = list(self._arrived.values()), list(self._departed.values())
+        self._arrived, self._departed = {}, {}
+        if not arrived and not departed:
+            return
+        await self._pass_on(
+            {
+                "text": encode_frame(
+                    {
+                        "type": "presence.changed",
+                        "conversation_id": self.conversation_id,
+                        "arrived": arrived,
+                        "departed": departed,
+                    }
+                )
+            }
+        )
+
+    def presence_snapshot(self) -> str:
+        """The `presence` frame for a socket that joins now (encoded once per change)."""
+        if self._snapshot is None:
+            members = sorted(self.present.values(), key=lambda member: member["pseudonym"])
+            self._snapshot = encode_frame(
+                {"type": "presence", "conversation_id": self.conversation_id, "members": members}
+            )
+        return self._snapshot
 
 
 class LocalFanout:
@@ -24,7 +231,10 @@ class LocalFanout:
         self.layer = get_channel_layer()
         self.channel: str | None = None
         self.listener: asyncio.Task | None = None
-        self.sockets: dict[int, set] = {}
+        self.streams: dict[int, ConversationStream] = {}
+        # (conversation id, socket id) → user id, for the presence heartbeat.
+        self.present_sockets: dict[tuple[int, str], int] = {}
+        self._heartbeat: asyncio.Task | None = None
         self._ready = asyncio.Lock()
 
     async def _start(self) -> None:
@@ -33,36 +243,66 @@ class LocalFanout:
                 self.channel = await self.layer.new_channel("fanout.")
                 self.listener = asyncio.get_running_loop().create_task(self._listen())
 
-    async def add(self, conversation_id: int, socket) -> None:
+    async def join(self, conversation_id: int, socket) -> ConversationStream:
+        """Registers a local socket; the first one subscribes this process and reads the
+        conversation's position and presence. Returns once the stream is ready, so events
+        committed after the caller's next database read reach the socket."""
         if self.listener is None:
             await self._start()
-        local = self.sockets.setdefault(conversation_id, set())
-        first = not local
-        local.add(socket)
-        if first:
-            await self.layer.group_add(self._group(conversation_id), self.channel)
+        stream = self.streams.get(conversation_id)
+        if stream is not None:
+            stream.sockets.add(socket)
+            await stream.ready.wait()
+            if stream.failed:
+                stream.sockets.discard(socket)
+                raise RuntimeError("the conversation stream could not start")
+            return stream
+        stream = self.streams[conversation_id] = ConversationStream(conversation_id)
+        stream.sockets.add(socket)
+        try:
+            await self.layer.group_add(realtime.conversation_group(conversation_id), self.channel)
+            position = await database_sync_to_async(conversation_position)(
+                conversation_id=conversation_id
+            )
+            version, user_ids = await live_store().presence_members(conversation_id=conversation_id)
+            members = await database_sync_to_async(presence_members)(
+                conversation_id=conversation_id, user_ids=user_ids
+            )
+        except BaseException:
+            stream.failed = True
+            stream.ready.set()
+            await self._forget(stream)
+            raise
+        stream.start(position=position, presence_version=version, members=members)
+        return stream
 
-    async def discard(self, conversation_id: int, socket) -> None:
-        local = self.sockets.get(conversation_id)
-        if local is None:
+    async def leave(self, conversation_id: int, socket) -> None:
+        stream = self.streams.get(conversation_id)
+        if stream is None:
             return
-        local.discard(socket)
-        if not local:
-            del self.sockets[conversation_id]
-            await self.layer.group_discard(self._group(conversation_id), self.channel)
-            if self.sockets.get(conversation_id):
-                # Someone joined while we unsubscribed: subscribe again.
-                await self.layer.group_add(self._group(conversation_id), self.channel)
+        stream.sockets.discard(socket)
+        if not stream.sockets:
+            await self._forget(stream)
 
-    @staticmethod
-    def _group(conversation_id: int) -> str:
-        return Conversation(pk=conversation_id).channel_group_name
+    async def _forget(self, stream: ConversationStream) -> None:
+        conversation_id = stream.conversation_id
+        if self.streams.get(conversation_id) is not stream:
+            return
+        del self.streams[conversation_id]
+        stream.stop()
+        group = realtime.conversation_group(conversation_id)
+        await self.layer.group_discard(group, self.channel)
+        if conversation_id in self.streams:
+            # Someone joined while we unsubscribed: subscribe again.
+            await self.layer.group_add(group, self.channel)
 
     async def _listen(self) -> None:
         while True:
             try:
                 event = await self.layer.receive(self.channel)
-                await self.deliver(event)
+                stream = self.streams.get(event.get("conversation_id"))
+                if stream is not None:
+                    await stream.receive(event)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -70,41 +310,83 @@ class LocalFanout:
                 # E.g. Redis unreachable: do not spin; the layer reconnects on its own.
                 await asyncio.sleep(0.5)
 
-    async def deliver(self, event: dict) -> None:
-        conversation_id = event.get("conversation_id")
-        local = self.sockets.get(conversation_id)
-        if not local:
+    # Presence of local sockets ------------------------------------------------------------
+
+    async def enter(self, *, conversation_id: int, user_id: int, socket_id: str, member: dict):
+        """Lists the socket's member in the room (their first socket there announces them)."""
+        change = await live_store().presence_enter(
+            conversation_id=conversation_id, user_id=user_id, socket_id=socket_id
+        )
+        self.present_sockets[(conversation_id, socket_id)] = user_id
+        self._start_heartbeat()
+        if change is not None:
+            await self._announce(change, member=member)
+
+    async def exit(self, *, conversation_id: int, user_id: int, socket_id: str) -> None:
+        if self.present_sockets.pop((conversation_id, socket_id), None) is None:
             return
-        drop_user_id = event.get("drop_user_id")
-        if drop_user_id is not None:
-            for socket in [socket for socket in local if socket.user_id == drop_user_id]:
-                local.discard(socket)
-                await socket.drop_conversation(conversation_id)
-            return
-        text = event["text"]
-        frame = websocket_text_frame(text)
-        author_id = event.get("author_id")
-        message_id = event.get("message_id")
-        for socket in list(local):
+        change = await live_store().presence_leave(
+            conversation_id=conversation_id, user_id=user_id, socket_id=socket_id
+        )
+        if change is not None:
+            await self._announce(change, member=None)
+
+    async def _announce(self, change, *, member: dict | None) -> None:
+        payload = {
+            "user_id": change.user_id,
+            "present": change.present,
+            "version": change.version,
+            "member": member,
+        }
+        # This process knows at once; the others hear it through the layer (and this one
+        # hears its own echo, which the version makes a no-op).
+        stream = self.streams.get(change.conversation_id)
+        if stream is not None and (member is not None or not change.present):
+            stream.apply_presence(payload)
+        await self.layer.group_send(
+            realtime.conversation_group(change.conversation_id),
+            {
+                "type": realtime.FANOUT_EVENT,
+                "conversation_id": change.conversation_id,
+                "presence": payload,
+            },
+        )
+
+    def _start_heartbeat(self) -> None:
+        if self._heartbeat is None and not isinstance(live_store(), MemoryLiveStore):
+            self._heartbeat = asyncio.get_running_loop().create_task(self._beat())
+
+    async def _beat(self) -> None:
+        """Keeps this process's presence entries alive and sweeps entries whose process died
+        (their expiry passed), announcing those members as gone."""
+        period = max(1.0, settings.KINDRED_PRESENCE_TTL / 4)
+        store = live_store()
+        while True:
+            await asyncio.sleep(period)
             try:
-                await socket.deliver(conversation_id, text, author_id, message_id, frame)
+                entries = [
+                    (conversation_id, user_id, socket_id)
+                    for (conversation_id, socket_id), user_id in self.present_sockets.items()
+                ]
+                # A process that stalled past the expiry comes back: announce its members.
+                for change in await store.presence_refresh(entries):
+                    stream = self.streams.get(change.conversation_id)
+                    member = stream.present.get(change.user_id) if stream else None
+                    if member is None and stream is not None:
+                        member = await self._member_of(change)
+                    await self._announce(change, member=member)
+                for change in await store.presence_sweep(list(self.streams)):
+                    await self._announce(change, member=None)
+            except asyncio.CancelledError:
+                raise
             except Exception:
-                # One broken socket must not cost the others their message.
-                logger.exception("delivery to one socket failed")
+                logger.exception("presence heartbeat failed")
 
-
-def websocket_text_frame(text: str) -> bytes:
-    """One complete, unmasked server-to-client WebSocket text frame (RFC 6455 §5.2), built
-    once per event and written as-is to every local socket that daphne serves."""
-    payload = text.encode()
-    length = len(payload)
-    if length < 126:
-        header = bytes((0x81, length))
-    elif length < 65536:
-        header = bytes((0x81, 126)) + length.to_bytes(2, "big")
-    else:
-        header = bytes((0x81, 127)) + length.to_bytes(8, "big")
-    return header + payload
+    async def _member_of(self, change) -> dict | None:
+        members = await database_sync_to_async(presence_members)(
+            conversation_id=change.conversation_id, user_ids=[change.user_id]
+        )
+        return members.get(change.user_id)
 
 
 def write_frame(transport, frame: bytes) -> None:

@@ -28,6 +28,10 @@ class Conversation(models.Model):
     # "<low user id>:<high user id>" for direct conversations, so two members share exactly one
     # thread even when both write first at the same moment.
     direct_key = models.CharField(max_length=41, null=True, blank=True, unique=True)
+    # The conversation's stream position: every new message and every change to one takes the
+    # next value under this row's lock, in the transaction that writes it, so positions
+    # increase in commit order (docs/protocol.md, "Sequence").
+    last_seq = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     def __str__(self):
@@ -55,7 +59,8 @@ class ConversationParticipant(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversation_parts"
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.ACCEPTED)
-    last_read_message_id = models.BigIntegerField(default=0)
+    # The stream position up to which this member has read (unread counts).
+    last_read_seq = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -70,8 +75,10 @@ class ConversationParticipant(models.Model):
 
 
 class Message(models.Model):
-    """A chat message. Committed before it is broadcast; ids increase within a conversation
-    because they increase globally."""
+    """A chat message. Committed before it is broadcast. `seq` is its place in the
+    conversation (commit order, the order everyone sees); `changed_seq` is the stream position
+    of its latest state (equal to `seq` until it is edited, deleted, hidden or redacted), so a
+    resuming client receives exactly what changed after the position it holds."""
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
@@ -87,14 +94,21 @@ class Message(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
     # Hidden by moderation (pending review or decided); shown as a tombstone.
     hidden_at = models.DateTimeField(null=True, blank=True)
+    # Sent by a site moderator who is not a member of the room's group: shown as "a moderator".
+    as_moderator = models.BooleanField(default=False)
+    seq = models.BigIntegerField()
+    changed_seq = models.BigIntegerField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["conversation", "sender", "client_id"], name="message_client_id_unique"
             ),
+            models.UniqueConstraint(fields=["conversation", "seq"], name="message_seq_unique"),
         ]
-        indexes = [models.Index(fields=["conversation", "id"])]
+        indexes = [
+            models.Index(fields=["conversation", "changed_seq"], name="message_changed_seq_idx")
+        ]
 
     def __str__(self):
         return f"message #{self.pk}"
@@ -118,17 +132,3 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"notification #{self.pk}"
-
-
-class PresenceSocket(models.Model):
-    """One open socket of a member who is in a room now. Deleted when the socket leaves, so
-    nothing like a "last seen" time is ever kept. Members who appear offline get no row."""
-
-    conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="presence_sockets"
-    )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    socket_id = models.CharField(max_length=100, unique=True)
-
-    def __str__(self):
-        return f"presence #{self.pk}"

@@ -4,12 +4,15 @@ Existence stays hidden: a conversation the viewer cannot enter answers 404 (`not
 same as one that does not exist (DESIGN.md invariant 6).
 """
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.http import Http404
+from django.utils import timezone
 
 from community.models import Group
+from community.permissions import can_use_moderator_tools
 from messaging.errors import denied
 from messaging.models import Conversation, ConversationParticipant
 from messaging.selectors.conversations import (
@@ -18,11 +21,46 @@ from messaging.selectors.conversations import (
     get_room_membership,
     support_alias,
 )
+from moderation.selectors.blocks import hidden_author_ids
+
+
+@dataclass(frozen=True)
+class ViewerFilter:
+    """What one viewer may receive of a conversation's messages. The one rule: every page,
+    history page, resume, live broadcast (new, edited, deleted, hidden) and gap fill applies
+    it, so a blocked or muted author's words never reach the viewer in any state, and a group
+    that shows newcomers only what came after they joined shows nothing older.
+
+    Live, a message the viewer may not receive is replaced by a `skip` frame carrying only its
+    stream position (docs/protocol.md), so the client can tell "not for you" from "missing"."""
+
+    hidden_author_ids: frozenset = frozenset()
+    visible_since: datetime | None = None
+
+    @property
+    def visible_since_timestamp(self) -> float | None:
+        return self.visible_since.timestamp() if self.visible_since is not None else None
+
+    def allows(self, *, author_id: int | None, created_timestamp: float) -> bool:
+        if author_id is not None and author_id in self.hidden_author_ids:
+            return False
+        since = self.visible_since
+        return since is None or created_timestamp >= since.timestamp()
+
+    def restrict(self, messages):
+        """The same rule as a queryset filter."""
+        if self.visible_since is not None:
+            messages = messages.filter(created_at__gte=self.visible_since)
+        if self.hidden_author_ids:
+            messages = messages.exclude(sender_id__in=list(self.hidden_author_ids))
+        return messages
 
 
 @dataclass
 class ConversationAccess:
-    """What an allowed viewer may see and do in one conversation, as of this check."""
+    """What an allowed viewer may see and do in one conversation, as of this check. A socket
+    keeps it while joined and refreshes it when an event says it changed (room settings, a
+    mute, a role) or when it is older than ACCESS_TTL seconds."""
 
     conversation: Conversation
     user_id: int
@@ -31,10 +69,27 @@ class ConversationAccess:
     visible_since: datetime | None = None
     # Support threads whose member chose an alias: (member id, alias).
     alias: tuple[int, str] | None = None
+    # A site moderator in a group they are not a member of: shown as "Moderator".
+    as_moderator: bool = False
+    # The end of the viewer's mute in this room's group, if muted.
+    muted_until: datetime | None = None
+    checked_at: float = field(default_factory=time.monotonic)
 
     @property
     def group_id(self) -> int | None:
         return self.conversation.group_id
+
+    def viewer(self, *, hidden_author_ids) -> ViewerFilter:
+        return ViewerFilter(
+            hidden_author_ids=frozenset(hidden_author_ids), visible_since=self.visible_since
+        )
+
+    def is_muted(self) -> bool:
+        return self.muted_until is not None and timezone.now() < self.muted_until
+
+
+def viewer_filter_for(*, user_id: int, access: ConversationAccess) -> ViewerFilter:
+    return access.viewer(hidden_author_ids=hidden_author_ids(viewer_id=user_id))
 
 
 def get_conversation_access_or_404(*, user, conversation_id: int) -> ConversationAccess:
@@ -44,20 +99,7 @@ def get_conversation_access_or_404(*, user, conversation_id: int) -> Conversatio
     if conversation is None:
         raise Http404
     if conversation.kind == Conversation.Kind.ROOM:
-        membership = get_room_membership(conversation=conversation, user_id=user.pk)
-        if membership is None:
-            raise Http404
-        history_policy = conversation.group.history_policy
-        return ConversationAccess(
-            conversation=conversation,
-            user_id=user.pk,
-            can_moderate=membership.is_moderator or user.is_site_moderator,
-            visible_since=(
-                membership.joined_at
-                if history_policy == Group.HistoryPolicy.SINCE_JOINING
-                else None
-            ),
-        )
+        return _room_access(user=user, conversation=conversation)
     participant = get_participant(conversation_id=conversation.pk, user_id=user.pk)
     if participant is None or participant.state in (
         ConversationParticipant.State.DECLINED,
@@ -74,8 +116,37 @@ def get_conversation_access_or_404(*, user, conversation_id: int) -> Conversatio
     return ConversationAccess(conversation=conversation, user_id=user.pk, alias=alias)
 
 
+def _room_access(*, user, conversation: Conversation) -> ConversationAccess:
+    """Members of the group; and site moderators, who may enter any group's room to moderate
+    it, appearing there as "Moderator" unless they are members. Moderator powers need the
+    role and two-factor authentication, checked by the same function as every HTTP tool."""
+    if conversation.group.status != Group.Status.ACTIVE:
+        raise Http404
+    membership = get_room_membership(conversation=conversation, user_id=user.pk)
+    may_moderate = can_use_moderator_tools(
+        user=user, group_id=conversation.group_id, membership=membership
+    )
+    if membership is None:
+        if not (user.is_site_moderator and may_moderate):
+            raise Http404
+        return ConversationAccess(
+            conversation=conversation, user_id=user.pk, can_moderate=True, as_moderator=True
+        )
+    history_policy = conversation.group.history_policy
+    return ConversationAccess(
+        conversation=conversation,
+        user_id=user.pk,
+        can_moderate=may_moderate,
+        visible_since=(
+            membership.joined_at if history_policy == Group.HistoryPolicy.SINCE_JOINING else None
+        ),
+        muted_until=_muted_until(user_id=user.pk, group_id=conversation.group_id),
+    )
+
+
 def check_post_message(*, access: ConversationAccess, body: str) -> None:
-    """Room host controls and DM consent, enforced on every message."""
+    """Room host controls and DM consent, enforced on every message. For rooms this reads only
+    `access` (no query): the socket keeps it current through events."""
     conversation = access.conversation
     if conversation.kind == Conversation.Kind.ROOM:
         if access.can_moderate:
@@ -84,7 +155,7 @@ def check_post_message(*, access: ConversationAccess, body: str) -> None:
             raise denied("locked")
         if conversation.links_restricted and _has_link(body):
             raise denied("links_restricted")
-        if _muted_until(user_id=access.user_id, group_id=conversation.group_id):
+        if access.is_muted():
             raise denied("muted")
         return
     if conversation.kind == Conversation.Kind.DIRECT:
@@ -103,8 +174,6 @@ def check_post_message(*, access: ConversationAccess, body: str) -> None:
 
 
 def check_change_message(*, access: ConversationAccess, message, window) -> None:
-    from django.utils import timezone
-
     if message.sender_id != access.user_id:
         raise denied("not_yours")
     if message.deleted_at or message.hidden_at or timezone.now() - message.created_at > window:

@@ -19,32 +19,32 @@ from community.permissions import get_group_for_member_or_404
 from community.selectors.profiles import get_profile_by_public_id
 from messaging.errors import MessagingDenied
 from messaging.models import Conversation, ConversationParticipant
-from messaging.permissions import get_conversation_access_or_404
+from messaging.permissions import get_conversation_access_or_404, viewer_filter_for
 from messaging.selectors import conversations as selectors
 from messaging.selectors.notifications import recent_notifications, unread_notification_count
 from messaging.services import conversations as services
 from messaging.services.notifications import mark_notifications_read
-from moderation.selectors.blocks import hidden_author_ids
 
 
 def _conversation_page(
     request, *, access, title: str, body: str = "", error: str = "", status: int = 200
 ):
     conversation = access.conversation
+    # The position first: the page shows states up to it, the socket resumes from it.
+    through_seq = selectors.conversation_position(conversation_id=conversation.pk)
     page, has_more = selectors.messages_before(
-        conversation=conversation,
-        visible_since=access.visible_since,
-        hidden_author_ids=hidden_author_ids(viewer_id=request.user.pk),
+        conversation_id=conversation.pk,
+        viewer=viewer_filter_for(user_id=request.user.pk, access=access),
+        through_seq=through_seq,
     )
+    for message in page:
+        # The page shows authors exactly as the socket's frames do (alias, "Moderator").
+        message.shown_sender = selectors.message_sender(message, alias=access.alias)
     me = request.user.profile.public_id
-    if access.alias is not None:
-        # A support thread whose member chose an alias: they appear by it alone.
-        member_id, alias = access.alias
-        for message in page:
-            if message.sender_id == member_id:
-                message.display_name = alias
-        if request.user.pk == member_id:
-            me = selectors.alias_public_id(conversation.pk)
+    if access.alias is not None and request.user.pk == access.alias[0]:
+        me = selectors.alias_public_id(conversation.pk)
+    elif access.as_moderator:
+        me = selectors.moderator_public_id(conversation_id=conversation.pk, user_id=request.user.pk)
     other_declined = conversation.kind == Conversation.Kind.DIRECT and (
         ConversationParticipant.objects.filter(
             conversation=conversation, state=ConversationParticipant.State.DECLINED
@@ -61,7 +61,7 @@ def _conversation_page(
             "title": title,
             "messages_page": page,
             "has_more": has_more,
-            "last_id": page[-1].pk if page else 0,
+            "through_seq": through_seq,
             "client_id": uuid.uuid4().hex,
             "body": body,
             "error": error,
@@ -134,7 +134,7 @@ def send_message(request, conversation_id: int):
     body = request.POST.get("body", "")
     try:
         services.post_message(
-            conversation=access.conversation,
+            access=access,
             sender=request.user,
             body=body,
             client_id=request.POST.get("client_id", "")[:64] or uuid.uuid4().hex,

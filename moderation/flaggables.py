@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from messaging.services import conversations
+
 REDACTED = gettext_lazy("[details removed by a moderator]")
 
 
@@ -139,18 +141,6 @@ def _message_context(message) -> list[ContextLine]:
     ]
 
 
-def _announce_message(message):
-    from messaging.selectors.conversations import serialize_message
-    from messaging.services.realtime import broadcast_conversation_event
-
-    broadcast_conversation_event(
-        conversation_id=message.conversation_id,
-        event={"type": "message.updated", "message": serialize_message(message)},
-        author_id=message.sender_id,
-        message_id=message.pk,
-    )
-
-
 register(
     Flaggable(
         kind="message",
@@ -160,13 +150,16 @@ register(
         group_id=_message_group_id,
         snapshot=lambda message: message.body,
         can_view=_message_can_view,
-        hide=_hide,
-        unhide=_unhide,
-        delete=_soft_delete,
-        redact=_redact_body,
+        # Messaging owns its rows: each change takes a stream position and is announced to
+        # the viewers the one rule allows (messaging.services.conversations.change_message).
+        hide=lambda message: conversations.hide_message(message=message),
+        unhide=lambda message: conversations.unhide_message(message=message),
+        delete=lambda message: conversations.remove_message(message=message),
+        redact=lambda message, text: conversations.redact_message(
+            message=message, text=text or str(REDACTED)
+        ),
         context=_message_context,
         select_related=("conversation", "sender__profile"),
-        announce_change=_announce_message,
     )
 )
 

@@ -6,6 +6,8 @@ Call from `transaction.on_commit` only. Group names are built here from ids, nev
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from messaging.services import realtime
+
 SITE_QUEUE_GROUP = "moderation.site"
 
 
@@ -26,8 +28,14 @@ def announce_queue_change(*, item_id: int, group_id: int | None, urgent: bool) -
         async_to_sync(layer.group_send)(group_queue_channel(group_id), event)
 
 
-def broadcast_room_event(*, conversation, event: dict) -> None:
-    """Room host controls: tell the room's open sockets at once."""
-    from messaging.services.realtime import broadcast_conversation_event
-
-    broadcast_conversation_event(conversation_id=conversation.pk, event=event)
+def broadcast_room_event(*, conversation, message: str = "") -> None:
+    """Room host controls: every socket in the room enforces the new settings at once."""
+    realtime.broadcast_room_settings(
+        conversation_id=conversation.pk,
+        room={
+            "locked": conversation.locked,
+            "slow_mode_seconds": conversation.slow_mode_seconds,
+            "links_restricted": conversation.links_restricted,
+        },
+        message=message,
+    )

@@ -1,13 +1,15 @@
 import pytest
 from django.core.cache import cache
 
+from messaging.live_store import live_store
 from tests.factories import make_member
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate limits live in the cache: every test starts with none used."""
+    """Rate limits live in the cache and the live store: every test starts with none used."""
     cache.clear()
+    live_store().clear()
     yield
 
 

@@ -36,3 +36,17 @@ def make_member(
         user.totp_secret = generate_totp_secret()
         TOTP.activate(user, user.totp_secret)
     return user
+
+
+def make_message(*, conversation, sender, body: str, client_id: str | None = None):
+    """A stored chat message with its stream position, as the app stores one (no checks,
+    nothing announced): for setting up history."""
+    from messaging.services.conversations import store_message
+
+    message, _created = store_message(
+        conversation_id=conversation.pk,
+        sender=sender,
+        body=body,
+        client_id=client_id or f"made-{next(_counter)}",
+    )
+    return message

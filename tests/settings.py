@@ -42,6 +42,7 @@ if REDIS_URL:
     # Pub/sub channel names ignore the database number: a per-worker prefix keeps one
     # worker's conversation.<id> events away from another worker's sockets.
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"kindred-test-{WORKER}"
+    KINDRED_LIVE_STORE = {"url": worker_redis_url, "prefix": f"kindred-live-test-{WORKER}"}
 
 # Static files straight from the source folders: no collectstatic needed to run tests.
 STORAGES = {

@@ -34,6 +34,7 @@ from community.models import (
 from community.services.journal import wipe_journal
 from community.services.journal_export import add_evidence_to_zip, build_journal_export
 from messaging.models import Message, Notification
+from messaging.services.conversations import erase_messages_of
 from messaging.services.realtime import end_user_sockets
 
 
@@ -169,7 +170,7 @@ def delete_account(*, user: User, delete_contributions: bool) -> None:
             own_posts = Post.objects.filter(author=user)
             PostRevision.objects.filter(post__in=own_posts).delete()
             own_posts.update(title="", body="", content_warning="", deleted_at=now)
-            Message.objects.filter(sender=user).update(body="", deleted_at=now)
+            erase_messages_of(user_id=user_id)
         profile = Profile.objects.filter(user=user).first()
         if profile is not None:
             # The admin's history names objects by str(), and a profile's str is its pseudonym.

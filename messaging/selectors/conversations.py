@@ -1,14 +1,18 @@
 """Reads for conversations and messages. Every function that returns messages filters by what
 the viewer may see (history policy, blocks) and never exposes more than a pseudonym."""
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Min, Q
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy
 
-from community.models import Group, Membership
+from community.models import Group, Membership, Profile
 from community.sanitize import render_plain
-from messaging.models import Conversation, ConversationParticipant, Message, PresenceSocket
+from messaging.frames import stream_envelope
+from messaging.models import Conversation, ConversationParticipant, Message
 
 HISTORY_PAGE_SIZE = 50
 RESUME_LIMIT = 500
+MODERATOR_NAME = gettext_lazy("Moderator")
 
 
 def get_conversation(*, conversation_id: int) -> Conversation | None:
@@ -40,53 +44,59 @@ def direct_key_for(first_user_id: int, second_user_id: int) -> str:
     return f"{low}:{high}"
 
 
-def _visible_messages(*, conversation: Conversation, visible_since=None, hidden_author_ids=()):
-    messages = Message.objects.filter(conversation_id=conversation.pk).select_related(
+def _messages_for(*, conversation_id: int, viewer):
+    messages = Message.objects.filter(conversation_id=conversation_id).select_related(
         "sender__profile"
     )
-    if visible_since is not None:
-        messages = messages.filter(created_at__gte=visible_since)
-    if hidden_author_ids:
-        messages = messages.exclude(sender_id__in=list(hidden_author_ids))
-    return messages
+    return viewer.restrict(messages) if viewer is not None else messages
+
+
+def conversation_position(*, conversation_id: int) -> int:
+    """The conversation's stream position now: every message and change up to it is
+    committed (positions are taken under the conversation row's lock)."""
+    return (
+        Conversation.objects.filter(pk=conversation_id).values_list("last_seq", flat=True).first()
+        or 0
+    )
 
 
 def messages_before(
     *,
-    conversation: Conversation,
-    before_id: int | None = None,
+    conversation_id: int,
+    viewer,
+    before_seq: int | None = None,
+    through_seq: int | None = None,
     limit: int = HISTORY_PAGE_SIZE,
-    visible_since=None,
-    hidden_author_ids=(),
 ) -> tuple[list[Message], bool]:
-    """One page of history going backwards by id, oldest first, and whether more exist."""
-    messages = _visible_messages(
-        conversation=conversation,
-        visible_since=visible_since,
-        hidden_author_ids=hidden_author_ids,
-    )
-    if before_id:
-        messages = messages.filter(pk__lt=before_id)
-    page = list(messages.order_by("-pk")[: limit + 1])
+    """One page of history going backwards by place in the conversation, oldest first, and
+    whether older ones exist. With `through_seq`, only states up to that stream position (a
+    later change reaches the client live, carrying the whole message)."""
+    messages = _messages_for(conversation_id=conversation_id, viewer=viewer)
+    if before_seq:
+        messages = messages.filter(seq__lt=before_seq)
+    if through_seq is not None:
+        messages = messages.filter(changed_seq__lte=through_seq)
+    page = list(messages.order_by("-seq")[: limit + 1])
     has_more = len(page) > limit
     return list(reversed(page[:limit])), has_more
 
 
-def messages_after(
+def messages_changed_between(
     *,
-    conversation: Conversation,
-    after_id: int,
+    conversation_id: int,
+    viewer,
+    after_seq: int,
+    through_seq: int,
     limit: int = RESUME_LIMIT,
-    visible_since=None,
-    hidden_author_ids=(),
 ) -> list[Message]:
-    """Everything after `after_id`, oldest first: what a reconnecting client missed."""
-    messages = _visible_messages(
-        conversation=conversation,
-        visible_since=visible_since,
-        hidden_author_ids=hidden_author_ids,
+    """What a client holding stream position `after_seq` lacks, up to `through_seq`: every
+    message created or changed in between, in its current state, in stream order."""
+    messages = _messages_for(conversation_id=conversation_id, viewer=viewer)
+    return list(
+        messages.filter(changed_seq__gt=after_seq, changed_seq__lte=through_seq).order_by(
+            "changed_seq"
+        )[:limit]
     )
-    return list(messages.filter(pk__gt=after_id).order_by("pk")[:limit])
 
 
 _LOOK_UP = object()
@@ -107,31 +117,83 @@ def alias_public_id(conversation_id: int) -> str:
     return f"alias-{conversation_id}"
 
 
-def serialize_message(message: Message, *, alias=_LOOK_UP) -> dict:
-    """The message as every client sees it. Only the pseudonym, public id and avatar seed of
-    the sender (or a support thread's alias); deleted and hidden messages keep their place as
-    tombstones without a body. Pass `alias` (from support_alias, or None) when serialising
-    many messages of one conversation, so it is looked up once."""
+def message_envelope(message: Message, *, alias=_LOOK_UP) -> dict:
+    """The message's current state as a stream event at its `changed_seq`: `message` when it
+    is new (never changed), `message.updated` otherwise."""
+    frame_type = "message" if message.changed_seq == message.seq else "message.updated"
+    return stream_envelope(
+        conversation_id=message.conversation_id,
+        seq=message.changed_seq,
+        frame_type=frame_type,
+        message=serialize_message(message, alias=alias),
+        author_id=message.sender_id,
+        created=message.created_at.timestamp(),
+    )
+
+
+def stream_envelopes_between(*, conversation_id: int, after_seq: int, through_seq: int) -> dict:
+    """stream position → envelope, for the positions in (after_seq, through_seq] whose event
+    is a message's current state (the fan-out fills a gap with these; a position without one
+    was superseded or unused)."""
+    messages = Message.objects.filter(
+        conversation_id=conversation_id, changed_seq__gt=after_seq, changed_seq__lte=through_seq
+    ).select_related("sender__profile")
+    alias = support_alias(conversation_id=conversation_id)
+    return {message.changed_seq: message_envelope(message, alias=alias) for message in messages}
+
+
+def moderator_public_id(*, conversation_id: int, user_id: int) -> str:
+    """What stands in for a site moderator who is not a member of a room's group: stable in
+    that room (so their messages read as one person's), unrelated to their profile and to the
+    same moderator in any other room."""
+    digest = salted_hmac(
+        "kindred.moderator-in-room", f"{conversation_id}:{user_id}", algorithm="sha256"
+    )
+    return f"moderator-{digest.hexdigest()[:12]}"
+
+
+def moderator_member(*, conversation_id: int, user_id: int) -> dict:
+    return {
+        "public_id": moderator_public_id(conversation_id=conversation_id, user_id=user_id),
+        "pseudonym": str(MODERATOR_NAME),
+        "avatar_seed": None,
+    }
+
+
+def message_sender(message: Message, *, alias=_LOOK_UP) -> dict | None:
+    """How a message's author is shown, to everyone, everywhere (pages, frames, exports): the
+    pseudonym, public id and avatar seed; a support thread's alias; "Moderator" for a site
+    moderator who is not a member of the group; None for a deleted account."""
     if alias is _LOOK_UP:
         alias = support_alias(conversation_id=message.conversation_id)
-    profile = getattr(message.sender, "profile", None) if message.sender_id else None
-    tombstone = message.deleted_at is not None or message.hidden_at is not None
     if alias is not None and message.sender_id == alias[0]:
-        sender = {
+        return {
             "public_id": alias_public_id(message.conversation_id),
             "pseudonym": alias[1],
             "avatar_seed": None,
         }
-    elif profile is not None:
-        sender = {
-            "public_id": profile.public_id,
-            "pseudonym": profile.pseudonym,
-            "avatar_seed": profile.avatar_seed,
-        }
-    else:
-        sender = None
+    if message.as_moderator and message.sender_id:
+        return moderator_member(conversation_id=message.conversation_id, user_id=message.sender_id)
+    profile = getattr(message.sender, "profile", None) if message.sender_id else None
+    if profile is None:
+        return None
+    return {
+        "public_id": profile.public_id,
+        "pseudonym": profile.pseudonym,
+        "avatar_seed": profile.avatar_seed,
+    }
+
+
+def serialize_message(message: Message, *, alias=_LOOK_UP) -> dict:
+    """The message as every client sees it: its author as `message_sender` shows them;
+    deleted and hidden messages keep their place as tombstones without a body. Pass `alias`
+    (from support_alias, or None) when serialising many messages of one conversation, so it
+    is looked up once."""
+    tombstone = message.deleted_at is not None or message.hidden_at is not None
+    sender = message_sender(message, alias=alias)
     return {
         "id": message.pk,
+        "seq": message.seq,
         "conversation_id": message.conversation_id,
         "client_id": message.client_id,
         "sender": sender,
@@ -144,30 +206,33 @@ def serialize_message(message: Message, *, alias=_LOOK_UP) -> dict:
     }
 
 
-def present_members(*, conversation_id: int) -> list[dict]:
-    """Who is in the room now, by pseudonym; members appearing offline have no rows at all."""
-    rows = (
-        PresenceSocket.objects.filter(conversation_id=conversation_id)
-        .values("user__profile__public_id", "user__profile__pseudonym")
-        .distinct()
-        .order_by("user__profile__pseudonym")
+def presence_members(*, conversation_id: int, user_ids) -> dict[int, dict]:
+    """user id → how the room lists them (pseudonym and public id; "Moderator" for a site
+    moderator who is not a member of the group), in one query."""
+    conversation = Conversation.objects.filter(pk=conversation_id).only("group_id").first()
+    if conversation is None or not user_ids:
+        return {}
+    member_ids = set(
+        Membership.objects.filter(
+            group_id=conversation.group_id, user_id__in=user_ids, state=Membership.State.ACTIVE
+        ).values_list("user_id", flat=True)
     )
-    return [
-        {"public_id": row["user__profile__public_id"], "pseudonym": row["user__profile__pseudonym"]}
-        for row in rows
-    ]
-
-
-def member_presence(*, conversation_id: int, user_id: int) -> dict:
-    from community.models import Profile
-
-    profile = Profile.objects.only("public_id", "pseudonym").get(user_id=user_id)
-    return {
-        "member": {"public_id": profile.public_id, "pseudonym": profile.pseudonym},
-        "present": PresenceSocket.objects.filter(
-            conversation_id=conversation_id, user_id=user_id
-        ).exists(),
-    }
+    listed = {}
+    for profile in Profile.objects.filter(user_id__in=user_ids).only(
+        "user_id", "public_id", "pseudonym", "appear_offline"
+    ):
+        if profile.user_id in member_ids:
+            listed[profile.user_id] = {
+                "public_id": profile.public_id,
+                "pseudonym": profile.pseudonym,
+            }
+        else:
+            member = moderator_member(conversation_id=conversation_id, user_id=profile.user_id)
+            listed[profile.user_id] = {
+                "public_id": member["public_id"],
+                "pseudonym": member["pseudonym"],
+            }
+    return listed
 
 
 def conversations_with_unread(*, user_id: int, kind: str) -> list[ConversationParticipant]:
@@ -183,7 +248,7 @@ def conversations_with_unread(*, user_id: int, kind: str) -> list[ConversationPa
         .annotate(
             unread=Count(
                 "conversation__messages",
-                filter=Q(conversation__messages__pk__gt=F("last_read_message_id"))
+                filter=Q(conversation__messages__seq__gt=F("last_read_seq"))
                 & ~Q(conversation__messages__sender_id=user_id)
                 & Q(conversation__messages__deleted_at__isnull=True)
                 & Q(conversation__messages__hidden_at__isnull=True),
@@ -234,8 +299,6 @@ def request_senders(*, requests: list[ConversationParticipant], user_id: int) ->
 
 def first_messages(*, conversation_ids: list[int]) -> dict[int, Message]:
     """The opening message of each conversation (a request's preview), in one query."""
-    from django.db.models import Min
-
     first_ids = (
         Message.objects.filter(conversation_id__in=conversation_ids, deleted_at__isnull=True)
         .values("conversation_id")

@@ -1,20 +1,22 @@
 """Writes for conversations and messages.
 
-Every write happens in `transaction.atomic()` and is announced with `transaction.on_commit`,
-so a socket never hears of a row that may roll back; the acknowledgement a sender gets carries
-the committed id.
+Every write is atomic and is announced with `transaction.on_commit`, so a socket never hears
+of a row that may roll back; the acknowledgement a sender gets carries the committed id and
+stream position. Every new message and every change to one takes the conversation's next
+stream position in the same transaction (`store_message`, `change_message`): positions
+increase in commit order, which is the order every viewer receives them in.
 """
 
-import time
 from datetime import timedelta
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from messaging.errors import denied
-from messaging.models import Conversation, ConversationParticipant, Message, PresenceSocket
+from messaging.errors import MessagingDenied, denied
+from messaging.limits import check_send_limits
+from messaging.models import Conversation, ConversationParticipant, Message
 from messaging.permissions import (
     ConversationAccess,
     check_change_message,
@@ -22,14 +24,17 @@ from messaging.permissions import (
     check_post_message,
     get_conversation_access_or_404,
 )
-from messaging.selectors.conversations import direct_key_for, member_presence, serialize_message
+from messaging.selectors.conversations import (
+    conversation_position,
+    direct_key_for,
+    message_envelope,
+)
 from messaging.services import realtime
+from messaging.services.notifications import notify
 
 MAX_MESSAGE_LENGTH = 4000
 MAX_CLIENT_ID_LENGTH = 64
 EDIT_WINDOW = timedelta(minutes=15)
-# Per member, across all conversations: (messages, seconds).
-RATE_LIMIT = getattr(settings, "KINDRED_CHAT_RATE_LIMIT", (20, 10))
 
 
 def get_or_create_group_room(*, group) -> Conversation:
@@ -79,35 +84,7 @@ def set_support_advocate(*, conversation: Conversation, advocate_id: int) -> Non
             )
 
 
-def _check_rate_limit(*, user_id: int) -> None:
-    from django.core.cache import cache
-
-    limit, seconds = RATE_LIMIT
-    window = int(time.time() // seconds)
-    key = f"chat-rate:{user_id}:{window}"
-    cache.add(key, 0, timeout=seconds * 2)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        # Evicted or flushed between add and incr: start the window again.
-        cache.set(key, 1, timeout=seconds * 2)
-        count = 1
-    if count > limit:
-        raise denied("rate_limited", retry_after=seconds - time.time() % seconds)
-
-
-def _check_slow_mode(*, access: ConversationAccess) -> None:
-    from django.core.cache import cache
-
-    seconds = access.conversation.slow_mode_seconds
-    if not seconds or access.can_moderate:
-        return
-    key = f"chat-slow:{access.conversation.pk}:{access.user_id}"
-    if not cache.add(key, 1, timeout=seconds):
-        raise denied("slow_mode", retry_after=seconds)
-
-
-def _clean_body(body) -> str:
+def clean_body(body) -> str:
     if not isinstance(body, str):
         raise denied("empty")
     body = body.strip()
@@ -118,108 +95,241 @@ def _clean_body(body) -> str:
     return body
 
 
-def post_message(*, conversation: Conversation, sender, body: str, client_id: str) -> Message:
-    """Stores a message once per (conversation, sender, client_id) and announces it after
-    commit. Resending with the same client_id returns the stored message and announces nothing.
-    Raises Http404 or MessagingDenied (with a code) when the sender may not post."""
-    access = get_conversation_access_or_404(user=sender, conversation_id=conversation.pk)
+def check_client_id(client_id) -> str:
     if not isinstance(client_id, str) or not 0 < len(client_id) <= MAX_CLIENT_ID_LENGTH:
         raise denied("invalid")
-    existing = _existing(conversation_id=conversation.pk, sender_id=sender.pk, client_id=client_id)
-    if existing is not None:
-        return existing
-    body = _clean_body(body)
+    return client_id
+
+
+def post_message(*, access: ConversationAccess, sender, body: str, client_id: str) -> Message:
+    """Stores a message once per (conversation, sender, client_id) and announces it after
+    commit. Resending with the same client_id returns the stored message and announces nothing.
+    Raises MessagingDenied (with a code) when the sender may not post.
+
+    `access` is the sender's current access (get_conversation_access_or_404); a socket passes
+    the one it keeps up to date, so a room message costs no access query here."""
+    client_id = check_client_id(client_id)
+    body = clean_body(body)
     check_post_message(access=access, body=body)
-    _check_rate_limit(user_id=sender.pk)
-    _check_slow_mode(access=access)
     try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                conversation_id=conversation.pk, sender=sender, body=body, client_id=client_id
-            )
-            message.sender = sender
-            frame = {"type": "message", "message": serialize_message(message, alias=access.alias)}
-            transaction.on_commit(
-                lambda: realtime.broadcast_conversation_event(
-                    conversation_id=conversation.pk,
-                    event=frame,
-                    author_id=sender.pk,
-                    message_id=message.pk,
-                )
-            )
-    except IntegrityError:
-        # The same client_id arrived twice at once; the first one won.
+        check_send_limits(access=access)
+    except MessagingDenied:
+        # A resend of a message already stored is answered, whatever the limits say now.
         existing = _existing(
-            conversation_id=conversation.pk, sender_id=sender.pk, client_id=client_id
+            conversation_id=access.conversation.pk, sender_id=sender.pk, client_id=client_id
         )
         if existing is None:
             raise
         return existing
+    message, created = store_message(
+        conversation_id=access.conversation.pk,
+        sender=sender,
+        body=body,
+        client_id=client_id,
+        as_moderator=access.as_moderator,
+    )
+    if created:
+        envelope = message_envelope(message, alias=access.alias)
+        transaction.on_commit(lambda: realtime.publish_stream_event(envelope))
     return message
 
 
+def store_message(
+    *, conversation_id: int, sender, body: str, client_id: str, as_moderator: bool = False
+) -> tuple[Message, bool]:
+    """The write under every message: takes the conversation's next stream position and
+    inserts the row, atomically, so positions increase in commit order. Returns (message,
+    created); a (sender, client_id) already stored returns the stored message."""
+    now = timezone.now()
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        row = _insert_with_next_seq(
+            conversation_id=conversation_id,
+            sender_id=sender.pk,
+            body=body,
+            client_id=client_id,
+            as_moderator=as_moderator,
+            created_at=now,
+        )
+        if row is None:
+            return _existing_or_raise(conversation_id, sender.pk, client_id), False
+        message_id, seq = row
+        message = Message(
+            pk=message_id,
+            conversation_id=conversation_id,
+            sender=sender,
+            body=body,
+            client_id=client_id,
+            created_at=now,
+            as_moderator=as_moderator,
+            seq=seq,
+            changed_seq=seq,
+        )
+        message._state.adding = False
+        return message, True
+    try:
+        with transaction.atomic():
+            seq = _next_seq(conversation_id=conversation_id)
+            message = Message.objects.create(
+                conversation_id=conversation_id,
+                sender=sender,
+                body=body,
+                client_id=client_id,
+                created_at=now,
+                as_moderator=as_moderator,
+                seq=seq,
+                changed_seq=seq,
+            )
+    except IntegrityError:
+        # The same client_id was stored before (or at the same moment); the first one won and
+        # the position taken here was rolled back with the rest.
+        return _existing_or_raise(conversation_id, sender.pk, client_id), False
+    return message, True
+
+
+_INSERT_WITH_NEXT_SEQ = """
+WITH next AS (
+    UPDATE messaging_conversation SET last_seq = last_seq + 1
+    WHERE id = %(conversation_id)s AND NOT EXISTS (
+        SELECT 1 FROM messaging_message
+        WHERE conversation_id = %(conversation_id)s AND sender_id = %(sender_id)s
+          AND client_id = %(client_id)s
+    )
+    RETURNING last_seq
+)
+INSERT INTO messaging_message (
+    conversation_id, sender_id, body, client_id, created_at, edited_at, deleted_at, hidden_at,
+    as_moderator, seq, changed_seq
+)
+SELECT %(conversation_id)s, %(sender_id)s, %(body)s, %(client_id)s, %(created_at)s, NULL, NULL,
+       NULL, %(as_moderator)s, next.last_seq, next.last_seq
+FROM next
+ON CONFLICT (conversation_id, sender_id, client_id) DO NOTHING
+RETURNING id, seq
+"""
+
+
+def _insert_with_next_seq(**values) -> tuple[int, int] | None:
+    """PostgreSQL, outside a transaction: one statement, one round trip. The UPDATE holds the
+    conversation row's lock until this statement commits, so the next sender's position is
+    taken only after this one is visible. A racing duplicate can leave a position unused; the
+    stream reports such a position as a `skip` (docs/protocol.md)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_WITH_NEXT_SEQ, values)
+        return cursor.fetchone()
+
+
+def _next_seq(*, conversation_id: int) -> int:
+    """The next stream position, taken under the conversation row's lock until the caller's
+    transaction ends. Call inside `transaction.atomic()`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE messaging_conversation SET last_seq = last_seq + 1 WHERE id = %s "
+            "RETURNING last_seq",
+            [conversation_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise denied("not_found")
+    return row[0]
+
+
 def _existing(*, conversation_id: int, sender_id: int, client_id: str) -> Message | None:
-    return Message.objects.filter(
-        conversation_id=conversation_id, sender_id=sender_id, client_id=client_id
-    ).first()
+    return (
+        Message.objects.select_related("sender__profile")
+        .filter(conversation_id=conversation_id, sender_id=sender_id, client_id=client_id)
+        .first()
+    )
 
 
-def _change_message(*, message_id: int, actor, change) -> Message:
+def _existing_or_raise(conversation_id: int, sender_id: int, client_id: str) -> Message:
+    existing = _existing(conversation_id=conversation_id, sender_id=sender_id, client_id=client_id)
+    if existing is None:
+        raise denied("server_error")
+    return existing
+
+
+def change_message(*, message: Message, fields: dict) -> Message:
+    """The one way a stored message changes (an edit, a deletion, a moderator's hide, unhide
+    or redaction, an account's erasure): the new state takes the next stream position and is
+    announced to every viewer the rule allows (messaging.permissions.ViewerFilter), after
+    commit. Runs in its own transaction, or in the caller's."""
+    with transaction.atomic():
+        seq = _next_seq(conversation_id=message.conversation_id)
+        for name, value in fields.items():
+            setattr(message, name, value)
+        message.changed_seq = seq
+        message.save(update_fields=[*fields, "changed_seq"])
+        envelope = message_envelope(message)
+        transaction.on_commit(lambda: realtime.publish_stream_event(envelope))
+    return message
+
+
+def _message_for_change(*, message_id: int, actor) -> tuple[Message, ConversationAccess]:
     message = Message.objects.select_related("sender__profile").filter(pk=message_id).first()
     if message is None:
         raise denied("not_found")
     access = get_conversation_access_or_404(user=actor, conversation_id=message.conversation_id)
     check_change_message(access=access, message=message, window=EDIT_WINDOW)
-    with transaction.atomic():
-        change(message)
-        announce_message_changed(message=message)
-    return message
+    return message, access
 
 
 def edit_message(*, message_id: int, editor, body: str) -> Message:
-    body = _clean_body(body)
-
-    def change(message):
-        message.body = body
-        message.edited_at = timezone.now()
-        message.save(update_fields=["body", "edited_at"])
-
-    return _change_message(message_id=message_id, actor=editor, change=change)
+    body = clean_body(body)
+    message, _access = _message_for_change(message_id=message_id, actor=editor)
+    return change_message(message=message, fields={"body": body, "edited_at": timezone.now()})
 
 
 def delete_message(*, message_id: int, actor) -> Message:
     """Leaves a tombstone: the row keeps its id and place, the body is gone for good."""
-
-    def change(message):
-        message.body = ""
-        message.deleted_at = timezone.now()
-        message.save(update_fields=["body", "deleted_at"])
-
-    return _change_message(message_id=message_id, actor=actor, change=change)
+    message, _access = _message_for_change(message_id=message_id, actor=actor)
+    return change_message(message=message, fields={"body": "", "deleted_at": timezone.now()})
 
 
-def announce_message_changed(*, message: Message) -> None:
-    """After an edit, a deletion or a moderation hide: every client in the conversation
-    replaces the message (a tombstone when deleted or hidden). Call inside the transaction."""
-    frame = {"type": "message.updated", "message": serialize_message(message)}
-    transaction.on_commit(
-        lambda: realtime.broadcast_conversation_event(
-            conversation_id=message.conversation_id, event=frame
-        )
+def hide_message(*, message: Message) -> Message:
+    """Moderation: a tombstone for everyone until a moderator decides (or unhides)."""
+    return change_message(message=message, fields={"hidden_at": timezone.now()})
+
+
+def unhide_message(*, message: Message) -> Message:
+    return change_message(message=message, fields={"hidden_at": None})
+
+
+def remove_message(*, message: Message) -> Message:
+    """Moderation's deletion: the text stays for the audit trail, shown as a tombstone."""
+    return change_message(message=message, fields={"deleted_at": timezone.now()})
+
+
+def redact_message(*, message: Message, text: str) -> Message:
+    """Moderation keeps the message but replaces what identified someone."""
+    return change_message(
+        message=message, fields={"body": text, "edited_at": timezone.now(), "hidden_at": None}
     )
+
+
+def erase_messages_of(*, user_id: int) -> int:
+    """Account deletion: every message the member wrote becomes a tombstone, each announced
+    like any deletion so open pages and resuming clients drop the text."""
+    now = timezone.now()
+    erased = 0
+    for message in Message.objects.filter(sender_id=user_id, deleted_at__isnull=True).order_by(
+        "conversation_id", "seq"
+    ):
+        change_message(message=message, fields={"body": "", "deleted_at": now})
+        erased += 1
+    return erased
 
 
 def start_direct_conversation(*, sender, recipient, body: str, client_id: str) -> Message:
     """The first message to someone: a message request the recipient accepts or declines.
     If a thread between the two already exists, the message simply goes into it."""
-    from messaging.services.notifications import notify
-
     with transaction.atomic():
         key = direct_key_for(sender.pk, recipient.pk)
         conversation = Conversation.objects.filter(direct_key=key).first()
-        if conversation is None:
+        if conversation is not None:
+            access = get_conversation_access_or_404(user=sender, conversation_id=conversation.pk)
+        else:
             check_may_start_direct(sender=sender, recipient=recipient)
-            _clean_body(body)
+            clean_body(body)
             conversation = Conversation.objects.create(
                 kind=Conversation.Kind.DIRECT, direct_key=key
             )
@@ -233,17 +343,14 @@ def start_direct_conversation(*, sender, recipient, body: str, client_id: str) -
                     ),
                 ]
             )
-            from django.urls import reverse
-
             notify(
                 recipient_id=recipient.pk,
                 kind="message_request",
                 text=_("You have a new message request."),
                 url=reverse("messaging:requests"),
             )
-        return post_message(
-            conversation=conversation, sender=sender, body=body, client_id=client_id
-        )
+            access = ConversationAccess(conversation=conversation, user_id=sender.pk)
+        return post_message(access=access, sender=sender, body=body, client_id=client_id)
 
 
 def answer_message_request(*, conversation_id: int, user, accept: bool) -> ConversationParticipant:
@@ -268,59 +375,17 @@ def answer_message_request(*, conversation_id: int, user, accept: bool) -> Conve
     return participant
 
 
-def mark_conversation_read(*, conversation_id: int, user, message_id: int) -> None:
-    get_conversation_access_or_404(user=user, conversation_id=conversation_id)
-    ConversationParticipant.objects.get_or_create(
-        conversation_id=conversation_id,
+def mark_conversation_read(*, access: ConversationAccess, user, seq: int) -> None:
+    """Moves the viewer's read marker (unread counts) up to stream position `seq`, never back
+    and never past the conversation's end."""
+    conversation = access.conversation
+    seq = min(seq, conversation_position(conversation_id=conversation.pk))
+    participant, _created = ConversationParticipant.objects.get_or_create(
+        conversation_id=conversation.pk,
         user=user,
-        defaults={"state": ConversationParticipant.State.ACCEPTED},
+        defaults={"state": ConversationParticipant.State.ACCEPTED, "last_read_seq": seq},
     )
-    last_id = (
-        Message.objects.filter(conversation_id=conversation_id, pk__lte=message_id)
-        .order_by("-pk")
-        .values_list("pk", flat=True)
-        .first()
-    ) or 0
-    ConversationParticipant.objects.filter(
-        conversation_id=conversation_id, user=user, last_read_message_id__lt=last_id
-    ).update(last_read_message_id=last_id)
-
-
-def enter_room(*, access: ConversationAccess, user, socket_id: str) -> None:
-    """Puts the socket on the room's attendee list, unless the member appears offline."""
-    if access.conversation.kind != Conversation.Kind.ROOM or user.profile.appear_offline:
-        return
-    conversation_id = access.conversation.pk
-    with transaction.atomic():
-        PresenceSocket.objects.get_or_create(
-            socket_id=socket_id,
-            defaults={"conversation_id": conversation_id, "user_id": user.pk},
+    if participant.last_read_seq < seq:
+        ConversationParticipant.objects.filter(pk=participant.pk, last_read_seq__lt=seq).update(
+            last_read_seq=seq
         )
-        transaction.on_commit(
-            lambda: _announce_presence(conversation_id=conversation_id, user_id=user.pk)
-        )
-
-
-def leave_room(*, conversation_id: int, socket_id: str) -> None:
-    with transaction.atomic():
-        row = PresenceSocket.objects.filter(socket_id=socket_id).first()
-        if row is None:
-            return
-        row.delete()
-        transaction.on_commit(
-            lambda: _announce_presence(conversation_id=conversation_id, user_id=row.user_id)
-        )
-
-
-def _announce_presence(*, conversation_id: int, user_id: int) -> None:
-    """One small frame per change, not the whole list: whether this member is in the room now
-    (any of their sockets), decided after commit so racing tabs converge."""
-    member = member_presence(conversation_id=conversation_id, user_id=user_id)
-    realtime.broadcast_conversation_event(
-        conversation_id=conversation_id,
-        event={
-            "type": "presence.changed",
-            "member": member["member"],
-            "present": member["present"],
-        },
-    )

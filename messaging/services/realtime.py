@@ -1,85 +1,161 @@
-"""Telling open sockets about changes made outside a consumer (views, moderation, services).
+"""Telling open sockets about changes: the one way any app reaches them.
 
 Call these from `transaction.on_commit`, so nobody is told about a row that may roll back.
-Every member's sockets listen on their personal channel-layer group `user.<id>`; the consumer
-(messaging/consumers.py) decides what each event means for the socket that receives it.
+
+Two kinds of channel-layer groups carry events (docs/decisions/0020-per-process-fan-out.md):
+
+- `conversation.<id>`: one subscription per process (messaging/fanout.py), carrying
+  *envelopes*. A stream envelope has the conversation's stream position `seq` (new and changed
+  messages); the fan-out hands those to local sockets strictly in `seq` order. Other envelopes
+  (room settings, presence, access ending) have none and go out as they arrive.
+- `user.<id>` and `session.<digest>`: every socket of that member, or of that one session,
+  for personal events (notifications, sessions and access ending, access changes).
+
+Inside a consumer's database call (messaging/consumers.py) publishing is deferred: what the
+call's transactions announced is collected and sent from the event loop once the call returns,
+in order, instead of hopping back to the loop from the database thread for each event.
 """
 
-import json
+import hashlib
+import threading
+from contextlib import contextmanager
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-# The channel-layer message type every process's fan-out listener receives (messaging/fanout.py).
-FANOUT_EVENT = "conversation.fanout"
+from messaging.frames import FANOUT_EVENT, encode_frame
+from messaging.models import Conversation
+
+_collecting = threading.local()
+
+
+def conversation_group(conversation_id: int) -> str:
+    return Conversation(pk=conversation_id).channel_group_name
 
 
 def user_channel_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+def session_channel_group(session_key: str) -> str:
+    """Named by a digest: a channel-layer group name is never the session key itself."""
+    digest = hashlib.sha256(f"kindred-session:{session_key}".encode()).hexdigest()[:40]
+    return f"session.{digest}"
+
+
+@contextmanager
+def collected_publishing():
+    """Within this block (one thread), publishing appends to the yielded list instead of
+    sending; the caller sends the list from the event loop (see `publish_collected`)."""
+    outbox: list[tuple[str, dict]] = []
+    previous = getattr(_collecting, "outbox", None)
+    _collecting.outbox = outbox
+    try:
+        yield outbox
+    finally:
+        _collecting.outbox = previous
+
+
+async def publish_collected(outbox: list[tuple[str, dict]]) -> None:
+    layer = get_channel_layer()
+    for group, message in outbox:
+        await layer.group_send(group, message)
+
+
+def _publish(group: str, message: dict) -> None:
+    outbox = getattr(_collecting, "outbox", None)
+    if outbox is not None:
+        outbox.append((group, message))
+    else:
+        async_to_sync(get_channel_layer().group_send)(group, message)
+
+
 def send_to_user(*, user_id: int, event: dict) -> None:
-    async_to_sync(get_channel_layer().group_send)(user_channel_group(user_id), event)
+    _publish(user_channel_group(user_id), event)
+
+
+def send_to_session(*, session_key: str, event: dict) -> None:
+    _publish(session_channel_group(session_key), event)
+
+
+def publish_stream_event(envelope: dict) -> None:
+    _publish(conversation_group(envelope["conversation_id"]), envelope)
+
+
+def broadcast_room_settings(*, conversation_id: int, room: dict, message: str = "") -> None:
+    """A room's host controls changed (locked, slow mode, links): every socket joined to it,
+    in every process, enforces the new settings from its next frame and its client receives
+    `room.updated` (docs/protocol.md)."""
+    frame = {"type": "room.updated", "conversation_id": conversation_id, "room": room}
+    if message:
+        frame["message"] = message
+    _publish(
+        conversation_group(conversation_id),
+        {
+            "type": FANOUT_EVENT,
+            "conversation_id": conversation_id,
+            "room": room,
+            "text": encode_frame(frame),
+        },
+    )
+
+
+def publish_presence_change(
+    *, conversation_id: int, user_id: int, present: bool, version: int, member: dict | None
+) -> None:
+    _publish(
+        conversation_group(conversation_id),
+        {
+            "type": FANOUT_EVENT,
+            "conversation_id": conversation_id,
+            "presence": {
+                "user_id": user_id,
+                "present": present,
+                "version": version,
+                "member": member,
+            },
+        },
+    )
 
 
 def end_group_membership_sockets(*, group_id: int, user_id: int) -> None:
     """The member left, was removed or banned: their sockets in that group's room close now."""
-    from messaging.models import Conversation
-
     room_id = Conversation.objects.filter(group_id=group_id).values_list("pk", flat=True).first()
     if room_id is not None:
-        # Through the room's own fan-out stream first: every message announced after this
-        # point is queued behind it, so the removed member's sockets receive nothing more.
-        _fanout(conversation_id=room_id, message={"drop_user_id": user_id})
+        # Through the room's own stream first: every message announced after this point is
+        # queued behind it, so the removed member's sockets receive nothing more.
+        _publish(
+            conversation_group(room_id),
+            {"type": FANOUT_EVENT, "conversation_id": room_id, "drop_user_id": user_id},
+        )
     send_to_user(user_id=user_id, event={"type": "membership.ended", "group_id": group_id})
 
 
 def end_conversation_sockets(*, conversation_id: int, user_id: int) -> None:
     """The member no longer takes part in a direct or support conversation (e.g. handover)."""
-    _fanout(conversation_id=conversation_id, message={"drop_user_id": user_id})
+    _publish(
+        conversation_group(conversation_id),
+        {"type": FANOUT_EVENT, "conversation_id": conversation_id, "drop_user_id": user_id},
+    )
     send_to_user(
         user_id=user_id,
         event={"type": "conversation.ended", "conversation_id": conversation_id},
     )
 
 
-def broadcast_conversation_event(
-    *,
-    conversation_id: int,
-    event: dict,
-    author_id: int | None = None,
-    message_id: int | None = None,
-) -> None:
-    """Sends `event` (a server frame, see docs/protocol.md) to every socket joined to the
-    conversation, in every process. The frame is encoded to JSON here, once; each process
-    hands that same text to its local sockets.
-
-    `author_id` lets each socket skip messages from members its viewer blocked or muted;
-    `message_id` (new messages only) lets a socket that is catching up skip what it already
-    sent.
-
-    Moderation calls this after it locks a room, sets slow mode, restricts links, hides a
-    message or mutes a member, e.g. {"type": "room.updated", "room": {...}}.
-    """
-    text = json.dumps({**event, "conversation_id": conversation_id}, separators=(",", ":"))
-    if event.get("type") != "message":
-        # Only new messages may be skipped by a catching-up socket; updates always go out.
-        message_id = None
-    _fanout(
-        conversation_id=conversation_id,
-        message={"text": text, "author_id": author_id, "message_id": message_id},
-    )
-
-
-def _fanout(*, conversation_id: int, message: dict) -> None:
-    from messaging.models import Conversation
-
-    group = Conversation(pk=conversation_id).channel_group_name
-    async_to_sync(get_channel_layer().group_send)(
-        group, {"type": FANOUT_EVENT, "conversation_id": conversation_id, **message}
-    )
-
-
 def end_user_sockets(*, user_id: int) -> None:
-    """Logout, password change, suspension, account deletion: every socket of theirs closes."""
+    """Password change, suspension, deactivation, account deletion: every socket of theirs
+    closes (code 4001)."""
     send_to_user(user_id=user_id, event={"type": "session.ended"})
+
+
+def end_session_sockets(*, session_key: str) -> None:
+    """One session ended (signed out, ended from the sessions page, expired, flushed): the
+    sockets opened with it close (code 4001); the member's other sessions keep theirs."""
+    send_to_session(session_key=session_key, event={"type": "session.ended"})
+
+
+def refresh_user_access(*, user_id: int) -> None:
+    """Something that decides what this member may do in conversations changed (a mute, a
+    role, two-factor authentication, their profile): their sockets check access again."""
+    send_to_user(user_id=user_id, event={"type": "access.changed"})

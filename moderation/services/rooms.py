@@ -13,19 +13,6 @@ from moderation.services.audit import ActionResult, record_audit
 MAX_SLOW_MODE_SECONDS = 3600
 
 
-def _room_state_event(conversation: Conversation) -> dict:
-    # The frame docs/protocol.md calls room.updated; clients show the state, the consumer
-    # enforces it on every message.
-    return {
-        "type": "room.updated",
-        "room": {
-            "locked": conversation.locked,
-            "slow_mode_seconds": conversation.slow_mode_seconds,
-            "links_restricted": conversation.links_restricted,
-        },
-    }
-
-
 def _change_room(
     *, actor, conversation: Conversation, field: str, value, action: str, reason: str
 ) -> ActionResult:
@@ -44,10 +31,7 @@ def _change_room(
             group_id=conversation.group_id,
             reason=reason,
         )
-        event = _room_state_event(conversation)
-        transaction.on_commit(
-            lambda: live.broadcast_room_event(conversation=conversation, event=event)
-        )
+        transaction.on_commit(lambda: live.broadcast_room_event(conversation=conversation))
     return ActionResult(changed=True, entry=entry, obj=conversation)
 
 

@@ -120,9 +120,10 @@ def sanction_member(
             url=reverse("moderation:my_notices"),
         )
         target_id = target.pk
-        # A mute needs no socket event: the room consumer asks active_mute_until on every
-        # message, so the next one is refused.
-        if kind in (Kind.REMOVE, Kind.BAN):
+        if kind == Kind.MUTE:
+            # Their sockets keep what they may do; this makes them check again.
+            transaction.on_commit(lambda: realtime.refresh_user_access(user_id=target_id))
+        elif kind in (Kind.REMOVE, Kind.BAN):
             transaction.on_commit(
                 lambda: realtime.end_group_membership_sockets(group_id=group_id, user_id=target_id)
             )
@@ -143,6 +144,9 @@ def lift_sanction(*, sanction: Sanction) -> None:
         ).update(state=Membership.State.ACTIVE, updated_at=timezone.now())
     if sanction.kind == Kind.SUSPEND:
         User.objects.filter(pk=sanction.user_id).update(is_active=True)
+    if sanction.kind == Kind.MUTE:
+        user_id = sanction.user_id
+        transaction.on_commit(lambda: realtime.refresh_user_access(user_id=user_id))
 
 
 def lift_expired_sanctions() -> int:

@@ -1,7 +1,8 @@
 // A live conversation page (group room, direct messages, support thread). The page renders the
 // latest messages on the server; this module joins the conversation over the shared socket,
-// resumes from the last id it has shown, sends with a client id (a resend is stored once) and
-// keeps the states "connecting", "offline" and "message failed — retry" visible.
+// resumes from the stream position it holds (docs/protocol.md, "Sequence"), sends with a
+// client id (a resend is stored once) and keeps the states "connecting", "offline" and
+// "message failed — retry" visible.
 import { realtime } from "./realtime.js";
 
 const ACK_TIMEOUT_MS = 10000;
@@ -20,13 +21,20 @@ if (root) {
   const olderButton = document.getElementById("chat-older");
   const presenceList = document.getElementById("presence-list");
   const pending = new Map(); // client id -> {body, item, timer}
-  let lastId = Number(root.dataset.lastId) || 0;
+  // The stream position this page has applied: every event up to it is shown (or was not
+  // for us). Events arrive in order; a jump means something went missing, so re-join.
+  let cursor = Number(root.dataset.throughSeq) || 0;
+  let lastReadSeq = 0;
   let accessEnded = false;
   let readTimer = null;
 
-  const oldestId = () => {
-    const first = list.querySelector("li[data-message-id]");
-    return first ? Number(first.dataset.messageId) : 0;
+  const oldestSeq = () => {
+    const first = list.querySelector("li[data-seq]");
+    return first ? Number(first.dataset.seq) : 0;
+  };
+  const newestSeq = () => {
+    const items = list.querySelectorAll("li[data-seq]");
+    return items.length ? Number(items[items.length - 1].dataset.seq) : 0;
   };
 
   const setStatus = (state) => {
@@ -96,6 +104,7 @@ if (root) {
     const item = element("li", own ? "chat-message is-own" : "chat-message");
     item.id = `message-${message.id}`;
     item.dataset.messageId = String(message.id);
+    item.dataset.seq = String(message.seq);
     item.dataset.own = own ? "true" : "false";
     const meta = element("p", "chat-meta");
     meta.append(element("span", "chat-author",
@@ -120,11 +129,12 @@ if (root) {
     return item;
   }
 
-  function insertInOrder(item, id) {
+  // Messages are shown in their place in the conversation (`seq`, the order everyone sees).
+  function insertInOrder(item, seq) {
     const firstPending = list.querySelector("li.is-pending");
     let before = firstPending;
-    for (const other of list.querySelectorAll("li[data-message-id]")) {
-      if (Number(other.dataset.messageId) > id) {
+    for (const other of list.querySelectorAll("li[data-seq]")) {
+      if (Number(other.dataset.seq) > seq) {
         before = other;
         break;
       }
@@ -139,6 +149,8 @@ if (root) {
     while (announcer.childElementCount > 3) announcer.firstElementChild.remove();
   }
 
+  // New or changed: a message is replaced where it is, or inserted in its place (a change
+  // may be the first this page hears of a message, and carries all of it).
   function addMessage(message, { announceIt }) {
     document.getElementById("chat-empty")?.remove();
     const existing = document.getElementById(`message-${message.id}`);
@@ -150,20 +162,34 @@ if (root) {
       window.clearTimeout(waiting.timer);
       pending.delete(message.client_id);
       waiting.item.remove();
-      insertInOrder(item, message.id);
+      insertInOrder(item, message.seq);
     } else {
-      insertInOrder(item, message.id);
+      insertInOrder(item, message.seq);
       if (announceIt) announce(message);
     }
-    lastId = Math.max(lastId, message.id);
   }
 
   function scheduleRead() {
-    if (document.hidden || !lastId) return;
+    const seq = newestSeq();
+    if (document.hidden || !seq || seq <= lastReadSeq) return;
     window.clearTimeout(readTimer);
     readTimer = window.setTimeout(() => {
-      realtime.send({ type: "read", conversation_id: conversationId, message_id: lastId });
+      lastReadSeq = seq;
+      realtime.send({ type: "read", conversation_id: conversationId, seq });
     }, 800);
+  }
+
+  // A stream event (message, message.updated, skip) at position `seq`: true when it is the
+  // next one and should be applied.
+  function advance(seq) {
+    if (seq <= cursor) return false; // already applied
+    if (seq !== cursor + 1) {
+      // Never expected from the server; recover by resuming from what we hold.
+      join();
+      return false;
+    }
+    cursor = seq;
+    return true;
   }
 
   function markFailed(clientId, message) {
@@ -272,18 +298,18 @@ if (root) {
   }
 
   olderButton?.addEventListener("click", () => {
-    realtime.send({ type: "history", conversation_id: conversationId, before_id: oldestId() });
+    realtime.send({ type: "history", conversation_id: conversationId, before_seq: oldestSeq() });
   });
 
   realtime.on("state", ({ state }) => {
     if (!accessEnded) setStatus(state);
   });
-  const join = () => {
+  function join() {
     if (accessEnded) return;
     realtime.send({
-      type: "join", conversation_id: conversationId, after_id: lastId, ref: `join:${conversationId}`,
+      type: "join", conversation_id: conversationId, after_seq: cursor, ref: `join:${conversationId}`,
     });
-  };
+  }
   realtime.on("open", join);
   realtime.on("access-ended", () => {
     accessEnded = true;
@@ -305,17 +331,21 @@ if (root) {
       return;
     }
     for (const message of frame.messages) addMessage(message, { announceIt: frame.mode === "resume" });
+    // "latest" restarts from the server's position; "resume" pages bring us up to theirs.
+    cursor = frame.mode === "latest" ? frame.through_seq : Math.max(cursor, frame.through_seq);
     scheduleRead();
   });
   realtime.on("message", (frame) => {
-    if (frame.conversation_id !== conversationId) return;
+    if (frame.conversation_id !== conversationId || !advance(frame.seq)) return;
     addMessage(frame.message, { announceIt: true });
     scheduleRead();
   });
   realtime.on("message.updated", (frame) => {
-    if (frame.conversation_id !== conversationId) return;
-    const existing = document.getElementById(`message-${frame.message.id}`);
-    if (existing) existing.replaceWith(renderMessage(frame.message));
+    if (frame.conversation_id !== conversationId || !advance(frame.seq)) return;
+    addMessage(frame.message, { announceIt: false });
+  });
+  realtime.on("skip", (frame) => {
+    if (frame.conversation_id === conversationId) advance(frame.seq);
   });
   realtime.on("ack", (frame) => {
     if (frame.conversation_id !== conversationId) return;
@@ -348,8 +378,8 @@ if (root) {
   });
   realtime.on("presence.changed", (frame) => {
     if (!presenceList || frame.conversation_id !== conversationId) return;
-    if (frame.present) present.set(frame.member.public_id, frame.member.pseudonym);
-    else present.delete(frame.member.public_id);
+    for (const member of frame.arrived) present.set(member.public_id, member.pseudonym);
+    for (const publicId of frame.departed) present.delete(publicId);
     renderPresence();
   });
   realtime.on("room.updated", (frame) => {

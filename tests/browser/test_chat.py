@@ -24,7 +24,8 @@ def _messages(page):
 
 def test_two_members_chat_live_go_offline_and_lose_access_on_leaving(browser_session, axe):
     alice, bob = make_member(pseudonym="AliceRiver"), make_member(pseudonym="BobMaple")
-    group = make_group(name="Night shift", members=[alice, bob])
+    host = make_member(pseudonym="HostOwl", mfa=True)
+    group = make_group(name="Night shift", members=[alice, bob], moderators=[host])
     room = get_or_create_group_room(group=group)
     alice_session, bob_session = browser_session(), browser_session()
     alice_session.login(alice)
@@ -60,17 +61,34 @@ def test_two_members_chat_live_go_offline_and_lose_access_on_leaving(browser_ses
     expect(_messages(alice_page).last).to_have_text("Written while offline")
     expect(alice_page.locator("#chat-messages li")).to_have_count(5)
     assert room.messages.count() == 5
+    # Both pages show the room in the order everyone shares (the stream positions).
+    for page in (alice_page, bob_page):
+        shown = [
+            int(seq)
+            for seq in page.locator("#chat-messages li").evaluate_all(
+                "items => items.map(item => item.dataset.seq)"
+            )
+        ]
+        assert shown == sorted(shown) and len(set(shown)) == 5
 
-    # The room is locked (checked on every frame): Bob's message fails visibly; once the room
-    # is unlocked, Retry delivers it, with its original client id.
-    room.locked = True
-    room.save(update_fields=["locked"])
+    # A moderator locks the room from its controls page: every socket in the room is told at
+    # once, so Bob's next message fails visibly; once the room is unlocked, Retry delivers it,
+    # with its original client id.
+    host_session = browser_session()
+    host_session.login(host)
+    controls = host_session.page
+    controls.goto(f"/moderation/groups/{group.pk}/room/")
+    lock = controls.get_by_label("Lock the room (read-only for everyone)")
+    lock.check()
+    controls.get_by_role("button", name="Apply to the room now").click()
+    expect(controls.locator(".messages")).to_contain_text("Room controls updated")
     _send(bob_page, "Retry me")
     failed = bob_page.locator("li.is-failed")
     expect(failed).to_contain_text("Message failed.")
     expect(failed).to_contain_text("The room is locked")
-    room.locked = False
-    room.save(update_fields=["locked"])
+    lock.uncheck()
+    controls.get_by_role("button", name="Apply to the room now").click()
+    expect(controls.locator(".messages")).to_contain_text("Room controls updated")
     failed.get_by_role("button", name="Retry").click()
     expect(_messages(alice_page).last).to_have_text("Retry me")
     expect(bob_page.locator("li.is-failed")).to_have_count(0)

@@ -16,7 +16,7 @@ from community.services.journal_evidence import evidence_path
 from messaging.models import Message
 from messaging.services.conversations import get_or_create_group_room
 from tests.community.test_journal import SECRET, create_entry, upload
-from tests.factories import PASSWORD, make_member
+from tests.factories import PASSWORD, make_member, make_message
 from tests.messaging.conftest import add_member, make_group, open_socket
 
 EMAIL = "vanishing-heron-7x@example.org"
@@ -34,7 +34,7 @@ def member_with_history():
     post = Post.objects.create(group=group, author=user, title="Left out", body=POST_BODY)
     PostRevision.objects.create(post=post, title="Left out", body="an older wording")
     room = get_or_create_group_room(group=group)
-    Message.objects.create(conversation=room, sender=user, body=MESSAGE_BODY, client_id="c-1")
+    make_message(conversation=room, sender=user, body=MESSAGE_BODY, client_id="c-1")
     return user
 
 
@@ -85,7 +85,7 @@ def test_export_holds_only_my_own_messages(db):
     user = member_with_history()
     other = make_member(pseudonym="SomeoneElse42")
     room = Message.objects.get(sender=user).conversation
-    Message.objects.create(conversation=room, sender=other, body="not yours", client_id="x")
+    make_message(conversation=room, sender=other, body="not yours", client_id="x")
     response = signed_in(user).post(reverse("data_export"), {"password": PASSWORD})
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
         assert "not yours" not in archive.read("messages.json").decode()

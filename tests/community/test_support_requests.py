@@ -377,16 +377,14 @@ def test_workload_lists_waiting_active_and_pool_with_constant_queries(django_ass
 
 
 def test_alias_also_hides_the_pseudonym_in_the_private_thread():
-    from messaging.services.conversations import post_message
+    from tests.messaging.conftest import post_as
 
     member = make_member(pseudonym="QuietRiver12")
     advocate = make_advocate()
     support_request = accept_support_request(
         support_request=send(member, advocate=advocate, use_alias=True), advocate_user=advocate
     )
-    post_message(
-        conversation=support_request.conversation, sender=member, body="Hello", client_id="c1"
-    )
+    post_as(support_request.conversation, member, "Hello", "c1")
     page = logged_in(advocate).get(
         reverse("messaging:conversation", args=[support_request.conversation_id])
     )

@@ -10,7 +10,9 @@ from django.test import Client
 from django.utils import timezone
 
 from community.models import Group, Membership
-from messaging.services.conversations import get_or_create_group_room
+from messaging.live_store import live_store
+from messaging.permissions import get_conversation_access_or_404
+from messaging.services.conversations import get_or_create_group_room, post_message
 
 ORIGIN = "http://localhost"
 
@@ -74,17 +76,32 @@ async def send(communicator, frame: dict) -> None:
     await communicator.send_to(text_data=json.dumps(frame))
 
 
-async def join(communicator, conversation_id: int, after_id: int | None = None) -> list[dict]:
-    """Joins and returns the messages the server sent for the join (latest or resumed)."""
+async def join(communicator, conversation_id: int, after_seq: int | None = None) -> list[dict]:
+    """Joins and returns the messages the server sent for the join (the latest page, or every
+    resumed page), checking that the pages end at a stream position."""
     frame = {"type": "join", "conversation_id": conversation_id}
-    if after_id is not None:
-        frame["after_id"] = after_id
+    if after_seq is not None:
+        frame["after_seq"] = after_seq
     await send(communicator, frame)
     joined = await receive_until(communicator, "joined")
     assert joined["conversation_id"] == conversation_id
-    if after_id is None:
-        return (await receive_until(communicator, "messages"))["messages"]
-    return []
+    messages = []
+    while True:
+        page = await receive_until(communicator, "messages")
+        assert page["mode"] == ("latest" if after_seq is None else "resume")
+        assert isinstance(page["through_seq"], int)
+        messages.extend(page["messages"])
+        if page["mode"] == "latest" or not page["has_more"]:
+            communicator.through_seq = page["through_seq"]
+            return messages
+
+
+def post_as(conversation, sender, body: str, client_id: str | None = None):
+    """Posts through the real service with the sender's real access, as a socket or the page
+    would. Rate limits are for people, not for test setup: their counters are reset first."""
+    live_store().clear()
+    access = get_conversation_access_or_404(user=sender, conversation_id=conversation.pk)
+    return post_message(access=access, sender=sender, body=body, client_id=client_id or body)
 
 
 def make_group(*, name: str = "Testers", members=(), moderators=(), **fields) -> Group:

@@ -8,11 +8,10 @@ import subprocess
 import websockets
 from channels.db import database_sync_to_async as db
 from django.conf import settings
-from django.core.cache import cache
 
-from messaging.services.conversations import get_or_create_group_room, post_message
+from messaging.services.conversations import get_or_create_group_room
 from tests.browser.conftest import _free_port, start_daphne
-from tests.messaging.conftest import make_group, session_cookie_for
+from tests.messaging.conftest import make_group, post_as, session_cookie_for
 
 
 async def _connect(port, cookie):
@@ -39,8 +38,7 @@ def _stop(process):
 
 
 def _post(room, sender, body):
-    cache.clear()
-    return post_message(conversation=room, sender=sender, body=body, client_id=body).pk
+    return post_as(room, sender, body, body)
 
 
 async def test_resume_after_a_server_restart_has_no_gap_and_no_duplicate(
@@ -56,7 +54,8 @@ async def test_resume_after_a_server_restart_has_no_gap_and_no_duplicate(
         connection = await _connect(port, cookie)
         await connection.send(json.dumps({"type": "join", "conversation_id": room.pk}))
         latest = await _until(connection, "messages")
-        assert [message["id"] for message in latest["messages"]] == [seen]
+        assert [message["id"] for message in latest["messages"]] == [seen.pk]
+        assert latest["through_seq"] == seen.seq
     finally:
         await asyncio.to_thread(_stop, server)
     missed = [await db(_post)(room, other_member, f"while down {number}") for number in range(3)]
@@ -65,11 +64,12 @@ async def test_resume_after_a_server_restart_has_no_gap_and_no_duplicate(
     try:
         connection = await _connect(port, cookie)
         await connection.send(
-            json.dumps({"type": "join", "conversation_id": room.pk, "after_id": seen})
+            json.dumps({"type": "join", "conversation_id": room.pk, "after_seq": seen.seq})
         )
         resumed = await _until(connection, "messages")
         assert resumed["mode"] == "resume"
-        assert [message["id"] for message in resumed["messages"]] == missed
+        assert [message["id"] for message in resumed["messages"]] == [m.pk for m in missed]
+        assert resumed["through_seq"] == missed[-1].seq == seen.seq + 3
         await connection.close()
     finally:
         await asyncio.to_thread(_stop, server)

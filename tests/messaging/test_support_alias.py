@@ -5,9 +5,9 @@ import pytest
 from channels.db import database_sync_to_async as db
 from django.urls import reverse
 
-from messaging.services.conversations import create_support_conversation, post_message
+from messaging.services.conversations import create_support_conversation
 from tests.factories import make_member
-from tests.messaging.conftest import join, open_socket, receive_until, send
+from tests.messaging.conftest import join, open_socket, post_as, receive_until, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,7 +26,7 @@ def _aliased_thread(member, advocate):
         alias="Fern Who Asked",
         conversation=conversation,
     )
-    post_message(conversation=conversation, sender=member, body="first words", client_id="s1")
+    post_as(conversation, member, "first words", "s1")
     return conversation
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from community.models import Group, Membership
 from messaging.models import Conversation, Message
-from tests.factories import make_member
+from tests.factories import make_member, make_message
 
 _client_ids = itertools.count(1)
 
@@ -39,7 +39,7 @@ def make_room(*, name="Night shift", members=(), moderators=()) -> Conversation:
 
 
 def post_message(*, room: Conversation, sender, body: str = "you again?") -> Message:
-    return Message.objects.create(
+    return make_message(
         conversation=room, sender=sender, body=body, client_id=f"t-{next(_client_ids)}"
     )
 

@@ -93,9 +93,13 @@ async def test_mute_refuses_the_authors_next_message_at_once(live_scene):
         group=scene.group,
         ends_at=timezone.now() + timedelta(minutes=10),
     )
+    # The socket is told of the mute at once; any frame after that (here a ping, then the
+    # message) finds it muted.
+    await send(author, {"type": "ping", "ref": "after-mute"})
+    await receive_until(author, "pong")
     await _say(author, scene.room.pk, "m1", "can I talk?")
     error = await receive_until(author, "error")
-    assert error["code"] == "muted"
+    assert error["code"] == "muted" and error["client_id"] == "m1"
     await author.disconnect()
 
 
