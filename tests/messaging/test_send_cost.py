@@ -1,0 +1,70 @@
+"""What one room message costs the database, counted where it happens: on PostgreSQL every
+round trip on the wire (libpq's own trace of the database thread's connection: one
+ReadyForQuery per trip), on SQLite every statement SQLite runs (its trace callback). The socket
+keeps what its member may do, so the send path is the session check and the insert."""
+
+import os
+import tempfile
+
+import pytest
+from channels.db import database_sync_to_async as db
+from django.db import connection
+
+from tests.messaging.conftest import join, open_socket, receive_until, send
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class DatabaseTrips:
+    """Counts what the calling thread's database connection does between start and stop."""
+
+    def start(self):
+        connection.ensure_connection()
+        self.statements: list[str] = []
+        if connection.vendor == "postgresql":
+            from psycopg import pq
+
+            self.fd, self.path = tempfile.mkstemp()
+            connection.connection.pgconn.trace(self.fd)
+            connection.connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        else:
+            connection.connection.set_trace_callback(self.statements.append)
+        return self
+
+    def stop(self) -> int:
+        if connection.vendor == "postgresql":
+            connection.connection.pgconn.untrace()
+            os.close(self.fd)
+            with open(self.path) as trace:
+                lines = trace.read().splitlines()
+            os.unlink(self.path)
+            self.trace = "\n".join(lines)
+            self.statements = [line for line in lines if line.startswith("F\t")]
+            return sum(1 for line in lines if "\tReadyForQuery" in line)
+        connection.connection.set_trace_callback(None)
+        return len(self.statements)
+
+
+async def test_a_room_message_costs_at_most_three_database_round_trips(
+    room_with_two_members, member, other_member
+):
+    room = room_with_two_members
+    alice, bob = await open_socket(member), await open_socket(other_member)
+    await join(alice, room.pk)
+    await join(bob, room.pk)
+    trips = await db(DatabaseTrips().start)()
+    await send(alice, {"type": "send", "conversation_id": room.pk, "client_id": "c", "body": "hi"})
+    ack = await receive_until(alice, "ack")
+    assert (await receive_until(bob, "message"))["seq"] == ack["seq"]
+    count = await db(trips.stop)()
+    if connection.vendor == "postgresql":
+        # The session check, the insert with its stream position (one statement, its own
+        # transaction), and at most Django's connection health check.
+        assert count <= 3, trips.trace
+        assert len(trips.statements) == count, trips.trace
+        assert trips.trace.count("INSERT INTO messaging_message") == 1, trips.trace
+    else:
+        # In-process SQLite: the session check, then BEGIN, the position, the insert, COMMIT.
+        assert count <= 5, trips.statements
+    await alice.disconnect()
+    await bob.disconnect()
