@@ -363,10 +363,24 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self._close_now(CLOSE_SESSION_ENDED)
 
     async def access_changed(self, event):
-        """A mute, a role, two-factor authentication or the profile changed: check again."""
-        for joined in self.joined.values():
-            joined.stale = True
+        """A mute, a role, two-factor authentication or the profile changed: check again now,
+        and tell the client what it may do in each joined conversation (`access.updated`)."""
         self.user = await database_sync_to_async(_reload_user)(user_id=self.user_id)
+        for conversation_id, joined in list(self.joined.items()):
+            try:
+                access = await self._fetch_access(conversation_id)
+            except (Http404, MessagingDenied):
+                await self._close_now(CLOSE_ACCESS_ENDED)
+                return
+            self._keep_access(joined, access)
+            await self.send_frame(
+                {
+                    "type": "access.updated",
+                    "conversation_id": conversation_id,
+                    "can_moderate": access.can_moderate,
+                    "muted_until": access.muted_until.isoformat() if access.is_muted() else None,
+                }
+            )
 
     async def notification_created(self, event):
         await self.send_frame(

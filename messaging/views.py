@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community.permissions import get_group_for_member_or_404
+from community.permissions import get_group_for_reader_or_404
 from community.selectors.profiles import get_profile_by_public_id
 from messaging.errors import MessagingDenied
 from messaging.models import Conversation, ConversationParticipant
@@ -75,7 +75,9 @@ def _conversation_page(
 
 @login_required
 def room(request, slug: str):
-    group = get_group_for_member_or_404(user=request.user, slug=slug)
+    # Members, and site moderators who come to moderate (the access check below asks for
+    # their second factor; without it, 404 like for anyone else).
+    group = get_group_for_reader_or_404(user=request.user, slug=slug)
     conversation = services.get_or_create_group_room(group=group)
     access = get_conversation_access_or_404(user=request.user, conversation_id=conversation.pk)
     return _conversation_page(

@@ -15,6 +15,7 @@ from community.permissions import (
     check_moderate_group,
 )
 from messaging.services.notifications import notify
+from messaging.services.realtime import end_group_membership_sockets, refresh_user_access
 
 
 class GroupError(Exception):
@@ -26,8 +27,6 @@ class GroupError(Exception):
 
 
 def _end_sockets_on_commit(*, group_id: int, user_id: int) -> None:
-    from messaging.services.realtime import end_group_membership_sockets
-
     transaction.on_commit(lambda: end_group_membership_sockets(group_id=group_id, user_id=user_id))
 
 
@@ -360,4 +359,7 @@ def set_member_role(*, actor, membership: Membership, role: str) -> Membership:
         membership.role = role
         membership.updated_at = timezone.now()
         membership.save(update_fields=["role", "updated_at"])
+        user_id = membership.user_id
+        # Their open sockets keep what they may do in the room: they check again now.
+        transaction.on_commit(lambda: refresh_user_access(user_id=user_id))
     return membership
