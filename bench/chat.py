@@ -3,7 +3,8 @@ receives (docs/protocol.md):
 
 - every stream frame (`message`, `message.updated`, `skip`) carries a top-level `seq`, and on
   one socket each must be exactly the previous one + 1 after the join page's `through_seq`: a
-  jump is counted in `seq_gaps`, a repeat or a step back in `out_of_order` (or `duplicates`);
+  jump is counted in `seq_gaps`, a repeat or a step back in `out_of_order` (or `duplicates`),
+  and a stream frame without `seq` on a socket that has seen one in `unsequenced`;
 - each benchmark message (client id "b<number>-<send time>") must arrive exactly once per
   socket, live or in a join page: `received[number]` counts the copies;
 - delivery latency is the receipt time minus the send time in the client id, both this
@@ -86,6 +87,7 @@ class ChatSocket:
         self.duplicates = 0
         self.out_of_order = 0
         self.seq_gaps = 0
+        self.unsequenced = 0  # stream frames without a top-level seq once the socket saw one
         self.connect_failures: Counter = Counter()
         self.connections = 0
         self.joined_at: float | None = None  # perf_counter when the last join was answered
@@ -220,6 +222,8 @@ class ChatSocket:
                     stepped_back = True
             if cursor is None or seq > cursor:
                 self.cursor = seq
+        elif self.speaks_seq:
+            self.unsequenced += 1
         fresh = True
         if is_message:
             found = bench_client_id(payload)

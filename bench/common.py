@@ -297,6 +297,7 @@ class ServerProcess:
         self.process: subprocess.Popen | None = None
         self.peak_rss = 0
         self.starts = 0
+        self.listening_at: float | None = None  # perf_counter when it last began to listen
         self._finished_cpu = 0.0  # CPU seconds of earlier (killed) runs
         self._last_cpu = 0.0
         self._psutil: psutil.Process | None = None
@@ -315,6 +316,7 @@ class ServerProcess:
         )
         log.close()
         self.starts += 1
+        self.listening_at = None
         with self._lock:
             self._psutil = psutil.Process(self.process.pid)
             self._last_cpu = 0.0
@@ -332,6 +334,7 @@ class ServerProcess:
                 )
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    self.listening_at = time.perf_counter()
                     return
             except OSError:
                 time.sleep(0.05)
@@ -342,8 +345,22 @@ class ServerProcess:
         self._retire(signal.SIGKILL, timeout=10)
 
     def stop(self) -> None:
+        """A clean stop, once the server has finished handling the sockets that just closed
+        (a SIGTERM in the middle of that can leave daphne waiting for ever on its database
+        thread at exit; after 15 s it is killed)."""
+        self.wait_until_idle()
         self._retire(self.stop_signal, timeout=15)
         self._stop_sampling.set()
+
+    def wait_until_idle(self, *, longest: float = 10, step: float = 0.2) -> None:
+        """Until the process uses at most 10 % of a core over `step` seconds."""
+        deadline = time.monotonic() + longest
+        used = self.cpu_seconds()
+        while time.monotonic() < deadline and self.process and self.process.poll() is None:
+            time.sleep(step)
+            previous, used = used, self.cpu_seconds()
+            if used - previous <= 0.1 * step:
+                return
 
     def _retire(self, signal_number, *, timeout: float) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -441,7 +458,13 @@ def start_all(servers: list[ServerProcess]) -> None:
     for thread in threads:
         thread.join()
     for server in servers:
-        server.wait_until_listening(timeout=1)
+        if server.listening_at is None:
+            raise RuntimeError(f"{server.name} did not start; see {server.log_path}")
+
+
+def wait_until_idle(servers: list[ServerProcess]) -> None:
+    for server in servers:
+        server.wait_until_idle()
 
 
 def stop_all(servers: list[ServerProcess]) -> None:
@@ -451,6 +474,10 @@ def stop_all(servers: list[ServerProcess]) -> None:
 
 def print_profile(profile_path: str) -> None:
     import pstats
+
+    if not Path(profile_path).exists():
+        print(f"no profile at {profile_path}: the server did not exit cleanly", file=sys.stderr)
+        return
 
     stats = pstats.Stats(profile_path, stream=sys.stderr)
     print(f"\n--- server profile ({profile_path}), top by own time ---", file=sys.stderr)

@@ -10,7 +10,7 @@ from array import array
 from collections import Counter
 
 from bench.chat import ChatSocket, Ledger
-from bench.common import CpuWindow, Room, ServerProcess, percentiles
+from bench.common import CpuWindow, Room, ServerProcess, percentiles, wait_until_idle
 
 
 async def open_sockets(sockets: list[ChatSocket], *, concurrency: int = 50) -> float:
@@ -48,7 +48,8 @@ async def steady_load(
         for index, member in enumerate(room.members)
     ]
     join_seconds = await open_sockets(sockets)
-    await asyncio.sleep(1)  # the last joins' presence frames settle before measuring
+    # The joins' own work (presence frames to everyone) is over before measuring starts.
+    await asyncio.to_thread(wait_until_idle, servers)
     cpu = CpuWindow(servers)
     cpu.start()
     total = int(rate * seconds)
@@ -102,6 +103,7 @@ async def steady_load(
             "duplicates": sum(chat.duplicates for chat in sockets),
             "out_of_order": sum(chat.out_of_order for chat in sockets),
             "seq_gaps": sum(chat.seq_gaps for chat in sockets),
+            "stream_frames_without_seq": sum(chat.unsequenced for chat in sockets),
             "ordered_by": " and ".join(sorted(orderings)),
             "all_in_s_after_last_send": round(settled, 2) if received == expected else None,
             "note": f"lost = not received within {drain:g} s after the last send",

@@ -1,10 +1,11 @@
-"""Persisted sends: M members in one room, every one of them sending, R messages per second in
+r"""Persisted sends: M members in one room, every one of them sending, R messages per second in
 all, on PostgreSQL (production mode by default). Reports send → ack latency (an ack means the
 message is committed), whether every send was acknowledged, and checks afterwards that every
 acknowledged message is in the database exactly once; delivery to the room's members is
 measured as in bench.room_load. Commands (docs/performance.md):
 
-    .venv/bin/python -m bench.persisted_sends --procs 2 --members 50 --rate 300 --seconds 30
+    .venv/bin/python -m bench.persisted_sends --mode production --procs 2 --members 50 --rate 300 \
+        --seconds 30
 """
 
 import argparse

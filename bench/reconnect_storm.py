@@ -38,6 +38,7 @@ from bench.common import (
     start_all,
     start_kindred_servers,
     stop_all,
+    wait_until_idle,
 )
 from bench.load import open_sockets
 
@@ -141,6 +142,7 @@ async def storm(*, room: Room, servers: list[ServerProcess], args) -> dict:
         sender.send(number, f"before the crash ({number})")
         await asyncio.sleep(1 / args.after_rate)
     before_delivered = await until(lambda: everyone_has(len(before)), seconds=30)
+    await asyncio.to_thread(wait_until_idle, servers)  # the crash hits a settled room
 
     stop = asyncio.Event()
     reconnecting = [asyncio.create_task(chat.stay_connected(stop=stop)) for chat in clients]
@@ -160,7 +162,7 @@ async def storm(*, room: Room, servers: list[ServerProcess], args) -> dict:
     await asyncio.sleep(max(0.0, args.down_seconds - (posted_at - killed_at)))
     restart_at = time.perf_counter()
     await asyncio.to_thread(start_all, servers)
-    listening_at = time.perf_counter()
+    listening_at = max(server.listening_at for server in servers)
 
     after = [ledger.new_number() for _ in range(args.after)]
     sending = asyncio.create_task(
@@ -171,7 +173,7 @@ async def storm(*, room: Room, servers: list[ServerProcess], args) -> dict:
         return chat.joined_at is not None and chat.joined_at > killed_at
 
     all_resumed = await until(lambda: all(map(resumed, clients)), seconds=args.deadline)
-    all_resumed_at = time.perf_counter()
+    last_resumed_at = max((chat.joined_at for chat in clients if resumed(chat)), default=None)
     await until(sending.done, seconds=args.deadline)
     await until(lambda: all(number in ledger.acks for number in after), seconds=10)
     acked_after = [number for number in after if number in ledger.acks]
@@ -187,7 +189,11 @@ async def storm(*, room: Room, servers: list[ServerProcess], args) -> dict:
         chat.abort()
 
     missing = [chat.missing(expected) for chat in clients]
-    resumed_after_listening = [chat.joined_at - listening_at for chat in clients if resumed(chat)]
+    listening = {server.port: server.listening_at for server in servers}
+    # Each client from the moment its own server listened again.
+    resumed_after_listening = [
+        chat.joined_at - listening[chat.port] for chat in clients if resumed(chat)
+    ]
     failures = Counter()
     for chat in clients:
         failures.update(chat.connect_failures)
@@ -206,19 +212,19 @@ async def storm(*, room: Room, servers: list[ServerProcess], args) -> dict:
         "timeline_s": {
             "service_posts_done_after_kill": round(posted_at - killed_at, 2),
             "restart_started_after_kill": round(restart_at - killed_at, 2),
-            "listening_after_kill": round(listening_at - killed_at, 2),
+            "all_listening_after_kill": round(listening_at - killed_at, 2),
         },
         "resume": {
             "all_resumed": all_resumed,
             "clients_resumed": len(resumed_after_listening),
-            "all_resumed_after_listening_s": (
-                round(all_resumed_at - listening_at, 2) if all_resumed else None
+            "all_resumed_after_all_listening_s": (
+                round(last_resumed_at - listening_at, 2) if all_resumed else None
             ),
             "all_resumed_after_kill_s": (
-                round(all_resumed_at - killed_at, 2) if all_resumed else None
+                round(last_resumed_at - killed_at, 2) if all_resumed else None
             ),
-            "per_client_after_listening_ms": percentiles(resumed_after_listening),
-            "all_delivered_after_listening_s": (
+            "per_client_after_its_server_listened_ms": percentiles(resumed_after_listening),
+            "all_delivered_after_all_listening_s": (
                 round(all_delivered_at - listening_at, 2) if all_delivered else None
             ),
             "connections_after_the_crash": sum(chat.connections for chat in clients) - len(clients),
@@ -230,11 +236,15 @@ async def storm(*, room: Room, servers: list[ServerProcess], args) -> dict:
             "duplicates": sum(chat.duplicates for chat in clients),
             "out_of_order": sum(chat.out_of_order for chat in clients),
             "seq_gaps": sum(chat.seq_gaps for chat in clients),
+            "stream_frames_without_seq": sum(chat.unsequenced for chat in clients),
             "ordered_by": " and ".join(
                 sorted({"seq" if chat.speaks_seq else "message id" for chat in clients})
             ),
             "exactly_once_in_order": not any(missing)
-            and not any(chat.duplicates or chat.out_of_order or chat.seq_gaps for chat in clients),
+            and not any(
+                chat.duplicates or chat.out_of_order or chat.seq_gaps or chat.unsequenced
+                for chat in clients
+            ),
         },
         "errors": dict(ledger.errors),
         "cpu_from_kill": window,

@@ -1,4 +1,4 @@
-"""Room load: N members in one live room, messages sent at a fixed total rate R for T seconds
+r"""Room load: N members in one live room, messages sent at a fixed total rate R for T seconds
 by senders spread over all members; every member receives every message.
 
 With `--baseline` (the default) the same generator, members and rate first run against a bare
