@@ -22,7 +22,15 @@ async def open_sockets(sockets: list[ChatSocket], *, concurrency: int = 50) -> f
             await chat.open_and_join()
 
     started = time.perf_counter()
-    await asyncio.gather(*(one(chat) for chat in sockets))
+    outcomes = await asyncio.gather(*(one(chat) for chat in sockets), return_exceptions=True)
+    failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    if failures:
+        for chat in sockets:
+            chat.abort()
+        raise RuntimeError(
+            f"{len(failures)} of {len(sockets)} sockets did not connect and join; "
+            f"first: {failures[0]!r}"
+        )
     return time.perf_counter() - started
 
 
