@@ -54,10 +54,16 @@ fmt: venv
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-# The measurements in docs/performance.md (load the machine: run them alone).
+# The measurements in docs/performance.md (they load both cores: run them on an idle machine).
+# Production mode needs PostgreSQL and Redis on 127.0.0.1 (database kindred_bench, Redis DB 15).
+# Each prints a JSON report and keeps it in bench/results/.
 bench: venv
-	$(PY) -m bench.room_load --members 200 --rate 50 --seconds 60
-	$(PY) -m bench.idle_sockets --sockets 2000
+	$(PY) -m bench.room_load --mode embedded --members 200 --rate 150 --seconds 60
+	$(PY) -m bench.room_load --mode production --procs 2 --members 200 --rate 150 --seconds 60
+	$(PY) -m bench.persisted_sends --mode production --procs 2 --members 50 --rate 300 --seconds 30
+	$(PY) -m bench.reconnect_storm --mode embedded --clients 1000
+	$(PY) -m bench.reconnect_storm --mode production --procs 2 --clients 1000
+	$(PY) -m bench.idle_sockets --sockets 5000
 
 clean:
 	rm -rf $(VENV) staticfiles

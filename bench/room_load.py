@@ -1,163 +1,140 @@
-"""Room load: N members in one live room on a real daphne (embedded mode), messages sent at a
-fixed rate R for T seconds, spread over the members; every member receives every message.
+r"""Room load: N members in one live room, messages sent at a fixed total rate R for T seconds
+by senders spread over all members; every member receives every message.
 
-Reports p50/p99 delivery latency (send → each member's receipt, measured in this process, so
-the load generator's own delays count), messages lost and out of order, and the server's peak
-RSS. Usage:
+With `--baseline` (the default) the same generator, members and rate first run against a bare
+`websockets` broadcast server (bench/bare_broadcast.py), then against Kindred, and both reports
+are printed side by side. Reports delivery latency p50/p99 (send → each member's receipt, in
+this process, so the generator's own delays count), deliveries lost (not received within 5 s of
+the last send), duplicated, out of order and seq gaps, send → ack latency, and the CPU seconds
+of the generator and of each server process with its peak RSS. Commands (docs/performance.md):
 
-    .venv/bin/python -m bench.room_load --members 200 --rate 50 --seconds 60
-    .venv/bin/python -m bench.room_load --members 200 --rate 50 --seconds 20 \
+    .venv/bin/python -m bench.room_load --mode embedded --members 200 --rate 150 --seconds 60
+    .venv/bin/python -m bench.room_load --mode production --procs 2 --members 200 --rate 150 \
+        --seconds 60
+    # where the server's time goes (cProfile of the first daphne process; ~2x slower):
+    .venv/bin/python -m bench.room_load --members 200 --rate 150 --seconds 15 --no-baseline \
         --profile var/room.prof
 """
 
 import argparse
-import asyncio
-import json
-import statistics
-import time
+import sys
 
-import websockets
-
-from bench.common import Server, make_room, raise_open_files_limit, setup_django
-
-
-async def open_member(server, cookie, room_id):
-    connection = await websockets.connect(
-        server.url,
-        origin=server.origin,
-        additional_headers={"Cookie": cookie},
-        compression=None,
-        max_queue=None,
-    )
-    await connection.send(json.dumps({"type": "join", "conversation_id": room_id}))
-    while True:
-        frame = json.loads(await connection.recv())
-        if frame["type"] == "messages":
-            return connection
+from bench.common import (
+    Run,
+    ServerProcess,
+    add_mode_arguments,
+    free_port,
+    make_room,
+    mode_from_args,
+    prepare,
+    print_profile,
+    raise_open_files_limit,
+    run_async,
+    start_all,
+    start_kindred_servers,
+    stop_all,
+)
+from bench.load import steady_load
 
 
-class Receiver:
-    def __init__(self, connection):
-        self.connection = connection
-        self.latencies: list[float] = []
-        self.sequences: list[int] = []
-        self.ids: list[int] = []
-
-    async def run(self):
-        marker = '"client_id":"b'
-        async for text in self.connection:
-            now = time.perf_counter()
-            start = text.find(marker)
-            if start == -1 or not text.startswith('{"type":"message"'):
-                continue
-            end = text.index('"', start + len(marker))
-            sequence, sent = text[start + len(marker) : end].split("-")
-            id_start = text.index('{"id":') + 6
-            self.ids.append(int(text[id_start : text.index(",", id_start)]))
-            self.sequences.append(int(sequence))
-            self.latencies.append(now - float(sent))
-
-
-async def run(
-    members: int,
-    rate: float,
-    seconds: float,
-    room_id: int,
-    cookies: list[str],
-    profile_path: str | None = None,
-):
-    server = Server(profile_path)
+def measure(servers: list[ServerProcess], room, args) -> dict:
     try:
-        connections = []
-        for cookie in cookies:
-            connections.append(await open_member(server, cookie, room_id))
-        receivers = [Receiver(connection) for connection in connections]
-        tasks = [asyncio.create_task(receiver.run()) for receiver in receivers]
-        await asyncio.sleep(1)
-        cpu_before = server.cpu_seconds()
-        total = int(rate * seconds)
-        started = time.perf_counter()
-        for sequence in range(total):
-            target = started + sequence / rate
-            delay = target - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            sender = connections[sequence % members]
-            await sender.send(
-                json.dumps(
-                    {
-                        "type": "send",
-                        "conversation_id": room_id,
-                        "client_id": f"b{sequence}-{time.perf_counter():.6f}",
-                        "body": f"load {sequence}",
-                    }
-                )
+        summary, _ledger = run_async(
+            steady_load(
+                room=room,
+                ports=[server.port for server in servers],
+                servers=servers,
+                rate=args.rate,
+                seconds=args.seconds,
+                drain=args.drain,
             )
-        send_span = time.perf_counter() - started
-        await asyncio.sleep(5)  # drain
-        cpu_used = server.cpu_seconds() - cpu_before
-        for connection in connections:
-            await connection.close()
-        for task in tasks:
-            task.cancel()
-        latencies = sorted(value for receiver in receivers for value in receiver.latencies)
-        expected = total * members
-        received = len(latencies)
-        # The protocol orders by server id (commit order); senders racing each other may be
-        # committed in another order than they were sent, which is not an error.
-        out_of_order = sum(
-            1
-            for receiver in receivers
-            for before, after in zip(receiver.ids, receiver.ids[1:], strict=False)
-            if after <= before
         )
-        duplicates = sum(
-            len(receiver.sequences) - len(set(receiver.sequences)) for receiver in receivers
-        )
-
-        def percentile(fraction):
-            return latencies[min(len(latencies) - 1, int(fraction * len(latencies)))] * 1000
-
-        report = {
-            "members": members,
-            "rate_per_s": rate,
-            "seconds": seconds,
-            "messages_sent": total,
-            "actual_send_span_s": round(send_span, 2),
-            "deliveries_expected": expected,
-            "deliveries_received": received,
-            "lost": expected - received + duplicates,
-            "duplicates": duplicates,
-            "note": "lost = not received within 5 s after the last send",
-            "out_of_order": out_of_order,
-            "p50_ms": round(percentile(0.50), 1) if latencies else None,
-            "p99_ms": round(percentile(0.99), 1) if latencies else None,
-            "max_ms": round(latencies[-1] * 1000, 1) if latencies else None,
-            "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else None,
-            "server_peak_rss_mb": round(server.peak_rss / 2**20, 1),
-            "server_cpu_s_during_run": round(cpu_used, 1),
-        }
-        print(json.dumps(report, indent=2))
-        return report
+        return summary
     finally:
-        server.stop()
+        stop_all(servers)
+
+
+def bare_server(mode) -> ServerProcess:
+    port = free_port()
+    return ServerProcess(
+        name="bare-broadcast",
+        argv=[sys.executable, "-m", "bench.bare_broadcast", "--port", str(port)],
+        env=mode.server_env(),
+        port=port,
+    )
+
+
+def side_by_side(baseline: dict | None, kindred: dict) -> str:
+    def row(label, pick):
+        values = [pick(report) if report else "" for report in (baseline, kindred)]
+        return f"{label:<34}{values[0]!s:>22}{values[1]!s:>22}"
+
+    def servers(report, key):
+        return " + ".join(str(server[key]) for server in report["servers"])
+
+    lines = [
+        row("", lambda report: "bare websockets" if report is baseline else "kindred"),
+        row("messages sent", lambda r: r["messages_sent"]),
+        row(
+            "deliveries received / expected",
+            lambda r: "{received}/{expected}".format(**r["deliveries"]),
+        ),
+        row("lost", lambda r: r["deliveries"]["lost"]),
+        row("duplicates", lambda r: r["deliveries"]["duplicates"]),
+        row("out of order", lambda r: r["deliveries"]["out_of_order"]),
+        row("seq gaps", lambda r: r["deliveries"]["seq_gaps"]),
+        row("delivery p50 ms", lambda r: r["latency_ms"].get("p50")),
+        row("delivery p99 ms", lambda r: r["latency_ms"].get("p99")),
+        row("delivery max ms", lambda r: r["latency_ms"].get("max")),
+        row("ack p99 ms", lambda r: r["acks"]["latency_ms"].get("p99")),
+        row("send lag max ms", lambda r: r["send_lag_ms"].get("max")),
+        row("server CPU s (load window)", lambda r: " + ".join(map(str, r["cpu"]["server_cpu_s"]))),
+        row("server peak RSS MB", lambda r: servers(r, "peak_rss_mb")),
+        row("generator CPU s (load window)", lambda r: r["cpu"]["generator_cpu_s"]),
+        row("load window s", lambda r: r["cpu"]["wall_s"]),
+    ]
+    return "\n".join(lines)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_mode_arguments(parser)
     parser.add_argument("--members", type=int, default=200)
-    parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument("--rate", type=float, default=150, help="messages per second, in all")
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--drain", type=float, default=5, help="seconds to wait after the last send"
+    )
+    parser.add_argument(
+        "--baseline",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="first run the same load against a bare websockets broadcast server",
+    )
     parser.add_argument(
         "--profile",
         metavar="PATH",
-        help="run the server under cProfile and print where its time goes",
+        help="run the (first) daphne under cProfile and print where its time goes",
     )
     args = parser.parse_args()
+    mode = mode_from_args(parser, args)
+    run = Run("room_load", mode)
     raise_open_files_limit(args.members * 2 + 256)
-    setup_django()
-    room_id, cookies = make_room(members=args.members, name="Load room")
-    asyncio.run(run(args.members, args.rate, args.seconds, room_id, cookies, args.profile))
+    prepare(mode)
+    room = make_room(members=args.members, name="Load room")
+    results = {"members": args.members, "rate_per_s": args.rate, "seconds": args.seconds}
+    baseline = None
+    if args.baseline:
+        bare = bare_server(mode)
+        start_all([bare])
+        baseline = results["baseline"] = measure([bare], room, args)
+    kindred = results["kindred"] = measure(
+        start_kindred_servers(mode, profile_path=args.profile), room, args
+    )
+    run.finish(results)
+    print("\n" + side_by_side(baseline, kindred), file=sys.stderr)
+    if args.profile:
+        print_profile(args.profile)
 
 
 if __name__ == "__main__":
