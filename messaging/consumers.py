@@ -362,6 +362,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def session_ended(self, event):
         await self._close_now(CLOSE_SESSION_ENDED)
 
+    async def session_recheck(self, event):
+        """The account's password or active flag changed: is this socket's session still good?"""
+        await self._check_expiry()
+
     async def access_changed(self, event):
         """A mute, a role, two-factor authentication or the profile changed: check again now,
         and tell the client what it may do in each joined conversation (`access.updated`)."""
@@ -481,6 +485,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         extended meanwhile moves the close later)."""
         delay = max(0.0, (expires_at - timezone.now()).total_seconds())
         loop = asyncio.get_running_loop()
+        if self.expiry_timer is not None:
+            # Checked again early (`session.recheck`): one timer per socket, the latest.
+            self.expiry_timer.cancel()
         self.expiry_timer = loop.call_later(
             min(delay, 86_400.0), lambda: loop.create_task(self._check_expiry())
         )

@@ -1,21 +1,69 @@
-"""Signal handlers: closing sockets when a session ends, decoupled from allauth and auth."""
+"""Signal handlers: a socket lives exactly as long as its session would still open a page.
 
-from allauth.account.signals import password_changed, password_reset, password_set
-from django.contrib.auth.signals import user_logged_out
+Sessions end in code that must not know about sockets: Django's sign-out (a flush), allauth's
+"sign out other sessions" and password forms, the admin, suspension, account deletion,
+`clearsessions`. So messaging subscribes to the two rows that Django's own session check reads
+(and `messaging.selectors.sessions.session_expiry` with it): the session row and the account.
+Expiry needs no signal: each socket's timer closes it when its session's time runs out.
+
+These cover the database-backed session engines (`db`, `cached_db`), the ones Kindred uses.
+"""
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
-from messaging.services.realtime import end_user_sockets
+from messaging.services.realtime import (
+    end_session_sockets,
+    end_user_sockets,
+    recheck_user_sessions,
+)
+
+# What Django's session check reads on the account: the password (through the auth hash stored
+# in each session) and whether the account is active.
+SESSION_CHECKED_FIELDS = frozenset({"password", "is_active"})
 
 
-@receiver(user_logged_out, dispatch_uid="messaging_close_sockets_on_logout")
-def close_sockets_on_logout(sender, request, user, **kwargs):
-    if user is not None:
-        end_user_sockets(user_id=user.pk)
+@receiver(post_delete, sender=Session, dispatch_uid="messaging_end_sockets_of_deleted_session")
+def end_sockets_of_deleted_session(sender, instance, using, **kwargs):
+    """One session ended (signed out, ended from the sessions page, flushed, deleted with the
+    account): only the sockets opened with it close; the member's other sessions keep theirs."""
+    if instance.expire_date <= timezone.now():
+        # Expired already, so its sockets closed on their timers; `clearsessions` deletes such
+        # rows by the thousand, and nobody is left to tell.
+        return
+    session_key = instance.session_key
+    transaction.on_commit(lambda: end_session_sockets(session_key=session_key), using=using)
 
 
-@receiver(password_changed, dispatch_uid="messaging_close_sockets_on_password_change")
-@receiver(password_set, dispatch_uid="messaging_close_sockets_on_password_set")
-@receiver(password_reset, dispatch_uid="messaging_close_sockets_on_password_reset")
-def close_sockets_on_password_change(sender, request=None, user=None, **kwargs):
-    if user is not None:
-        end_user_sockets(user_id=user.pk)
+@receiver(
+    post_save,
+    sender=settings.AUTH_USER_MODEL,
+    dispatch_uid="messaging_recheck_sessions_of_changed_account",
+)
+def recheck_sessions_of_changed_account(sender, instance, created, raw, using, **kwargs):
+    """A password change or reset (any form: allauth's, `changepassword`), a deactivation (the
+    admin, a suspension): every session of the account stops opening pages, so every socket
+    checks its session again and closes. The sockets ask the one rule (`session_expiry`)
+    instead of this handler guessing from what changed."""
+    if created or raw:
+        return
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and not SESSION_CHECKED_FIELDS & set(update_fields):
+        return  # e.g. `last_login`, saved at every sign-in
+    user_id = instance.pk
+    transaction.on_commit(lambda: recheck_user_sessions(user_id=user_id), using=using)
+
+
+@receiver(
+    post_delete,
+    sender=settings.AUTH_USER_MODEL,
+    dispatch_uid="messaging_end_sockets_of_deleted_account",
+)
+def end_sockets_of_deleted_account(sender, instance, using, **kwargs):
+    """Deleted by the member (data rights) or by staff in the admin: every socket closes."""
+    user_id = instance.pk
+    transaction.on_commit(lambda: end_user_sockets(user_id=user_id), using=using)

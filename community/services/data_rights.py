@@ -35,7 +35,6 @@ from community.services.journal import wipe_journal
 from community.services.journal_export import add_evidence_to_zip, build_journal_export
 from messaging.models import Message, Notification
 from messaging.services.conversations import erase_messages_of
-from messaging.services.realtime import end_user_sockets
 
 
 def export_all_data(*, user: User) -> bytes:
@@ -178,9 +177,9 @@ def delete_account(*, user: User, delete_contributions: bool) -> None:
                 content_type=ContentType.objects.get_for_model(Profile),
                 object_id=str(profile.pk),
             ).delete()
+        # Both close the account's sockets on commit (messaging/handlers.py).
         end_all_sessions(user_id=user_id)
         user.delete()
-        transaction.on_commit(lambda: end_user_sockets(user_id=user_id))
 
 
 def end_all_sessions(*, user_id: int) -> None:

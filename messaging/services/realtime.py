@@ -144,15 +144,21 @@ def end_conversation_sockets(*, conversation_id: int, user_id: int) -> None:
 
 
 def end_user_sockets(*, user_id: int) -> None:
-    """Password change, suspension, deactivation, account deletion: every socket of theirs
-    closes (code 4001)."""
+    """The account is gone (deleted): every socket of theirs closes (code 4001)."""
     send_to_user(user_id=user_id, event={"type": "session.ended"})
 
 
 def end_session_sockets(*, session_key: str) -> None:
-    """One session ended (signed out, ended from the sessions page, expired, flushed): the
-    sockets opened with it close (code 4001); the member's other sessions keep theirs."""
+    """One session ended (signed out, ended from the sessions page, flushed): the sockets
+    opened with it close (code 4001); the member's other sessions keep theirs."""
     send_to_session(session_key=session_key, event={"type": "session.ended"})
+
+
+def recheck_user_sessions(*, user_id: int) -> None:
+    """Something the session check reads changed on the account (its password, whether it is
+    active: a password change or reset, a suspension, a deactivation): every socket of theirs
+    checks its session again at once, and those whose session no longer holds close (4001)."""
+    send_to_user(user_id=user_id, event={"type": "session.recheck"})
 
 
 def refresh_user_access(*, user_id: int) -> None:

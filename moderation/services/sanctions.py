@@ -93,6 +93,8 @@ def sanction_member(
             membership.updated_at = timezone.now()
             membership.save(update_fields=["state", "updated_at"])
         if kind == Kind.SUSPEND:
+            # An inactive account's sessions open no page, and its sockets close on commit
+            # (messaging/handlers.py): every deactivation does that, not only this one.
             target.is_active = False
             target.save(update_fields=["is_active"])
         entry = record_audit(
@@ -127,8 +129,6 @@ def sanction_member(
             transaction.on_commit(
                 lambda: realtime.end_group_membership_sockets(group_id=group_id, user_id=target_id)
             )
-        elif kind == Kind.SUSPEND:
-            transaction.on_commit(lambda: realtime.end_user_sockets(user_id=target_id))
     return ActionResult(changed=True, entry=entry, obj=sanction)
 
 

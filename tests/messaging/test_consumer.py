@@ -292,21 +292,6 @@ async def test_removed_member_socket_closes_at_once_and_receives_nothing_more(
     await bob.disconnect()
 
 
-async def test_logout_closes_the_members_sockets(member):
-    from django.test import Client
-
-    socket = await open_socket(member)
-
-    def log_out():
-        client = Client()
-        client.force_login(member)
-        client.post("/accounts/logout/")
-
-    await db(log_out)()
-    assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": 4001}
-    await socket.disconnect()
-
-
 async def test_locked_room_refuses_members_but_not_moderators(member, other_member):
     moderator = await db(make_member)(mfa=True)
     group = await db(make_group)(members=[member], moderators=[moderator])
@@ -493,15 +478,6 @@ async def test_many_frames_in_flight_keep_their_order(room_with_two_members, mem
     assert [frame["seq"] for frame in received] == list(range(first, first + 10))
     assert [frame["message"]["body"] for frame in received] == [str(n) for n in range(10)]
     await asyncio.gather(alice.disconnect(), bob.disconnect())
-
-
-async def test_password_change_closes_the_members_sockets(member):
-    from allauth.account.signals import password_changed
-
-    socket = await open_socket(member)
-    await db(password_changed.send)(sender=type(member), request=None, user=member)
-    assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": 4001}
-    await socket.disconnect()
 
 
 async def test_a_member_who_is_not_a_participant_cannot_read_a_direct_thread(member, other_member):
