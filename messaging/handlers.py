@@ -9,6 +9,7 @@ Expiry needs no signal: each socket's timer closes it when its session's time ru
 These cover the database-backed session engines (`db`, `cached_db`), the ones Kindred uses.
 """
 
+from allauth.mfa.signals import authenticator_added, authenticator_removed, authenticator_reset
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
@@ -16,15 +17,19 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from community.models import Profile
 from messaging.services.realtime import (
     end_session_sockets,
     end_user_sockets,
     recheck_user_sessions,
+    refresh_user_access,
 )
 
 # What Django's session check reads on the account: the password (through the auth hash stored
 # in each session) and whether the account is active.
 SESSION_CHECKED_FIELDS = frozenset({"password", "is_active"})
+# What a socket's kept access reads on the account: site-wide moderator powers.
+ACCESS_FIELDS = frozenset({"is_site_moderator"})
 
 
 @receiver(post_delete, sender=Session, dispatch_uid="messaging_end_sockets_of_deleted_session")
@@ -52,10 +57,31 @@ def recheck_sessions_of_changed_account(sender, instance, created, raw, using, *
     if created or raw:
         return
     update_fields = kwargs.get("update_fields")
+    user_id = instance.pk
+    if update_fields is None or ACCESS_FIELDS & set(update_fields):
+        transaction.on_commit(lambda: refresh_user_access(user_id=user_id), using=using)
     if update_fields is not None and not SESSION_CHECKED_FIELDS & set(update_fields):
         return  # e.g. `last_login`, saved at every sign-in
-    user_id = instance.pk
     transaction.on_commit(lambda: recheck_user_sessions(user_id=user_id), using=using)
+
+
+@receiver(authenticator_added, dispatch_uid="messaging_access_after_mfa_added")
+@receiver(authenticator_removed, dispatch_uid="messaging_access_after_mfa_removed")
+@receiver(authenticator_reset, dispatch_uid="messaging_access_after_mfa_reset")
+def refresh_access_after_mfa_change(sender, request=None, user=None, **kwargs):
+    """Moderator powers in rooms need two-factor authentication: when it is turned on or off,
+    the member's sockets check what they may do again."""
+    if user is not None:
+        user_id = user.pk
+        transaction.on_commit(lambda: refresh_user_access(user_id=user_id))
+
+
+@receiver(post_save, sender=Profile, dispatch_uid="messaging_access_after_profile_change")
+def refresh_access_after_profile_change(sender, instance, created, raw, **kwargs):
+    """A new pseudonym shows on the messages written from already open sockets too."""
+    if not created and not raw:
+        user_id = instance.user_id
+        transaction.on_commit(lambda: refresh_user_access(user_id=user_id))
 
 
 @receiver(
