@@ -160,7 +160,7 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "messaging.channel_layer.EmbeddedChannelLayer"}}
 
 AUTH_USER_MODEL = "community.User"
 AUTHENTICATION_BACKENDS = [

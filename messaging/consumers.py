@@ -242,11 +242,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
         if conversation.kind == conversation.Kind.ROOM:
             await self._enter_presence(joined)
-            await self._send_text(joined.stream.presence_snapshot())
+            await self.send_text(joined.stream.presence_snapshot())
         await self._send_backlog(joined, after_seq=after_seq)
-        pending, joined.pending = joined.pending, None
-        for item in pending:
-            await self._deliver_now(joined, *item)
+        await self._flush_pending(joined)
 
     async def _send_backlog(self, joined: Joined, *, after_seq: int | None) -> None:
         conversation_id = joined.access.conversation.pk
@@ -404,43 +402,67 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # Called by the process's fan-out (messaging/fanout.py) ----------------------------------
 
-    async def deliver_stream(
+    def take_stream_event(
         self, conversation_id, seq, author_id, created, text, frame, skip, skip_frame
-    ) -> None:
+    ) -> str | None:
+        """The hot path, called by the fan-out for every local socket in the conversation:
+        synchronous, no encoding. Writes the pre-built frame (or the `skip` the viewer rule
+        calls for) straight to a plain-TCP daphne socket, or returns the text to send the
+        ordinary way; None when there is nothing to send (yet)."""
         joined = self.joined.get(conversation_id)
         if joined is None or self.closing:
-            return
+            return None
         if joined.pending is not None:
-            joined.pending.append(
-                ("stream", seq, author_id, created, text, frame, skip, skip_frame)
-            )
-            return
-        await self._deliver_now(
-            joined, "stream", seq, author_id, created, text, frame, skip, skip_frame
-        )
-
-    async def deliver_text(self, conversation_id: int, text: str, frame: bytes) -> None:
-        joined = self.joined.get(conversation_id)
-        if joined is None or self.closing:
-            return
-        if joined.pending is not None:
-            joined.pending.append(("text", text, frame))
-            return
-        await self._write(text, frame)
-
-    async def _deliver_now(self, joined: Joined, kind, *item) -> None:
-        if kind == "text":
-            text, frame = item
-            await self._write(text, frame)
-            return
-        seq, author_id, created, text, frame, skip, skip_frame = item
+            joined.pending.append((seq, author_id, created, text, skip))
+            return None
         if seq <= joined.last_seq:
-            return  # already in the backlog this socket sent
+            return None  # already in the backlog this socket sent
         joined.last_seq = seq
-        if text is skip or joined.viewer.allows(author_id=author_id, created_timestamp=created):
-            await self._write(text, frame)
-        else:
-            await self._write(skip, skip_frame)
+        viewer = joined.viewer
+        if (
+            viewer.restricts
+            and text is not skip
+            and not viewer.allows(author_id=author_id, created_timestamp=created)
+        ):
+            text, frame = skip, skip_frame
+        protocol = self.daphne_protocol
+        if protocol is not None and protocol.state == protocol.STATE_OPEN:
+            # The same pre-built frame bytes for every local socket: no per-socket encoding,
+            # framing or middleware (docs/decisions/0020-per-process-fan-out.md).
+            write_frame(protocol.transport, frame)
+            return None
+        return text
+
+    def take_text(self, conversation_id: int, text: str, frame: bytes) -> bool:
+        """A frame without a stream position (room settings, presence): written now, queued
+        behind a backlog being sent, or (True) to be sent the ordinary way."""
+        joined = self.joined.get(conversation_id)
+        if joined is None or self.closing:
+            return False
+        if joined.pending is not None:
+            joined.pending.append((None, None, None, text, None))
+            return False
+        protocol = self.daphne_protocol
+        if protocol is not None and protocol.state == protocol.STATE_OPEN:
+            write_frame(protocol.transport, frame)
+            return False
+        return True
+
+    async def _flush_pending(self, joined: Joined) -> None:
+        """After the backlog: what arrived meanwhile, in order, past what the backlog held."""
+        while joined.pending:
+            pending, joined.pending = joined.pending, []
+            for seq, author_id, created, text, skip in pending:
+                if seq is not None:
+                    if seq <= joined.last_seq:
+                        continue
+                    joined.last_seq = seq
+                    if text is not skip and not joined.viewer.allows(
+                        author_id=author_id, created_timestamp=created
+                    ):
+                        text = skip
+                await self.send_text(text)
+        joined.pending = None
 
     def room_settings_changed(self, conversation_id: int, room: dict) -> None:
         joined = self.joined.get(conversation_id)
@@ -455,14 +477,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if conversation_id in self.joined:
             await self._close_now(CLOSE_ACCESS_ENDED)
 
-    async def _write(self, text: str, frame: bytes) -> None:
-        protocol = self.daphne_protocol
-        if protocol is not None and protocol.state == protocol.STATE_OPEN:
-            # The same pre-built frame bytes for every local socket: no per-socket encoding,
-            # framing or middleware (docs/decisions/0020-per-process-fan-out.md).
-            write_frame(protocol.transport, frame)
-            return
-        await self.base_send({"type": "websocket.send", "text": text})
+    async def send_text(self, text: str) -> None:
+        await self.send(text_data=text)
 
     # Helpers ---------------------------------------------------------------------------------
 
@@ -593,9 +609,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         for conversation_id in list(self.joined):
             await fanout.leave(conversation_id, self)
         await self.close(code=code)
-
-    async def _send_text(self, text: str) -> None:
-        await self.send(text_data=text)
 
     async def send_frame(self, frame: dict) -> None:
         await self.send(text_data=json.dumps(frame, separators=(",", ":")))

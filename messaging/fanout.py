@@ -138,6 +138,9 @@ class ConversationStream:
                 self._arm_gap_fill()
 
     async def _hand_out(self, event: dict) -> None:
+        """Gives one stream event to every local socket: the same bytes for all (a `skip` for
+        viewers the rule keeps it from). Sockets daphne serves over plain TCP are written to
+        right here, in one synchronous pass; the others get the text the ordinary way after."""
         seq = event["seq"]
         skip = skip_text(self.conversation_id, seq)
         skip_frame = websocket_text_frame(skip)
@@ -147,26 +150,36 @@ class ConversationStream:
             text = event["text"]
             frame = websocket_text_frame(text)
         author_id, created = event.get("author_id"), event.get("created")
-        for socket in list(self.sockets):
+        conversation_id = self.conversation_id
+        slow = []
+        for socket in self.sockets:
             try:
-                await socket.deliver_stream(
-                    self.conversation_id, seq, author_id, created, text, frame, skip, skip_frame
+                unsent = socket.take_stream_event(
+                    conversation_id, seq, author_id, created, text, frame, skip, skip_frame
                 )
             except Exception:
                 # One broken socket must not cost the others their message.
                 logger.exception("delivery to one socket failed")
+                continue
+            if unsent is not None:
+                slow.append((socket, unsent))
+        await _send_the_ordinary_way(slow)
 
     async def _pass_on(self, event: dict) -> None:
         text = event["text"]
         frame = websocket_text_frame(text)
         room = event.get("room")
-        for socket in list(self.sockets):
+        conversation_id = self.conversation_id
+        slow = []
+        for socket in self.sockets:
             try:
                 if room is not None:
-                    socket.room_settings_changed(self.conversation_id, room)
-                await socket.deliver_text(self.conversation_id, text, frame)
+                    socket.room_settings_changed(conversation_id, room)
+                if socket.take_text(conversation_id, text, frame):
+                    slow.append((socket, text))
             except Exception:
                 logger.exception("delivery to one socket failed")
+        await _send_the_ordinary_way(slow)
 
     async def _drop(self, user_id: int) -> None:
         for socket in [socket for socket in self.sockets if socket.user_id == user_id]:
@@ -387,6 +400,14 @@ class LocalFanout:
             conversation_id=change.conversation_id, user_ids=[change.user_id]
         )
         return members.get(change.user_id)
+
+
+async def _send_the_ordinary_way(pending) -> None:
+    for socket, text in pending:
+        try:
+            await socket.send_text(text)
+        except Exception:
+            logger.exception("delivery to one socket failed")
 
 
 def write_frame(transport, frame: bytes) -> None:

@@ -36,16 +36,20 @@ class ViewerFilter:
 
     hidden_author_ids: frozenset = frozenset()
     visible_since: datetime | None = None
+    # Whether this viewer must be kept from anything at all (most are not: the fan-out then
+    # skips the check).
+    restricts: bool = field(init=False)
+    _since: float | None = field(init=False)
 
-    @property
-    def visible_since_timestamp(self) -> float | None:
-        return self.visible_since.timestamp() if self.visible_since is not None else None
+    def __post_init__(self):
+        since = self.visible_since.timestamp() if self.visible_since is not None else None
+        object.__setattr__(self, "_since", since)
+        object.__setattr__(self, "restricts", bool(self.hidden_author_ids) or since is not None)
 
     def allows(self, *, author_id: int | None, created_timestamp: float) -> bool:
         if author_id is not None and author_id in self.hidden_author_ids:
             return False
-        since = self.visible_since
-        return since is None or created_timestamp >= since.timestamp()
+        return self._since is None or created_timestamp >= self._since
 
     def restrict(self, messages):
         """The same rule as a queryset filter."""
