@@ -16,7 +16,6 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.http import Http404
@@ -24,6 +23,7 @@ from django.utils import timezone
 from twisted.internet import tcp
 
 from community.models import User
+from messaging.db import database, run_in_database
 from messaging.errors import ERROR_MESSAGES, MessagingDenied
 from messaging.fanout import ConversationStream, local_fanout, write_frame
 from messaging.permissions import (
@@ -35,12 +35,7 @@ from messaging.selectors import conversations as selectors
 from messaging.selectors.notifications import unread_notification_count
 from messaging.selectors.sessions import session_expiry
 from messaging.services import conversations as services
-from messaging.services.realtime import (
-    collected_publishing,
-    publish_collected,
-    session_channel_group,
-    user_channel_group,
-)
+from messaging.services.realtime import session_channel_group, user_channel_group
 from moderation.selectors.blocks import hidden_author_ids
 
 logger = logging.getLogger(__name__)
@@ -77,26 +72,6 @@ class Joined:
     stale: bool = False
 
 
-async def run_in_database(function, **kwargs):
-    """Runs `function` on the database thread; what its transactions announced on commit is
-    sent from here, in order, once it returns (or fails), instead of one hop back to the
-    event loop per event (messaging/services/realtime.py)."""
-
-    def call():
-        with collected_publishing() as outbox:
-            try:
-                return function(**kwargs), None, outbox
-            except Exception as error:  # re-raised below, after publishing what committed
-                return None, error, outbox
-
-    result, error, outbox = await database_sync_to_async(call)()
-    if outbox:
-        await publish_collected(outbox)
-    if error is not None:
-        raise error
-    return result
-
-
 def _integer(frame: dict, name: str, *, required: bool = True, minimum: int = 0) -> int | None:
     value = frame.get(name)
     if value is None and not required:
@@ -121,15 +96,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         session_key = self.scope["session"].session_key
-        expires_at = await database_sync_to_async(session_expiry)(
-            session_key=session_key, user_id=user.pk
-        )
+        expires_at = await database(session_expiry)(session_key=session_key, user_id=user.pk)
         if expires_at is None:
             await self.close()
             return
         # A plain user with its profile (the scope's is lazy), kept for the socket's life and
         # reloaded when an `access.changed` event says something about it changed.
-        self.user = await database_sync_to_async(_reload_user)(user_id=user.pk)
+        self.user = await database(_reload_user)(user_id=user.pk)
         self.user_id = user.pk
         self.session_key = session_key
         self.joined: dict[int, Joined] = {}
@@ -141,7 +114,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.personal_groups = [user_channel_group(user.pk), session_channel_group(session_key)]
         for group in self.personal_groups:
             await self.channel_layer.group_add(group, self.channel_name)
-        unread = await database_sync_to_async(unread_notification_count)(recipient_id=user.pk)
+        unread = await database(unread_notification_count)(recipient_id=user.pk)
         await self.accept()
         self.daphne_protocol = _daphne_protocol(self.base_send)
         self._close_at(expires_at)
@@ -216,9 +189,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             raise FrameError("too_many_conversations")
         access = await self._fetch_access(conversation_id)
         if self.hidden_author_ids is None:
-            self.hidden_author_ids = await database_sync_to_async(hidden_author_ids)(
-                viewer_id=self.user_id
-            )
+            self.hidden_author_ids = await database(hidden_author_ids)(viewer_id=self.user_id)
         joined = Joined(
             access=access, viewer=access.viewer(hidden_author_ids=self.hidden_author_ids)
         )
@@ -248,12 +219,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def _send_backlog(self, joined: Joined, *, after_seq: int | None) -> None:
         conversation_id = joined.access.conversation.pk
-        through = await database_sync_to_async(selectors.conversation_position)(
-            conversation_id=conversation_id
-        )
+        through = await database(selectors.conversation_position)(conversation_id=conversation_id)
         if after_seq is None or after_seq > through:
             # A fresh page, or a client ahead of the server (a restored database): start over.
-            messages, has_more = await database_sync_to_async(selectors.messages_before)(
+            messages, has_more = await database(selectors.messages_before)(
                 conversation_id=conversation_id, viewer=joined.viewer, through_seq=through
             )
             await self._send_messages(
@@ -263,7 +232,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         cursor = after_seq
         while True:
-            messages = await database_sync_to_async(selectors.messages_changed_between)(
+            messages = await database(selectors.messages_changed_between)(
                 conversation_id=conversation_id,
                 viewer=joined.viewer,
                 after_seq=cursor,
@@ -321,7 +290,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         joined = self._joined(frame)
         before_seq = _integer(frame, "before_seq", minimum=1)
         await self._current_access(joined)
-        messages, has_more = await database_sync_to_async(selectors.messages_before)(
+        messages, has_more = await database(selectors.messages_before)(
             conversation_id=joined.access.conversation.pk,
             viewer=joined.viewer,
             before_seq=before_seq,
@@ -332,9 +301,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         joined = self._joined(frame)
         seq = _integer(frame, "seq", minimum=1)
         access = await self._current_access(joined)
-        await database_sync_to_async(services.mark_conversation_read)(
-            access=access, user=self.user, seq=seq
-        )
+        await database(services.mark_conversation_read)(access=access, user=self.user, seq=seq)
 
     HANDLERS = {
         "ping": on_ping,
@@ -367,7 +334,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def access_changed(self, event):
         """A mute, a role, two-factor authentication or the profile changed: check again now,
         and tell the client what it may do in each joined conversation (`access.updated`)."""
-        self.user = await database_sync_to_async(_reload_user)(user_id=self.user_id)
+        self.user = await database(_reload_user)(user_id=self.user_id)
         for conversation_id, joined in list(self.joined.items()):
             try:
                 access = await self._fetch_access(conversation_id)
@@ -394,9 +361,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
 
     async def blocks_changed(self, event):
-        self.hidden_author_ids = await database_sync_to_async(hidden_author_ids)(
-            viewer_id=self.user_id
-        )
+        self.hidden_author_ids = await database(hidden_author_ids)(viewer_id=self.user_id)
         for joined in self.joined.values():
             joined.viewer = joined.access.viewer(hidden_author_ids=self.hidden_author_ids)
 
@@ -491,7 +456,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return self.budget_used <= frames
 
     async def _session_valid(self) -> bool:
-        expires_at = await database_sync_to_async(session_expiry)(
+        expires_at = await database(session_expiry)(
             session_key=self.session_key, user_id=self.user_id
         )
         return expires_at is not None
@@ -511,7 +476,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def _check_expiry(self) -> None:
         if self.closing:
             return
-        expires_at = await database_sync_to_async(session_expiry)(
+        expires_at = await database(session_expiry)(
             session_key=self.session_key, user_id=self.user_id
         )
         if expires_at is None:
@@ -520,7 +485,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self._close_at(expires_at)
 
     async def _fetch_access(self, conversation_id: int) -> ConversationAccess:
-        return await database_sync_to_async(get_conversation_access_or_404)(
+        return await database(get_conversation_access_or_404)(
             user=self.user, conversation_id=conversation_id
         )
 

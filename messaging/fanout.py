@@ -20,10 +20,10 @@ import asyncio
 import logging
 import weakref
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from messaging.db import database
 from messaging.frames import encode_frame, skip_envelope, skip_text, websocket_text_frame
 from messaging.live_store import MemoryLiveStore, live_store
 from messaging.selectors.conversations import (
@@ -118,7 +118,7 @@ class ConversationStream:
                 if not self.early:
                     return
                 low, high = self.next_seq, max(self.early)
-                stored = await database_sync_to_async(stream_envelopes_between)(
+                stored = await database(stream_envelopes_between)(
                     conversation_id=self.conversation_id, after_seq=low - 1, through_seq=high
                 )
                 for seq in range(low, high + 1):
@@ -274,11 +274,9 @@ class LocalFanout:
         stream.sockets.add(socket)
         try:
             await self.layer.group_add(realtime.conversation_group(conversation_id), self.channel)
-            position = await database_sync_to_async(conversation_position)(
-                conversation_id=conversation_id
-            )
+            position = await database(conversation_position)(conversation_id=conversation_id)
             version, user_ids = await live_store().presence_members(conversation_id=conversation_id)
-            members = await database_sync_to_async(presence_members)(
+            members = await database(presence_members)(
                 conversation_id=conversation_id, user_ids=user_ids
             )
         except BaseException:
@@ -396,7 +394,7 @@ class LocalFanout:
                 logger.exception("presence heartbeat failed")
 
     async def _member_of(self, change) -> dict | None:
-        members = await database_sync_to_async(presence_members)(
+        members = await database(presence_members)(
             conversation_id=change.conversation_id, user_ids=[change.user_id]
         )
         return members.get(change.user_id)
