@@ -1,7 +1,8 @@
 """ASGI entry point: HTTP through Django, WebSockets under /ws/ through Channels.
 
-WebSocket handshakes must come from an allowed host's page (origin checked) and carry the
-session cookie; consumers then authorise every action themselves.
+WebSocket handshakes must come from the site's own pages (the Origin checked exactly, scheme,
+host and port: config/websocket_origin.py) and carry the session cookie; consumers then
+authorise every action themselves.
 """
 
 import os
@@ -14,14 +15,14 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from config.websocket_origin import WebsocketOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": WebsocketOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }

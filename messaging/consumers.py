@@ -21,6 +21,7 @@ from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
 from twisted.internet import tcp
+from twisted.internet.interfaces import ISSLTransport
 
 from community.models import User
 from messaging.db import database, run_in_database
@@ -390,11 +391,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             and not viewer.allows(author_id=author_id, created_timestamp=created)
         ):
             text, frame = skip, skip_frame
-        protocol = self.daphne_protocol
-        if protocol is not None and protocol.state == protocol.STATE_OPEN:
+        transport = self._fast_transport()
+        if transport is not None:
             # The same pre-built frame bytes for every local socket: no per-socket encoding,
             # framing or middleware (docs/decisions/0020-per-process-fan-out.md).
-            write_frame(protocol.transport, frame)
+            write_frame(transport, frame)
             return None
         return text
 
@@ -407,9 +408,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if joined.pending is not None:
             joined.pending.append((None, None, None, text, None))
             return False
-        protocol = self.daphne_protocol
-        if protocol is not None and protocol.state == protocol.STATE_OPEN:
-            write_frame(protocol.transport, frame)
+        transport = self._fast_transport()
+        if transport is not None:
+            write_frame(transport, frame)
             return False
         return True
 
@@ -444,6 +445,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def send_text(self, text: str) -> None:
         await self.send(text_data=text)
+
+    def _fast_transport(self):
+        """The TCP transport to write pre-built frames to, when that is safe now: daphne's
+        plain-TCP socket (see `_daphne_protocol`), open, with nothing autobahn holds back in
+        its own queue (chopped or synchronous writes go first)."""
+        protocol = self.daphne_protocol
+        if (
+            protocol is not None
+            and protocol.state == protocol.STATE_OPEN
+            and not protocol.send_queue
+        ):
+            return protocol.transport
+        return None
 
     # Helpers ---------------------------------------------------------------------------------
 
@@ -608,34 +622,42 @@ SELF_CHECKING_HANDLERS = {ChatConsumer.on_ping, ChatConsumer.on_send}
 
 def _daphne_protocol(send):
     """The autobahn protocol daphne serves this socket with, found through the ASGI `send`
-    callable (channels' session wrapper → daphne's partial(handle_reply, protocol)), when its
-    transport is a plain TCP connection; None otherwise (TLS served by daphne itself, any
-    other server, tests), where the ordinary ASGI send is used."""
+    callable (channels' session wrapper → daphne's partial(handle_reply, protocol)), when frame
+    bytes may be written to its transport directly: a plain TCP connection (not TLS, not any
+    other wrapper) driven by the event loop this code runs on. None otherwise (TLS served by
+    daphne itself, a Unix socket, any other server, tests), where the ordinary ASGI send is
+    used. docs/decisions/0020-per-process-fan-out.md lists what this relies on."""
     inner = getattr(getattr(send, "__self__", None), "real_send", send)
     if not (isinstance(inner, functools.partial) and inner.args):
         return None
     protocol = inner.args[0]
-    if not (hasattr(protocol, "transport") and hasattr(protocol, "STATE_OPEN")):
+    if not all(hasattr(protocol, name) for name in ("transport", "STATE_OPEN", "send_queue")):
+        _log_path_once(fast=False, reason=f"{type(protocol).__name__} is not autobahn's protocol")
         return None
-    fast = type(protocol.transport) is tcp.Server
-    _log_path_once(fast=fast, transport=protocol.transport)
+    transport = protocol.transport
+    fast = (
+        # Exactly the class: a TLS wrapper forwards attribute reads (socket, buffers) to the
+        # TCP transport underneath, so duck typing would let plaintext out under TLS.
+        type(transport) is tcp.Server
+        and not ISSLTransport.providedBy(transport)
+        # Twisted's buffers may only be touched from the reactor's own thread and loop.
+        and getattr(transport.reactor, "_asyncioEventloop", None) is asyncio.get_running_loop()
+    )
+    _log_path_once(fast=fast, reason=f"transport {type(transport).__name__} is not plain TCP")
     return protocol if fast else None
 
 
 _logged_paths: set[bool] = set()
 
 
-def _log_path_once(*, fast: bool, transport) -> None:
+def _log_path_once(*, fast: bool, reason: str) -> None:
     if fast in _logged_paths:
         return
     _logged_paths.add(fast)
     if fast:
         logger.info("fan-out: direct writes to plain TCP sockets (fast path on)")
     else:
-        logger.info(
-            "fan-out: transport %s is not plain TCP; frames go through the ASGI send",
-            type(transport).__name__,
-        )
+        logger.info("fan-out: %s; frames go through the ASGI send", reason)
 
 
 def _room_settings(conversation) -> dict:

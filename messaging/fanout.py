@@ -409,16 +409,23 @@ async def _send_the_ordinary_way(pending) -> None:
 
 
 def write_frame(transport, frame: bytes) -> None:
-    """Writes a ready frame to a daphne (Twisted TCP) transport. When Twisted holds nothing
-    unsent for this socket, the bytes go straight to the kernel: this skips two epoll changes
-    and a reactor round per socket, which is what delivery cost in a busy room (see
-    docs/performance.md). Anything not sent at once, and every other case, goes through
-    Twisted's own buffer, so the order of bytes on the socket is kept."""
+    """Writes a ready frame to a daphne transport that is a plain `twisted.internet.tcp.Server`
+    (the caller checks the type once per socket: messaging.consumers._daphne_protocol).
+
+    When Twisted holds nothing unsent for this socket, the bytes go straight to the kernel:
+    this skips two epoll changes and a reactor round per socket, which is what delivery cost in
+    a busy room (see docs/performance.md). Whatever the kernel does not take at once goes into
+    Twisted's buffer, after which every frame goes there until Twisted has sent it all, so the
+    order of bytes on the socket is kept. Every other case (closing, half-closed, closed, TLS
+    started on the connection, a Twisted without these attributes) is Twisted's own `write`,
+    which encrypts, buffers or drops as the connection's state requires."""
     sock = getattr(transport, "socket", None)
     if (
         sock is not None
         and transport.connected
         and not transport.disconnecting
+        # startTLS() turns a tcp.Server into a TLS connection in place: its write() encrypts.
+        and not getattr(transport, "TLS", True)
         and not getattr(transport, "_writeDisconnected", True)
         and not getattr(transport, "_tempDataBuffer", True)
         and len(getattr(transport, "dataBuffer", b"x")) == getattr(transport, "offset", -1)
@@ -428,6 +435,7 @@ def write_frame(transport, frame: bytes) -> None:
         except BlockingIOError:
             sent = 0
         except OSError:
+            # Reset or broken pipe: Twisted notices on its next write attempt and closes.
             transport.write(frame)
             return
         if sent < len(frame):

@@ -4,6 +4,12 @@ Frames carry an item id only; the page then fetches the queue through the permis
 view, so nothing private (a flagger, content) ever travels in a frame. That is also why this
 socket does not listen on the member's personal group: a moderator who loses their role or is
 suspended keeps at most a stream of ids, and every fetch is checked again.
+
+A refused socket is accepted and then closed with 4401 (not signed in) or 4403 (not a
+moderator, or no two-factor authentication), as docs/protocol.md says: closing before
+accepting would answer HTTP 403, which a browser reports as a network failure (1006), so the
+page could not tell a refusal from an outage and would keep reconnecting. Nothing is sent
+before the close.
 """
 
 from channels.db import database_sync_to_async
@@ -12,6 +18,10 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from community.permissions import has_mfa
 from moderation.live import SITE_QUEUE_GROUP, group_queue_channel
 from moderation.permissions import moderated_group_ids
+
+# Close codes (docs/protocol.md).
+CLOSE_NOT_SIGNED_IN = 4401
+CLOSE_NOT_ALLOWED = 4403
 
 
 @database_sync_to_async
@@ -30,16 +40,20 @@ class ModerationQueueConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=4401)
+            await self._refuse(CLOSE_NOT_SIGNED_IN)
             return
         channels = await _queue_channels_for(user)
         if channels is None:
-            await self.close(code=4403)
+            await self._refuse(CLOSE_NOT_ALLOWED)
             return
         self.listening = channels
         for name in self.listening:
             await self.channel_layer.group_add(name, self.channel_name)
         await self.accept()
+
+    async def _refuse(self, code: int) -> None:
+        await self.accept()
+        await self.close(code=code)
 
     async def disconnect(self, code):
         for name in getattr(self, "listening", []):

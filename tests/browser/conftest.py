@@ -49,7 +49,21 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) 
     raise RuntimeError(f"daphne did not listen on port {port} within {timeout}s")
 
 
-def start_daphne(port: int, extra_env: dict | None = None) -> subprocess.Popen:
+def daphne_log_path(port: int) -> Path:
+    """Where start_daphne writes the server's output (stdout and stderr)."""
+    return Path(settings.DATA_DIR) / f"daphne-{port}.log"
+
+
+def _endpoint_quoted(path: Path) -> str:
+    # Twisted endpoint strings separate arguments with ":" and escape with a backslash.
+    return str(path).replace("\\", "\\\\").replace(":", "\\:")
+
+
+def start_daphne(
+    port: int, extra_env: dict | None = None, *, tls: tuple[Path, Path] | None = None
+) -> subprocess.Popen:
+    """A daphne process on 127.0.0.1:`port` serving the test database. With `tls`
+    (private key file, certificate file), daphne itself serves TLS on that port (wss://)."""
     from django.db import connection
 
     env = {
@@ -59,18 +73,14 @@ def start_daphne(port: int, extra_env: dict | None = None) -> subprocess.Popen:
         "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     }
-    log = open(Path(settings.DATA_DIR) / f"daphne-{port}.log", "w")  # noqa: SIM115
+    if tls is None:
+        listen = ["-b", "127.0.0.1", "-p", str(port)]
+    else:
+        key, certificate = (_endpoint_quoted(path) for path in tls)
+        listen = ["-e", f"ssl:{port}:privateKey={key}:certKey={certificate}:interface=127.0.0.1"]
+    log = open(daphne_log_path(port), "w")  # noqa: SIM115
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "config.asgi:application",
-        ],
+        [sys.executable, "-m", "daphne", *listen, "config.asgi:application"],
         cwd=ROOT,
         env=env,
         stdout=log,

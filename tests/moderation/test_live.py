@@ -27,6 +27,15 @@ async def _queue_socket(user):
     return socket
 
 
+async def _refusal_code(socket) -> int:
+    """A refused queue socket is accepted, then closed with a code the page can act on (a
+    close before accepting would be an HTTP 403, which browsers report as 1006)."""
+    assert socket.connected, "refused at the handshake: the client sees no close code"
+    output = await socket.receive_output(timeout=3)
+    assert output["type"] == "websocket.close", f"expected a close, got {output}"
+    return output["code"]
+
+
 async def _say(socket, conversation_id: int, client_id: str, body: str) -> None:
     await send(
         socket,
@@ -45,6 +54,7 @@ async def test_moderators_online_see_a_new_flag_at_once(live_scene):
     scene = live_scene
     moderator_socket = await _queue_socket(scene.moderator)
     assert moderator_socket.connected
+    assert await moderator_socket.receive_nothing(timeout=0.2), "nothing, not a close, at first"
     message = await db(post_message)(room=scene.room, sender=scene.author, body="leave now")
     await db(flag_content)(
         flagger=scene.reporter,
@@ -57,13 +67,54 @@ async def test_moderators_online_see_a_new_flag_at_once(live_scene):
     await moderator_socket.disconnect()
 
 
-async def test_members_and_moderators_without_two_factor_cannot_open_the_queue_socket(live_scene):
+async def test_site_moderators_with_two_factor_see_every_groups_flags(live_scene):
+    scene = live_scene
+    socket = await _queue_socket(scene.site_moderator)
+    message = await db(post_message)(room=scene.room, sender=scene.author, body="watch out")
+    await db(flag_content)(
+        flagger=scene.reporter,
+        flaggable=get_flaggable("message"),
+        obj=message,
+        reason=Reason.THREAT,
+    )
+    frame = await receive(socket)
+    assert frame["type"] == "queue.changed"
+    await socket.disconnect()
+
+
+async def test_a_visitor_who_is_not_signed_in_is_closed_with_4401(live_scene):
+    socket = await _queue_socket(None)
+    assert await _refusal_code(socket) == 4401
+    await socket.disconnect()
+
+
+async def test_non_moderators_and_moderators_without_two_factor_are_closed_with_4403(live_scene):
     from tests.factories import make_member
 
-    for user in (live_scene.reporter, await db(make_member)(site_moderator=True)):
+    without_two_factor = [
+        live_scene.reporter,
+        await db(make_member)(site_moderator=True),
+        await db(make_member)(mfa=True),  # two-factor, but moderates nothing
+    ]
+    for user in without_two_factor:
         socket = await _queue_socket(user)
-        assert not socket.connected
+        assert await _refusal_code(socket) == 4403
         await socket.disconnect()
+
+
+async def test_a_refused_queue_socket_hears_no_queue_events(live_scene):
+    scene = live_scene
+    socket = await _queue_socket(scene.reporter)
+    assert await _refusal_code(socket) == 4403
+    message = await db(post_message)(room=scene.room, sender=scene.author, body="again")
+    await db(flag_content)(
+        flagger=scene.bystander,
+        flaggable=get_flaggable("message"),
+        obj=message,
+        reason=Reason.THREAT,
+    )
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
 
 
 async def test_lock_reaches_open_sockets_and_refuses_the_next_message(live_scene):
