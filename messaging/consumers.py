@@ -25,16 +25,18 @@ from twisted.internet.interfaces import ISSLTransport
 
 from community.models import User
 from messaging.db import database, run_in_database
-from messaging.errors import ERROR_MESSAGES, MessagingDenied
+from messaging.errors import ERROR_MESSAGES, MessagingDenied, SessionEnded
 from messaging.fanout import ConversationStream, local_fanout, write_frame
+from messaging.limits import acheck_send_limits
 from messaging.permissions import (
     ConversationAccess,
     ViewerFilter,
+    check_post_message,
     get_conversation_access_or_404,
 )
 from messaging.selectors import conversations as selectors
 from messaging.selectors.notifications import unread_notification_count
-from messaging.selectors.sessions import session_expiry
+from messaging.selectors.sessions import prove_session
 from messaging.services import conversations as services
 from messaging.services.realtime import session_channel_group, user_channel_group
 from moderation.selectors.blocks import hidden_author_ids
@@ -54,10 +56,6 @@ CLOSE_ACCESS_ENDED = 4003
 class FrameError(Exception):
     def __init__(self, code: str):
         self.code = code
-
-
-class SessionEnded(Exception):
-    pass
 
 
 @dataclass
@@ -97,8 +95,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         session_key = self.scope["session"].session_key
-        expires_at = await database(session_expiry)(session_key=session_key, user_id=user.pk)
-        if expires_at is None:
+        # What the full session check found; sends re-check it in their own statement.
+        self.session_proof = await database(prove_session)(session_key=session_key, user_id=user.pk)
+        if self.session_proof is None:
             await self.close()
             return
         # A plain user with its profile (the scope's is lazy), kept for the socket's life and
@@ -118,7 +117,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         unread = await database(unread_notification_count)(recipient_id=user.pk)
         await self.accept()
         self.daphne_protocol = _daphne_protocol(self.base_send)
-        self._close_at(expires_at)
+        self._close_at(self.session_proof.expires_at)
         await self.send_frame({"type": "hello", "unread_notifications": unread})
 
     async def disconnect(self, code):
@@ -256,17 +255,32 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def on_send(self, frame):
         joined = self._joined(frame)
         client_id = services.check_client_id(frame.get("client_id"))
+        body = services.clean_body(frame.get("body"))
         access = None if self._access_is_stale(joined) else joined.access
-        message, access = await run_in_database(
-            _post_if_session_valid,
-            session_key=self.session_key,
-            conversation_id=joined.access.conversation.pk,
-            access=access,
-            sender=self.user,
-            body=frame.get("body"),
-            client_id=client_id,
-        )
-        self._keep_access(joined, access)
+        if access is not None and access.conversation.kind == access.conversation.Kind.ROOM:
+            check_post_message(access=access, body=body)  # reads only the kept access
+        try:
+            await acheck_send_limits(access=access or joined.access)
+        except MessagingDenied:
+            # A resend of a message already stored is answered, whatever the limits say now.
+            message = await database(services.find_stored_message)(
+                conversation_id=joined.access.conversation.pk,
+                sender_id=self.user_id,
+                client_id=client_id,
+            )
+            if message is None:
+                raise
+        else:
+            message, access, self.session_proof = await run_in_database(
+                _send_from_socket,
+                proof=self.session_proof,
+                conversation_id=joined.access.conversation.pk,
+                access=access,
+                sender=self.user,
+                body=body,
+                client_id=client_id,
+            )
+            self._keep_access(joined, access)
         await self.send_frame(
             {
                 "type": "ack",
@@ -470,10 +484,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return self.budget_used <= frames
 
     async def _session_valid(self) -> bool:
-        expires_at = await database(session_expiry)(
-            session_key=self.session_key, user_id=self.user_id
-        )
-        return expires_at is not None
+        proof = await database(prove_session)(session_key=self.session_key, user_id=self.user_id)
+        if proof is not None:
+            self.session_proof = proof
+        return proof is not None
 
     def _close_at(self, expires_at) -> None:
         """Closes the socket when its session expires (checked again then: a session that was
@@ -490,13 +504,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def _check_expiry(self) -> None:
         if self.closing:
             return
-        expires_at = await database(session_expiry)(
-            session_key=self.session_key, user_id=self.user_id
-        )
-        if expires_at is None:
+        if not await self._session_valid():
             await self._close_now(CLOSE_SESSION_ENDED)
         else:
-            self._close_at(expires_at)
+            self._close_at(self.session_proof.expires_at)
 
     async def _fetch_access(self, conversation_id: int) -> ConversationAccess:
         return await database(get_conversation_access_or_404)(
@@ -598,18 +609,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send_frame(frame)
 
 
-def _post_if_session_valid(
-    *, session_key, conversation_id, access, sender, body, client_id
-) -> tuple:
-    """The hot path, in one trip to the database thread: the session check (one query), the
-    access check only when the socket's copy is stale, and the insert (one statement on
+def _send_from_socket(*, proof, conversation_id, access, sender, body, client_id) -> tuple:
+    """The hot path, in one trip to the database thread: the access check only when the
+    socket's copy is stale, then the session check and the insert (one statement on
     PostgreSQL)."""
-    if session_expiry(session_key=session_key, user_id=sender.pk) is None:
-        raise SessionEnded
     if access is None:
         access = get_conversation_access_or_404(user=sender, conversation_id=conversation_id)
-    message = services.post_message(access=access, sender=sender, body=body, client_id=client_id)
-    return message, access
+    message, proof = services.post_message_from_socket(
+        access=access, sender=sender, body=body, client_id=client_id, proof=proof
+    )
+    return message, access, proof
 
 
 def _reload_user(*, user_id: int):

@@ -18,6 +18,11 @@ class MessagingDenied(PermissionDenied):
         super().__init__(str(self.message))
 
 
+class SessionEnded(Exception):
+    """The socket's session no longer holds (signed out, expired, password changed, account
+    deactivated): the socket closes with 4001 instead of answering."""
+
+
 ERROR_MESSAGES = {
     "not_found": _("This conversation is not available."),
     "not_delivered": _("Not delivered."),

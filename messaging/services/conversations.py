@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from messaging.errors import MessagingDenied, denied
+from messaging.errors import MessagingDenied, SessionEnded, denied
 from messaging.limits import check_send_limits
 from messaging.models import Conversation, ConversationParticipant, Message
 from messaging.permissions import (
@@ -29,6 +29,7 @@ from messaging.selectors.conversations import (
     direct_key_for,
     message_envelope,
 )
+from messaging.selectors.sessions import SessionProof, prove_session
 from messaging.services import realtime
 from messaging.services.notifications import notify
 
@@ -128,9 +129,55 @@ def post_message(*, access: ConversationAccess, sender, body: str, client_id: st
         client_id=client_id,
         as_moderator=access.as_moderator,
     )
-    if created:
-        envelope = message_envelope(message, alias=access.alias)
-        transaction.on_commit(lambda: realtime.publish_stream_event(envelope))
+    return _announced(message, access) if created else message
+
+
+def post_message_from_socket(
+    *, access: ConversationAccess, sender, body: str, client_id: str, proof: SessionProof
+) -> tuple[Message, SessionProof]:
+    """A socket's send, on the database thread (its limits were counted on the event loop):
+    like `post_message`, and it checks the socket's session in the same breath. On
+    PostgreSQL that is one statement, one round trip: the insert happens only if the session
+    row and the account are as `proof` found them. Returns the message and the proof to keep
+    (a new one when the session's data changed meanwhile). Raises SessionEnded."""
+    client_id = check_client_id(client_id)
+    body = clean_body(body)
+    check_post_message(access=access, body=body)
+    if _one_statement_possible() and proof.data_digest:
+        row = _insert_with_next_seq(
+            conversation_id=access.conversation.pk,
+            sender_id=sender.pk,
+            body=body,
+            client_id=client_id,
+            as_moderator=access.as_moderator,
+            created_at=timezone.now(),
+            proof=proof,
+        )
+        if row is not None:
+            message = _announced(_built_message(row, access, sender, body, client_id), access)
+            return message, proof
+        # Nothing stored: the session's data changed (or it ended), or this is a resend.
+    proof = prove_session(session_key=proof.session_key, user_id=sender.pk)
+    if proof is None:
+        raise SessionEnded
+    message, created = store_message(
+        conversation_id=access.conversation.pk,
+        sender=sender,
+        body=body,
+        client_id=client_id,
+        as_moderator=access.as_moderator,
+    )
+    return (_announced(message, access) if created else message), proof
+
+
+def find_stored_message(*, conversation_id: int, sender_id: int, client_id: str):
+    """The message a resend (same client id) refers to, if it was stored."""
+    return _existing(conversation_id=conversation_id, sender_id=sender_id, client_id=client_id)
+
+
+def _announced(message: Message, access: ConversationAccess) -> Message:
+    envelope = message_envelope(message, alias=access.alias)
+    transaction.on_commit(lambda: realtime.publish_stream_event(envelope))
     return message
 
 
@@ -141,7 +188,7 @@ def store_message(
     inserts the row, atomically, so positions increase in commit order. Returns (message,
     created); a (sender, client_id) already stored returns the stored message."""
     now = timezone.now()
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+    if _one_statement_possible():
         row = _insert_with_next_seq(
             conversation_id=conversation_id,
             sender_id=sender.pk,
@@ -152,17 +199,16 @@ def store_message(
         )
         if row is None:
             return _existing_or_raise(conversation_id, sender.pk, client_id), False
-        message_id, seq = row
         message = Message(
-            pk=message_id,
+            pk=row[0],
             conversation_id=conversation_id,
             sender=sender,
             body=body,
             client_id=client_id,
             created_at=now,
             as_moderator=as_moderator,
-            seq=seq,
-            changed_seq=seq,
+            seq=row[1],
+            changed_seq=row[1],
         )
         message._state.adding = False
         return message, True
@@ -186,10 +232,40 @@ def store_message(
     return message, True
 
 
+def _built_message(row, access, sender, body, client_id) -> Message:
+    message_id, seq, created_at = row
+    message = Message(
+        pk=message_id,
+        conversation_id=access.conversation.pk,
+        sender=sender,
+        body=body,
+        client_id=client_id,
+        created_at=created_at,
+        as_moderator=access.as_moderator,
+        seq=seq,
+        changed_seq=seq,
+    )
+    message._state.adding = False
+    return message
+
+
+def _one_statement_possible() -> bool:
+    # PostgreSQL in autocommit: the statement is its own transaction (no BEGIN trip).
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+_SESSION_HOLDS = """
+    EXISTS (
+        SELECT 1 FROM django_session AS s, community_user AS u
+        WHERE s.session_key = %(session_key)s AND s.expire_date > %(created_at)s
+          AND md5(s.session_data) = %(session_digest)s
+          AND u.id = %(sender_id)s AND u.is_active AND u.password = %(password)s
+    )"""
+
 _INSERT_WITH_NEXT_SEQ = """
 WITH next AS (
     UPDATE messaging_conversation SET last_seq = last_seq + 1
-    WHERE id = %(conversation_id)s AND NOT EXISTS (
+    WHERE id = %(conversation_id)s AND {session_holds} AND NOT EXISTS (
         SELECT 1 FROM messaging_message
         WHERE conversation_id = %(conversation_id)s AND sender_id = %(sender_id)s
           AND client_id = %(client_id)s
@@ -204,17 +280,27 @@ SELECT %(conversation_id)s, %(sender_id)s, %(body)s, %(client_id)s, %(created_at
        NULL, %(as_moderator)s, next.last_seq, next.last_seq
 FROM next
 ON CONFLICT (conversation_id, sender_id, client_id) DO NOTHING
-RETURNING id, seq
+RETURNING id, seq, created_at
 """
 
 
-def _insert_with_next_seq(**values) -> tuple[int, int] | None:
+def _insert_with_next_seq(*, proof: SessionProof | None = None, **values) -> tuple | None:
     """PostgreSQL, outside a transaction: one statement, one round trip. The UPDATE holds the
     conversation row's lock until this statement commits, so the next sender's position is
-    taken only after this one is visible. A racing duplicate can leave a position unused; the
-    stream reports such a position as a `skip` (docs/protocol.md)."""
+    taken only after this one is visible. With `proof`, the row is written only if the
+    sender's session still holds as the proof found it. A racing duplicate can leave a
+    position unused; the stream reports such a position as a `skip` (docs/protocol.md)."""
+    if proof is not None:
+        sql = _INSERT_WITH_NEXT_SEQ.format(session_holds=_SESSION_HOLDS)
+        values |= {
+            "session_key": proof.session_key,
+            "session_digest": proof.data_digest,
+            "password": proof.password,
+        }
+    else:
+        sql = _INSERT_WITH_NEXT_SEQ.format(session_holds="TRUE")
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_WITH_NEXT_SEQ, values)
+        cursor.execute(sql, values)
         return cursor.fetchone()
 
 
