@@ -49,15 +49,16 @@ def post_through_service(*, conversation_id: int, user_ids: list[int], numbers: 
     from django.db import connection
 
     from community.models import User
-    from messaging.models import Conversation
+    from messaging.permissions import get_conversation_access_or_404
     from messaging.services.conversations import post_message
 
     try:
-        conversation = Conversation.objects.get(pk=conversation_id)
         users = User.objects.select_related("profile").in_bulk(user_ids)
         return [
             post_message(
-                conversation=conversation,
+                access=get_conversation_access_or_404(
+                    user=users[user_id], conversation_id=conversation_id
+                ),
                 sender=users[user_id],
                 body=f"posted while the servers were down ({number})",
                 client_id=new_bench_client_id(number),

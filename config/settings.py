@@ -300,6 +300,9 @@ KINDRED_SOCKET_FRAME_BUDGET = env.rate("KINDRED_SOCKET_FRAME_BUDGET", "60/10")
 # A crashed process's presence entries expire after this many seconds; live processes refresh
 # theirs every third of it.
 KINDRED_PRESENCE_TTL = env.int("KINDRED_PRESENCE_TTL", 20)
+# How often each process checks that no message of a conversation it serves went missing on
+# the way (a lost publication): missing ones are read from the database.
+KINDRED_STREAM_CHECK_SECONDS = env.int("KINDRED_STREAM_CHECK_SECONDS", 5)
 
 LOGGING = {
     "version": 1,

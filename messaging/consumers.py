@@ -27,6 +27,7 @@ from community.models import User
 from messaging.db import database, run_in_database
 from messaging.errors import ERROR_MESSAGES, MessagingDenied, SessionEnded
 from messaging.fanout import ConversationStream, local_fanout, write_frame
+from messaging.frames import messages_page_text
 from messaging.limits import acheck_send_limits
 from messaging.permissions import (
     ConversationAccess,
@@ -218,6 +219,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self._flush_pending(joined)
 
     async def _send_backlog(self, joined: Joined, *, after_seq: int | None) -> None:
+        if after_seq is not None and await self._resume_from_memory(joined, after_seq=after_seq):
+            return
         conversation_id = joined.access.conversation.pk
         through = await database(selectors.conversation_position)(conversation_id=conversation_id)
         if after_seq is None or after_seq > through:
@@ -246,6 +249,38 @@ class ChatConsumer(AsyncWebsocketConsumer):
             joined.last_seq = cursor
             if not more:
                 return
+
+    async def _resume_from_memory(self, joined: Joined, *, after_seq: int) -> bool:
+        """Resumes from what the stream keeps in memory, when it reaches back to `after_seq`:
+        no database, no encoding, the page built from JSON already made."""
+        stream = joined.stream
+        through = stream.next_seq - 1
+        states = stream.recent_states_after(after_seq) if after_seq <= through else None
+        if states is None:
+            return False
+        viewer = joined.viewer
+        if viewer.restricts:
+            states = [
+                state
+                for state in states
+                if viewer.allows(author_id=state[1], created_timestamp=state[2])
+            ]
+        conversation_id = joined.access.conversation.pk
+        limit = selectors.RESUME_LIMIT
+        for start in range(0, max(len(states), 1), limit):
+            page = states[start : start + limit]
+            more = start + limit < len(states)
+            await self.send_text(
+                messages_page_text(
+                    conversation_id=conversation_id,
+                    mode="resume",
+                    encoded_messages=[state[3] for state in page],
+                    has_more=more,
+                    through_seq=page[-1][0] if more else through,
+                )
+            )
+        joined.last_seq = through
+        return True
 
     async def on_leave(self, frame):
         conversation_id = _integer(frame, "conversation_id", minimum=1)

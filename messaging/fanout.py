@@ -18,17 +18,27 @@ and gives it to the conversation's `ConversationStream`, which
 
 import asyncio
 import logging
+import uuid
 import weakref
+from collections import OrderedDict
 
 from channels.layers import get_channel_layer
 from django.conf import settings
 
 from messaging.db import database
-from messaging.frames import encode_frame, skip_envelope, skip_text, websocket_text_frame
+from messaging.frames import (
+    FANOUT_EVENT,
+    encode_frame,
+    skip_envelope,
+    skip_text,
+    websocket_text_frame,
+)
 from messaging.live_store import MemoryLiveStore, live_store
 from messaging.selectors.conversations import (
     conversation_position,
+    conversation_positions,
     presence_members,
+    recent_message_states,
     stream_envelopes_between,
 )
 from messaging.services import realtime
@@ -39,6 +49,12 @@ logger = logging.getLogger(__name__)
 GAP_WAIT = 0.2
 # Presence changes are sent at most this often (one frame with every arrival and departure).
 PRESENCE_BATCH = 0.1
+# How many message states a stream keeps for sockets that resume (per conversation and
+# process; read from the database when the stream starts), so a crowd reconnecting after a
+# restart or a network blip is answered from memory.
+RECENT_STATES = 1000
+# How long a new subscription may take to be confirmed (seconds).
+SUBSCRIBE_WAIT = 5.0
 
 
 class ConversationStream:
@@ -52,6 +68,13 @@ class ConversationStream:
         # The next stream position to hand out; positions that arrived before it.
         self.next_seq: int | None = None
         self.early: dict[int, dict] = {}
+        # message id → (seq, author id, created, message JSON): the latest state of every
+        # message changed at or after stream position `recent_from`, in stream order.
+        self.recent: OrderedDict[int, tuple] = OrderedDict()
+        self.recent_from: int | None = None
+        # The conversation's position when last checked (LocalFanout._check_positions): a
+        # position seen twice and still not handed out was lost, not merely on its way.
+        self.seen_at_last_check: set[int] = set()
         self._gap_task: asyncio.Task | None = None
         self._order = asyncio.Lock()
         # Presence: user id → how the room lists them; the version of each one's last change.
@@ -63,10 +86,18 @@ class ConversationStream:
         self._presence_task: asyncio.Task | None = None
         self._snapshot: str | None = None
 
-    def start(self, *, position: int, presence_version: int, members: dict[int, dict]) -> None:
+    def start(
+        self, *, position: int, presence_version: int, members: dict[int, dict], recent: list
+    ) -> None:
+        """`recent`: the newest message states up to `position`, oldest first, as
+        (message id, seq, author id, created, message JSON); at most RECENT_STATES."""
         self.next_seq = position + 1
         for seq in [seq for seq in self.early if seq < self.next_seq]:
             del self.early[seq]
+        for message_id, seq, author_id, created, encoded in recent:
+            self.recent[message_id] = (seq, author_id, created, encoded)
+        # Fewer than asked for: that is every message there is.
+        self.recent_from = recent[0][1] if len(recent) >= RECENT_STATES else 1
         self._presence_base_version = presence_version
         self.present = dict(members)
         self.ready.set()
@@ -114,20 +145,8 @@ class ConversationStream:
     async def _fill_gap(self) -> None:
         try:
             await asyncio.sleep(GAP_WAIT)
-            async with self._order:
-                if not self.early:
-                    return
-                low, high = self.next_seq, max(self.early)
-                stored = await database(stream_envelopes_between)(
-                    conversation_id=self.conversation_id, after_seq=low - 1, through_seq=high
-                )
-                for seq in range(low, high + 1):
-                    event = self.early.pop(seq, None) or stored.get(seq)
-                    if event is None:
-                        event = skip_envelope(conversation_id=self.conversation_id, seq=seq)
-                    await self._hand_out(event)
-                self.next_seq = high + 1
-                await self._hand_out_consecutive()
+            if self.early:
+                await self.catch_up(through_seq=max(self.early))
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -137,6 +156,28 @@ class ConversationStream:
             if self.early and not self.failed:
                 self._arm_gap_fill()
 
+    async def catch_up(self, *, through_seq: int) -> None:
+        """Hands out every position up to `through_seq` that has not been: those that arrived
+        early as they are, the others read from the database (a message's current state, or a
+        `skip` where a position was superseded or never used). For a gap, and for events that
+        never came at all (the periodic check in LocalFanout)."""
+        async with self._order:
+            low = self.next_seq
+            if low is None or through_seq < low:
+                return
+            stored = await database(stream_envelopes_between)(
+                conversation_id=self.conversation_id, after_seq=low - 1, through_seq=through_seq
+            )
+            if self.next_seq != low:
+                return  # handed out meanwhile (the lock makes this the gap timer's own pass)
+            for seq in range(low, through_seq + 1):
+                event = self.early.pop(seq, None) or stored.get(seq)
+                if event is None:
+                    event = skip_envelope(conversation_id=self.conversation_id, seq=seq)
+                await self._hand_out(event)
+            self.next_seq = through_seq + 1
+            await self._hand_out_consecutive()
+
     async def _hand_out(self, event: dict) -> None:
         """Gives one stream event to every local socket: the same bytes for all (a `skip` for
         viewers the rule keeps it from). Sockets daphne serves over plain TCP are written to
@@ -144,12 +185,15 @@ class ConversationStream:
         seq = event["seq"]
         skip = skip_text(self.conversation_id, seq)
         skip_frame = websocket_text_frame(skip)
+        author_id, created = event.get("author_id"), event.get("created")
         if event.get("skip"):
             text, frame = skip, skip_frame
         else:
             text = event["text"]
             frame = websocket_text_frame(text)
-        author_id, created = event.get("author_id"), event.get("created")
+            self._remember(
+                event["message_id"], seq, author_id, created, text[event["message_at"] : -1]
+            )
         conversation_id = self.conversation_id
         slow = []
         for socket in self.sockets:
@@ -164,6 +208,27 @@ class ConversationStream:
             if unsent is not None:
                 slow.append((socket, unsent))
         await _send_the_ordinary_way(slow)
+
+    def _remember(self, message_id, seq, author_id, created, encoded) -> None:
+        self.recent.pop(message_id, None)
+        self.recent[message_id] = (seq, author_id, created, encoded)
+        if len(self.recent) > RECENT_STATES:
+            _message_id, (oldest_seq, *_rest) = self.recent.popitem(last=False)
+            self.recent_from = oldest_seq + 1
+
+    def recent_states_after(self, after_seq: int) -> list[tuple] | None:
+        """(seq, author id, created, message JSON) of every message changed after `after_seq`
+        up to what was handed out, oldest first; None when memory does not reach back so far
+        (the database answers then)."""
+        if self.recent_from is None or after_seq + 1 < self.recent_from:
+            return None
+        newer = []
+        for entry in reversed(self.recent.values()):
+            if entry[0] <= after_seq:
+                break
+            newer.append(entry)
+        newer.reverse()
+        return newer
 
     async def _pass_on(self, event: dict) -> None:
         text = event["text"]
@@ -248,13 +313,17 @@ class LocalFanout:
         # (conversation id, socket id) → user id, for the presence heartbeat.
         self.present_sockets: dict[tuple[int, str], int] = {}
         self._heartbeat: asyncio.Task | None = None
+        self._checker: asyncio.Task | None = None
+        self._markers: dict[str, asyncio.Future] = {}
         self._ready = asyncio.Lock()
 
     async def _start(self) -> None:
         async with self._ready:
             if self.listener is None:
                 self.channel = await self.layer.new_channel("fanout.")
-                self.listener = asyncio.get_running_loop().create_task(self._listen())
+                loop = asyncio.get_running_loop()
+                self.listener = loop.create_task(self._listen())
+                self._checker = loop.create_task(self._check_positions())
 
     async def join(self, conversation_id: int, socket) -> ConversationStream:
         """Registers a local socket; the first one subscribes this process and reads the
@@ -274,18 +343,69 @@ class LocalFanout:
         stream.sockets.add(socket)
         try:
             await self.layer.group_add(realtime.conversation_group(conversation_id), self.channel)
+            await self._until_subscribed(conversation_id)
             position = await database(conversation_position)(conversation_id=conversation_id)
             version, user_ids = await live_store().presence_members(conversation_id=conversation_id)
             members = await database(presence_members)(
                 conversation_id=conversation_id, user_ids=user_ids
+            )
+            recent = await database(recent_message_states)(
+                conversation_id=conversation_id, through_seq=position, limit=RECENT_STATES
             )
         except BaseException:
             stream.failed = True
             stream.ready.set()
             await self._forget(stream)
             raise
-        stream.start(position=position, presence_version=version, members=members)
+        stream.start(position=position, presence_version=version, members=members, recent=recent)
         return stream
+
+    async def _until_subscribed(self, conversation_id: int) -> None:
+        """Waits until this process's subscription to the conversation is live: a channel
+        layer may take a moment (channels_redis sends SUBSCRIBE without waiting for Redis to
+        confirm it), and a message published in that moment would reach the process only
+        through a later gap fill. So the process sends itself a marker through the group and
+        reads the conversation's position only once the marker has come back."""
+        token = uuid.uuid4().hex
+        arrived = self._markers[token] = asyncio.get_running_loop().create_future()
+        try:
+            await self.layer.group_send(
+                realtime.conversation_group(conversation_id),
+                {"type": FANOUT_EVENT, "conversation_id": conversation_id, "marker": token},
+            )
+            await asyncio.wait_for(arrived, SUBSCRIBE_WAIT)
+        except TimeoutError:
+            logger.warning(
+                "no confirmation of the subscription to conversation %s", conversation_id
+            )
+        finally:
+            self._markers.pop(token, None)
+
+    async def _check_positions(self) -> None:
+        """Every KINDRED_STREAM_CHECK_SECONDS: a stream whose conversation has moved past what it
+        handed out, with nothing on the way, lost an event (say Redis dropped a publication):
+        the missing positions are read from the database, so even the last message of a quiet
+        room is never lost for good."""
+        while True:
+            await asyncio.sleep(settings.KINDRED_STREAM_CHECK_SECONDS)
+            try:
+                streams = {cid: s for cid, s in self.streams.items() if s.ready.is_set()}
+                if not streams:
+                    continue
+                positions = await database(conversation_positions)(conversation_ids=list(streams))
+                for conversation_id, position in positions.items():
+                    stream = streams[conversation_id]
+                    if (
+                        stream.next_seq is not None
+                        and position >= stream.next_seq
+                        and position in stream.seen_at_last_check
+                    ):
+                        await stream.catch_up(through_seq=position)
+                    stream.seen_at_last_check = {position}
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("checking stream positions failed")
 
     async def leave(self, conversation_id: int, socket) -> None:
         stream = self.streams.get(conversation_id)
@@ -311,6 +431,11 @@ class LocalFanout:
         while True:
             try:
                 event = await self.layer.receive(self.channel)
+                if "marker" in event:
+                    waiting = self._markers.get(event["marker"])
+                    if waiting is not None and not waiting.done():
+                        waiting.set_result(None)
+                    continue
                 stream = self.streams.get(event.get("conversation_id"))
                 if stream is not None:
                     await stream.receive(event)
@@ -357,7 +482,7 @@ class LocalFanout:
         await self.layer.group_send(
             realtime.conversation_group(change.conversation_id),
             {
-                "type": realtime.FANOUT_EVENT,
+                "type": FANOUT_EVENT,
                 "conversation_id": change.conversation_id,
                 "presence": payload,
             },

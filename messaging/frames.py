@@ -11,6 +11,18 @@ def encode_frame(frame: dict) -> str:
     return json.dumps(frame, separators=(",", ":"))
 
 
+def messages_page_text(
+    *, conversation_id: int, mode: str, encoded_messages: list[str], has_more: bool, through_seq
+) -> str:
+    """A `messages` frame from messages already encoded (a resume from memory)."""
+    through = "" if through_seq is None else f',"through_seq":{through_seq}'
+    return (
+        f'{{"type":"messages","conversation_id":{conversation_id},"mode":"{mode}",'
+        f'"messages":[{",".join(encoded_messages)}],"has_more":{"true" if has_more else "false"}'
+        f"{through}}}"
+    )
+
+
 def skip_text(conversation_id: int, seq: int) -> str:
     return f'{{"type":"skip","conversation_id":{conversation_id},"seq":{seq}}}'
 
@@ -21,17 +33,18 @@ def stream_envelope(
     """A new (`message`) or changed (`message.updated`) message at stream position `seq`,
     encoded once for every viewer. `author_id` and `created` (a timestamp) are what the
     viewer rule (messaging.permissions.ViewerFilter) needs to choose, per socket, between this
-    frame and a `skip`; they never reach a client."""
-    text = encode_frame(
-        {"type": frame_type, "conversation_id": conversation_id, "seq": seq, "message": message}
-    )
+    frame and a `skip`; they never reach a client. The message's own JSON sits in `text` from
+    `message_at` to the last character, so a resume page can reuse it without encoding."""
+    head = f'{{"type":"{frame_type}","conversation_id":{conversation_id},"seq":{seq},"message":'
     return {
         "type": FANOUT_EVENT,
         "conversation_id": conversation_id,
         "seq": seq,
+        "message_id": message["id"],
         "author_id": author_id,
         "created": created,
-        "text": text,
+        "text": f"{head}{encode_frame(message)}}}",
+        "message_at": len(head),
     }
 
 

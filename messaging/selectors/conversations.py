@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from community.models import Group, Membership, Profile
 from community.sanitize import render_plain
-from messaging.frames import stream_envelope
+from messaging.frames import encode_frame, stream_envelope
 from messaging.models import Conversation, ConversationParticipant, Message
 
 HISTORY_PAGE_SIZE = 50
@@ -58,6 +58,11 @@ def conversation_position(*, conversation_id: int) -> int:
         Conversation.objects.filter(pk=conversation_id).values_list("last_seq", flat=True).first()
         or 0
     )
+
+
+def conversation_positions(*, conversation_ids: list[int]) -> dict[int, int]:
+    """conversation id → its stream position now, in one query."""
+    return dict(Conversation.objects.filter(pk__in=conversation_ids).values_list("pk", "last_seq"))
 
 
 def messages_before(
@@ -140,6 +145,28 @@ def stream_envelopes_between(*, conversation_id: int, after_seq: int, through_se
     ).select_related("sender__profile")
     alias = support_alias(conversation_id=conversation_id)
     return {message.changed_seq: message_envelope(message, alias=alias) for message in messages}
+
+
+def recent_message_states(*, conversation_id: int, through_seq: int, limit: int) -> list[tuple]:
+    """The newest `limit` message states up to stream position `through_seq`, oldest first,
+    as (message id, changed_seq, sender id, created timestamp, message JSON) for the fan-out's
+    memory (messaging/fanout.py)."""
+    messages = list(
+        Message.objects.filter(conversation_id=conversation_id, changed_seq__lte=through_seq)
+        .select_related("sender__profile")
+        .order_by("-changed_seq")[:limit]
+    )
+    alias = support_alias(conversation_id=conversation_id)
+    return [
+        (
+            message.pk,
+            message.changed_seq,
+            message.sender_id,
+            message.created_at.timestamp(),
+            encode_frame(serialize_message(message, alias=alias)),
+        )
+        for message in reversed(messages)
+    ]
 
 
 def moderator_public_id(*, conversation_id: int, user_id: int) -> str:

@@ -38,6 +38,8 @@ class DelayingRedisProxy:
     def __init__(self, upstream_host: str, upstream_port: int):
         self.upstream = (upstream_host, upstream_port)
         self.delay = 0.0
+        # Drop (instead of delay) the next this many chunks holding PUBLISH: a lost message.
+        self.drop = 0
         self.server = None
         self.port = _free_port()
 
@@ -55,6 +57,11 @@ class DelayingRedisProxy:
         async def pump(reader, writer, *, delayed: bool):
             try:
                 while chunk := await reader.read(65536):
+                    if delayed and self.drop and b"PUBLISH" in chunk.upper():
+                        self.drop -= 1
+                        # Redis still owes an answer; a fake one keeps the client in step.
+                        client_writer.write(b":0\r\n")
+                        continue
                     if delayed and self.delay and b"PUBLISH" in chunk.upper():
                         await asyncio.sleep(self.delay)
                     writer.write(chunk)
@@ -223,6 +230,48 @@ async def test_members_on_both_processes_get_every_message_once_in_commit_order(
             assert [stored[body] for body in bodies] == positions
     finally:
         watching.cancel()
+        for socket in sockets:
+            await socket.close()
+        await asyncio.to_thread(_stop, server_a)
+        await asyncio.to_thread(_stop, server_b)
+
+
+async def test_a_publication_lost_on_the_way_is_delivered_from_the_database(
+    proxy, transactional_db
+):
+    """The last message of a quiet room, whose publication never reached Redis: no later
+    message reveals the gap, so the processes' periodic check finds it."""
+    from tests.factories import make_member
+
+    writer, watcher_user = await db(make_member)(), await db(make_member)()
+    room = await db(get_or_create_group_room)(
+        group=await db(make_group)(members=[writer, watcher_user])
+    )
+    check = {"KINDRED_STREAM_CHECK_SECONDS": "1"}
+    port_a, port_b = _free_port(), _free_port()
+    server_a = await asyncio.to_thread(
+        start_daphne, port_a, {**check, "REDIS_URL": f"redis://127.0.0.1:{proxy.port}/9"}
+    )
+    server_b = await asyncio.to_thread(start_daphne, port_b, {**check, "REDIS_URL": REDIS_URL})
+    sockets = []
+    try:
+        for user, port in ((writer, port_a), (watcher_user, port_b)):
+            socket = await _connect(port, await db(session_cookie_for)(user))
+            await socket.send(json.dumps({"type": "join", "conversation_id": room.pk}))
+            await _until(socket, "messages")
+            sockets.append(socket)
+        sender, watcher = sockets
+        proxy.drop = 1
+        await sender.send(
+            json.dumps(
+                {"type": "send", "conversation_id": room.pk, "client_id": "lost", "body": "lost"}
+            )
+        )
+        ack = await _until(sender, "ack")
+        assert proxy.drop == 0  # the publication really was dropped
+        arrived = await asyncio.wait_for(_until(watcher, "message"), 10)
+        assert arrived["message"]["id"] == ack["id"] and arrived["seq"] == ack["seq"]
+    finally:
         for socket in sockets:
             await socket.close()
         await asyncio.to_thread(_stop, server_a)
