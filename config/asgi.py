@@ -13,8 +13,8 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 from config.websocket_origin import WebsocketOriginValidator  # noqa: E402
@@ -23,7 +23,9 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": WebsocketOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            # The session cookie only: each socket checks the session itself, the way Django
+            # does for a page (messaging/sockets.py), in fewer queries than channels' auth.
+            SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }
 )

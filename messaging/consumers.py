@@ -16,10 +16,8 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.http import Http404
-from django.utils import timezone
 from twisted.internet import tcp
 from twisted.internet.interfaces import ISSLTransport
 
@@ -37,9 +35,8 @@ from messaging.permissions import (
 )
 from messaging.selectors import conversations as selectors
 from messaging.selectors.notifications import unread_notification_count
-from messaging.selectors.sessions import prove_session
 from messaging.services import conversations as services
-from messaging.services.realtime import session_channel_group, user_channel_group
+from messaging.sockets import CLOSE_SESSION_ENDED, SessionSocket
 from moderation.selectors.blocks import hidden_author_ids
 
 logger = logging.getLogger(__name__)
@@ -49,8 +46,7 @@ MAX_JOINED_CONVERSATIONS = 20
 # A joined conversation's access is checked again at least this often (seconds), even when no
 # event said it changed.
 ACCESS_TTL = 30.0
-# Close codes (docs/protocol.md).
-CLOSE_SESSION_ENDED = 4001
+# Close codes (docs/protocol.md; 4001, the session ended, is messaging.sockets').
 CLOSE_ACCESS_ENDED = 4003
 
 
@@ -89,46 +85,25 @@ def _decode(text_data: str):
         raise FrameError("malformed") from None
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
+class ChatConsumer(SessionSocket):
     async def connect(self):
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated or not user.is_active:
+        if not await self.open_session():
             await self.close()
             return
-        session_key = self.scope["session"].session_key
-        # What the full session check found; sends re-check it in their own statement.
-        self.session_proof = await database(prove_session)(session_key=session_key, user_id=user.pk)
-        if self.session_proof is None:
-            await self.close()
-            return
-        # A plain user with its profile (the scope's is lazy), kept for the socket's life and
-        # reloaded when an `access.changed` event says something about it changed.
-        self.user = await database(_reload_user)(user_id=user.pk)
-        self.user_id = user.pk
-        self.session_key = session_key
         self.joined: dict[int, Joined] = {}
         self.hidden_author_ids: set[int] | None = None
-        self.closing = False
         self.socket_id = uuid.uuid4().hex
         self.budget_window_start, self.budget_used = time.monotonic(), 0
-        self.expiry_timer = None
-        self.personal_groups = [user_channel_group(user.pk), session_channel_group(session_key)]
-        for group in self.personal_groups:
-            await self.channel_layer.group_add(group, self.channel_name)
-        unread = await database(unread_notification_count)(recipient_id=user.pk)
+        unread = await database(unread_notification_count)(recipient_id=self.user_id)
         await self.accept()
         self.daphne_protocol = _daphne_protocol(self.base_send)
-        self._close_at(self.session_proof.expires_at)
+        self.watch_expiry()
         await self.send_frame({"type": "hello", "unread_notifications": unread})
 
     async def disconnect(self, code):
-        if not hasattr(self, "joined"):
-            return
-        if self.expiry_timer is not None:
-            self.expiry_timer.cancel()
-        await self._leave_all()
-        for group in self.personal_groups:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        if hasattr(self, "joined"):
+            await self._leave_all()
+        await super().disconnect(code)
 
     # Frames from the client ------------------------------------------------------------------
 
@@ -155,13 +130,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             handler = self.HANDLERS.get(frame["type"])
             if handler is None:
                 raise FrameError("unknown_type")
-            if handler not in SELF_CHECKING_HANDLERS and not await self._session_valid():
+            if handler not in SELF_CHECKING_HANDLERS and not await self.session_holds():
                 # Signed out elsewhere, expired, or the account was deactivated.
-                await self._close_now(CLOSE_SESSION_ENDED)
+                await self.end_socket(CLOSE_SESSION_ENDED)
                 return
             await handler(self, frame)
         except SessionEnded:
-            await self._close_now(CLOSE_SESSION_ENDED)
+            await self.end_socket(CLOSE_SESSION_ENDED)
         except FrameError as error:
             await self.send_error(error.code, ref=reference, client_id=client_id)
         except MessagingDenied as error:
@@ -368,18 +343,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def membership_ended(self, event):
         if any(joined.access.group_id == event["group_id"] for joined in self.joined.values()):
-            await self._close_now(CLOSE_ACCESS_ENDED)
+            await self.end_socket(CLOSE_ACCESS_ENDED)
 
     async def conversation_ended(self, event):
         if event["conversation_id"] in self.joined:
-            await self._close_now(CLOSE_ACCESS_ENDED)
-
-    async def session_ended(self, event):
-        await self._close_now(CLOSE_SESSION_ENDED)
-
-    async def session_recheck(self, event):
-        """The account's password or active flag changed: is this socket's session still good?"""
-        await self._check_expiry()
+            await self.end_socket(CLOSE_ACCESS_ENDED)
 
     async def access_changed(self, event):
         """A mute, a role, two-factor authentication or the profile changed: check again now,
@@ -389,7 +357,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             try:
                 access = await self._fetch_access(conversation_id)
             except (Http404, MessagingDenied):
-                await self._close_now(CLOSE_ACCESS_ENDED)
+                await self.end_socket(CLOSE_ACCESS_ENDED)
                 return
             self._keep_access(joined, access)
             await self.send_frame(
@@ -490,7 +458,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def drop_conversation(self, conversation_id: int) -> None:
         """Access to this conversation ended: the socket hears nothing more and closes."""
         if conversation_id in self.joined:
-            await self._close_now(CLOSE_ACCESS_ENDED)
+            await self.end_socket(CLOSE_ACCESS_ENDED)
 
     async def send_text(self, text: str) -> None:
         await self.send(text_data=text)
@@ -517,32 +485,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.budget_window_start, self.budget_used = now, 0
         self.budget_used += 1
         return self.budget_used <= frames
-
-    async def _session_valid(self) -> bool:
-        proof = await database(prove_session)(session_key=self.session_key, user_id=self.user_id)
-        if proof is not None:
-            self.session_proof = proof
-        return proof is not None
-
-    def _close_at(self, expires_at) -> None:
-        """Closes the socket when its session expires (checked again then: a session that was
-        extended meanwhile moves the close later)."""
-        delay = max(0.0, (expires_at - timezone.now()).total_seconds())
-        loop = asyncio.get_running_loop()
-        if self.expiry_timer is not None:
-            # Checked again early (`session.recheck`): one timer per socket, the latest.
-            self.expiry_timer.cancel()
-        self.expiry_timer = loop.call_later(
-            min(delay, 86_400.0), lambda: loop.create_task(self._check_expiry())
-        )
-
-    async def _check_expiry(self) -> None:
-        if self.closing:
-            return
-        if not await self._session_valid():
-            await self._close_now(CLOSE_SESSION_ENDED)
-        else:
-            self._close_at(self.session_proof.expires_at)
 
     async def _fetch_access(self, conversation_id: int) -> ConversationAccess:
         return await database(get_conversation_access_or_404)(
@@ -626,10 +568,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         for conversation_id in list(self.joined):
             await self._leave(conversation_id)
 
-    async def _close_now(self, code: int) -> None:
+    async def end_socket(self, code: int) -> None:
         if self.closing:
             return
         self.closing = True
+        # Out of every stream first, so nothing more reaches this socket.
         fanout = local_fanout()
         for conversation_id in list(self.joined):
             await fanout.leave(conversation_id, self)

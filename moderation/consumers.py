@@ -1,9 +1,9 @@
 """/ws/moderation/: live review-queue updates for moderators who are online.
 
 Frames carry an item id only; the page then fetches the queue through the permission-checked
-view, so nothing private (a flagger, content) ever travels in a frame. That is also why this
-socket does not listen on the member's personal group: a moderator who loses their role or is
-suspended keeps at most a stream of ids, and every fetch is checked again.
+view, so nothing private (a flagger, content) ever travels in a frame. Like every socket it
+lives exactly as long as its session (messaging.sockets.SessionSocket): signing out, a
+suspension or a password change closes it with 4001.
 
 A refused socket is accepted and then closed with 4401 (not signed in) or 4403 (not a
 moderator, or no two-factor authentication), as docs/protocol.md says: closing before
@@ -12,10 +12,11 @@ page could not tell a refusal from an outage and would keep reconnecting. Nothin
 before the close.
 """
 
-from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+import json
 
 from community.permissions import has_mfa
+from messaging.db import database
+from messaging.sockets import SessionSocket
 from moderation.live import SITE_QUEUE_GROUP, group_queue_channel
 from moderation.permissions import moderated_group_ids
 
@@ -24,7 +25,6 @@ CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_NOT_ALLOWED = 4403
 
 
-@database_sync_to_async
 def _queue_channels_for(user) -> list[str] | None:
     if not has_mfa(user):
         return None
@@ -36,13 +36,14 @@ def _queue_channels_for(user) -> list[str] | None:
     return [group_queue_channel(group_id) for group_id in sorted(group_ids)]
 
 
-class ModerationQueueConsumer(AsyncJsonWebsocketConsumer):
+class ModerationQueueConsumer(SessionSocket):
+    listening: list[str] = []
+
     async def connect(self):
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
+        if not await self.open_session():
             await self._refuse(CLOSE_NOT_SIGNED_IN)
             return
-        channels = await _queue_channels_for(user)
+        channels = await database(_queue_channels_for)(self.user)
         if channels is None:
             await self._refuse(CLOSE_NOT_ALLOWED)
             return
@@ -50,19 +51,23 @@ class ModerationQueueConsumer(AsyncJsonWebsocketConsumer):
         for name in self.listening:
             await self.channel_layer.group_add(name, self.channel_name)
         await self.accept()
+        self.watch_expiry()
 
     async def _refuse(self, code: int) -> None:
         await self.accept()
         await self.close(code=code)
 
     async def disconnect(self, code):
-        for name in getattr(self, "listening", []):
+        for name in self.listening:
             await self.channel_layer.group_discard(name, self.channel_name)
+        await super().disconnect(code)
 
-    async def receive_json(self, content, **kwargs):
-        await self.send_json({"type": "error", "code": "read_only"})
+    async def receive(self, text_data=None, bytes_data=None):
+        await self.send(text_data=json.dumps({"type": "error", "code": "read_only"}))
 
     async def queue_changed(self, event):
-        await self.send_json(
-            {"type": "queue.changed", "item_id": event["item_id"], "urgent": event["urgent"]}
+        await self.send(
+            text_data=json.dumps(
+                {"type": "queue.changed", "item_id": event["item_id"], "urgent": event["urgent"]}
+            )
         )

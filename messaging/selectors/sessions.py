@@ -6,7 +6,7 @@ from datetime import datetime
 from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
 from django.db.models import Subquery
 from django.utils import timezone
@@ -65,6 +65,47 @@ def prove_session(*, session_key: str | None, user_id: int) -> SessionProof | No
         password=password,
         expires_at=expire_date,
     )
+
+
+def open_session(*, session_key: str | None):
+    """For a socket opening: the signed-in member (with their profile) and the proof of their
+    session, or None when it is not a live session of an active account (Django's own checks:
+    the session exists and has not expired, names a configured authentication backend and an
+    active account, and its auth hash matches the password). Two queries."""
+    if not session_key:
+        return None
+    if settings.SESSION_ENGINE in DATABASE_ENGINES:
+        row = (
+            Session.objects.filter(session_key=session_key, expire_date__gt=timezone.now())
+            .values_list("session_data", "expire_date")
+            .first()
+        )
+        if row is None:
+            return None
+        session_data, expire_date = row
+        data = Session.get_session_store_class()().decode(session_data)
+        digest = session_digest(session_data)
+    else:
+        store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+        data, expire_date, digest = dict(store.items()), store.get_expiry_date(), ""
+    if data.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    user = (
+        get_user_model()
+        .objects.select_related("profile")
+        .filter(pk=data.get(SESSION_KEY), is_active=True)
+        .first()
+    )
+    if user is None or not _belongs_to(data, user_id=user.pk, password=user.password):
+        return None
+    proof = SessionProof(
+        session_key=session_key,
+        user_id=user.pk,
+        data_digest=digest,
+        password=user.password,
+        expires_at=expire_date,
+    )
+    return user, proof
 
 
 def _belongs_to(data: dict, *, user_id: int, password: str) -> bool:

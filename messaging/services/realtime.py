@@ -16,8 +16,10 @@ call's transactions announced is collected and sent from the event loop once the
 in order, instead of hopping back to the loop from the database thread for each event.
 """
 
+import asyncio
 import hashlib
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from asgiref.sync import async_to_sync
@@ -66,8 +68,24 @@ def _publish(group: str, message: dict) -> None:
     outbox = getattr(_collecting, "outbox", None)
     if outbox is not None:
         outbox.append((group, message))
-    else:
-        async_to_sync(get_channel_layer().group_send)(group, message)
+        return
+    send = async_to_sync(get_channel_layer().group_send)
+    if _event_loop_runs_here():
+        # Synchronous code called from a thread that runs an event loop (a script or a test
+        # driving a browser through Playwright's synchronous API): async_to_sync refuses to
+        # run there, so the send runs, and is waited for, on a helper thread.
+        with ThreadPoolExecutor(max_workers=1) as helper:
+            helper.submit(send, group, message).result()
+        return
+    send(group, message)
+
+
+def _event_loop_runs_here() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def send_to_user(*, user_id: int, event: dict) -> None:
