@@ -26,6 +26,11 @@ import redis.asyncio
 from django.conf import settings
 
 
+# Connections per process and pool, and how long a caller waits for one (seconds).
+MAX_CONNECTIONS = 16
+POOL_WAIT = 10
+
+
 @dataclass(frozen=True)
 class PresenceChange:
     """A member arrived in (present=True) or left (present=False) a room; `version` orders
@@ -212,14 +217,24 @@ class RedisLiveStore:
         self.url = url
         self.prefix = prefix
         self.presence_ttl = presence_ttl
-        self._sync = redis.Redis.from_url(url)
+        # Bounded pools that make a caller wait for a free connection: a crowd joining at once
+        # (a restart, a reconnect storm) queues for a few connections instead of opening
+        # one per socket and hitting Redis's limits.
+        self._sync = redis.Redis(
+            connection_pool=redis.BlockingConnectionPool.from_url(
+                url, max_connections=MAX_CONNECTIONS, timeout=POOL_WAIT
+            )
+        )
         self._async_by_loop: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def _client(self) -> redis.asyncio.Redis:
         loop = asyncio.get_running_loop()
         client = self._async_by_loop.get(loop)
         if client is None:
-            client = self._async_by_loop[loop] = redis.asyncio.Redis.from_url(self.url)
+            pool = redis.asyncio.BlockingConnectionPool.from_url(
+                self.url, max_connections=MAX_CONNECTIONS, timeout=POOL_WAIT
+            )
+            client = self._async_by_loop[loop] = redis.asyncio.Redis(connection_pool=pool)
         return client
 
     def _key(self, *parts) -> str:

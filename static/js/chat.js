@@ -358,8 +358,13 @@ if (root) {
     if (frame.client_id && pending.has(frame.client_id)) {
       markFailed(frame.client_id, frame.message);
     } else if (frame.ref === `join:${conversationId}`) {
-      accessEnded = true;
-      setStatus("access-ended");
+      if (frame.code === "not_found") {
+        accessEnded = true;
+        setStatus("access-ended");
+      } else {
+        // A passing failure (server busy, restarting): join again shortly.
+        window.setTimeout(join, 1000 + Math.random() * 2000);
+      }
     } else {
       showError(frame.message);
     }
