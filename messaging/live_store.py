@@ -25,7 +25,6 @@ import redis
 import redis.asyncio
 from django.conf import settings
 
-
 # Connections per process and pool, and how long a caller waits for one (seconds).
 MAX_CONNECTIONS = 16
 POOL_WAIT = 10
