@@ -214,3 +214,20 @@ async def test_blocking_hides_the_targets_new_messages_on_the_owners_open_socket
     assert not [frame for frame in frames if frame["type"] == "message"]
     for socket in (owner, bystander, author):
         await socket.disconnect()
+
+
+async def test_the_queue_socket_closes_when_the_moderators_session_ends(live_scene):
+    """Like every socket, the queue's lives as long as its session: suspending the moderator
+    (which ends every session of the account) closes it with 4001 within a second."""
+    scene = live_scene
+    socket = await _queue_socket(scene.moderator)
+    assert socket.connected
+    await db(sanction_member)(
+        actor=scene.site_moderator,
+        target=scene.moderator,
+        kind="suspend",
+        reason="Abusing the tools",
+        ends_at=timezone.now() + timedelta(days=1),
+    )
+    assert await socket.receive_output(timeout=1) == {"type": "websocket.close", "code": 4001}
+    await socket.disconnect()
