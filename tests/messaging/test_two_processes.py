@@ -77,6 +77,8 @@ async def test_a_message_crosses_between_two_daphne_processes(two_servers, membe
         for connection in (alice, bob):
             await connection.send(json.dumps({"type": "join", "conversation_id": room.pk}))
             await _until(connection, "joined")
+            # The join is complete once its page has come: what is sent later arrives live.
+            await _until(connection, "messages")
         await alice.send(
             json.dumps(
                 {
