@@ -6,8 +6,5 @@ class CommunityConfig(AppConfig):
     name = "community"
     verbose_name = _("Community")
 
-    def setup_signal_handlers(self):
-        from community import handlers  # noqa: F401
-
     def ready(self):
-        self.setup_signal_handlers()
+        from community import handlers  # noqa: F401  cycle: apps.py loads before the models

@@ -6,9 +6,26 @@ from functools import wraps
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 
+from community import restrictions
+from community.models import (
+    Group,
+    JournalEntry,
+    JournalEvidence,
+    JournalReminder,
+    JournalShare,
+    Membership,
+    SupportRequest,
+)
+from community.selectors.advocates import (
+    get_support_request,
+    is_verified_advocate,
+    verified_advocates,
+)
 from community.selectors.groups import is_group_moderator
 
 
@@ -57,9 +74,6 @@ def require_mfa(view):
 def get_group_for_member_or_404(*, user, slug: str):
     """The group, if `user` is an active member of it; otherwise 404, so that nobody outside
     can tell a private group exists (DESIGN.md invariant 6)."""
-    from django.http import Http404
-
-    from community.models import Group, Membership
 
     if not user.is_authenticated:
         raise Http404
@@ -90,7 +104,6 @@ def get_group_for_member_or_404(*, user, slug: str):
 def _membership_for(*, user, group):
     """`user`'s membership of `group` (any state) or None; looked up once per user and
     group instance, since one page asks several checks about it."""
-    from community.models import Membership
 
     if not user.is_authenticated:
         return None
@@ -103,9 +116,6 @@ def _membership_for(*, user, group):
 def get_group_for_visitor_or_404(*, user, slug: str):
     """The group's about page: anyone signed in for a listed group; only readers for an
     unlisted one. Sets `group.viewer_membership` (None for outsiders)."""
-    from django.http import Http404
-
-    from community.models import Group
 
     group = Group.objects.filter(slug=slug, status=Group.Status.ACTIVE).first()
     if group is None or not user.is_authenticated:
@@ -125,7 +135,6 @@ def can_read_group(*, user, group) -> bool:
 
 def get_group_for_reader_or_404(*, user, slug: str):
     """The group, if `user` may read its posts; 404 otherwise, for any group."""
-    from django.http import Http404
 
     group = get_group_for_visitor_or_404(user=user, slug=slug)
     if not can_read_group(user=user, group=group):
@@ -143,8 +152,6 @@ def is_group_moderator_for(*, user, group) -> bool:
 def check_moderate_group(*, user, group) -> None:
     """404 for those who cannot even read the group; 403 for readers who are not its
     moderators (or site moderators)."""
-    from django.core.exceptions import PermissionDenied
-    from django.http import Http404
 
     if not can_read_group(user=user, group=group):
         raise Http404
@@ -154,22 +161,17 @@ def check_moderate_group(*, user, group) -> None:
 
 def check_write_in_group(*, user, group) -> None:
     """Members post and reply unless a moderator muted them in this group."""
-    from django.core.exceptions import PermissionDenied
-    from django.http import Http404
 
     membership = _membership_for(user=user, group=group)
     if membership is None or not membership.is_active:
         if getattr(user, "is_site_moderator", False):
             return
         raise Http404
-    from moderation.selectors.sanctions import active_mute_until
-
-    if active_mute_until(user_id=user.pk, group_id=group.pk):
+    if restrictions.mute_ends_at(user_id=user.pk, group_id=group.pk):
         raise PermissionDenied(_("A moderator has muted you in this group for now."))
 
 
 def check_reply_to_thread(*, user, thread) -> None:
-    from django.core.exceptions import PermissionDenied
 
     check_write_in_group(user=user, group=thread.group)
     if thread.locked_at is not None:
@@ -180,7 +182,6 @@ def check_reply_to_thread(*, user, thread) -> None:
 
 def check_edit_post(*, user, post) -> None:
     """Only the author edits or deletes their own post, while it still exists."""
-    from django.core.exceptions import PermissionDenied
 
     if post.author_id is None or post.author_id != user.pk:
         raise PermissionDenied(_("You can only change your own posts."))
@@ -194,7 +195,6 @@ def can_see_anonymous_author(*, user) -> bool:
 
 
 def check_decide_group_proposals(*, user) -> None:
-    from django.core.exceptions import PermissionDenied
 
     if not (user.is_authenticated and user.is_staff):
         raise PermissionDenied(_("Only staff can decide on group proposals."))
@@ -206,9 +206,6 @@ def check_decide_group_proposals(*, user) -> None:
 def check_use_advocate_tools(*, user) -> None:
     """Workload, accepting and handing over: verified (not suspended) advocates only. Views
     also wrap these tools in `require_mfa`."""
-    from django.core.exceptions import PermissionDenied
-
-    from community.selectors.advocates import is_verified_advocate
 
     if not (user.is_authenticated and is_verified_advocate(user_id=user.pk)):
         raise PermissionDenied(_("Only verified advocates can use this."))
@@ -218,13 +215,6 @@ def get_support_request_for_viewer_or_404(*, user, request_id: int):
     """The request if `user` is its member, its (verified) advocate, or a verified advocate of
     its specialty while it waits in the pool. Everyone else, staff included, gets 404: even
     the request's existence is private."""
-    from django.http import Http404
-
-    from community.selectors.advocates import (
-        get_support_request,
-        is_verified_advocate,
-        verified_advocates,
-    )
 
     if not user.is_authenticated:
         raise Http404
@@ -252,9 +242,6 @@ def get_support_request_for_viewer_or_404(*, user, request_id: int):
 
 
 def get_journal_entry_for_owner_or_404(*, user, public_id: str):
-    from django.shortcuts import get_object_or_404
-
-    from community.models import JournalEntry
 
     # An anonymous user's pk is None, which matches no owner: 404 as well.
     return get_object_or_404(
@@ -265,25 +252,16 @@ def get_journal_entry_for_owner_or_404(*, user, public_id: str):
 
 
 def get_journal_evidence_for_owner_or_404(*, user, public_id: str):
-    from django.shortcuts import get_object_or_404
-
-    from community.models import JournalEvidence
 
     return get_object_or_404(JournalEvidence, entry__owner_id=user.pk, public_id=public_id)
 
 
 def get_journal_reminder_for_owner_or_404(*, user, reminder_id: int):
-    from django.shortcuts import get_object_or_404
-
-    from community.models import JournalReminder
 
     return get_object_or_404(JournalReminder, owner_id=user.pk, pk=reminder_id)
 
 
 def get_journal_share_for_owner_or_404(*, user, public_id: str):
-    from django.shortcuts import get_object_or_404
-
-    from community.models import JournalShare
 
     return get_object_or_404(JournalShare, entry__owner_id=user.pk, public_id=public_id)
 
@@ -292,9 +270,6 @@ def get_request_for_shared_journal_or_404(*, user, request_id: int):
     """A support request whose shared journal entries `user` may read: only its current
     advocate. The member reads their own journal; staff, moderators, pool advocates and
     everyone else get 404."""
-    from django.shortcuts import get_object_or_404
-
-    from community.models import SupportRequest
 
     return get_object_or_404(
         SupportRequest.objects.select_related("specialty", "member__profile"),
@@ -305,9 +280,6 @@ def get_request_for_shared_journal_or_404(*, user, request_id: int):
 
 def get_shared_evidence_or_404(*, support_request, public_id: str):
     """An evidence file of an entry that is shared into `support_request` right now."""
-    from django.shortcuts import get_object_or_404
-
-    from community.models import JournalEvidence
 
     return get_object_or_404(
         JournalEvidence, public_id=public_id, entry__shares__support_request=support_request
@@ -316,7 +288,6 @@ def get_shared_evidence_or_404(*, support_request, public_id: str):
 
 def check_manage_group(*, user, group) -> None:
     """Owners (and site moderators) change a group's settings and appoint its moderators."""
-    from django.core.exceptions import PermissionDenied
 
     check_moderate_group(user=user, group=group)
     if not is_group_owner_for(user=user, group=group):

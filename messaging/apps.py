@@ -7,4 +7,4 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self):
-        from messaging import handlers  # noqa: F401
+        from messaging import handlers  # noqa: F401  cycle: apps.py loads before the models

@@ -21,6 +21,7 @@ from django.http import Http404
 from twisted.internet import tcp
 from twisted.internet.interfaces import ISSLTransport
 
+from community import restrictions
 from community.models import User
 from messaging.db import database, run_in_database
 from messaging.errors import ERROR_MESSAGES, MessagingDenied, SessionEnded
@@ -37,7 +38,6 @@ from messaging.selectors import conversations as selectors
 from messaging.selectors.notifications import unread_notification_count
 from messaging.services import conversations as services
 from messaging.sockets import CLOSE_SESSION_ENDED, SessionSocket
-from moderation.selectors.blocks import hidden_author_ids
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +165,9 @@ class ChatConsumer(SessionSocket):
             raise FrameError("too_many_conversations")
         access = await self._fetch_access(conversation_id)
         if self.hidden_author_ids is None:
-            self.hidden_author_ids = await database(hidden_author_ids)(viewer_id=self.user_id)
+            self.hidden_author_ids = await database(restrictions.hidden_author_ids)(
+                viewer_id=self.user_id
+            )
         joined = Joined(
             access=access, viewer=access.viewer(hidden_author_ids=self.hidden_author_ids)
         )
@@ -379,7 +381,9 @@ class ChatConsumer(SessionSocket):
         )
 
     async def blocks_changed(self, event):
-        self.hidden_author_ids = await database(hidden_author_ids)(viewer_id=self.user_id)
+        self.hidden_author_ids = await database(restrictions.hidden_author_ids)(
+            viewer_id=self.user_id
+        )
         for joined in self.joined.values():
             joined.viewer = joined.access.viewer(hidden_author_ids=self.hidden_author_ids)
 

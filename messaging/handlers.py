@@ -1,4 +1,7 @@
-"""Signal handlers: a socket lives exactly as long as its session would still open a page.
+"""What messaging does when something happens elsewhere: Django's and allauth's signals
+(sessions, accounts, two-factor authentication) and community's events (community/events.py).
+
+A socket lives exactly as long as its session would still open a page.
 
 Sessions end in code that must not know about sockets: Django's sign-out (a flush), allauth's
 "sign out other sessions" and password forms, the admin, suspension, account deletion,
@@ -17,8 +20,18 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from community import events
 from community.models import Profile
+from messaging.models import Conversation
+from messaging.selectors.exports import messages_written_by, notifications_of
+from messaging.services.conversations import (
+    create_support_conversation,
+    erase_messages_of,
+    set_support_advocate,
+)
+from messaging.services.notifications import notify
 from messaging.services.realtime import (
+    end_group_membership_sockets,
     end_session_sockets,
     end_user_sockets,
     recheck_user_sessions,
@@ -93,3 +106,49 @@ def end_sockets_of_deleted_account(sender, instance, using, **kwargs):
     """Deleted by the member (data rights) or by staff in the admin: every socket closes."""
     user_id = instance.pk
     transaction.on_commit(lambda: end_user_sockets(user_id=user_id), using=using)
+
+
+# --- What community tells the apps built on it (community/events.py) ----------------------
+
+
+def _notify(event: events.MemberNotified) -> None:
+    notify(recipient_id=event.recipient_id, kind=event.kind, text=event.text, url=event.url)
+
+
+def _end_room_sockets(event: events.MembershipEnded) -> None:
+    transaction.on_commit(
+        lambda: end_group_membership_sockets(group_id=event.group_id, user_id=event.user_id)
+    )
+
+
+def _refresh_access(event: events.MemberAccessChanged) -> None:
+    transaction.on_commit(lambda: refresh_user_access(user_id=event.user_id))
+
+
+def _open_support_thread(event: events.SupportRequestAccepted) -> None:
+    create_support_conversation(support_request=event.support_request)
+
+
+def _hand_over_support_thread(event: events.SupportRequestHandedOver) -> None:
+    conversation = Conversation.objects.filter(support_request=event.support_request).first()
+    if conversation is not None:
+        set_support_advocate(conversation=conversation, advocate_id=event.advocate_user_id)
+
+
+def _export_messages(event: events.MemberDataExported) -> None:
+    event.files["messages.json"] = messages_written_by(user_id=event.user.pk)
+    event.files["notifications.json"] = notifications_of(recipient_id=event.user.pk)
+
+
+def _erase_messages(event: events.MemberAccountDeleting) -> None:
+    if event.delete_contributions:
+        erase_messages_of(user_id=event.user_id)
+
+
+events.subscribe(events.MemberNotified, _notify)
+events.subscribe(events.MembershipEnded, _end_room_sockets)
+events.subscribe(events.MemberAccessChanged, _refresh_access)
+events.subscribe(events.SupportRequestAccepted, _open_support_thread)
+events.subscribe(events.SupportRequestHandedOver, _hand_over_support_thread)
+events.subscribe(events.MemberDataExported, _export_messages)
+events.subscribe(events.MemberAccountDeleting, _erase_messages)

@@ -21,6 +21,14 @@ class Conversation(models.Model):
         on_delete=models.CASCADE,
         related_name="room",
     )
+    # A support request's private thread (kind SUPPORT); the request stays community's.
+    support_request = models.OneToOneField(
+        "community.SupportRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversation",
+    )
     # Room host controls (moderation/ changes these through its services).
     locked = models.BooleanField(default=False)
     slow_mode_seconds = models.PositiveIntegerField(default=0)

@@ -11,8 +11,11 @@ from datetime import datetime
 from django.http import Http404
 from django.utils import timezone
 
-from community.models import Group
+from community import restrictions
+from community.models import DirectMessagePolicy, Group, Membership
 from community.permissions import can_use_moderator_tools
+from community.sanitize import render_plain
+from community.selectors.advocates import is_verified_advocate
 from messaging.errors import denied
 from messaging.models import Conversation, ConversationParticipant
 from messaging.selectors.conversations import (
@@ -21,7 +24,6 @@ from messaging.selectors.conversations import (
     get_room_membership,
     support_alias,
 )
-from moderation.selectors.blocks import hidden_author_ids
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class ConversationAccess:
 
 
 def viewer_filter_for(*, user_id: int, access: ConversationAccess) -> ViewerFilter:
-    return access.viewer(hidden_author_ids=hidden_author_ids(viewer_id=user_id))
+    return access.viewer(hidden_author_ids=restrictions.hidden_author_ids(viewer_id=user_id))
 
 
 def get_conversation_access_or_404(*, user, conversation_id: int) -> ConversationAccess:
@@ -144,7 +146,7 @@ def _room_access(*, user, conversation: Conversation) -> ConversationAccess:
         visible_since=(
             membership.joined_at if history_policy == Group.HistoryPolicy.SINCE_JOINING else None
         ),
-        muted_until=_muted_until(user_id=user.pk, group_id=conversation.group_id),
+        muted_until=restrictions.mute_ends_at(user_id=user.pk, group_id=conversation.group_id),
     )
 
 
@@ -163,8 +165,6 @@ def check_post_message(*, access: ConversationAccess, body: str) -> None:
             raise denied("muted")
         return
     if conversation.kind == Conversation.Kind.DIRECT:
-        from moderation.selectors.blocks import has_blocked
-
         others = ConversationParticipant.objects.filter(conversation_id=conversation.pk).exclude(
             user_id=access.user_id
         )
@@ -173,7 +173,7 @@ def check_post_message(*, access: ConversationAccess, body: str) -> None:
             if other.state in (
                 ConversationParticipant.State.DECLINED,
                 ConversationParticipant.State.LEFT,
-            ) or has_blocked(owner_id=other.user_id, target_id=access.user_id):
+            ) or restrictions.has_blocked(owner_id=other.user_id, target_id=access.user_id):
                 raise denied("not_delivered")
 
 
@@ -186,18 +186,15 @@ def check_change_message(*, access: ConversationAccess, message, window) -> None
 
 def check_may_start_direct(*, sender, recipient) -> None:
     """The recipient's "who may message me" and their blocks. Every refusal reads the same."""
-    from community.models import DirectMessagePolicy, Membership
-    from moderation.selectors.blocks import has_blocked
-
     if recipient.pk == sender.pk or not recipient.is_active:
         raise denied("not_delivered")
-    if has_blocked(owner_id=recipient.pk, target_id=sender.pk):
+    if restrictions.has_blocked(owner_id=recipient.pk, target_id=sender.pk):
         raise denied("not_delivered")
     policy = recipient.profile.dm_policy
     if policy == DirectMessagePolicy.NOBODY:
         raise denied("not_delivered")
     if policy == DirectMessagePolicy.ADVOCATES:
-        if not _is_verified_advocate(user_id=sender.pk):
+        if not is_verified_advocate(user_id=sender.pk):
             raise denied("not_delivered")
         return
     shares_group = Membership.objects.filter(
@@ -207,30 +204,10 @@ def check_may_start_direct(*, sender, recipient) -> None:
         group__memberships__user_id=recipient.pk,
         group__memberships__state=Membership.State.ACTIVE,
     ).exists()
-    if not shares_group and not _is_verified_advocate(user_id=sender.pk):
+    if not shares_group and not is_verified_advocate(user_id=sender.pk):
         raise denied("not_delivered")
 
 
 def _has_link(body: str) -> bool:
     # A link is whatever the one sanitising pipeline would turn into one.
-    from community.sanitize import render_plain
-
     return "<a " in render_plain(body)
-
-
-def _is_verified_advocate(*, user_id: int) -> bool:
-    # The advocates feature provides this; until it exists, nobody is an advocate.
-    try:
-        from community.selectors.advocates import is_verified_advocate
-    except ImportError:
-        return False
-    return is_verified_advocate(user_id=user_id)
-
-
-def _muted_until(*, user_id: int, group_id: int):
-    # The moderation feature provides this; until it exists, nobody is muted.
-    try:
-        from moderation.selectors.sanctions import active_mute_until
-    except ImportError:
-        return None
-    return active_mute_until(user_id=user_id, group_id=group_id)

@@ -5,3 +5,18 @@ from django.utils.translation import gettext_lazy as _
 class ModerationConfig(AppConfig):
     name = "moderation"
     verbose_name = _("Moderation")
+
+    def ready(self):
+        # cycle: apps.py is imported before the models exist; what follows imports them.
+        from community import restrictions
+        from moderation.selectors.blocks import has_blocked, hidden_author_ids
+        from moderation.selectors.sanctions import active_mute_until
+
+        # Blocks, mutes and sanctions are moderation's: community and messaging ask here.
+        restrictions.register(
+            restrictions.Restrictions(
+                hidden_author_ids=hidden_author_ids,
+                has_blocked=has_blocked,
+                mute_ends_at=active_mute_until,
+            )
+        )

@@ -9,11 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from community.models import Post
+from community.selectors.groups import is_active_member
+from community.services import posts, profiles
+from messaging.models import Conversation, ConversationParticipant, Message
 from messaging.services import conversations
+from moderation.selectors.blocks import has_blocked
 
 REDACTED = gettext_lazy("[details removed by a moderator]")
 
@@ -80,35 +84,10 @@ def _pseudonym(user) -> str:
     return profile.pseudonym if profile else _("(deleted account)")
 
 
-def _hide(obj):
-    obj.hidden_at = timezone.now()
-    obj.save(update_fields=["hidden_at"])
-
-
-def _unhide(obj):
-    obj.hidden_at = None
-    obj.save(update_fields=["hidden_at"])
-
-
-def _soft_delete(obj):
-    obj.deleted_at = timezone.now()
-    obj.save(update_fields=["deleted_at"])
-
-
-def _redact_body(obj, text):
-    obj.body = text or str(REDACTED)
-    obj.edited_at = timezone.now()
-    obj.hidden_at = None
-    obj.save(update_fields=["body", "edited_at", "hidden_at"])
-
-
 # --- Chat and direct messages -------------------------------------------------------------
 
 
 def _message_can_view(user, message) -> bool:
-    from community.selectors.groups import is_active_member
-    from messaging.models import Conversation, ConversationParticipant
-
     conversation = message.conversation
     if conversation.kind == Conversation.Kind.ROOM:
         return is_active_member(user_id=user.pk, group_id=conversation.group_id)
@@ -123,8 +102,6 @@ def _message_group_id(message):
 
 
 def _message_context(message) -> list[ContextLine]:
-    from messaging.models import Message
-
     around = Message.objects.filter(conversation_id=message.conversation_id).select_related(
         "sender__profile"
     )
@@ -172,21 +149,7 @@ def _profile_snapshot(profile) -> str:
 
 
 def _profile_can_view(user, profile) -> bool:
-    from moderation.selectors.blocks import has_blocked
-
     return user.is_authenticated and not has_blocked(owner_id=profile.user_id, target_id=user.pk)
-
-
-def _profile_clear(profile):
-    # A profile cannot vanish; hiding or deleting clears what the member wrote about themselves.
-    profile.bio = ""
-    profile.pronouns = ""
-    profile.save(update_fields=["bio", "pronouns"])
-
-
-def _profile_redact(profile, text):
-    profile.bio = text or str(REDACTED)
-    profile.save(update_fields=["bio"])
 
 
 register(
@@ -198,10 +161,13 @@ register(
         group_id=lambda profile: None,
         snapshot=_profile_snapshot,
         can_view=_profile_can_view,
-        hide=_profile_clear,
+        # community owns profiles: it clears or redacts what the member wrote.
+        hide=lambda profile: profiles.clear_profile_about(profile=profile),
         unhide=lambda profile: None,
-        delete=_profile_clear,
-        redact=_profile_redact,
+        delete=lambda profile: profiles.clear_profile_about(profile=profile),
+        redact=lambda profile, text: profiles.redact_profile_bio(
+            profile=profile, text=text or str(REDACTED)
+        ),
         context=lambda profile: [
             ContextLine(
                 author=profile.pseudonym,
@@ -222,14 +188,10 @@ def _post_text(post) -> str:
 
 
 def _post_can_view(user, post) -> bool:
-    from community.selectors.groups import is_active_member
-
     return is_active_member(user_id=user.pk, group_id=post.group_id)
 
 
 def _post_context(post) -> list[ContextLine]:
-    from community.models import Post
-
     thread_id = post.root_id
     around = Post.objects.filter(thread_id=thread_id).select_related("author__profile")
     before = list(around.filter(pk__lt=post.pk).order_by("-pk")[:3])[::-1]
@@ -259,10 +221,11 @@ register(
         group_id=lambda post: post.group_id,
         snapshot=_post_text,
         can_view=_post_can_view,
-        hide=_hide,
-        unhide=_unhide,
-        delete=_soft_delete,
-        redact=_redact_body,
+        # community owns posts: it changes them as moderation decides.
+        hide=lambda post: posts.set_post_hidden(post=post, hidden=True),
+        unhide=lambda post: posts.set_post_hidden(post=post, hidden=False),
+        delete=lambda post: posts.remove_post(post=post),
+        redact=lambda post, text: posts.redact_post(post=post, text=text or str(REDACTED)),
         context=_post_context,
         select_related=("author__profile",),
         is_anonymous=lambda post: post.is_anonymous,

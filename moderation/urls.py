@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation.views import dashboard, member, rooms
+from moderation.views import dashboard, member, posts, rooms
 
 app_name = "moderation"
 
@@ -12,6 +12,12 @@ urlpatterns = [
     path("notices/<int:sanction_id>/appeal/", member.appeal, name="appeal"),
     path("settings/blocks/", member.blocks, name="blocks"),
     path("settings/blocks/<int:block_id>/remove/", member.unblock, name="unblock"),
+    # Group moderators, on a post in their group (same address as the post's other actions)
+    path(
+        "groups/<str:slug>/posts/<int:post_id>/moderate/",
+        posts.post_moderate,
+        name="post_moderate",
+    ),
     # Moderators (two-factor required)
     path("moderation/", dashboard.queue, name="queue"),
     path("moderation/items/<int:item_id>/", dashboard.item_detail, name="item_detail"),

@@ -50,3 +50,22 @@ def make_message(*, conversation, sender, body: str, client_id: str | None = Non
         client_id=client_id or f"made-{next(_counter)}",
     )
     return message
+
+
+def make_support_thread(*, member, advocate, alias: str = ""):
+    """An accepted support request between `member` and `advocate` and its private thread,
+    as accepting one opens it (without the advocate's verification, for messaging tests)."""
+    from community.demo_advocates import ensure_specialties
+    from community.models import SupportRequest
+    from messaging.services.conversations import create_support_conversation
+
+    support_request = SupportRequest.objects.create(
+        member=member,
+        advocate=advocate,
+        specialty=ensure_specialties()["counselling"],
+        summary="help",
+        language="en",
+        alias=alias,
+        status=SupportRequest.Status.ACCEPTED,
+    )
+    return create_support_conversation(support_request=support_request)

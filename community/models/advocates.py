@@ -131,13 +131,8 @@ class SupportRequest(models.Model):
     alias = models.CharField(_("alias for this request"), max_length=40, blank=True)
     mentions_self_harm = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    conversation = models.OneToOneField(
-        "messaging.Conversation",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="support_request",
-    )
+    # Its private thread, once accepted, is messaging's: `support_request.conversation`
+    # (messaging.Conversation.support_request points here).
     created_at = models.DateTimeField(default=timezone.now)
     # When it last landed with its current addressee (an advocate or the pool): the clock
     # escalation runs on.

@@ -118,8 +118,9 @@ def median_first_response(*, advocate_user_id: int, now=None) -> timedelta | Non
 
 
 def _request_queryset():
+    # `conversation`: the private thread messaging opened for it, linked from the page.
     return SupportRequest.objects.select_related(
-        "specialty", "member__profile", "advocate__profile", "feedback"
+        "specialty", "member__profile", "advocate__profile", "feedback", "conversation"
     ).prefetch_related(Prefetch("events", queryset=SupportRequestEvent.objects.all()))
 
 
@@ -163,16 +164,3 @@ def support_display_name(*, support_request: SupportRequest) -> str:
     """How the member appears to advocates in this request and its thread: the one-off alias
     when they chose one, otherwise their pseudonym."""
     return support_request.alias or support_request.member.profile.pseudonym
-
-
-def support_aliases_by_conversation(*, conversation_ids: list[int]) -> dict[int, tuple[int, str]]:
-    """For messaging: conversation id → (member id, alias) for support threads whose member
-    chose an alias. Whoever shows a support thread must show the alias, not the member's
-    pseudonym, public id or avatar, to keep the request unlinkable."""
-    rows = SupportRequest.objects.filter(conversation_id__in=conversation_ids).exclude(alias="")
-    return {
-        conversation_id: (member_id, alias)
-        for conversation_id, member_id, alias in rows.values_list(
-            "conversation_id", "member_id", "alias"
-        )
-    }

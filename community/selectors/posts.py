@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from community.models import Group, Post, PostRevision, Reaction
 from community.permissions import can_see_anonymous_author, is_group_moderator_for
-from moderation.selectors.blocks import hidden_author_ids
+from community.restrictions import hidden_author_ids
 
 THREADS_PAGE_SIZE = 20
 REPLIES_PAGE_SIZE = 30

@@ -5,10 +5,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.events import notify_member
 from community.models import AdvocateProfile, Specialty, User
 from community.permissions import has_mfa
 from community.selectors.resources import has_completed_advocate_training
-from messaging.services.notifications import notify
 
 
 class AdvocateError(Exception):
@@ -80,7 +80,7 @@ def verify_advocate(*, advocate: AdvocateProfile, reviewer: User) -> AdvocatePro
         advocate.reviewed_at = timezone.now()
         advocate.reviewed_by = reviewer
         advocate.save(update_fields=["status", "decision_reason", "reviewed_at", "reviewed_by"])
-        notify(
+        notify_member(
             recipient_id=advocate.user_id,
             kind="advocate.verified",
             text=_("Your advocate application was approved. Welcome."),
@@ -103,7 +103,7 @@ def _close_with_reason(
         advocate.reviewed_at = timezone.now()
         advocate.reviewed_by = reviewer
         advocate.save(update_fields=["status", "decision_reason", "reviewed_at", "reviewed_by"])
-        notify(
+        notify_member(
             recipient_id=advocate.user_id,
             kind="advocate.status",
             text=text,

@@ -22,6 +22,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
+from community import events
 from community.models import (
     JournalReminder,
     Membership,
@@ -33,8 +34,6 @@ from community.models import (
 )
 from community.services.journal import wipe_journal
 from community.services.journal_export import add_evidence_to_zip, build_journal_export
-from messaging.models import Message, Notification
-from messaging.services.conversations import erase_messages_of
 
 
 def export_all_data(*, user: User) -> bytes:
@@ -43,9 +42,7 @@ def export_all_data(*, user: User) -> bytes:
         "account.json": _account(user),
         "groups.json": _memberships(user),
         "posts.json": _posts(user),
-        "messages.json": _messages(user),
         "support_requests.json": _support_requests(user),
-        "notifications.json": _notifications(user),
         "journal/journal.json": build_journal_export(owner=user),
         "journal/reminders.json": [
             {
@@ -56,6 +53,10 @@ def export_all_data(*, user: User) -> bytes:
             for reminder in JournalReminder.objects.filter(owner=user)
         ],
     }
+    # Messages and notifications are messaging's: it adds its files (messaging/handlers.py).
+    collected = events.MemberDataExported(user=user)
+    events.publish(collected)
+    files.update(collected.files)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():
@@ -113,24 +114,6 @@ def _posts(user: User) -> list[dict]:
     ]
 
 
-def _messages(user: User) -> list[dict]:
-    # Only what this member wrote: the other people's messages are theirs.
-    return [
-        {
-            "id": message.pk,
-            "conversation": message.conversation_id,
-            "conversation_kind": message.conversation.kind,
-            "body": message.body,
-            "created_at": _iso(message.created_at),
-            "edited_at": _iso(message.edited_at),
-            "deleted_at": _iso(message.deleted_at),
-        }
-        for message in Message.objects.filter(sender=user)
-        .select_related("conversation")
-        .order_by("id")
-    ]
-
-
 def _support_requests(user: User) -> list[dict]:
     return [
         {
@@ -148,28 +131,19 @@ def _support_requests(user: User) -> list[dict]:
     ]
 
 
-def _notifications(user: User) -> list[dict]:
-    return [
-        {
-            "kind": notification.kind,
-            "text": notification.text,
-            "created_at": _iso(notification.created_at),
-            "read_at": _iso(notification.read_at),
-        }
-        for notification in Notification.objects.filter(recipient=user).order_by("id")
-    ]
-
-
 def delete_account(*, user: User, delete_contributions: bool) -> None:
     user_id = user.pk
     with transaction.atomic():
         wipe_journal(owner=user)
+        # Messaging erases the member's messages when asked to (messaging/handlers.py).
+        events.publish(
+            events.MemberAccountDeleting(user_id=user_id, delete_contributions=delete_contributions)
+        )
         if delete_contributions:
             now = timezone.now()
             own_posts = Post.objects.filter(author=user)
             PostRevision.objects.filter(post__in=own_posts).delete()
             own_posts.update(title="", body="", content_warning="", deleted_at=now)
-            erase_messages_of(user_id=user_id)
         profile = Profile.objects.filter(user=user).first()
         if profile is not None:
             # The admin's history names objects by str(), and a profile's str is its pseudonym.

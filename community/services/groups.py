@@ -8,14 +8,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community import events
+from community.events import notify_member
 from community.models import Group, GroupInvite, Membership, Tag
 from community.permissions import (
     check_decide_group_proposals,
     check_manage_group,
     check_moderate_group,
 )
-from messaging.services.notifications import notify
-from messaging.services.realtime import end_group_membership_sockets, refresh_user_access
 
 
 class GroupError(Exception):
@@ -24,10 +24,6 @@ class GroupError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-def _end_sockets_on_commit(*, group_id: int, user_id: int) -> None:
-    transaction.on_commit(lambda: end_group_membership_sockets(group_id=group_id, user_id=user_id))
 
 
 def _set_tags(*, group: Group, tag_names: list[str]) -> None:
@@ -106,7 +102,9 @@ def decide_group_proposal(*, actor, group: Group, approve: bool, reason: str = "
                 url = ""
             if reason:
                 text = f"{text} {_('Reason:')} {reason}"
-            notify(recipient_id=group.created_by_id, kind="group_proposal", text=text, url=url)
+            notify_member(
+                recipient_id=group.created_by_id, kind="group_proposal", text=text, url=url
+            )
     return group
 
 
@@ -136,7 +134,7 @@ def _tell_moderators_about_request(*, group: Group) -> None:
         role__in=[Membership.Role.MODERATOR, Membership.Role.OWNER],
     ).values_list("user_id", flat=True)
     for moderator_id in moderator_ids:
-        notify(
+        notify_member(
             recipient_id=moderator_id,
             kind="join_request_received",
             text=_("Someone asked to join “%(name)s”.") % {"name": group.name},
@@ -222,7 +220,7 @@ def decide_join_request(
             text = f"{text} {_('Reason:')} {reason}"
         membership.updated_at = now
         membership.save(update_fields=["state", "joined_at", "updated_at"])
-        notify(recipient_id=membership.user_id, kind="join_request", text=text, url=url)
+        notify_member(recipient_id=membership.user_id, kind="join_request", text=text, url=url)
     return membership
 
 
@@ -234,7 +232,7 @@ def leave_group(*, user, group: Group) -> None:
             state=Membership.State.LEFT, role=Membership.Role.MEMBER, updated_at=timezone.now()
         )
         if updated:
-            _end_sockets_on_commit(group_id=group.pk, user_id=user.pk)
+            events.publish(events.MembershipEnded(group_id=group.pk, user_id=user.pk))
 
 
 def _end_membership(
@@ -264,7 +262,7 @@ def _end_membership(
         membership.role = Membership.Role.MEMBER
         membership.updated_at = timezone.now()
         membership.save()
-        _end_sockets_on_commit(group_id=group.pk, user_id=user_id)
+        events.publish(events.MembershipEnded(group_id=group.pk, user_id=user_id))
     return True
 
 
@@ -359,7 +357,6 @@ def set_member_role(*, actor, membership: Membership, role: str) -> Membership:
         membership.role = role
         membership.updated_at = timezone.now()
         membership.save(update_fields=["role", "updated_at"])
-        user_id = membership.user_id
         # Their open sockets keep what they may do in the room: they check again now.
-        transaction.on_commit(lambda: refresh_user_access(user_id=user_id))
+        events.publish(events.MemberAccessChanged(user_id=membership.user_id))
     return membership

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from community.events import notify_member
 from community.models import (
     JournalEntry,
     JournalEvidence,
@@ -34,7 +35,6 @@ from community.services.journal_evidence import (
     delete_evidence_files,
     write_encrypted_file,
 )
-from messaging.services.notifications import notify
 
 GENESIS_HASH = "0" * 64
 CONTENT_FIELDS = (
@@ -251,7 +251,7 @@ def share_entry(*, entry: JournalEntry, support_request) -> JournalShare:
         advocate_id = support_request.advocate_id
         url = reverse("journal_shared_for_request", args=[support_request.pk])
         transaction.on_commit(
-            lambda: notify(
+            lambda: notify_member(
                 recipient_id=advocate_id,
                 kind="journal_shared",
                 text=gettext("A journal entry was shared with you in a support request."),

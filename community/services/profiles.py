@@ -41,3 +41,19 @@ def update_profile(
     profile.appear_offline = appear_offline
     profile.save(update_fields=["pseudonym", "pronouns", "bio", "dm_policy", "appear_offline"])
     return profile
+
+
+# --- what moderation asks of profiles (moderation/flaggables.py) ----------------------------
+
+
+def clear_profile_about(*, profile: Profile) -> None:
+    """A profile cannot vanish: hiding or deleting it clears what the member wrote about
+    themselves."""
+    profile.bio = ""
+    profile.pronouns = ""
+    profile.save(update_fields=["bio", "pronouns"])
+
+
+def redact_profile_bio(*, profile: Profile, text: str) -> None:
+    profile.bio = text
+    profile.save(update_fields=["bio"])

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community import events
+from community.events import notify_member
 from community.models import (
     AdvocateProfile,
     Specialty,
@@ -27,8 +29,6 @@ from community.selectors.advocates import (
     get_verified_advocate_by_user_id,
     offers_specialty,
 )
-from messaging.services.conversations import create_support_conversation, set_support_advocate
-from messaging.services.notifications import notify
 
 # How long an addressed request waits for its advocate before it opens to the whole pool, and
 # how long it then waits in the pool before staff are alerted. Overridable in settings.
@@ -88,7 +88,7 @@ def _notify_pool(support_request: SupportRequest) -> None:
         .values_list("user_id", flat=True)
     )
     for advocate_id in advocate_ids:
-        notify(
+        notify_member(
             recipient_id=advocate_id,
             kind="support.pool",
             text=_("A request is waiting in the pool for your specialty."),
@@ -141,7 +141,7 @@ def create_support_request(
         raise SupportRequestError(_("Something went wrong. Please try again."))
     _record(support_request, SupportRequestEvent.Kind.CREATED, support_request.created_at)
     if advocate_user_id is not None:
-        notify(
+        notify_member(
             recipient_id=advocate_user_id,
             kind="support.new",
             text=_("You have a new support request."),
@@ -190,14 +190,11 @@ def accept_support_request(
         locked.accepted_by = advocate_user
         locked.status = SupportRequest.Status.ACCEPTED
         locked.accepted_at = now
-        locked.conversation = create_support_conversation(
-            member_id=locked.member_id, advocate_id=advocate_user.pk
-        )
-        locked.save(
-            update_fields=["advocate", "accepted_by", "status", "accepted_at", "conversation"]
-        )
+        locked.save(update_fields=["advocate", "accepted_by", "status", "accepted_at"])
+        # Its private thread opens (messaging subscribes).
+        events.publish(events.SupportRequestAccepted(support_request=locked))
         _record(locked, SupportRequestEvent.Kind.ACCEPTED, now)
-        notify(
+        notify_member(
             recipient_id=locked.member_id,
             kind="support.accepted",
             text=_("An advocate accepted your request. You can talk now."),
@@ -227,16 +224,19 @@ def hand_over_support_request(
             raise SupportRequestError(_("That advocate does not offer this kind of help."))
         locked.advocate_id = to_advocate_user_id
         locked.save(update_fields=["advocate"])
-        if locked.conversation_id:
-            set_support_advocate(conversation=locked.conversation, advocate_id=to_advocate_user_id)
+        events.publish(
+            events.SupportRequestHandedOver(
+                support_request=locked, advocate_user_id=to_advocate_user_id
+            )
+        )
         _record(locked, SupportRequestEvent.Kind.HANDED_OVER)
-        notify(
+        notify_member(
             recipient_id=to_advocate_user_id,
             kind="support.handover",
             text=_("A support request was handed over to you."),
             url=_request_url(locked),
         )
-        notify(
+        notify_member(
             recipient_id=locked.member_id,
             kind="support.handover",
             text=_("Your request was handed over to another advocate."),
@@ -259,7 +259,7 @@ def resolve_support_request(*, support_request: SupportRequest, actor: User) -> 
         locked.save(update_fields=["status", "resolved_at"])
         _record(locked, SupportRequestEvent.Kind.RESOLVED, locked.resolved_at)
         other_id = locked.advocate_id if actor.pk == locked.member_id else locked.member_id
-        notify(
+        notify_member(
             recipient_id=other_id,
             kind="support.resolved",
             text=_("A support request was marked resolved."),
@@ -282,7 +282,7 @@ def withdraw_support_request(*, support_request: SupportRequest, member: User) -
         locked.save(update_fields=["status", "withdrawn_at"])
         _record(locked, SupportRequestEvent.Kind.WITHDRAWN, locked.withdrawn_at)
         if locked.advocate_id:
-            notify(
+            notify_member(
                 recipient_id=locked.advocate_id,
                 kind="support.withdrawn",
                 text=_("A support request was withdrawn."),
@@ -362,7 +362,7 @@ def escalate_support_requests(*, now=None) -> EscalationResult:
             support_request.save(update_fields=["flagged_for_staff_at"])
             _record(support_request, SupportRequestEvent.Kind.FLAGGED_FOR_STAFF, now)
             for staff_id in staff_ids:
-                notify(
+                notify_member(
                     recipient_id=staff_id,
                     kind="support.flagged",
                     text=_("A support request has waited too long. See the admin."),

@@ -34,8 +34,5 @@ urlpatterns = [
     path("groups/<str:slug>/posts/<int:post_id>/edit/", posts.post_edit, name="post_edit"),
     path("groups/<str:slug>/posts/<int:post_id>/delete/", posts.post_delete, name="post_delete"),
     path("groups/<str:slug>/posts/<int:post_id>/react/", posts.post_react, name="post_react"),
-    path(
-        "groups/<str:slug>/posts/<int:post_id>/moderate/", posts.post_moderate, name="post_moderate"
-    ),
     path("groups/<str:slug>/posts/<int:post_id>/history/", posts.post_history, name="post_history"),
 ]

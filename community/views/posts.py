@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from community.forms_groups import EditPostForm, ReplyForm, ThreadForm
@@ -116,61 +115,6 @@ def post_react(request, slug: str, post_id: int):
         )
     except GroupError as error:
         messages.error(request, error.message)
-    return redirect(_post_url(post))
-
-
-MODERATOR_ACTIONS = {
-    "hide": (post_services.hide_post, gettext_lazy("The post is hidden.")),
-    "unhide": (post_services.unhide_post, gettext_lazy("The post is visible again.")),
-    "pin": (
-        lambda actor, post: post_services.pin_thread(actor=actor, thread=post),
-        gettext_lazy("Thread pinned."),
-    ),
-    "unpin": (
-        lambda actor, post: post_services.pin_thread(actor=actor, thread=post, pinned=False),
-        gettext_lazy("Thread unpinned."),
-    ),
-    "lock": (
-        lambda actor, post: post_services.lock_thread(actor=actor, thread=post),
-        gettext_lazy("Thread locked."),
-    ),
-    "unlock": (
-        lambda actor, post: post_services.lock_thread(actor=actor, thread=post, locked=False),
-        gettext_lazy("Thread unlocked."),
-    ),
-    "mute_author": (
-        post_services.mute_post_author,
-        gettext_lazy("The author is muted in this group for 24 hours."),
-    ),
-    "remove_author": (
-        post_services.remove_post_author_from_group,
-        gettext_lazy("The author is removed from the group."),
-    ),
-    "ban_author": (
-        post_services.ban_post_author_from_group,
-        gettext_lazy("The author is banned from the group."),
-    ),
-}
-
-
-@require_POST
-@login_required
-def post_moderate(request, slug: str, post_id: int):
-    group = get_group_for_reader_or_404(user=request.user, slug=slug)
-    if response := moderator_gate(request, group):
-        return response
-    post = post_selectors.get_post_or_404(group=group, viewer=request.user, post_id=post_id)
-    action = MODERATOR_ACTIONS.get(request.POST.get("action", ""))
-    if action is None:
-        messages.error(request, _("Unknown action."))
-        return redirect(_post_url(post))
-    service, done_message = action
-    try:
-        service(actor=request.user, post=post)
-    except GroupError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done_message)
     return redirect(_post_url(post))
 
 

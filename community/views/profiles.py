@@ -5,9 +5,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from community.forms import ProfileForm
+from community.restrictions import has_blocked
 from community.selectors.profiles import get_profile_by_public_id
 from community.services.profiles import update_profile
-from moderation.selectors.blocks import has_blocked
 
 
 @login_required

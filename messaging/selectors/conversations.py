@@ -109,12 +109,16 @@ _LOOK_UP = object()
 
 def support_alias(*, conversation_id: int) -> tuple[int, str] | None:
     """(member id, alias) when the member of a support thread chose a one-off alias: they must
-    then appear by that alias only, never by pseudonym, public id or avatar."""
-    try:
-        from community.selectors.advocates import support_aliases_by_conversation
-    except ImportError:
-        return None
-    return support_aliases_by_conversation(conversation_ids=[conversation_id]).get(conversation_id)
+    then appear by that alias only, never by pseudonym, public id or avatar. The one place
+    the alias is looked up; `message_sender` applies it."""
+    row = (
+        Conversation.objects.filter(pk=conversation_id, kind=Conversation.Kind.SUPPORT)
+        .exclude(support_request__alias="")
+        .exclude(support_request__isnull=True)
+        .values_list("support_request__member_id", "support_request__alias")
+        .first()
+    )
+    return tuple(row) if row is not None else None
 
 
 def alias_public_id(conversation_id: int) -> str:

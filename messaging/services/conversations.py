@@ -45,13 +45,16 @@ def get_or_create_group_room(*, group) -> Conversation:
     return conversation
 
 
-def create_support_conversation(*, member_id: int, advocate_id: int) -> Conversation:
+def create_support_conversation(*, support_request) -> Conversation:
+    """The private thread of an accepted support request, between its member and advocate."""
     with transaction.atomic():
-        conversation = Conversation.objects.create(kind=Conversation.Kind.SUPPORT)
+        conversation = Conversation.objects.create(
+            kind=Conversation.Kind.SUPPORT, support_request=support_request
+        )
         ConversationParticipant.objects.bulk_create(
             [
                 ConversationParticipant(conversation=conversation, user_id=user_id)
-                for user_id in (member_id, advocate_id)
+                for user_id in (support_request.member_id, support_request.advocate_id)
             ]
         )
     return conversation

@@ -2,6 +2,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from messaging.models import Notification
+from messaging.selectors.notifications import unread_notification_count
+from messaging.services.realtime import send_to_user
 
 
 def notify(*, recipient_id: int, kind: str, text: str, url: str = "") -> Notification:
@@ -16,9 +18,6 @@ def notify(*, recipient_id: int, kind: str, text: str, url: str = "") -> Notific
 
 
 def _push_notification(notification: Notification) -> None:
-    from messaging.selectors.notifications import unread_notification_count
-    from messaging.services.realtime import send_to_user
-
     send_to_user(
         user_id=notification.recipient_id,
         event={

@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 
+from community.models import Profile
 from moderation.models import AuditLogEntry
 
 
@@ -16,8 +17,6 @@ class ActionResult:
 def _pseudonym_of(user_id: int | None) -> str:
     if user_id is None:
         return ""
-    from community.models import Profile
-
     return Profile.objects.filter(user_id=user_id).values_list("pseudonym", flat=True).first() or ""
 
 

@@ -36,7 +36,7 @@ def _inside_urls(group, thread, reply, invite, membership):
         ("get", reverse("post_edit", args=[slug, reply.pk])),
         ("post", reverse("post_delete", args=[slug, reply.pk])),
         ("post", reverse("post_react", args=[slug, reply.pk])),
-        ("post", reverse("post_moderate", args=[slug, reply.pk])),
+        ("post", reverse("moderation:post_moderate", args=[slug, reply.pk])),
         ("get", reverse("post_history", args=[slug, reply.pk])),
         ("get", reverse("group_requests", args=[slug])),
         ("post", reverse("group_request_decide", args=[slug, membership.pk])),

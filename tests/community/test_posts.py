@@ -115,7 +115,7 @@ def test_group_moderator_acts_on_an_anonymous_author_without_learning_who(
     add_member(group, thread.author)
     reply = make_reply(thread, author, body="hurtful words", is_anonymous=True)
     client.force_login(group_moderator)
-    url = reverse("post_moderate", args=[group.slug, reply.pk])
+    url = reverse("moderation:post_moderate", args=[group.slug, reply.pk])
 
     response = client.post(url, {"action": "hide"}, follow=True)
     assert "SecretAuthor" not in response.content.decode()
@@ -143,7 +143,9 @@ def test_group_moderator_acts_on_an_anonymous_author_without_learning_who(
 def test_named_post_author_is_sanctioned_through_moderation(client, group, author, group_moderator):
     thread = make_thread(group, author, title="Named thread")
     client.force_login(group_moderator)
-    client.post(reverse("post_moderate", args=[group.slug, thread.pk]), {"action": "ban_author"})
+    client.post(
+        reverse("moderation:post_moderate", args=[group.slug, thread.pk]), {"action": "ban_author"}
+    )
     assert Membership.objects.get(user=author, group=group).state == Membership.State.BANNED
     assert Sanction.objects.filter(user=author, group=group, kind=Sanction.Kind.BAN).exists()
 
@@ -152,7 +154,7 @@ def test_plain_members_cannot_moderate(client, group, author, reader):
     thread = make_thread(group, author)
     client.force_login(reader)
     response = client.post(
-        reverse("post_moderate", args=[group.slug, thread.pk]), {"action": "hide"}
+        reverse("moderation:post_moderate", args=[group.slug, thread.pk]), {"action": "hide"}
     )
     assert response.status_code == 403
     thread.refresh_from_db()
@@ -165,8 +167,10 @@ def test_moderator_pins_and_locks_a_thread(client, group, author, reader, group_
     newer = make_thread(group, author, title="Newer thread")
     Post.objects.filter(pk=older.pk).update(last_activity_at=timezone.now() - timedelta(days=1))
     client.force_login(group_moderator)
-    client.post(reverse("post_moderate", args=[group.slug, older.pk]), {"action": "pin"})
-    client.post(reverse("post_moderate", args=[group.slug, older.pk]), {"action": "lock"})
+    client.post(reverse("moderation:post_moderate", args=[group.slug, older.pk]), {"action": "pin"})
+    client.post(
+        reverse("moderation:post_moderate", args=[group.slug, older.pk]), {"action": "lock"}
+    )
     listing = client.get(reverse("group_detail", args=[group.slug])).content.decode()
     assert listing.index("Older thread") < listing.index("Newer thread")
 
@@ -346,7 +350,7 @@ def test_acting_on_an_anonymous_post_by_the_owner_does_not_reveal_the_owner(
     anonymous = make_thread(group, owner, title="Anonymous", is_anonymous=True)
     client.force_login(group_moderator)
     response = client.post(
-        reverse("post_moderate", args=[group.slug, anonymous.pk]),
+        reverse("moderation:post_moderate", args=[group.slug, anonymous.pk]),
         {"action": "remove_author"},
         follow=True,
     )

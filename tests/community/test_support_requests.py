@@ -386,7 +386,7 @@ def test_alias_also_hides_the_pseudonym_in_the_private_thread():
     )
     post_as(support_request.conversation, member, "Hello", "c1")
     page = logged_in(advocate).get(
-        reverse("messaging:conversation", args=[support_request.conversation_id])
+        reverse("messaging:conversation", args=[support_request.conversation.pk])
     )
     assert page.status_code == 200
     assert b"QuietRiver12" not in page.content

@@ -10,7 +10,7 @@ from community.models import Membership
 from messaging.models import Message
 from messaging.services.realtime import broadcast_room_settings, end_group_membership_sockets
 from moderation.models import Block
-from tests.factories import make_member
+from tests.factories import make_member, make_support_thread
 from tests.messaging.conftest import (
     add_member,
     drain,
@@ -481,11 +481,7 @@ async def test_many_frames_in_flight_keep_their_order(room_with_two_members, mem
 
 
 async def test_a_member_who_is_not_a_participant_cannot_read_a_direct_thread(member, other_member):
-    from messaging.services.conversations import create_support_conversation
-
-    conversation = await db(create_support_conversation)(
-        member_id=member.pk, advocate_id=other_member.pk
-    )
+    conversation = await db(make_support_thread)(member=member, advocate=other_member)
     stranger = await db(make_member)()
     socket = await open_socket(stranger)
     await send(socket, {"type": "join", "conversation_id": conversation.pk})

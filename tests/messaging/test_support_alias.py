@@ -5,27 +5,14 @@ import pytest
 from channels.db import database_sync_to_async as db
 from django.urls import reverse
 
-from messaging.services.conversations import create_support_conversation
-from tests.factories import make_member
+from tests.factories import make_member, make_support_thread
 from tests.messaging.conftest import join, open_socket, post_as, receive_until, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _aliased_thread(member, advocate):
-    from community.demo_advocates import ensure_specialties
-    from community.models import SupportRequest
-
-    conversation = create_support_conversation(member_id=member.pk, advocate_id=advocate.pk)
-    SupportRequest.objects.create(
-        member=member,
-        advocate=advocate,
-        specialty=ensure_specialties()["counselling"],
-        summary="help",
-        language="en",
-        alias="Fern Who Asked",
-        conversation=conversation,
-    )
+    conversation = make_support_thread(member=member, advocate=advocate, alias="Fern Who Asked")
     post_as(conversation, member, "first words", "s1")
     return conversation
 

@@ -7,7 +7,7 @@ from messaging.models import Conversation, ConversationParticipant, Message, Not
 from messaging.permissions import get_conversation_access_or_404
 from messaging.services import conversations as services
 from moderation.models import Block
-from tests.factories import make_member, make_message
+from tests.factories import make_member, make_message, make_support_thread
 from tests.messaging.conftest import make_group, post_as
 
 
@@ -141,7 +141,7 @@ def test_blocking_after_accepting_stops_further_messages(group_pair, member, oth
 
 def test_support_handover_moves_access_to_the_new_advocate(db, member):
     first, second = make_member(), make_member()
-    conversation = services.create_support_conversation(member_id=member.pk, advocate_id=first.pk)
+    conversation = make_support_thread(member=member, advocate=first)
     post_as(conversation, member, "help", "h")
     services.set_support_advocate(conversation=conversation, advocate_id=second.pk)
     assert get_conversation_access_or_404(user=member, conversation_id=conversation.pk)

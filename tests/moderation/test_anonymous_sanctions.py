@@ -36,7 +36,7 @@ def world():
 
 def _act(client, actor, reply, action):
     client.force_login(actor)
-    url = reverse("post_moderate", args=[reply.group.slug, reply.pk])
+    url = reverse("moderation:post_moderate", args=[reply.group.slug, reply.pk])
     return client.post(url, {"action": action})
 
 

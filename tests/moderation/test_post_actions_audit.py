@@ -30,7 +30,7 @@ def test_each_post_action_writes_one_audit_row_and_nothing_when_repeated(
     add_member(group, author)
     add_member(group, moderator, role=Membership.Role.MODERATOR)
     thread = make_thread(group, author, title="Watch this thread")
-    url = reverse("post_moderate", args=[group.slug, thread.pk])
+    url = reverse("moderation:post_moderate", args=[group.slug, thread.pk])
     client.force_login(moderator)
 
     for _attempt in range(2):
@@ -63,7 +63,9 @@ def test_audit_rows_of_an_anonymous_thread_do_not_name_its_author(client):
     thread = make_thread(group, author, title="Anonymous thread", is_anonymous=True)
     client.force_login(moderator)
     for action in ("pin", "lock", "hide", "unhide", "unlock", "unpin"):
-        client.post(reverse("post_moderate", args=[group.slug, thread.pk]), {"action": action})
+        client.post(
+            reverse("moderation:post_moderate", args=[group.slug, thread.pk]), {"action": action}
+        )
     assert AuditLogEntry.objects.count() == 6
     assert not AuditLogEntry.objects.exclude(target_user_id=None).exists()
     assert not AuditLogEntry.objects.filter(target_pseudonym="HiddenAuthor").exists()
