@@ -46,6 +46,14 @@ def notify_member(*, recipient_id: int, kind: str, text: str, url: str = "") -> 
 
 
 @dataclass(frozen=True)
+class GroupOpened:
+    """A group became active (created by staff, or its proposal approved): its live room
+    opens with it."""
+
+    group: object
+
+
+@dataclass(frozen=True)
 class MembershipEnded:
     """A member left a group, or was removed or banned: nothing of the group reaches them."""
 

@@ -27,6 +27,7 @@ from messaging.selectors.exports import messages_written_by, notifications_of
 from messaging.services.conversations import (
     create_support_conversation,
     erase_messages_of,
+    get_or_create_group_room,
     set_support_advocate,
 )
 from messaging.services.notifications import notify
@@ -115,6 +116,10 @@ def _notify(event: events.MemberNotified) -> None:
     notify(recipient_id=event.recipient_id, kind=event.kind, text=event.text, url=event.url)
 
 
+def _open_room(event: events.GroupOpened) -> None:
+    get_or_create_group_room(group=event.group)
+
+
 def _end_room_sockets(event: events.MembershipEnded) -> None:
     transaction.on_commit(
         lambda: end_group_membership_sockets(group_id=event.group_id, user_id=event.user_id)
@@ -146,6 +151,7 @@ def _erase_messages(event: events.MemberAccountDeleting) -> None:
 
 
 events.subscribe(events.MemberNotified, _notify)
+events.subscribe(events.GroupOpened, _open_room)
 events.subscribe(events.MembershipEnded, _end_room_sockets)
 events.subscribe(events.MemberAccessChanged, _refresh_access)
 events.subscribe(events.SupportRequestAccepted, _open_support_thread)

@@ -94,10 +94,6 @@ class ConversationAccess:
         return self.muted_until is not None and timezone.now() < self.muted_until
 
 
-def viewer_filter_for(*, user_id: int, access: ConversationAccess) -> ViewerFilter:
-    return access.viewer(hidden_author_ids=restrictions.hidden_author_ids(viewer_id=user_id))
-
-
 def get_conversation_access_or_404(*, user, conversation_id: int) -> ConversationAccess:
     if not user.is_authenticated or not user.is_active:
         raise Http404

@@ -18,56 +18,33 @@ from django.views.decorators.http import require_POST
 from community.permissions import get_group_for_reader_or_404
 from community.selectors.profiles import get_profile_by_public_id
 from messaging.errors import MessagingDenied
-from messaging.models import Conversation, ConversationParticipant
-from messaging.permissions import get_conversation_access_or_404, viewer_filter_for
+from messaging.models import Conversation
+from messaging.permissions import get_conversation_access_or_404
 from messaging.selectors import conversations as selectors
 from messaging.selectors.notifications import recent_notifications, unread_notification_count
 from messaging.services import conversations as services
 from messaging.services.notifications import mark_notifications_read
 
 
-def _conversation_page(
-    request, *, access, title: str, body: str = "", error: str = "", status: int = 200
-):
+def _conversation_page(request, *, access, body: str = "", error: str = "", status: int = 200):
+    page = selectors.conversation_page(access=access, user=request.user)
     conversation = access.conversation
-    # The position first: the page shows states up to it, the socket resumes from it.
-    through_seq = selectors.conversation_position(conversation_id=conversation.pk)
-    page, has_more = selectors.messages_before(
-        conversation_id=conversation.pk,
-        viewer=viewer_filter_for(user_id=request.user.pk, access=access),
-        through_seq=through_seq,
-    )
-    for message in page:
-        # The page shows authors exactly as the socket's frames do (alias, "Moderator").
-        message.shown_sender = selectors.message_sender(message, alias=access.alias)
-    me = request.user.profile.public_id
-    if access.alias is not None and request.user.pk == access.alias[0]:
-        me = selectors.alias_public_id(conversation.pk)
-    elif access.as_moderator:
-        me = selectors.moderator_public_id(conversation_id=conversation.pk, user_id=request.user.pk)
-    other_declined = conversation.kind == Conversation.Kind.DIRECT and (
-        ConversationParticipant.objects.filter(
-            conversation=conversation, state=ConversationParticipant.State.DECLINED
-        )
-        .exclude(user=request.user)
-        .exists()
-    )
     return render(
         request,
         "messaging/conversation.html",
         {
             "conversation": conversation,
             "access": access,
-            "title": title,
-            "messages_page": page,
-            "has_more": has_more,
-            "through_seq": through_seq,
+            "title": page.title,
+            "messages_page": page.messages,
+            "has_more": page.has_more,
+            "through_seq": page.through_seq,
             "client_id": uuid.uuid4().hex,
             "body": body,
             "error": error,
-            "not_delivered": other_declined,
+            "not_delivered": page.not_delivered,
             "is_room": conversation.kind == Conversation.Kind.ROOM,
-            "me": me,
+            "me": page.me,
         },
         status=status,
     )
@@ -78,33 +55,11 @@ def room(request, slug: str):
     # Members, and site moderators who come to moderate (the access check below asks for
     # their second factor; without it, 404 like for anyone else).
     group = get_group_for_reader_or_404(user=request.user, slug=slug)
-    conversation = services.get_or_create_group_room(group=group)
+    conversation = selectors.group_room(group_id=group.pk)
+    if conversation is None:
+        raise Http404
     access = get_conversation_access_or_404(user=request.user, conversation_id=conversation.pk)
-    return _conversation_page(
-        request, access=access, title=_("%(group)s: live room") % {"group": group.name}
-    )
-
-
-def _title_for(access, user) -> str:
-    conversation = access.conversation
-    if conversation.kind == Conversation.Kind.ROOM:
-        return _("%(group)s: live room") % {"group": conversation.group.name}
-    other = (
-        ConversationParticipant.objects.filter(
-            conversation=conversation, state=ConversationParticipant.State.ACCEPTED
-        )
-        .exclude(user=user)
-        .select_related("user__profile")
-        .order_by("-pk")
-        .first()
-    )
-    name = other.user.profile.pseudonym if other else _("someone who left")
-    alias = access.alias  # looked up once, by the access check
-    if other and alias and other.user_id == alias[0]:
-        name = alias[1]
-    if conversation.kind == Conversation.Kind.SUPPORT:
-        return _("Support conversation with %(name)s") % {"name": name}
-    return _("Messages with %(name)s") % {"name": name}
+    return _conversation_page(request, access=access)
 
 
 def _access_or_requests(request, conversation_id: int):
@@ -123,7 +78,7 @@ def conversation_detail(request, conversation_id: int):
         return redirect("messaging:requests")
     if access.conversation.kind == Conversation.Kind.ROOM:
         return redirect("messaging:room", slug=access.conversation.group.slug)
-    return _conversation_page(request, access=access, title=_title_for(access, request.user))
+    return _conversation_page(request, access=access)
 
 
 @login_required
@@ -143,12 +98,7 @@ def send_message(request, conversation_id: int):
         )
     except MessagingDenied as error:
         return _conversation_page(
-            request,
-            access=access,
-            title=_title_for(access, request.user),
-            body=body,
-            error=str(error.message),
-            status=400,
+            request, access=access, body=body, error=str(error.message), status=400
         )
     if access.conversation.kind == Conversation.Kind.ROOM:
         return redirect("messaging:room", slug=access.conversation.group.slug)

@@ -79,6 +79,7 @@ def propose_group(
         _set_tags(group=group, tag_names=tag_names)
         if proposer.is_staff:
             _make_owner(group=group, user_id=proposer.pk)
+            events.publish(events.GroupOpened(group=group))
     return group
 
 
@@ -92,6 +93,8 @@ def decide_group_proposal(*, actor, group: Group, approve: bool, reason: str = "
         group.decision_reason = reason
         group.decided_at = timezone.now()
         group.save(update_fields=["status", "decision_reason", "decided_at"])
+        if approve:
+            events.publish(events.GroupOpened(group=group))
         if group.created_by_id:
             if approve:
                 _make_owner(group=group, user_id=group.created_by_id)

@@ -1,11 +1,15 @@
 """Reads for conversations and messages. Every function that returns messages filters by what
 the viewer may see (history policy, blocks) and never exposes more than a pseudonym."""
 
+from dataclasses import dataclass
+
 from django.db.models import Count, F, Min, Q
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from community.models import Group, Membership, Profile
+from community.restrictions import hidden_author_ids
 from community.sanitize import render_plain
 from messaging.frames import encode_frame, stream_envelope
 from messaging.models import Conversation, ConversationParticipant, Message
@@ -362,3 +366,89 @@ def my_rooms(*, user_id: int) -> list[dict]:
         {"group": membership.group, "unread": unread_by_group.get(membership.group_id, 0)}
         for membership in memberships
     ]
+
+
+def group_room(*, group_id: int) -> Conversation | None:
+    """A group's live room (opened with the group: messaging/handlers.py)."""
+    return Conversation.objects.filter(group_id=group_id, kind=Conversation.Kind.ROOM).first()
+
+
+@dataclass(frozen=True)
+class ConversationPage:
+    """What a conversation page shows: the latest messages as the viewer may see them, each
+    author as every frame shows them, and the stream position the socket resumes from."""
+
+    messages: list
+    has_more: bool
+    through_seq: int
+    me: str
+    title: str
+    not_delivered: bool
+
+
+def conversation_page(*, access, user) -> ConversationPage:
+    conversation = access.conversation
+    # The position first: the page shows states up to it, the socket resumes from it.
+    through_seq = conversation_position(conversation_id=conversation.pk)
+    messages, has_more = messages_before(
+        conversation_id=conversation.pk,
+        viewer=access.viewer(hidden_author_ids=hidden_author_ids(viewer_id=user.pk)),
+        through_seq=through_seq,
+    )
+    for message in messages:
+        message.shown_sender = message_sender(message, alias=access.alias)
+    return ConversationPage(
+        messages=messages,
+        has_more=has_more,
+        through_seq=through_seq,
+        me=viewer_public_id(access=access, user=user),
+        title=conversation_title(access=access, user=user),
+        not_delivered=conversation.kind == Conversation.Kind.DIRECT
+        and ConversationParticipant.objects.filter(
+            conversation=conversation, state=ConversationParticipant.State.DECLINED
+        )
+        .exclude(user=user)
+        .exists(),
+    )
+
+
+def viewer_public_id(*, access, user) -> str:
+    """The public id the viewer's own messages carry here (the same rule as message_sender):
+    a support thread's alias, "Moderator" in a room they only moderate, else their own."""
+    conversation_id = access.conversation.pk
+    if access.alias is not None and user.pk == access.alias[0]:
+        return alias_public_id(conversation_id)
+    if access.as_moderator:
+        return moderator_public_id(conversation_id=conversation_id, user_id=user.pk)
+    return user.profile.public_id
+
+
+def conversation_title(*, access, user) -> str:
+    """The page's title: the room's group, or the other person in a direct or support thread
+    (by their alias in a support thread where they chose one). A direct request still waiting
+    for an answer names its recipient too."""
+    conversation = access.conversation
+    if conversation.kind == Conversation.Kind.ROOM:
+        return _("%(group)s: live room") % {"group": conversation.group.name}
+    other = (
+        ConversationParticipant.objects.filter(
+            conversation=conversation,
+            state__in=[
+                ConversationParticipant.State.ACCEPTED,
+                ConversationParticipant.State.REQUESTED,
+            ],
+        )
+        .exclude(user=user)
+        .select_related("user__profile")
+        .order_by("-pk")
+        .first()
+    )
+    if other is None:
+        name = _("someone who left")
+    elif access.alias is not None and other.user_id == access.alias[0]:
+        name = access.alias[1]
+    else:
+        name = other.user.profile.pseudonym
+    if conversation.kind == Conversation.Kind.SUPPORT:
+        return _("Support conversation with %(name)s") % {"name": name}
+    return _("Messages with %(name)s") % {"name": name}

@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from community import events
 from community.models import Group, Membership, Post, Tag
 
 
@@ -26,6 +27,9 @@ def make_group(
     )
     if tags:
         group.tags.set([Tag.objects.get_or_create(name=tag)[0] for tag in tags])
+    if status == Group.Status.ACTIVE:
+        # As the group services do when a group opens: its live room opens with it.
+        events.publish(events.GroupOpened(group=group))
     return group
 
 

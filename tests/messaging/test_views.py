@@ -262,3 +262,35 @@ def test_newcomers_see_only_messages_since_joining_when_the_group_says_so(
     page = client.get(reverse("messaging:room", args=[group.slug])).content.decode()
     assert "after you came" in page and "before you came" not in page
     assert Membership.objects.get(user=member, group=group).joined_at is not None
+
+
+def test_a_group_opens_with_its_room_and_looking_at_the_room_creates_nothing(client, member):
+    from community.models import Group
+    from community.services.groups import decide_group_proposal, propose_group
+
+    staff = make_member(staff=True, mfa=True)
+    group = propose_group(
+        proposer=member,
+        name="Proposed",
+        description="d",
+        rules="r",
+        visibility=Group.Visibility.LISTED,
+        join_policy=Group.JoinPolicy.OPEN,
+        history_policy=Group.HistoryPolicy.EVERYTHING,
+        tag_names=[],
+    )
+    assert not Conversation.objects.filter(group=group).exists()
+    decide_group_proposal(actor=staff, group=group, approve=True)
+    assert Conversation.objects.filter(group=group, kind=Conversation.Kind.ROOM).count() == 1
+    client.force_login(member)
+    assert client.get(reverse("messaging:room", args=[group.slug])).status_code == 200
+    assert Conversation.objects.count() == 1
+
+
+def test_the_sender_of_a_pending_request_sees_who_it_is_for(client, member, other_member):
+    make_group(members=[member, other_member])
+    message = _request(member, other_member)
+    client.force_login(member)
+    page = client.get(reverse("messaging:conversation", args=[message.conversation_id]))
+    assert f"Messages with {other_member.profile.pseudonym}" in page.content.decode()
+    assert "someone who left" not in page.content.decode()
