@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from community import events
 from community.demo import DemoLogin
 from community.models import Group, Membership, Post, Tag, User
 
@@ -50,6 +51,8 @@ def seed_groups() -> list[DemoLogin]:
                 status=Group.Status.ACTIVE,
             )
             group.tags.set([Tag.objects.get_or_create(name=name)[0] for name in spec["tags"]])
+            # As the group services do: the live room opens with the group.
+            events.publish(events.GroupOpened(group=group))
         for user, role in [(river, Membership.Role.OWNER), (maple, Membership.Role.MEMBER)]:
             Membership.objects.get_or_create(
                 group=group,

@@ -11,3 +11,15 @@ def test_demo_journal_is_seeded_once_with_an_intact_chain(db):
     assert JournalReminder.objects.filter(owner=owner).count() == 1
     report = verify_chain(owner_id=owner.pk)
     assert report.intact and report.versions_checked == 3
+
+
+def test_every_demo_group_opens_with_its_live_room(db):
+    from community.models import Group
+    from messaging.models import Conversation
+
+    seed_demo()
+    active = Group.objects.filter(status=Group.Status.ACTIVE)
+    assert active.exists()
+    assert Conversation.objects.filter(kind=Conversation.Kind.ROOM, group__in=active).count() == (
+        active.count()
+    )
