@@ -33,7 +33,14 @@ migrate: venv
 demo: migrate
 	$(PY) manage.py seed_demo
 
+# Daphne serves; the scheduler process runs the timers next to it (bans and suspensions end,
+# support requests escalate; docs/decisions/0070-timed-work.md) and stops when daphne does.
+# A background job of a script ignores Ctrl-C until the scheduler sets its own handler, so the
+# trap stops it with SIGTERM whatever the moment.
 run: demo
+	@$(PY) manage.py run_huey & scheduler=$$!; \
+	trap 'kill -TERM $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \
+	echo "Timers: scheduler process $$scheduler (manage.py run_huey)"; \
 	$(PY) -m daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 browser:

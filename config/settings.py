@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "huey.contrib.djhuey",
     "community",
     "messaging",
     "moderation",
@@ -304,9 +305,42 @@ KINDRED_PRESENCE_TTL = env.int("KINDRED_PRESENCE_TTL", 20)
 # the way (a lost publication): missing ones are read from the database.
 KINDRED_STREAM_CHECK_SECONDS = env.int("KINDRED_STREAM_CHECK_SECONDS", 5)
 
+# Timed work (docs/decisions/0070-timed-work.md): each app's `tasks.py` declares its timers as
+# Huey periodic tasks; one scheduler process runs them all (`python manage.py run_huey`, which
+# `make run` starts next to daphne). Daphne never runs a timer, however many processes serve.
+# The scheduler's queue and locks live in Redis when REDIS_URL is set, else in a SQLite file.
+if REDIS_URL:
+    huey_class, huey_connection = "huey.RedisHuey", {"url": REDIS_URL}
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    huey_class, huey_connection = "huey.SqliteHuey", {"filename": str(DATA_DIR / "tasks.sqlite3")}
+HUEY = {
+    "name": "kindred",
+    "huey_class": huey_class,
+    "connection": huey_connection,
+    # djhuey would otherwise run tasks inside the web process whenever DEBUG is on.
+    "immediate": False,
+    # Nothing reads a timer's return value.
+    "results": False,
+    "utc": True,
+    "consumer": {
+        "workers": 1,
+        "worker_type": "thread",
+        "periodic": True,
+        # A timer's lock left behind by a scheduler killed mid-run would stop that timer for
+        # good: a starting scheduler clears them.
+        "flush_locks": True,
+    },
+}
+del huey_class, huey_connection
+
+log_level = env.str("DJANGO_LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": log_level},
+    # The scheduler logs each run at INFO; a failing timer is logged at ERROR.
+    "loggers": {"huey": {"handlers": ["console"], "level": log_level, "propagate": False}},
 }
+del log_level

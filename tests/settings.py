@@ -9,7 +9,7 @@ import re
 from urllib.parse import urlsplit, urlunsplit
 
 from config.settings import *  # noqa: F403
-from config.settings import CACHES, CHANNEL_LAYERS, DATA_DIR, DATABASES, REDIS_URL
+from config.settings import CACHES, CHANNEL_LAYERS, DATA_DIR, DATABASES, HUEY, REDIS_URL
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 WORKER_NUMBER = int(re.sub(r"\D", "", WORKER) or 0)
@@ -43,6 +43,11 @@ if REDIS_URL:
     # worker's conversation.<id> events away from another worker's sockets.
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"kindred-test-{WORKER}"
     KINDRED_LIVE_STORE = {"url": worker_redis_url, "prefix": f"kindred-live-test-{WORKER}"}
+    HUEY["connection"] = {"url": worker_redis_url}
+else:
+    HUEY["connection"] = {"filename": str(DATA_DIR / f"test-tasks-{WORKER}.sqlite3")}
+# The scheduler's queue and locks, per worker; a scheduler process a test starts inherits them.
+HUEY["name"] = f"kindred-test-{WORKER}"
 
 # Static files straight from the source folders: no collectstatic needed to run tests.
 STORAGES = {

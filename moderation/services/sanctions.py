@@ -151,7 +151,7 @@ def lift_sanction(*, sanction: Sanction) -> None:
 
 def lift_expired_sanctions() -> int:
     """Ends bans and suspensions whose end time passed (mutes simply stop counting).
-    Run it every few minutes (`manage.py lift_expired_sanctions`)."""
+    The scheduler runs it every minute (`moderation/tasks.py`)."""
     now = timezone.now()
     expired = Sanction.objects.filter(
         kind__in=[Kind.BAN, Kind.SUSPEND], lifted_at__isnull=True, ends_at__lte=now

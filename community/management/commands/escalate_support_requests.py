@@ -1,16 +1,16 @@
-"""Run every few minutes (cron, systemd timer): unanswered requests move to the pool, then
-to staff. Safe to run as often as you like."""
+"""The escalation timer, once. The scheduler (`manage.py run_huey`) runs it every minute;
+this is for catching up by hand. Safe to run as often as you like."""
 
 from django.core.management.base import BaseCommand
 
-from community.services.support_requests import escalate_support_requests
+from community.tasks import escalate_support_requests_task
 
 
 class Command(BaseCommand):
     help = "Escalate support requests nobody accepted in time: first to the pool, then to staff."
 
     def handle(self, *args, **options):
-        result = escalate_support_requests()
+        result = escalate_support_requests_task.call_local()
         self.stdout.write(
             f"{len(result.moved_to_pool)} moved to the pool, "
             f"{len(result.flagged_for_staff)} flagged for staff."
