@@ -10,9 +10,10 @@ Two backends behind one interface, chosen like the channel layer (config/setting
   departures) by the surviving processes (messaging/fanout.py).
 
 Presence keys, per conversation C: `presence:C` (user id → latest expiry among that user's
-sockets), `presence:C:<user>` (socket id → expiry), `presence:C:v` (a version counter: every
-arrival or departure takes the next value, so processes apply changes in the order they
-happened even when they hear of them out of order).
+sockets), `presence:C:<user>` (socket id → expiry), `presence:C:v` (a version counter, kept
+for good, one small key per room: every arrival or departure takes the next value, so
+processes apply changes in the order they happened even when they hear of them out of
+order).
 """
 
 import asyncio
@@ -157,9 +158,9 @@ local listed = redis.call('ZSCORE', KEYS[1], ARGV[3])
 redis.call('ZADD', KEYS[1], 'GT', now + ttl, ARGV[3])
 redis.call('EXPIRE', KEYS[1], ttl * 2)
 if before == 0 or not listed or tonumber(listed) <= now then
-  local version = redis.call('INCR', KEYS[3])
-  redis.call('EXPIRE', KEYS[3], ttl * 4)
-  return version
+  -- The version counter never expires: a room's versions must only ever grow, or processes
+  -- that heard of a higher one would ignore the next arrival.
+  return redis.call('INCR', KEYS[3])
 end
 return 0
 """

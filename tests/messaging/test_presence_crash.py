@@ -109,3 +109,22 @@ async def test_after_a_crash_and_restart_in_embedded_mode_nobody_is_left_listed(
         await fresh.close()
     finally:
         await asyncio.to_thread(_stop, server)
+
+
+async def test_a_rooms_presence_versions_only_grow_even_after_a_quiet_spell(transactional_db):
+    """Processes ignore a presence change with a version lower than one they heard: so the
+    counter must never expire and restart at 1 (it did after 4 × TTL without arrivals)."""
+    if not _redis_reachable():
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}; this test needs it")
+    from messaging.live_store import RedisLiveStore
+
+    store = RedisLiveStore(REDIS_URL, "kindred-live-version-test", presence_ttl=1)
+    store.clear()
+    first = await store.presence_enter(conversation_id=1, user_id=7, socket_id="a")
+    await store.presence_refresh([(1, 7, "a")])
+    left = await store.presence_leave(conversation_id=1, user_id=7, socket_id="a")
+    version_key = store._presence_keys(1, 7)[2]
+    assert store._sync.ttl(version_key) == -1  # no expiry
+    again = await store.presence_enter(conversation_id=1, user_id=7, socket_id="b")
+    assert first.version < left.version < again.version
+    store.clear()
