@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from moderation.services.sanctions import lift_expired_sanctions
+from moderation.actions.lift import lift_expired_sanctions
 
 
 class Command(BaseCommand):
