@@ -1,10 +1,10 @@
 """Demo data: one open report, so the site moderator's queue is not empty on first run."""
 
 from community.models import Post, User
+from moderation.actions.flag import flag_content
 from moderation.flaggables import get_flaggable
 from moderation.models import ReviewItem
 from moderation.policy import Reason
-from moderation.services.flags import flag_content
 
 
 def seed_moderation() -> list:

@@ -69,6 +69,7 @@ class SanctionForm(forms.Form):
 
     def __init__(self, *args, allow_suspend: bool, groups, **kwargs):
         super().__init__(*args, **kwargs)
+        self._groups_by_pk = {str(group.pk): group for group in groups}
         group_choices = [(str(group.pk), group.name) for group in groups]
         if allow_suspend:
             group_choices.append(("", _("No group (site-wide)")))
@@ -90,6 +91,11 @@ class SanctionForm(forms.Form):
         ) and not cleaned.get("group"):
             self.add_error("group", _("Choose the group this applies to."))
         return cleaned
+
+    @property
+    def chosen_group(self):
+        """The chosen Group, or None for site-wide."""
+        return self._groups_by_pk.get(self.cleaned_data.get("group") or "")
 
     @property
     def ends_at(self):

@@ -3,7 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from moderation.services.sanctions import lift_expired_sanctions
+from moderation.actions.lift import lift_expired_sanctions
 
 LIFT_EXPIRED_SANCTIONS = "lift_expired_sanctions"
 

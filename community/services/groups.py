@@ -238,61 +238,43 @@ def leave_group(*, user, group: Group) -> None:
             events.publish(events.MembershipEnded(group_id=group.pk, user_id=user.pk))
 
 
-def _end_membership(
-    *, actor, group: Group, user_id: int, state: str, protect_owner: bool = True
-) -> bool:
-    """Returns whether anything changed (False: the member was already out)."""
-    check_moderate_group(user=actor, group=group)
-    if user_id == actor.pk:
-        raise GroupError(_("You cannot remove yourself; leave the group instead."))
+def end_membership(*, group_id: int, user_id: int, ban: bool) -> bool:
+    """Removes (`ban=False`: they may ask to join again) or bans a member. The one place a
+    membership is ended by someone else: the member goes back to the plain member role and
+    `MembershipEnded` closes their room sockets. Who may do it is the caller's to decide
+    (moderation's sanctions). A ban holds even for someone who was not a member; removing
+    someone who is not an active member changes nothing. Returns whether anything changed."""
+    state = Membership.State.BANNED if ban else Membership.State.REMOVED
     with transaction.atomic():
         membership = (
-            Membership.objects.select_for_update().filter(group=group, user_id=user_id).first()
-        )
-        if membership is None:
-            membership = Membership(group=group, user_id=user_id)
-        if (
-            protect_owner
-            and membership.role == Membership.Role.OWNER
-            and not getattr(actor, "is_site_moderator", False)
-        ):
-            raise GroupError(_("Only a site moderator can remove a group's owner."))
+            Membership.objects.select_for_update()
+            .filter(group_id=group_id, user_id=user_id)
+            .first()
+        ) or Membership(group_id=group_id, user_id=user_id)
         if membership.state == state:
             return False
-        if state == Membership.State.REMOVED and membership.state != Membership.State.ACTIVE:
+        if not ban and membership.state != Membership.State.ACTIVE:
             return False
         membership.state = state
         membership.role = Membership.Role.MEMBER
         membership.updated_at = timezone.now()
         membership.save()
-        events.publish(events.MembershipEnded(group_id=group.pk, user_id=user_id))
+        events.publish(events.MembershipEnded(group_id=group_id, user_id=user_id))
     return True
 
 
-def remove_member(*, actor, group: Group, user_id: int, protect_owner: bool = True) -> bool:
-    """Removed members may ask to join again; banned ones may not.
-
-    Only site moderators remove an owner, except through an anonymous post
-    (`protect_owner=False`): refusing there would tell a group moderator that the anonymous
-    author is the owner.
-    """
-    return _end_membership(
-        actor=actor,
-        group=group,
-        user_id=user_id,
-        state=Membership.State.REMOVED,
-        protect_owner=protect_owner,
-    )
-
-
-def ban_member(*, actor, group: Group, user_id: int, protect_owner: bool = True) -> bool:
-    return _end_membership(
-        actor=actor,
-        group=group,
-        user_id=user_id,
-        state=Membership.State.BANNED,
-        protect_owner=protect_owner,
-    )
+def restore_membership(*, group_id: int, user_id: int) -> bool:
+    """Undoes `end_membership` (an appeal granted, a timed ban over): an active member again,
+    with the plain member role. Returns whether anything changed."""
+    with transaction.atomic():
+        restored = Membership.objects.filter(
+            group_id=group_id,
+            user_id=user_id,
+            state__in=[Membership.State.REMOVED, Membership.State.BANNED],
+        ).update(state=Membership.State.ACTIVE, updated_at=timezone.now())
+        if restored:
+            events.publish(events.MemberAccessChanged(user_id=user_id))
+    return bool(restored)
 
 
 def create_invite(*, actor, group: Group, valid_hours: int, max_uses: int) -> GroupInvite:

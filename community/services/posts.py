@@ -114,7 +114,7 @@ def toggle_reaction(*, user, post: Post, kind: str) -> bool:
 
 
 # --- what moderation asks of posts ---------------------------------------------------------
-# community owns posts; moderation (moderation/services/posts.py, moderation/flaggables.py)
+# community owns posts; moderation (moderation/actions/posts.py, moderation/flaggables.py)
 # decides, checks its permissions, writes its audit rows and calls these to change them.
 
 

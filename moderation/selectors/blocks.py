@@ -1,3 +1,6 @@
+from django.db.models import QuerySet
+
+from community.models import Profile
 from moderation.models import Block
 
 
@@ -11,3 +14,18 @@ def has_blocked(*, owner_id: int, target_id: int) -> bool:
     return Block.objects.filter(
         owner_id=owner_id, target_id=target_id, kind=Block.Kind.BLOCK
     ).exists()
+
+
+def blocks_made_by(*, owner_id: int) -> QuerySet:
+    """The member's own list, newest first, for their settings page."""
+    return (
+        Block.objects.filter(owner_id=owner_id)
+        .select_related("target__profile")
+        .order_by("-created_at")
+    )
+
+
+def other_member_by_pseudonym(*, pseudonym: str, viewer_id: int) -> Profile | None:
+    """The profile a member means to block or mute, if it is someone else's."""
+    profile = Profile.objects.select_related("user").filter(pseudonym__iexact=pseudonym).first()
+    return profile if profile is not None and profile.user_id != viewer_id else None

@@ -5,9 +5,16 @@ from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from community.models import Post
+from community.models import Group, Post, Profile
 from moderation.models import Appeal, AuditLogEntry, Flag, ReviewItem, Sanction
-from moderation.permissions import can_see_flaggers, moderated_group_ids
+from moderation.permissions import (
+    appeals_decidable_by,
+    can_see_flaggers,
+    can_see_sanctioned_member,
+    items_reviewable_by,
+    moderated_group_ids,
+    sanction_scope_group,
+)
 from moderation.policy import MEMBER_HISTORY_WINDOW
 
 
@@ -19,15 +26,32 @@ def _in_scope(queryset: QuerySet, viewer, field: str = "group_id") -> QuerySet:
 
 
 def review_queue(*, viewer, status: str = ReviewItem.Status.OPEN) -> QuerySet:
-    """Items `viewer` may review, self-harm first, then by priority score. Group moderators
-    see their groups' items; direct messages and profiles go to site moderators only."""
+    """Items `viewer` may review (the reviewer rule), self-harm first, then by priority score.
+    Group moderators see their groups' items; direct messages and profiles go to site
+    moderators only; what nobody of them may review, to staff."""
     items = (
         ReviewItem.objects.filter(status=status)
         .select_related("group", "author__profile")
         .annotate(pending_flags=Count("flags", filter=Q(flags__outcome=Flag.Outcome.PENDING)))
         .order_by("-urgent", "-score", "opened_at")
     )
-    return _in_scope(items, viewer)
+    return items_reviewable_by(viewer=viewer, items=items)
+
+
+def moderated_groups(*, viewer) -> list:
+    """The groups a group moderator moderates (none listed for site moderators and staff:
+    they reach a group's settings from an item or a member)."""
+    group_ids = moderated_group_ids(viewer)
+    return list(Group.objects.filter(pk__in=group_ids).order_by("name")) if group_ids else []
+
+
+def sanction_groups(*, viewer, target_user_id: int) -> list:
+    """Groups where `viewer` may sanction the target: they moderate it, the target is in it."""
+    groups = Group.objects.filter(memberships__user_id=target_user_id).order_by("name")
+    scope = moderated_group_ids(viewer)
+    if scope is not None:
+        groups = groups.filter(pk__in=scope)
+    return list(groups.distinct())
 
 
 @dataclass(frozen=True)
@@ -86,7 +110,9 @@ def member_history(*, viewer, user_id: int) -> MemberHistory:
     group_ids = moderated_group_ids(viewer)
     if group_ids is not None:
         # What they did anonymously stays out of a group moderator's view of the person.
-        sanctions = sanctions.filter(group_id__in=group_ids).exclude(is_anonymous=True)
+        sanctions = sanctions.alias(scope_group_id=sanction_scope_group()).filter(
+            scope_group_id__in=group_ids
+        )
         items = items.filter(group_id__in=group_ids).exclude(
             content_kind="post",
             object_id__in=Post.objects.filter(is_anonymous=True, author_id=user_id).values("pk"),
@@ -99,9 +125,7 @@ def member_history(*, viewer, user_id: int) -> MemberHistory:
     )
 
 
-def audit_log(
-    *, viewer, action: str = "", target_user_id: int | None = None, group_id: int | None = None
-) -> QuerySet:
+def audit_log(*, viewer, action: str = "", member_pseudonym: str = "") -> QuerySet:
     """Group moderators read their groups' entries; site moderators read every entry.
 
     Read `shown_actor`, never `actor_pseudonym`: a flag's actor is the flagger, whom only
@@ -119,26 +143,27 @@ def audit_log(
         )
     if action:
         entries = entries.filter(action=action)
-    if target_user_id is not None:
-        entries = entries.filter(target_user_id=target_user_id)
-    if group_id is not None:
-        entries = entries.filter(group_id=group_id)
+    if member_pseudonym.strip():
+        member_ids = Profile.objects.filter(pseudonym__iexact=member_pseudonym.strip()).values(
+            "user_id"
+        )
+        entries = entries.filter(target_user_id__in=member_ids)
     return entries.order_by("-id")
 
 
-def appeals_to_decide(*, viewer) -> QuerySet:
+def appeals_to_decide(*, viewer) -> list[Appeal]:
+    """Pending appeals `viewer` may decide (the reviewer rule), oldest first; each with
+    `appellant_pseudonym`, None where the viewer may not learn who it is."""
     appeals = (
         Appeal.objects.filter(status=Appeal.Status.PENDING)
         .select_related("sanction__group", "sanction__user__profile")
-        .exclude(sanction__created_by_id=viewer.pk)
         .order_by("created_at")
     )
-    group_ids = moderated_group_ids(viewer)
-    if group_ids is not None:
-        appeals = (
-            appeals.filter(sanction__group_id__in=group_ids)
-            .exclude(sanction__kind=Sanction.Kind.SUSPEND)
-            .exclude(sanction__is_anonymous=True)
+    appeals = list(appeals_decidable_by(viewer=viewer, appeals=appeals))
+    for appeal in appeals:
+        sanction = appeal.sanction
+        appeal.appellant_pseudonym = (
+            sanction.user.profile.pseudonym if can_see_sanctioned_member(viewer, sanction) else None
         )
     return appeals
 

@@ -6,13 +6,17 @@ import csv
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community.models import Group, Membership, Profile
-from moderation.flaggables import get_flaggable, is_anonymous_item
+from community.models import Group
+from moderation.actions.appeal import AppealError, decide_appeal
+from moderation.actions.decide import decide_item
+from moderation.actions.sanction import SanctionError, sanction_member
+from moderation.actions.threshold import set_auto_hide_threshold
+from moderation.flaggables import get_flaggable
 from moderation.forms import (
     AppealDecisionForm,
     AuditFilterForm,
@@ -22,10 +26,13 @@ from moderation.forms import (
 )
 from moderation.models import Appeal, ReviewItem
 from moderation.permissions import (
+    can_sanction_item_author,
+    can_see_item_author,
     check_decide_appeal,
     check_moderate_group,
     check_review_item,
-    moderated_group_ids,
+    get_item_for_sanction,
+    get_member_profile_for_moderator_or_404,
     moderator_view,
 )
 from moderation.selectors.queue import (
@@ -33,13 +40,11 @@ from moderation.selectors.queue import (
     audit_log,
     flags_for_moderator,
     member_history,
+    moderated_groups,
     review_queue,
+    sanction_groups,
 )
-from moderation.services.appeals import AppealError, decide_appeal
-from moderation.services.decisions import decide_item
-from moderation.services.flags import auto_hide_threshold
-from moderation.services.group_settings import set_auto_hide_threshold
-from moderation.services.sanctions import SanctionError, sanction_member
+from moderation.selectors.scoring import auto_hide_threshold
 
 
 @moderator_view
@@ -52,22 +57,12 @@ def queue(request):
     items = review_queue(viewer=request.user, status=status)[:100]
     if request.GET.get("fragment"):
         return render(request, "moderation/queue_items.html", {"items": items, "status": status})
-    group_ids = moderated_group_ids(request.user)
     # Group moderators get their groups' settings and room controls; site moderators reach
     # those from an item or member page.
-    groups = Group.objects.filter(pk__in=group_ids).order_by("name") if group_ids else []
+    groups = moderated_groups(viewer=request.user)
     return render(
         request, "moderation/queue.html", {"items": items, "status": status, "groups": groups}
     )
-
-
-def _sanction_groups(viewer, target_user_id: int):
-    """Groups where `viewer` may sanction the target: they moderate it, the target is in it."""
-    groups = Group.objects.filter(memberships__user_id=target_user_id).order_by("name")
-    scope = moderated_group_ids(viewer)
-    if scope is not None:
-        groups = groups.filter(pk__in=scope)
-    return list(groups.distinct())
 
 
 def _sanction_form(request, target_user_id: int, data=None, initial=None):
@@ -77,7 +72,7 @@ def _sanction_form(request, target_user_id: int, data=None, initial=None):
         initial=initial,
         prefix="sanction",
         allow_suspend=request.user.is_site_moderator,
-        groups=_sanction_groups(request.user, target_user_id),
+        groups=sanction_groups(viewer=request.user, target_user_id=target_user_id),
     )
 
 
@@ -97,12 +92,8 @@ def item_detail(request, item_id: int):
         else:
             messages.info(request, _("That was already decided; nothing changed."))
         return redirect("moderation:item_detail", item_id=item.pk)
-    # Anonymous posts keep their author from group moderators.
-    show_author = item.author is not None and (
-        request.user.is_site_moderator or obj is None or not flaggable.is_anonymous(obj)
-    )
     sanction_form = None
-    if show_author:
+    if can_sanction_item_author(request.user, item):
         sanction_form = _sanction_form(
             request,
             item.author_id,
@@ -117,60 +108,26 @@ def item_detail(request, item_id: int):
             "flags": flags_for_moderator(viewer=request.user, item=item),
             "context_lines": flaggable.context(obj) if obj is not None else [],
             "form": form,
-            "show_author": show_author,
+            "show_author": can_see_item_author(request.user, item),
             "sanction_form": sanction_form,
             "threshold": auto_hide_threshold(group_id=item.group_id),
         },
     )
 
 
-def _get_member_profile(public_id: str) -> Profile:
-    return get_object_or_404(Profile.objects.select_related("user"), public_id=public_id)
-
-
 @moderator_view
 def member(request, public_id: str):
-    profile = _get_member_profile(public_id)
-    if (
-        not request.user.is_site_moderator
-        and not Membership.objects.filter(
-            user_id=profile.user_id, group_id__in=moderated_group_ids(request.user)
-        ).exists()
-    ):
-        raise Http404
+    profile = get_member_profile_for_moderator_or_404(viewer=request.user, public_id=public_id)
     item = None
     if request.method == "POST":
         form = _sanction_form(request, profile.user_id, data=request.POST)
-        item_id = request.POST.get("item")
-        if item_id and item_id.isdigit():
-            item = ReviewItem.objects.filter(pk=int(item_id), author_id=profile.user_id).first()
-            # Dropped silently: refusing would confirm that this member wrote the
-            # anonymous post behind the item.
-            if item is not None and not request.user.is_site_moderator and is_anonymous_item(item):
-                item = None
-        if form.is_valid():
-            group_pk = form.cleaned_data["group"]
-            group = Group.objects.filter(pk=int(group_pk)).first() if group_pk else None
-            try:
-                result = sanction_member(
-                    actor=request.user,
-                    target=profile.user,
-                    kind=form.cleaned_data["kind"],
-                    reason=form.cleaned_data["reason"],
-                    group=group,
-                    ends_at=form.ends_at,
-                    item=item,
-                )
-            except SanctionError as error:
-                form.add_error(None, str(error))
-            except PermissionDenied:
-                form.add_error("kind", _("You may not take this action here."))
-            else:
-                if result.changed:
-                    messages.success(request, _("Done. The member is told, by “a moderator”."))
-                else:
-                    messages.info(request, _("That is already in force; nothing changed."))
-                return redirect("moderation:member", public_id=public_id)
+        item = get_item_for_sanction(
+            viewer=request.user,
+            item_id=request.POST.get("item", ""),
+            target_user_id=profile.user_id,
+        )
+        if form.is_valid() and _apply_sanction(request, form, profile=profile, item=item):
+            return redirect("moderation:member", public_id=public_id)
     else:
         form = _sanction_form(request, profile.user_id)
     return render(
@@ -185,21 +142,38 @@ def member(request, public_id: str):
     )
 
 
+def _apply_sanction(request, form, *, profile, item) -> bool:
+    """Calls the action with the form's choices; False, with the refusal on the form, when
+    it says no."""
+    try:
+        result = sanction_member(
+            actor=request.user,
+            target=profile.user,
+            kind=form.cleaned_data["kind"],
+            reason=form.cleaned_data["reason"],
+            group=form.chosen_group,
+            ends_at=form.ends_at,
+            item=item,
+        )
+    except SanctionError as error:
+        form.add_error(None, str(error))
+        return False
+    except PermissionDenied as error:
+        form.add_error("kind", str(error) or _("You may not take this action here."))
+        return False
+    if result.changed:
+        messages.success(request, _("Done. The member is told, by “a moderator”."))
+    else:
+        messages.info(request, _("That is already in force; nothing changed."))
+    return True
+
+
 def _filtered_audit(request):
     form = AuditFilterForm(request.GET or None)
-    target_user_id = None
-    action = ""
+    action = member_pseudonym = ""
     if form.is_valid():
-        action = form.cleaned_data["action"]
-        pseudonym = form.cleaned_data["member"].strip()
-        if pseudonym:
-            target_user_id = (
-                Profile.objects.filter(pseudonym__iexact=pseudonym)
-                .values_list("user_id", flat=True)
-                .first()
-                or -1
-            )
-    return form, audit_log(viewer=request.user, action=action, target_user_id=target_user_id)
+        action, member_pseudonym = form.cleaned_data["action"], form.cleaned_data["member"]
+    return form, audit_log(viewer=request.user, action=action, member_pseudonym=member_pseudonym)
 
 
 @moderator_view

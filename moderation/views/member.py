@@ -10,14 +10,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community.models import Profile
+from moderation.actions.appeal import AppealError, submit_appeal
+from moderation.actions.flag import flag_content
 from moderation.flaggables import get_flaggable
 from moderation.forms import AppealForm, BlockForm, FlagForm
-from moderation.models import Block, Sanction
+from moderation.models import Sanction
+from moderation.selectors.blocks import blocks_made_by, other_member_by_pseudonym
 from moderation.selectors.queue import sanctions_of_member
-from moderation.services.appeals import AppealError, appeal_deadline, submit_appeal
+from moderation.selectors.sanctions import appeal_deadline
 from moderation.services.blocks import block_member, unblock_member
-from moderation.services.flags import flag_content
 
 
 def _safe_next(request) -> str:
@@ -109,22 +110,16 @@ def appeal(request, sanction_id: int):
 def blocks(request):
     form = BlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        target = (
-            Profile.objects.select_related("user")
-            .filter(pseudonym__iexact=form.cleaned_data["pseudonym"])
-            .first()
+        target = other_member_by_pseudonym(
+            pseudonym=form.cleaned_data["pseudonym"], viewer_id=request.user.pk
         )
-        if target is None or target.user_id == request.user.pk:
+        if target is None:
             form.add_error("pseudonym", _("No other member has this pseudonym."))
         else:
             block_member(owner=request.user, target=target.user, kind=form.cleaned_data["kind"])
             messages.success(request, _("Saved. They are not told."))
             return redirect("moderation:blocks")
-    entries = (
-        Block.objects.filter(owner=request.user)
-        .select_related("target__profile")
-        .order_by("-created_at")
-    )
+    entries = blocks_made_by(owner_id=request.user.pk)
     return render(request, "moderation/blocks.html", {"form": form, "entries": entries})
 
 

@@ -1,5 +1,5 @@
 """Moderators' buttons under a post: hide, show again, pin, lock, and sanctions on its author
-(moderation/services/posts.py). The post page is community's; these act on what it shows."""
+(moderation/actions/posts.py). The post page is community's; these act on what it shows."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +13,7 @@ from community.permissions import get_group_for_reader_or_404
 from community.selectors import posts as post_selectors
 from community.services.groups import GroupError
 from community.views.groups import moderator_gate
-from moderation.services import posts as post_actions
+from moderation.actions import posts as post_actions
 
 
 def _post_url(post) -> str:

@@ -1,25 +1,16 @@
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from community.models import Membership
-from messaging.models import Conversation
+from community.selectors.groups import active_members
+from moderation.actions.rooms import update_room_controls
 from moderation.forms import RoomControlsForm
-from moderation.permissions import check_control_room, moderator_view
-from moderation.services.rooms import update_room_controls
+from moderation.permissions import get_room_for_controller_or_404, moderator_view
 
 
 @moderator_view
 def room_controls(request, group_id: int):
-    conversation = (
-        Conversation.objects.select_related("group")
-        .filter(kind=Conversation.Kind.ROOM, group_id=group_id)
-        .first()
-    )
-    if conversation is None:
-        raise Http404
-    check_control_room(request.user, conversation)
+    conversation = get_room_for_controller_or_404(user=request.user, group_id=group_id)
     form = RoomControlsForm(
         request.POST or None,
         initial={
@@ -39,11 +30,6 @@ def room_controls(request, group_id: int):
         else:
             messages.info(request, _("Nothing changed."))
         return redirect("moderation:room_controls", group_id=group_id)
-    members = (
-        Membership.objects.filter(group_id=group_id, state=Membership.State.ACTIVE)
-        .select_related("user__profile")
-        .order_by("user__profile__pseudonym")
-    )
     return render(
         request,
         "moderation/room_controls.html",
@@ -51,6 +37,6 @@ def room_controls(request, group_id: int):
             "conversation": conversation,
             "group": conversation.group,
             "form": form,
-            "members": members,
+            "members": active_members(group=conversation.group),
         },
     )

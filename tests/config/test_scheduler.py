@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from community.models import Membership, SupportRequest
 from community.services.support_requests import ESCALATE_TO_POOL_AFTER
+from moderation.actions.sanction import sanction_member
 from moderation.models import AuditLogEntry, Sanction
-from moderation.services.sanctions import sanction_member
 from tests.browser.conftest import _free_port, start_daphne
 from tests.community.advocates_helpers import make_advocate
 from tests.community.test_support_requests import send

@@ -314,7 +314,7 @@ async def test_locked_room_refuses_members_but_not_moderators(member, other_memb
 async def test_links_restricted_and_slow_mode_apply_from_the_next_frame(
     room_with_two_members, member
 ):
-    from moderation.services.rooms import restrict_links, set_slow_mode
+    from moderation.actions.rooms import restrict_links, set_slow_mode
 
     room = room_with_two_members
     host = await db(make_member)(mfa=True)

@@ -7,8 +7,8 @@ from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 from django.urls import reverse
 
+from moderation.actions.sanction import sanction_member
 from moderation.models import AuditLogEntry, AuditLogImmutable
-from moderation.services.sanctions import sanction_member
 from tests.factories import make_member
 
 

@@ -6,11 +6,11 @@ import pytest
 from channels.db import database_sync_to_async as db
 from django.utils import timezone
 
+from moderation.actions.flag import flag_content
+from moderation.actions.rooms import lock_room, restrict_links, set_slow_mode
+from moderation.actions.sanction import sanction_member
 from moderation.flaggables import get_flaggable
 from moderation.policy import Reason
-from moderation.services.flags import flag_content
-from moderation.services.rooms import lock_room, restrict_links, set_slow_mode
-from moderation.services.sanctions import sanction_member
 from tests.messaging.conftest import drain, join, open_socket, receive, receive_until, send
 from tests.moderation.conftest import build_scene, post_message
 

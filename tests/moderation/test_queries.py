@@ -5,10 +5,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from moderation.actions.flag import flag_content
+from moderation.actions.sanction import sanction_member
 from moderation.flaggables import get_flaggable
 from moderation.policy import Reason
-from moderation.services.flags import flag_content, item_score
-from moderation.services.sanctions import sanction_member
+from moderation.selectors.scoring import item_score
 from tests.factories import make_member
 from tests.moderation.conftest import add_member, post_message
 
@@ -73,7 +74,7 @@ def test_item_score_weighs_every_pending_flag_in_the_same_queries_for_2_and_12_f
             result = flag_content(
                 flagger=flagger, flaggable=flaggable, obj=message, reason=Reason.SPAM
             )
-        return result.item
+        return result.obj.item
 
     item = flag_by(2)
     with CaptureQueriesContext(connection) as captured:

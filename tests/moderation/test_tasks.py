@@ -11,8 +11,8 @@ from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
 from community.models import Membership
+from moderation.actions.sanction import sanction_member
 from moderation.models import AuditLogEntry, Sanction
-from moderation.services.sanctions import sanction_member
 from moderation.tasks import LIFT_EXPIRED_SANCTIONS
 from tests.factories import PASSWORD
 from tests.scheduler import run_due_timers

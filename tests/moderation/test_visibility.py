@@ -3,12 +3,12 @@
 from django.urls import reverse
 
 from messaging.models import Notification
+from moderation.actions.decide import decide_item
+from moderation.actions.flag import flag_content
+from moderation.actions.sanction import sanction_member
 from moderation.flaggables import get_flaggable
 from moderation.models import ReviewItem
 from moderation.policy import Reason
-from moderation.services.decisions import decide_item
-from moderation.services.flags import flag_content
-from moderation.services.sanctions import sanction_member
 from tests.factories import make_member
 from tests.moderation.conftest import make_room, post_message
 
@@ -23,7 +23,7 @@ def _flagged(scene, body="get out of this group"):
         obj=message,
         reason=Reason.HARASSMENT,
         details="it keeps happening",
-    ).item
+    ).obj.item
 
 
 def test_group_moderator_sees_the_reason_but_not_the_flagger(client, scene):
@@ -87,13 +87,13 @@ def test_group_moderator_queue_holds_only_their_groups(client, scene):
         flaggable=MESSAGE,
         obj=post_message(room=other_room, sender=other_author, body="in another group"),
         reason=Reason.SPAM,
-    ).item
+    ).obj.item
     profile_item = flag_content(
         flagger=scene.reporter,
         flaggable=get_flaggable("profile"),
         obj=scene.author.profile,
         reason=Reason.DOXXING,
-    ).item
+    ).obj.item
     client.force_login(scene.moderator)
     page = client.get(reverse("moderation:queue")).content.decode()
     assert "in my group" in page
@@ -135,7 +135,7 @@ def test_anonymous_post_author_hidden_from_group_moderator(client, scene):
     )
     item = flag_content(
         flagger=scene.reporter, flaggable=get_flaggable("post"), obj=post, reason=Reason.HATE
-    ).item
+    ).obj.item
     client.force_login(scene.moderator)
     page = client.get(reverse("moderation:item_detail", args=[item.pk])).content.decode()
     assert "anon words" in page and "LoudAuthor" not in page

@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from community.models import Membership
 from messaging.models import Notification
+from moderation.actions.appeal import AppealError, decide_appeal, submit_appeal
+from moderation.actions.sanction import sanction_member
 from moderation.models import Appeal, AuditLogEntry, Sanction
-from moderation.services.appeals import AppealError, decide_appeal, submit_appeal
-from moderation.services.sanctions import sanction_member
 
 
 def _ban(scene):

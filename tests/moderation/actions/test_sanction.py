@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from community.models import Membership
 from messaging.models import Notification
+from moderation.actions.lift import lift_expired_sanctions
+from moderation.actions.sanction import SanctionError, sanction_member
 from moderation.models import AuditLogEntry, Sanction
 from moderation.selectors.sanctions import active_mute_until
-from moderation.services.sanctions import SanctionError, lift_expired_sanctions, sanction_member
 from tests.factories import PASSWORD, make_member
 
 
@@ -221,3 +222,79 @@ def test_group_moderator_tunes_the_threshold_within_site_limits(client, scene):
     assert AuditLogEntry.objects.filter(action="threshold").count() == 1
     client.force_login(scene.reporter)
     assert client.get(url).status_code == 404
+
+
+def _ban_from_member_page(client, actor, target, group):
+    client.force_login(actor)
+    return client.post(
+        reverse("moderation:member", args=[target.profile.public_id]),
+        {"sanction-kind": "ban", "sanction-reason": "Threats", "sanction-group": group.pk},
+    )
+
+
+def test_only_a_site_moderator_bans_a_groups_owner_by_name(client, scene):
+    from tests.moderation.conftest import add_member
+
+    owner = make_member(pseudonym="OwnerOtter")
+    add_member(group=scene.group, user=owner, role=Membership.Role.OWNER)
+    response = _ban_from_member_page(client, scene.moderator, owner, scene.group)
+    assert response.status_code == 200
+    assert "Only a site moderator can remove a group&#x27;s owner." in response.content.decode()
+    assert Membership.objects.get(user=owner, group=scene.group).state == "active"
+    assert not Sanction.objects.exists() and not AuditLogEntry.objects.exists()
+    assert (
+        _ban_from_member_page(client, scene.site_moderator, owner, scene.group).status_code == 302
+    )
+    assert Membership.objects.get(user=owner, group=scene.group).state == "banned"
+
+
+def test_a_banned_moderator_loses_the_role_and_gets_it_back_only_by_appointment(scene):
+    from moderation.actions.appeal import decide_appeal, submit_appeal
+
+    ban = sanction_member(
+        actor=scene.second_moderator,
+        target=scene.moderator,
+        kind="ban",
+        reason="Abusing the tools",
+        group=scene.group,
+    ).obj
+    membership = Membership.objects.get(user=scene.moderator, group=scene.group)
+    assert (membership.state, membership.role) == ("banned", "member")
+    appeal = submit_appeal(appellant=scene.moderator, sanction=ban, text="please").obj
+    decide_appeal(actor=scene.site_moderator, appeal=appeal, grant=True, note="Fair")
+    membership.refresh_from_db()
+    assert (membership.state, membership.role) == ("active", "member")
+
+
+def test_a_member_who_rejoined_after_a_removal_can_be_removed_again(scene):
+    from community.services.groups import join_group
+
+    def remove():
+        return sanction_member(
+            actor=scene.moderator,
+            target=scene.author,
+            kind="remove",
+            reason="Spam",
+            group=scene.group,
+        )
+
+    assert remove().changed and not remove().changed
+    join_group(user=scene.author, group=scene.group, accepted_rules=True)
+    assert remove().changed
+    assert Membership.objects.get(user=scene.author, group=scene.group).state == "removed"
+    assert AuditLogEntry.objects.filter(action="remove").count() == 2
+
+
+def test_lifting_expired_sanctions_twice_lifts_each_once(scene):
+    result = sanction_member(
+        actor=scene.moderator,
+        target=scene.author,
+        kind="ban",
+        reason="A week out",
+        group=scene.group,
+        ends_at=timezone.now() + timedelta(days=7),
+    )
+    Sanction.objects.filter(pk=result.obj.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
+    assert lift_expired_sanctions() == 1
+    assert lift_expired_sanctions() == 0
+    assert AuditLogEntry.objects.filter(action="lift").count() == 1

@@ -1,29 +1,27 @@
+"""Appeal: the sanctioned member asks once for a second look, and someone other than who
+imposed it decides (decision 0050; who may: moderation.permissions, the reviewer rule)."""
+
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from messaging.services.notifications import notify
+from moderation.actions.audit import ActionResult, appeal_target, record_audit
+from moderation.actions.lift import lift_sanction
 from moderation.models import Appeal, AuditLogEntry, Sanction
 from moderation.permissions import check_decide_appeal
-from moderation.policy import APPEAL_WINDOW
-from moderation.services.audit import ActionResult, record_audit, sanction_audit_group_id
-from moderation.services.sanctions import lift_sanction
+from moderation.selectors.sanctions import appeal_deadline
 
 
 class AppealError(ValueError):
     pass
 
 
-def appeal_deadline(sanction: Sanction):
-    return sanction.created_at + APPEAL_WINDOW
-
-
 def submit_appeal(*, appellant, sanction: Sanction, text: str) -> ActionResult:
     """One appeal per sanction, by the sanctioned member, within 14 days."""
     if sanction.user_id != appellant.pk:
-        from django.http import Http404
-
         raise Http404
     if hasattr(sanction, "appeal"):
         return ActionResult(changed=False, obj=sanction.appeal)
@@ -37,10 +35,7 @@ def submit_appeal(*, appellant, sanction: Sanction, text: str) -> ActionResult:
             entry = record_audit(
                 actor=appellant,
                 action=AuditLogEntry.Action.APPEAL,
-                target_kind="sanction",
-                target_id=sanction.pk,
-                target_user_id=appellant.pk,
-                group_id=sanction_audit_group_id(sanction),
+                target=appeal_target(sanction=sanction),
                 reason=text,
             )
     except IntegrityError:  # a second submission at the same moment
@@ -49,8 +44,8 @@ def submit_appeal(*, appellant, sanction: Sanction, text: str) -> ActionResult:
 
 
 def decide_appeal(*, actor, appeal: Appeal, grant: bool, note: str) -> ActionResult:
-    """A moderator other than the one who decided the sanction grants (lifts it) or denies
-    the appeal. The member is told the outcome, by "a moderator"."""
+    """Grants (lifts the sanction) or denies the appeal. The member is told the outcome, by
+    "a moderator"."""
     check_decide_appeal(actor, appeal)
     if not note.strip():
         raise AppealError(_("Give a reason: the member is told it."))
@@ -58,34 +53,38 @@ def decide_appeal(*, actor, appeal: Appeal, grant: bool, note: str) -> ActionRes
         appeal = Appeal.objects.select_for_update().select_related("sanction").get(pk=appeal.pk)
         if appeal.status != Appeal.Status.PENDING:
             return ActionResult(changed=False, obj=appeal)
-        appeal.status = Appeal.Status.GRANTED if grant else Appeal.Status.DENIED
-        appeal.decided_by = actor
-        appeal.decision_note = note
-        appeal.decided_at = timezone.now()
-        appeal.save(update_fields=["status", "decided_by", "decision_note", "decided_at"])
-        sanction = appeal.sanction
+        _close(appeal=appeal, actor=actor, grant=grant, note=note)
         if grant:
-            lift_sanction(sanction=sanction)
+            lift_sanction(sanction=appeal.sanction)
         entry = record_audit(
             actor=actor,
             action=AuditLogEntry.Action.APPEAL_GRANTED
             if grant
             else AuditLogEntry.Action.APPEAL_DENIED,
-            target_kind="sanction",
-            target_id=sanction.pk,
-            target_user_id=sanction.user_id,
-            group_id=sanction_audit_group_id(sanction),
+            target=appeal_target(sanction=appeal.sanction),
             reason=note,
         )
-        text = (
-            _("A moderator reviewed your appeal and lifted the decision. %(note)s")
-            if grant
-            else _("A moderator reviewed your appeal; the decision stands. %(note)s")
-        ) % {"note": note}
-        notify(
-            recipient_id=sanction.user_id,
-            kind="appeal_outcome",
-            text=text,
-            url=reverse("moderation:my_notices"),
-        )
+        _tell_appellant(sanction=appeal.sanction, grant=grant, note=note)
     return ActionResult(changed=True, entry=entry, obj=appeal)
+
+
+def _close(*, appeal: Appeal, actor, grant: bool, note: str) -> None:
+    appeal.status = Appeal.Status.GRANTED if grant else Appeal.Status.DENIED
+    appeal.decided_by = actor
+    appeal.decision_note = note
+    appeal.decided_at = timezone.now()
+    appeal.save(update_fields=["status", "decided_by", "decision_note", "decided_at"])
+
+
+def _tell_appellant(*, sanction: Sanction, grant: bool, note: str) -> None:
+    text = (
+        _("A moderator reviewed your appeal and lifted the decision. %(note)s")
+        if grant
+        else _("A moderator reviewed your appeal; the decision stands. %(note)s")
+    ) % {"note": note}
+    notify(
+        recipient_id=sanction.user_id,
+        kind="appeal_outcome",
+        text=text,
+        url=reverse("moderation:my_notices"),
+    )

@@ -2,11 +2,12 @@ import pytest
 from django.urls import reverse
 
 from messaging.models import Message, Notification
+from moderation.actions.decide import decide_item
+from moderation.actions.flag import flag_content
 from moderation.flaggables import get_flaggable
 from moderation.models import AuditLogEntry, Flag, GroupModerationSettings, ReviewItem
 from moderation.policy import REASON_SEVERITY, Reason
-from moderation.services.decisions import decide_item
-from moderation.services.flags import flag_content, flagger_reliability
+from moderation.selectors.scoring import flagger_reliability
 from tests.factories import make_member
 from tests.moderation.conftest import add_member, post_message
 
@@ -61,7 +62,7 @@ def test_one_flag_per_member_per_item(scene):
     message = post_message(room=scene.room, sender=scene.author)
     first = _flag(scene.reporter, message)
     second = _flag(scene.reporter, message, reason=Reason.THREAT)
-    assert first.created and not second.created
+    assert first.changed and not second.changed
     assert Flag.objects.count() == 1 and ReviewItem.objects.count() == 1
     assert AuditLogEntry.objects.filter(action="flag").count() == 1
 
@@ -69,11 +70,11 @@ def test_one_flag_per_member_per_item(scene):
 def test_reflagging_a_reviewed_item_reopens_its_review(scene):
     message = post_message(room=scene.room, sender=scene.author)
     result = _flag(scene.reporter, message)
-    decide_item(actor=scene.moderator, item=result.item, decision="keep", reason="fine")
+    decide_item(actor=scene.moderator, item=result.obj.item, decision="keep", reason="fine")
     assert ReviewItem.objects.get().status == ReviewItem.Status.RESOLVED
     again = _flag(scene.bystander, message)
     item = ReviewItem.objects.get()
-    assert again.item.pk == result.item.pk
+    assert again.obj.item.pk == result.obj.item.pk
     assert item.status == ReviewItem.Status.OPEN and item.decision == ""
     assert ReviewItem.objects.count() == 1
 
@@ -105,7 +106,7 @@ def test_priority_weighs_reason_severity_by_flagger_reliability(scene):
         for _ in range(3):
             past = post_message(room=scene.room, sender=scene.bystander)
             result = _flag(flagger, past, reason=Reason.SPAM)
-            decide_item(actor=scene.moderator, item=result.item, decision=decision, reason="r")
+            decide_item(actor=scene.moderator, item=result.obj.item, decision=decision, reason="r")
     assert flagger_reliability(flagger_id=make_member().pk) == 1.0  # new flaggers are neutral
     assert flagger_reliability(flagger_id=reliable.pk) == pytest.approx(2 * 4 / 5)
     assert flagger_reliability(flagger_id=unreliable.pk) == pytest.approx(2 * 1 / 5)
@@ -114,7 +115,7 @@ def test_priority_weighs_reason_severity_by_flagger_reliability(scene):
     _flag(reliable, message, reason=Reason.HATE)
     result = _flag(unreliable, message, reason=Reason.SPAM)
     expected = REASON_SEVERITY["hate"] * 2 * 4 / 5 + REASON_SEVERITY["spam"] * 2 * 1 / 5
-    assert result.item.score == pytest.approx(expected, abs=0.01)
+    assert result.obj.item.score == pytest.approx(expected, abs=0.01)
 
 
 def test_auto_hide_above_the_group_threshold(scene):
@@ -147,7 +148,7 @@ def test_keep_after_auto_hide_shows_the_message_again(scene):
     message = post_message(room=scene.room, sender=scene.author)
     result = _flag(scene.reporter, message, reason=Reason.THREAT)
     assert Message.objects.get(pk=message.pk).hidden_at is not None
-    decide_item(actor=scene.moderator, item=result.item, decision="keep", reason="context ok")
+    decide_item(actor=scene.moderator, item=result.obj.item, decision="keep", reason="context ok")
     assert Message.objects.get(pk=message.pk).hidden_at is None
 
 

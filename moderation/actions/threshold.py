@@ -1,14 +1,15 @@
+"""Threshold: a group's moderators tune auto-hide for their group, within the site limits."""
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from moderation.actions.audit import ActionResult, AuditTarget, record_audit
 from moderation.models import AuditLogEntry, GroupModerationSettings
 from moderation.permissions import check_moderate_group
 from moderation.policy import AUTO_HIDE_THRESHOLD_MAX, AUTO_HIDE_THRESHOLD_MIN
-from moderation.services.audit import ActionResult, record_audit
 
 
 def set_auto_hide_threshold(*, actor, group, threshold: float) -> ActionResult:
-    """Group moderators tune auto-hide for their group, within the site limits."""
     check_moderate_group(actor, group.pk)
     if not AUTO_HIDE_THRESHOLD_MIN <= threshold <= AUTO_HIDE_THRESHOLD_MAX:
         raise ValueError(
@@ -26,9 +27,7 @@ def set_auto_hide_threshold(*, actor, group, threshold: float) -> ActionResult:
         entry = record_audit(
             actor=actor,
             action=AuditLogEntry.Action.THRESHOLD,
-            target_kind="group",
-            target_id=group.pk,
-            group_id=group.pk,
+            target=AuditTarget(kind="group", id=group.pk, user_id=None, group_id=group.pk),
             reason=str(threshold),
         )
     return ActionResult(changed=True, entry=entry, obj=settings)

@@ -1,14 +1,15 @@
-"""Live room host controls. Each writes one audit row and tells the room's sockets on commit;
-the room consumer enforces the flags on every message."""
+"""Room controls: a group's moderators lock the live room, slow it down or keep links to
+moderators. Each writes one audit row and tells the room's sockets on commit; the room
+consumer enforces the settings on every message."""
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from messaging.models import Conversation
 from moderation import live
+from moderation.actions.audit import ActionResult, AuditTarget, record_audit
 from moderation.models import AuditLogEntry
 from moderation.permissions import check_control_room
-from moderation.services.audit import ActionResult, record_audit
 
 MAX_SLOW_MODE_SECONDS = 3600
 
@@ -26,9 +27,9 @@ def _change_room(
         entry = record_audit(
             actor=actor,
             action=action,
-            target_kind="room",
-            target_id=conversation.pk,
-            group_id=conversation.group_id,
+            target=AuditTarget(
+                kind="room", id=conversation.pk, user_id=None, group_id=conversation.group_id
+            ),
             reason=reason,
         )
         transaction.on_commit(lambda: live.broadcast_room_event(conversation=conversation))
@@ -86,7 +87,8 @@ def update_room_controls(
     links_restricted: bool,
     reason: str = "",
 ) -> list[ActionResult]:
-    """The host-controls form: applies each control; only the ones that change are logged."""
+    """The host-controls form: applies each of the three actions above; only the ones that
+    change something are logged. One result per action."""
     return [
         lock_room(actor=actor, conversation=conversation, locked=locked, reason=reason),
         set_slow_mode(

@@ -4,11 +4,11 @@ from django.http import Http404
 from django.urls import reverse
 
 from messaging.models import Message, Notification
+from moderation.actions.decide import decide_item
+from moderation.actions.flag import flag_content
 from moderation.flaggables import get_flaggable
 from moderation.models import AuditLogEntry, Flag, ReviewItem
 from moderation.policy import Reason
-from moderation.services.decisions import decide_item
-from moderation.services.flags import flag_content
 from tests.factories import make_member
 from tests.moderation.conftest import post_message
 
@@ -19,7 +19,7 @@ def _item(scene, body="my manager is J. Doe at Acme, call him"):
     message = post_message(room=scene.room, sender=scene.author, body=body)
     return message, flag_content(
         flagger=scene.reporter, flaggable=MESSAGE, obj=message, reason=Reason.DOXXING
-    ).item
+    ).obj.item
 
 
 @pytest.mark.parametrize("decision", ["keep", "hide", "delete", "redact"])
@@ -122,7 +122,7 @@ def test_item_detail_shows_the_room_messages_around_it(client, scene):
 
 
 def test_a_moderator_cannot_sanction_themselves(scene):
-    from moderation.services.sanctions import sanction_member
+    from moderation.actions.sanction import sanction_member
 
     with pytest.raises(PermissionDenied):
         sanction_member(
