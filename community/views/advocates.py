@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from community.forms_advocates import (
+from community.forms.advocates import (
     AdvocateApplicationForm,
     DirectoryFilterForm,
     FeedbackForm,

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 
-from community.forms_journal import DeleteAccountForm, PasswordConfirmForm
+from community.forms.data_rights import DeleteAccountForm, PasswordConfirmForm
 from community.services.data_rights import delete_account, export_all_data
 from community.views.journal import bound_data
 

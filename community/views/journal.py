@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from community.forms_journal import (
+from community.forms.journal import (
     ConfirmWipeForm,
     EntryForm,
     ExportForm,

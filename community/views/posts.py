@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community.forms_groups import EditPostForm, ReplyForm, ThreadForm
+from community.forms.posts import EditPostForm, ReplyForm, ThreadForm
 from community.permissions import (
     check_edit_post,
     check_reply_to_thread,

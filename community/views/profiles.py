@@ -4,7 +4,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from community.forms import ProfileForm
+from community.forms.accounts import ProfileForm
 from community.restrictions import has_blocked
 from community.selectors.profiles import get_profile_by_public_id
 from community.services.profiles import update_profile

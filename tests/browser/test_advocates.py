@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from community.demo_advocates import seed_library
+from community.demo.library import seed_library
 from community.models import AdvocateProfile, SupportFeedback, SupportRequest, TrainingModule
 from community.services.support_requests import (
     ESCALATE_TO_POOL_AFTER,

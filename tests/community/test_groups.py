@@ -424,8 +424,8 @@ def test_owner_appoints_a_moderator_and_moderators_cannot(client, member):
 
 
 def test_demo_groups_seed_twice_without_duplicates():
-    from community.demo import seed_accounts
-    from community.demo_groups import seed_groups
+    from community.demo.accounts import seed_accounts
+    from community.demo.groups import seed_groups
     from community.models import Post
 
     for _ in range(2):
