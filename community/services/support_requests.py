@@ -23,6 +23,7 @@ from community.models import (
     SupportRequestEvent,
     User,
 )
+from community.permissions import can_hand_over_support_request
 from community.selectors.advocates import (
     LOAD_STATUSES,
     can_take_requests,
@@ -201,10 +202,7 @@ def hand_over_support_request(
 ) -> SupportRequest:
     with transaction.atomic():
         locked = _lock(support_request)
-        if (
-            locked.status != SupportRequest.Status.ACCEPTED
-            or locked.advocate_id != advocate_user.pk
-        ):
+        if not can_hand_over_support_request(user=advocate_user, support_request=locked):
             raise SupportRequestError(
                 _("Only the advocate of an accepted request can hand it over.")
             )

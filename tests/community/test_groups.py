@@ -469,3 +469,17 @@ def test_group_page_links_members_to_the_live_room(member_client, member):
     room_url = reverse("messaging:room", args=[group.slug])
     assert room_url in page
     assert member_client.get(room_url).status_code == 200
+
+
+def test_owner_cannot_change_a_role_outside_their_group_or_with_a_malformed_id(client, member):
+    group, elsewhere = make_group(name="Mine"), make_group(name="Elsewhere")
+    owner = make_member(mfa=True)
+    add_member(group, owner, role=Membership.Role.OWNER)
+    foreign = add_member(elsewhere, member)
+    client.force_login(owner)
+    url = reverse("group_members", args=[group.slug])
+    for membership_id in (foreign.pk, "not-a-number", ""):
+        response = client.post(url, {"membership": membership_id, "role": "moderator"})
+        assert response.status_code == 404, membership_id
+    foreign.refresh_from_db()
+    assert foreign.role == Membership.Role.MEMBER
