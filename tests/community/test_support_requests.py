@@ -101,7 +101,13 @@ def test_who_can_see_an_addressed_request():
     assert detail(logged_in(advocate), support_request).status_code == 200
     for outsider in (make_member(), same_specialty, staff):
         assert detail(logged_in(outsider), support_request).status_code == 404
-    assert detail(Client(), support_request).status_code in (302, 404)
+    # Signed out: the sign-in page, as for any page behind a login, whether or not the
+    # request exists.
+    for request_id in (support_request.pk, support_request.pk + 1000):
+        page = reverse("support_request_detail", args=[request_id])
+        signed_out = Client().get(page)
+        assert signed_out.status_code == 302
+        assert signed_out["Location"] == f"{reverse('account_login')}?next={page}"
 
 
 def test_suspended_advocate_loses_sight_of_their_requests():

@@ -63,8 +63,31 @@ async def receive_until(communicator, frame_type: str, wait: float = 3) -> dict:
             return frame
 
 
+async def frames_until(communicator, frame_type: str, wait: float = 3) -> list[dict]:
+    """Every frame read up to and including the first one of `frame_type`. For "nothing else
+    arrives" checks: make something arrive after what must not, then look at all that came
+    before it, so a late frame cannot slip past a timeout."""
+    frames = []
+    while True:
+        frames.append(await receive(communicator, wait))
+        if frames[-1]["type"] == frame_type:
+            return frames
+
+
+async def output_after_ending(communicator) -> list[dict]:
+    """Ends the socket's application (a client disconnect) and returns whatever it had sent
+    and nobody read. Once the application has returned nothing can be added: the list is
+    final, whatever the timing."""
+    await communicator.disconnect()
+    left = []
+    while not communicator.output_queue.empty():
+        left.append(communicator.output_queue.get_nowait())
+    return left
+
+
 async def drain(communicator, quiet: float = 0.2) -> list[dict]:
-    """Reads whatever is in flight (presence updates and the like) until the socket is quiet."""
+    """Reads whatever is in flight (presence updates and the like) until the socket is quiet.
+    For setting a test up only: it proves nothing about what arrives later."""
     frames = []
     # receive_nothing never cancels the application (a timed-out receive_from would).
     while not await communicator.receive_nothing(timeout=quiet):
