@@ -7,12 +7,12 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
-from django.utils import timezone
 
 from community.models import Group, Membership
 from messaging.live_store import live_store
 from messaging.permissions import get_conversation_access_or_404
 from messaging.services.conversations import get_or_create_group_room, post_message
+from tests.community.groups_helpers import add_member
 
 ORIGIN = "http://localhost"
 
@@ -134,21 +134,6 @@ def make_group(*, name: str = "Testers", members=(), moderators=(), **fields) ->
     for user in moderators:
         add_member(group=group, user=user, role=Membership.Role.MODERATOR)
     return group
-
-
-def add_member(*, group: Group, user, role=Membership.Role.MEMBER) -> Membership:
-    now = timezone.now()
-    membership, _created = Membership.objects.update_or_create(
-        group=group,
-        user=user,
-        defaults={
-            "role": role,
-            "state": Membership.State.ACTIVE,
-            "joined_at": now,
-            "rules_accepted_at": now,
-        },
-    )
-    return membership
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ from moderation.flaggables import get_flaggable
 from moderation.policy import Reason
 from moderation.services.flags import flag_content, item_score
 from moderation.services.sanctions import sanction_member
+from tests.community.groups_helpers import add_member
 from tests.factories import make_member
-from tests.moderation.conftest import add_member, post_message
+from tests.moderation.conftest import post_message
 
 
 def _fill(scene, count, *, first=0):
