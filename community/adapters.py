@@ -1,5 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 
 from community.encryption import decrypt_text, encrypt_text, rotate_token
 
@@ -43,8 +44,6 @@ ENCRYPTED_MFA_KEYS = ("secret", "seed")
 def rotate_mfa_secrets() -> int:
     """Key-rotation hook (community.encryption.ROTATION_HOOKS): re-encrypts every TOTP secret
     and recovery-code seed under the newest key. Returns how many authenticators it rewrote."""
-    from allauth.mfa.models import Authenticator
-
     rewritten = 0
     for authenticator in Authenticator.objects.filter(
         type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]

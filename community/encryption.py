@@ -7,6 +7,7 @@ key rotation is: put the new key first, run `manage.py rotate_encryption_keys`, 
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 
@@ -86,8 +87,6 @@ class EncryptedTextField(models.TextField):
 
 def encrypted_fields():
     """Yields (model, field) for every EncryptedTextField in the project, for key rotation."""
-    from django.apps import apps
-
     for model in apps.get_models():
         for field in model._meta.concrete_fields:
             if isinstance(field, EncryptedTextField):

@@ -27,6 +27,7 @@ from community.selectors.advocates import (
     verified_advocates,
 )
 from community.selectors.groups import is_group_moderator
+from community.selectors.profiles import get_profile_by_public_id
 
 
 def has_mfa(user) -> bool:
@@ -92,6 +93,16 @@ def get_group_for_member_or_404(*, user, slug: str):
     group = membership.group
     group.viewer_membership = membership
     return group
+
+
+def get_profile_for_viewer_or_404(*, user, public_id: str):
+    """An active member's profile, unless its owner blocked `user`: then 404, the same as for
+    a profile that does not exist, so the blocked member cannot tell."""
+
+    profile = get_profile_by_public_id(public_id=public_id)
+    if restrictions.has_blocked(owner_id=profile.user_id, target_id=user.pk):
+        raise Http404
+    return profile
 
 
 # --- Groups and posts (issue 3) -------------------------------------------------------------
@@ -180,6 +191,15 @@ def check_reply_to_thread(*, user, thread) -> None:
         raise PermissionDenied(_("This thread is closed."))
 
 
+def can_reply_to_thread(*, user, thread) -> bool:
+    """Whether the thread page offers the reply form: `check_reply_to_thread` passes."""
+    try:
+        check_reply_to_thread(user=user, thread=thread)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def check_edit_post(*, user, post) -> None:
     """Only the author edits or deletes their own post, while it still exists."""
 
@@ -234,6 +254,34 @@ def get_support_request_for_viewer_or_404(*, user, request_id: int):
     ):
         return support_request
     raise Http404
+
+
+def get_support_request_for_member_or_404(*, user, request_id: int):
+    """The request, for the member who sent it only (their feedback); 404 for anyone else,
+    its advocate included."""
+
+    support_request = get_support_request_for_viewer_or_404(user=user, request_id=request_id)
+    if support_request.member_id != user.pk:
+        raise Http404
+    return support_request
+
+
+def can_hand_over_support_request(*, user, support_request) -> bool:
+    """Its advocate, while the request is accepted: `hand_over_support_request` refuses the
+    rest."""
+    return (
+        support_request.advocate_id == user.pk
+        and support_request.status == SupportRequest.Status.ACCEPTED
+    )
+
+
+def can_leave_support_feedback(*, user, support_request) -> bool:
+    """The member, once, after the request is resolved."""
+    return (
+        support_request.member_id == user.pk
+        and support_request.status == SupportRequest.Status.RESOLVED
+        and getattr(support_request, "feedback", None) is None
+    )
 
 
 # --- private journal (issue 7) ------------------------------------------------------------------

@@ -1,13 +1,17 @@
 """Reads Kindred's configuration from the environment, once, at settings import."""
 
 import os
+import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
+# A length of time as people write it: "24h", "90m", "1h30m", "2d", "45s".
+DURATION_PATTERN = re.compile(r"(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?")
 
 
 class Environment:
@@ -55,6 +59,23 @@ class Environment:
                 f"{name} must look like 20/10 (count/seconds), not {value!r}."
             )
         return parsed
+
+    def duration(self, name: str, default: str) -> timedelta:
+        """A length of time written with units, e.g. "24h", "90m" or "1h30m" (d, h, m, s)."""
+        value = self.str(name, default)
+        match = DURATION_PATTERN.fullmatch(value.strip().lower())
+        parts = match.groupdict() if match else {}
+        duration = timedelta(
+            days=int(parts.get("d") or 0),
+            hours=int(parts.get("h") or 0),
+            minutes=int(parts.get("m") or 0),
+            seconds=int(parts.get("s") or 0),
+        )
+        if duration <= timedelta(0):
+            raise ImproperlyConfigured(
+                f"{name} must be a length of time such as 24h, 90m or 1h30m, not {value!r}."
+            )
+        return duration
 
     def list(self, name: str, default: list[str] | None = None) -> list[str]:
         value = self.environ.get(name)

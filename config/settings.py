@@ -292,6 +292,17 @@ if PRODUCTION:
 # Kindred's own knobs.
 KINDRED_QUICK_EXIT_URL = env.str("KINDRED_QUICK_EXIT_URL", "https://www.wikipedia.org/")
 
+# Support requests (docs/decisions/0042): how long a request addressed to one advocate waits
+# for them before it opens to the specialty's whole pool, how much longer it then waits in the
+# pool before staff are alerted, and how long an urgent request waits at each of the two steps.
+KINDRED_SUPPORT_ESCALATE_TO_POOL_AFTER = env.duration(
+    "KINDRED_SUPPORT_ESCALATE_TO_POOL_AFTER", "24h"
+)
+KINDRED_SUPPORT_ESCALATE_TO_STAFF_AFTER = env.duration(
+    "KINDRED_SUPPORT_ESCALATE_TO_STAFF_AFTER", "24h"
+)
+KINDRED_SUPPORT_ESCALATE_URGENT_AFTER = env.duration("KINDRED_SUPPORT_ESCALATE_URGENT_AFTER", "1h")
+
 # Real time (docs/protocol.md). Shared short-lived state (rate counters, slow mode, presence)
 # lives in Redis when REDIS_URL is set, else in the one process's memory.
 KINDRED_LIVE_STORE = {"url": REDIS_URL, "prefix": "kindred-live"}

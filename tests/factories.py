@@ -55,7 +55,7 @@ def make_message(*, conversation, sender, body: str, client_id: str | None = Non
 def make_support_thread(*, member, advocate, alias: str = ""):
     """An accepted support request between `member` and `advocate` and its private thread,
     as accepting one opens it (without the advocate's verification, for messaging tests)."""
-    from community.demo_advocates import ensure_specialties
+    from community.demo.library import ensure_specialties
     from community.models import SupportRequest
     from messaging.services.conversations import create_support_conversation
 

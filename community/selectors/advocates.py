@@ -1,6 +1,7 @@
 """Reads about advocates and support requests: the directory, capacity, response times,
 workloads, and who may see which request."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 from statistics import median
 
@@ -73,6 +74,24 @@ def search_directory(
     return advocates.order_by("user__profile__pseudonym")
 
 
+def directory_advocates(
+    *,
+    specialty: Specialty | None = None,
+    language: str = "",
+    taking_requests: bool = False,
+    text: str = "",
+) -> list[AdvocateProfile]:
+    """The directory's cards: `search_directory`, each advocate marked `at_capacity`."""
+    advocates = list(
+        search_directory(
+            specialty=specialty, language=language, taking_requests=taking_requests, text=text
+        )
+    )
+    for advocate in advocates:
+        advocate.at_capacity = is_at_capacity(advocate)
+    return advocates
+
+
 def is_at_capacity(advocate: AdvocateProfile) -> bool:
     """For advocates fetched through `verified_advocates()` (annotated with `open_load`)."""
     return advocate.open_load >= advocate.capacity
@@ -85,6 +104,18 @@ def can_take_requests(advocate: AdvocateProfile) -> bool:
 def offers_specialty(advocate: AdvocateProfile, specialty_id: int) -> bool:
     """Reads the specialties `verified_advocates()` prefetched: no query of its own."""
     return any(specialty.pk == specialty_id for specialty in advocate.specialties.all())
+
+
+def handover_candidates(*, support_request: SupportRequest) -> list[AdvocateProfile]:
+    """Who the request's advocate may hand it over to: verified advocates of its specialty who
+    can take a request now, never the advocate themselves or the member."""
+    return [
+        advocate
+        for advocate in verified_advocates()
+        .filter(specialties=support_request.specialty_id)
+        .exclude(user_id__in=[support_request.advocate_id, support_request.member_id])
+        if can_take_requests(advocate)
+    ]
 
 
 def get_directory_advocate_or_404(*, public_id: str) -> AdvocateProfile:
@@ -152,6 +183,32 @@ def pool_requests_for(*, advocate: AdvocateProfile):
         .exclude(member_id=advocate.user_id)
         .select_related("specialty", "member__profile")
         .order_by("routed_at")
+    )
+
+
+@dataclass(frozen=True)
+class Workload:
+    """An advocate's requests: addressed to them and waiting, accepted and in progress, and
+    the open pool of their specialties; each with the `display_name` advocates see."""
+
+    waiting: list[SupportRequest]
+    active: list[SupportRequest]
+    pool: list[SupportRequest]
+
+    @property
+    def slots_used(self) -> int:
+        return len(self.waiting) + len(self.active)
+
+
+def advocate_workload(*, advocate: AdvocateProfile) -> Workload:
+    own = list(advocate_open_requests(advocate_user_id=advocate.user_id))
+    pool = list(pool_requests_for(advocate=advocate))
+    for support_request in own + pool:
+        support_request.display_name = support_display_name(support_request=support_request)
+    return Workload(
+        waiting=[r for r in own if r.status == SupportRequest.Status.OPEN],
+        active=[r for r in own if r.status == SupportRequest.Status.ACCEPTED],
+        pool=pool,
     )
 
 

@@ -1,4 +1,6 @@
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -64,6 +66,16 @@ def directory_groups(*, query: str = "", tag: str = ""):
     )
 
 
+def directory_page(*, query: str = "", tag: str = "", page_number) -> Page:
+    """One page of `directory_groups`, each group with the `member_count_label` it shows."""
+    page = Paginator(directory_groups(query=query, tag=tag), DIRECTORY_PAGE_SIZE).get_page(
+        page_number
+    )
+    for group in page.object_list:
+        group.member_count_label = member_count_label(group.active_member_count)
+    return page
+
+
 def directory_tags():
     """Topics used by at least one listed, active group."""
     return (
@@ -77,6 +89,15 @@ def directory_tags():
 
 def active_member_count(*, group_id: int) -> int:
     return Membership.objects.filter(group_id=group_id, state=Membership.State.ACTIVE).count()
+
+
+def get_membership_in_group_or_404(*, group: Group, membership_id: int) -> Membership:
+    """A membership (any state) of `group`, which the caller has already checked the viewer
+    may manage; 404 for an id of another group's."""
+    membership = Membership.objects.filter(pk=membership_id, group=group).first()
+    if membership is None:
+        raise Http404
+    return membership
 
 
 def pending_join_requests(*, group: Group):
@@ -96,6 +117,13 @@ def member_groups(*, user_id: int):
     ).order_by("name")
 
 
+def get_invite_in_group_or_404(*, group: Group, invite_id: int) -> GroupInvite:
+    invite = GroupInvite.objects.filter(pk=invite_id, group=group).first()
+    if invite is None:
+        raise Http404
+    return invite
+
+
 def group_invites(*, group: Group):
     return GroupInvite.objects.filter(group=group).order_by("-created_at")
 
@@ -109,6 +137,19 @@ def get_usable_invite(*, token: str) -> GroupInvite | None:
     if invite is None or not invite.is_usable(now=timezone.now()):
         return None
     return invite
+
+
+def get_group(*, group_id: int) -> Group:
+    """A fresh copy of a group the caller already holds, e.g. for a form to change so that a
+    rejected change never shows up half-applied on the caller's instance."""
+    return Group.objects.get(pk=group_id)
+
+
+def get_proposed_group_or_404(*, slug: str) -> Group:
+    group = Group.objects.filter(slug=slug, status=Group.Status.PROPOSED).first()
+    if group is None:
+        raise Http404
+    return group
 
 
 def proposed_groups():
@@ -130,3 +171,7 @@ def active_members(*, group: Group):
         .select_related("user__profile")
         .order_by("user__profile__pseudonym", "pk")
     )
+
+
+def members_page(*, group: Group, page_number) -> Page:
+    return Paginator(active_members(group=group), MEMBERS_PAGE_SIZE).get_page(page_number)

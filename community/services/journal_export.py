@@ -12,6 +12,7 @@ import io
 import json
 import unicodedata
 import zipfile
+from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -78,6 +79,36 @@ def build_journal_export(*, owner) -> dict:
         },
         "entries": sorted(entries.values(), key=lambda record: record["created_at"]),
     }
+
+
+@dataclass(frozen=True)
+class JournalDownload:
+    content: bytes
+    content_type: str
+    file_name: str
+
+
+def export_journal(*, owner, file_format: str, include_evidence: bool) -> JournalDownload:
+    """The file the export page hands the owner: the PDF (`file_format` "pdf") or the JSON,
+    inside a zip with the evidence files when `include_evidence`."""
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    if file_format == "pdf":
+        download = JournalDownload(
+            render_journal_pdf(owner=owner), "application/pdf", f"journal-{stamp}.pdf"
+        )
+    else:
+        download = JournalDownload(
+            render_journal_json(owner=owner), "application/json", f"journal-{stamp}.json"
+        )
+    if include_evidence:
+        download = JournalDownload(
+            build_journal_zip(
+                owner=owner, main_name=download.file_name, main_bytes=download.content
+            ),
+            "application/zip",
+            f"journal-{stamp}.zip",
+        )
+    return download
 
 
 def render_journal_json(*, owner) -> bytes:

@@ -67,8 +67,14 @@ def create_reply(
 
 
 def _keep_revision(post: Post) -> None:
+    """Keeps the stored text as a revision. Read from the row, locked, not from `post`: an
+    edit form has already put the new text on the instance, and two edits at once must each
+    keep the text they replace."""
+    stored = (
+        Post.objects.select_for_update().only("title", "body", "content_warning").get(pk=post.pk)
+    )
     PostRevision.objects.create(
-        post=post, title=post.title, body=post.body, content_warning=post.content_warning
+        post=post, title=stored.title, body=stored.body, content_warning=stored.content_warning
     )
 
 

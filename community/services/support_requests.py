@@ -23,19 +23,13 @@ from community.models import (
     SupportRequestEvent,
     User,
 )
+from community.permissions import can_hand_over_support_request
 from community.selectors.advocates import (
     LOAD_STATUSES,
     can_take_requests,
     get_verified_advocate_by_user_id,
     offers_specialty,
 )
-
-# How long an addressed request waits for its advocate before it opens to the whole pool, and
-# how long it then waits in the pool before staff are alerted. Overridable in settings.
-ESCALATE_TO_POOL_AFTER = getattr(settings, "SUPPORT_ESCALATE_TO_POOL_AFTER", timedelta(hours=24))
-ESCALATE_TO_STAFF_AFTER = getattr(settings, "SUPPORT_ESCALATE_TO_STAFF_AFTER", timedelta(hours=24))
-# Urgent requests move on much sooner, at both steps.
-ESCALATE_URGENT_AFTER = getattr(settings, "SUPPORT_ESCALATE_URGENT_AFTER", timedelta(hours=1))
 
 # Words that, in an urgent request, bring the crisis resources up at once. Matching is crude on
 # purpose: a false positive only shows helpline numbers.
@@ -208,10 +202,7 @@ def hand_over_support_request(
 ) -> SupportRequest:
     with transaction.atomic():
         locked = _lock(support_request)
-        if (
-            locked.status != SupportRequest.Status.ACCEPTED
-            or locked.advocate_id != advocate_user.pk
-        ):
+        if not can_hand_over_support_request(user=advocate_user, support_request=locked):
             raise SupportRequestError(
                 _("Only the advocate of an accepted request can hand it over.")
             )
@@ -317,7 +308,8 @@ def leave_support_feedback(
 
 def _overdue(now, wait: timedelta) -> Q:
     return Q(routed_at__lte=now - wait) | Q(
-        urgency=SupportRequest.Urgency.URGENT, routed_at__lte=now - ESCALATE_URGENT_AFTER
+        urgency=SupportRequest.Urgency.URGENT,
+        routed_at__lte=now - settings.KINDRED_SUPPORT_ESCALATE_URGENT_AFTER,
     )
 
 
@@ -328,15 +320,16 @@ class EscalationResult:
 
 
 def escalate_support_requests(*, now=None) -> EscalationResult:
-    """Addressed requests unanswered for ESCALATE_TO_POOL_AFTER (urgent ones: for
-    ESCALATE_URGENT_AFTER) open to the whole pool of their specialty; pool requests unanswered
-    for ESCALATE_TO_STAFF_AFTER more (urgent: ESCALATE_URGENT_AFTER) are flagged
-    for staff. Safe to run as often as you like: each step happens once per request."""
+    """Addressed requests unanswered for KINDRED_SUPPORT_ESCALATE_TO_POOL_AFTER (urgent ones:
+    for KINDRED_SUPPORT_ESCALATE_URGENT_AFTER) open to the whole pool of their specialty; pool
+    requests unanswered for KINDRED_SUPPORT_ESCALATE_TO_STAFF_AFTER more (urgent: the urgent
+    wait again) are flagged for staff. The waits are settings (config/settings.py). Safe to run
+    as often as you like: each step happens once per request."""
     now = now or timezone.now()
     moved, flagged = [], []
     with transaction.atomic():
         overdue_addressed = SupportRequest.objects.select_for_update().filter(
-            _overdue(now, ESCALATE_TO_POOL_AFTER),
+            _overdue(now, settings.KINDRED_SUPPORT_ESCALATE_TO_POOL_AFTER),
             status=SupportRequest.Status.OPEN,
             advocate__isnull=False,
         )
@@ -349,7 +342,7 @@ def escalate_support_requests(*, now=None) -> EscalationResult:
             _notify_pool(support_request)
             moved.append(support_request.pk)
         overdue_pool = SupportRequest.objects.select_for_update().filter(
-            _overdue(now, ESCALATE_TO_STAFF_AFTER),
+            _overdue(now, settings.KINDRED_SUPPORT_ESCALATE_TO_STAFF_AFTER),
             status=SupportRequest.Status.OPEN,
             advocate__isnull=True,
             flagged_for_staff_at__isnull=True,

@@ -4,14 +4,14 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from community.forms_advocates import (
+from community.forms.advocates import (
     AdvocateApplicationForm,
     DirectoryFilterForm,
     FeedbackForm,
@@ -20,24 +20,26 @@ from community.forms_advocates import (
 )
 from community.models import SupportRequest
 from community.permissions import (
+    can_hand_over_support_request,
+    can_leave_support_feedback,
     check_use_advocate_tools,
+    get_support_request_for_member_or_404,
     get_support_request_for_viewer_or_404,
     has_mfa,
     require_mfa,
 )
 from community.selectors.advocates import (
-    advocate_open_requests,
+    advocate_workload,
     can_take_requests,
+    directory_advocates,
     get_directory_advocate_or_404,
     get_own_advocate_profile,
+    handover_candidates,
     is_at_capacity,
     is_verified_advocate,
     median_first_response,
     member_support_requests,
-    pool_requests_for,
-    search_directory,
     support_display_name,
-    verified_advocates,
 )
 from community.selectors.resources import CRISIS_ARTICLE_SLUG, has_completed_advocate_training
 from community.services.advocates import apply_as_advocate, set_advocate_availability
@@ -68,16 +70,12 @@ def describe_duration(delta: timedelta) -> str:
 def directory(request):
     form = DirectoryFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    advocates = list(
-        search_directory(
-            specialty=filters.get("specialty"),
-            language=filters.get("language", ""),
-            taking_requests=filters.get("taking", False),
-            text=filters.get("q", ""),
-        )
+    advocates = directory_advocates(
+        specialty=filters.get("specialty"),
+        language=filters.get("language", ""),
+        taking_requests=filters.get("taking", False),
+        text=filters.get("q", ""),
     )
-    for advocate in advocates:
-        advocate.at_capacity = is_at_capacity(advocate)
     return render(
         request,
         "community/advocates/directory.html",
@@ -133,19 +131,16 @@ def apply(request):
 def workload(request):
     check_use_advocate_tools(user=request.user)
     advocate = get_own_advocate_profile(user_id=request.user.pk)
-    own = list(advocate_open_requests(advocate_user_id=request.user.pk))
-    pool = list(pool_requests_for(advocate=advocate))
-    for support_request in own + pool:
-        support_request.display_name = support_display_name(support_request=support_request)
+    workload = advocate_workload(advocate=advocate)
     return render(
         request,
         "community/advocates/workload.html",
         {
             "advocate": advocate,
-            "waiting": [r for r in own if r.status == SupportRequest.Status.OPEN],
-            "active": [r for r in own if r.status == SupportRequest.Status.ACCEPTED],
-            "pool": pool,
-            "slots_used": len(own),
+            "waiting": workload.waiting,
+            "active": workload.active,
+            "pool": workload.pool,
+            "slots_used": workload.slots_used,
         },
     )
 
@@ -205,14 +200,10 @@ def _get_viewable_request(request, request_id: int) -> SupportRequest:
     return get_support_request_for_viewer_or_404(user=request.user, request_id=request_id)
 
 
-def _is_member(request, support_request) -> bool:
-    return support_request.member_id == request.user.pk
-
-
 @login_required
 def request_detail(request, request_id: int):
     support_request = _get_viewable_request(request, request_id)
-    is_member = _is_member(request, support_request)
+    is_member = support_request.member_id == request.user.pk
     if not is_member and not has_mfa(request.user):
         # Advocate tools need a second factor; the member's own view does not.
         messages.warning(request, _("Advocate tools need two-factor authentication."))
@@ -227,17 +218,10 @@ def request_detail(request, request_id: int):
             _("You") if is_member else support_display_name(support_request=support_request)
         ),
     }
-    if context["is_advocate"] and support_request.status == SupportRequest.Status.ACCEPTED:
-        others = [
-            advocate
-            for advocate in verified_advocates()
-            .filter(specialties=support_request.specialty_id)
-            .exclude(user_id__in=[request.user.pk, support_request.member_id])
-            if can_take_requests(advocate)
-        ]
-        context["handover_form"] = HandoverForm(advocates=others) if others else None
-    feedback = getattr(support_request, "feedback", None)
-    if is_member and feedback is None and support_request.status == SupportRequest.Status.RESOLVED:
+    if can_hand_over_support_request(user=request.user, support_request=support_request):
+        candidates = handover_candidates(support_request=support_request)
+        context["handover_form"] = HandoverForm(advocates=candidates) if candidates else None
+    if can_leave_support_feedback(user=request.user, support_request=support_request):
         context["feedback_form"] = FeedbackForm()
     return render(request, "community/advocates/request_detail.html", context)
 
@@ -319,9 +303,9 @@ def withdraw_request(request, request_id: int):
 
 @login_required
 def feedback(request, request_id: int):
-    support_request = _get_viewable_request(request, request_id)
-    if not _is_member(request, support_request):
-        raise Http404
+    support_request = get_support_request_for_member_or_404(
+        user=request.user, request_id=request_id
+    )
     form = FeedbackForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

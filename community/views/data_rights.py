@@ -3,14 +3,13 @@ laptop left for a minute must not be enough to take or destroy everything."""
 
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 
-from community.forms_journal import DeleteAccountForm, PasswordConfirmForm
+from community.forms.data_rights import DeleteAccountForm, PasswordConfirmForm
 from community.services.data_rights import delete_account, export_all_data
-from community.views.journal import bound_data
+from community.views.journal import attachment, bound_data
 
 
 @login_required
@@ -23,10 +22,10 @@ def data_rights(request):
 def export_data(request):
     form = PasswordConfirmForm(bound_data(request), user=request.user)
     if request.method == "POST" and form.is_valid():
-        response = HttpResponse(export_all_data(user=request.user), content_type="application/zip")
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="my-data-{stamp}.zip"'
-        return response
+        return attachment(
+            export_all_data(user=request.user), "application/zip", f"my-data-{stamp}.zip"
+        )
     return render(request, "community/data_rights/export.html", {"form": form})
 
 

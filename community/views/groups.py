@@ -2,13 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community.forms_groups import (
+from community.forms.groups import (
     DecisionForm,
     DirectorySearchForm,
     GroupProposalForm,
@@ -16,7 +15,7 @@ from community.forms_groups import (
     InviteForm,
     JoinForm,
 )
-from community.models import Group, GroupInvite, Membership
+from community.models import Group, Membership
 from community.permissions import (
     can_read_group,
     check_decide_group_proposals,
@@ -53,10 +52,7 @@ def group_directory(request):
     query = tag = ""
     if form.is_valid():
         query, tag = form.cleaned_data["q"], form.cleaned_data["tag"]
-    groups = group_selectors.directory_groups(query=query, tag=tag)
-    page = Paginator(groups, group_selectors.DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    for group in page.object_list:
-        group.member_count_label = group_selectors.member_count_label(group.active_member_count)
+    page = group_selectors.directory_page(query=query, tag=tag, page_number=request.GET.get("page"))
     return render(
         request,
         "community/groups/directory.html",
@@ -107,7 +103,7 @@ def group_proposals(request):
 @require_mfa
 def group_proposal_decide(request, slug: str):
     check_decide_group_proposals(user=request.user)
-    group = get_object_or_404(Group, slug=slug, status=Group.Status.PROPOSED)
+    group = group_selectors.get_proposed_group_or_404(slug=slug)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.error_text())
@@ -229,9 +225,9 @@ def group_request_decide(request, slug: str, membership_id: int):
     group = get_group_for_reader_or_404(user=request.user, slug=slug)
     if response := moderator_gate(request, group):
         return response
-    membership = Membership.objects.filter(pk=membership_id, group=group).first()
-    if membership is None:
-        raise Http404
+    membership = group_selectors.get_membership_in_group_or_404(
+        group=group, membership_id=membership_id
+    )
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.error_text())
@@ -279,7 +275,7 @@ def group_invite_revoke(request, slug: str, invite_id: int):
     group = get_group_for_reader_or_404(user=request.user, slug=slug)
     if response := moderator_gate(request, group):
         return response
-    invite = get_object_or_404(GroupInvite, pk=invite_id, group=group)
+    invite = group_selectors.get_invite_in_group_or_404(group=group, invite_id=invite_id)
     group_services.revoke_invite(actor=request.user, invite=invite)
     messages.success(request, _("The invite link no longer works."))
     return redirect("group_invites", slug=group.slug)
@@ -294,7 +290,7 @@ def group_settings(request, slug: str):
     # The form works on a copy, so a rejected change never shows up half-applied.
     form = GroupSettingsForm(
         request.POST if request.method == "POST" else None,
-        instance=Group.objects.get(pk=group.pk),
+        instance=group_selectors.get_group(group_id=group.pk),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -321,7 +317,12 @@ def group_members(request, slug: str):
         return response
     check_manage_group(user=request.user, group=group)
     if request.method == "POST":
-        membership = get_object_or_404(Membership, pk=request.POST.get("membership"), group=group)
+        membership_id = request.POST.get("membership", "")
+        if not membership_id.isdigit():
+            raise Http404
+        membership = group_selectors.get_membership_in_group_or_404(
+            group=group, membership_id=int(membership_id)
+        )
         try:
             group_services.set_member_role(
                 actor=request.user, membership=membership, role=request.POST.get("role", "")
@@ -331,7 +332,5 @@ def group_members(request, slug: str):
         else:
             messages.success(request, _("Role updated."))
         return redirect("group_members", slug=group.slug)
-    page = Paginator(
-        group_selectors.active_members(group=group), group_selectors.MEMBERS_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    page = group_selectors.members_page(group=group, page_number=request.GET.get("page"))
     return render(request, "community/groups/members.html", {"group": group, "page": page})

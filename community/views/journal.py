@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from community.forms_journal import (
+from community.forms.journal import (
     ConfirmWipeForm,
     EntryForm,
     ExportForm,
@@ -55,12 +55,7 @@ from community.services.journal import (
     wipe_journal,
 )
 from community.services.journal_evidence import read_evidence_bytes
-from community.services.journal_export import (
-    build_journal_zip,
-    evidence_archive_path,
-    render_journal_json,
-    render_journal_pdf,
-)
+from community.services.journal_export import evidence_archive_path, export_journal
 
 
 def bound_data(request):
@@ -138,11 +133,16 @@ def evidence_download(request, public_id: str):
     return _evidence_response(evidence)
 
 
-def _evidence_response(evidence) -> HttpResponse:
-    response = HttpResponse(read_evidence_bytes(evidence), content_type=evidence.content_type)
-    file_name = evidence_archive_path(evidence).rsplit("/", 1)[-1]
+def attachment(content: bytes, content_type: str, file_name: str) -> HttpResponse:
+    """A download: the browser saves it under `file_name` (made by us, never from input)."""
+    response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response
+
+
+def _evidence_response(evidence) -> HttpResponse:
+    file_name = evidence_archive_path(evidence).rsplit("/", 1)[-1]
+    return attachment(read_evidence_bytes(evidence), evidence.content_type, file_name)
 
 
 @login_required
@@ -160,19 +160,12 @@ def verify(request):
 def export(request):
     form = ExportForm(bound_data(request))
     if request.method == "POST" and form.is_valid():
-        stamp = timezone.now().strftime("%Y%m%d-%H%M")
-        if form.cleaned_data["format"] == "pdf":
-            content, content_type = render_journal_pdf(owner=request.user), "application/pdf"
-            name = f"journal-{stamp}.pdf"
-        else:
-            content, content_type = render_journal_json(owner=request.user), "application/json"
-            name = f"journal-{stamp}.json"
-        if form.cleaned_data["include_evidence"]:
-            content = build_journal_zip(owner=request.user, main_name=name, main_bytes=content)
-            content_type, name = "application/zip", f"journal-{stamp}.zip"
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        download = export_journal(
+            owner=request.user,
+            file_format=form.cleaned_data["format"],
+            include_evidence=form.cleaned_data["include_evidence"],
+        )
+        return attachment(download.content, download.content_type, download.file_name)
     return render(request, "community/journal/export.html", {"form": form})
 
 

@@ -2,14 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community.forms_groups import EditPostForm, ReplyForm, ThreadForm
+from community.forms.posts import EditPostForm, ReplyForm, ThreadForm
 from community.permissions import (
+    can_reply_to_thread,
     check_edit_post,
     check_reply_to_thread,
     check_write_in_group,
@@ -58,11 +58,6 @@ def thread_detail(request, slug: str, thread_id: int):
     page = post_selectors.reply_page(
         thread=thread, viewer=request.user, page_number=request.GET.get("page")
     )
-    can_reply = True
-    try:
-        check_reply_to_thread(user=request.user, thread=thread)
-    except PermissionDenied:
-        can_reply = False
     return render(
         request,
         "community/groups/thread_detail.html",
@@ -71,7 +66,7 @@ def thread_detail(request, slug: str, thread_id: int):
             "thread": thread,
             "page": page,
             "form": form,
-            "can_reply": can_reply,
+            "can_reply": can_reply_to_thread(user=request.user, thread=thread),
             "is_moderator": is_group_moderator_for(user=request.user, group=group),
         },
     )
@@ -84,8 +79,6 @@ def post_edit(request, slug: str, post_id: int):
     check_edit_post(user=request.user, post=post)
     form = EditPostForm(request.POST if request.method == "POST" else None, instance=post)
     if request.method == "POST" and form.is_valid():
-        # The service keeps the previous text as a revision; the form only validated it.
-        post.refresh_from_db()
         post_services.edit_post(actor=request.user, post=post, **form.cleaned_data)
         messages.success(request, _("Your changes are saved."))
         return redirect(_post_url(post))

@@ -1,21 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from community.forms import ProfileForm
-from community.restrictions import has_blocked
-from community.selectors.profiles import get_profile_by_public_id
+from community.forms.accounts import ProfileForm
+from community.permissions import get_profile_for_viewer_or_404
 from community.services.profiles import update_profile
 
 
 @login_required
 def profile_detail(request, public_id: str):
-    profile = get_profile_by_public_id(public_id=public_id)
-    # A member who was blocked cannot see the blocker's profile; 404 so they cannot tell.
-    if has_blocked(owner_id=profile.user_id, target_id=request.user.pk):
-        raise Http404
+    profile = get_profile_for_viewer_or_404(user=request.user, public_id=public_id)
     return render(
         request,
         "community/profile_detail.html",

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from community.forms_advocates import TrainingCheckForm
+from community.forms.resources import TrainingCheckForm
 from community.selectors.resources import (
     get_module_or_404,
     get_published_article_or_404,

@@ -5,9 +5,6 @@ created, so what a test writes (with `transactional_db`) the server reads, and t
 """
 
 import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,7 +14,8 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.servers import free_port, start_daphne, stop_daphne
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -30,76 +28,12 @@ CHROMIUM_ARGS = [
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"daphne exited early with code {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"daphne did not listen on port {port} within {timeout}s")
-
-
-def daphne_log_path(port: int) -> Path:
-    """Where start_daphne writes the server's output (stdout and stderr)."""
-    return Path(settings.DATA_DIR) / f"daphne-{port}.log"
-
-
-def _endpoint_quoted(path: Path) -> str:
-    # Twisted endpoint strings separate arguments with ":" and escape with a backslash.
-    return str(path).replace("\\", "\\\\").replace(":", "\\:")
-
-
-def start_daphne(
-    port: int, extra_env: dict | None = None, *, tls: tuple[Path, Path] | None = None
-) -> subprocess.Popen:
-    """A daphne process on 127.0.0.1:`port` serving the test database. With `tls`
-    (private key file, certificate file), daphne itself serves TLS on that port (wss://)."""
-    from django.db import connection
-
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "KINDRED_TEST_SERVER_DB": str(connection.settings_dict["NAME"]),
-        "PYTHONUNBUFFERED": "1",
-        **(extra_env or {}),
-    }
-    if tls is None:
-        listen = ["-b", "127.0.0.1", "-p", str(port)]
-    else:
-        key, certificate = (_endpoint_quoted(path) for path in tls)
-        listen = ["-e", f"ssl:{port}:privateKey={key}:certKey={certificate}:interface=127.0.0.1"]
-    log = open(daphne_log_path(port), "w")  # noqa: SIM115
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-m", "daphne", *listen, "config.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    _wait_for_port(port, process)
-    return process
-
-
 @pytest.fixture(scope="session")
 def live_server_url(django_db_setup, django_db_blocker):
-    port = _free_port()
+    port = free_port()
     process = start_daphne(port)
     yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_daphne(process)
 
 
 @pytest.fixture(scope="session")

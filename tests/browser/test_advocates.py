@@ -6,16 +6,13 @@ resolves it and leaves feedback; and an unanswered pool request escalates."""
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from community.demo_advocates import seed_library
+from community.demo.library import seed_library
 from community.models import AdvocateProfile, SupportFeedback, SupportRequest, TrainingModule
-from community.services.support_requests import (
-    ESCALATE_TO_POOL_AFTER,
-    ESCALATE_TO_STAFF_AFTER,
-    escalate_support_requests,
-)
+from community.services.support_requests import escalate_support_requests
 from tests.factories import make_member
 
 pytestmark = pytest.mark.browser
@@ -173,7 +170,10 @@ def test_unanswered_request_escalates_to_pool_then_staff_and_crisis_lines_show(
     support_request = SupportRequest.objects.get(member=member)
     # Unanswered in the pool for longer than allowed: staff are alerted.
     escalate_support_requests(
-        now=timezone.now() + ESCALATE_TO_POOL_AFTER + ESCALATE_TO_STAFF_AFTER + timedelta(1)
+        now=timezone.now()
+        + settings.KINDRED_SUPPORT_ESCALATE_TO_POOL_AFTER
+        + settings.KINDRED_SUPPORT_ESCALATE_TO_STAFF_AFTER
+        + timedelta(1)
     )
     page.reload()
     expect(page.locator(".timeline")).to_contain_text("Still unanswered: staff were alerted")

@@ -22,6 +22,31 @@ def _messages(page):
     return page.locator("#chat-messages .chat-body")
 
 
+class SocketLog:
+    """Every frame a page's WebSockets received, socket by socket, as the browser got them."""
+
+    def __init__(self, page):
+        self.page = page
+        self.sockets: list[list[str]] = []
+        page.on("websocket", self._opened)
+
+    def _opened(self, socket) -> None:
+        frames: list[str] = []
+        self.sockets.append(frames)
+        socket.on("framereceived", lambda payload: frames.append(payload))
+
+    def frames(self) -> list[str]:
+        return [frame for frames in self.sockets for frame in frames]
+
+    def wait_until(self, condition, timeout_ms: int = 15000) -> None:
+        # Playwright delivers the events while the page waits.
+        for _ in range(timeout_ms // 50):
+            if condition():
+                return
+            self.page.wait_for_timeout(50)
+        raise AssertionError("the page's sockets never got there")
+
+
 def test_two_members_chat_live_go_offline_and_lose_access_on_leaving(browser_session, axe):
     alice, bob = make_member(pseudonym="AliceRiver"), make_member(pseudonym="BobMaple")
     host = make_member(pseudonym="HostOwl", mfa=True)
@@ -31,6 +56,7 @@ def test_two_members_chat_live_go_offline_and_lose_access_on_leaving(browser_ses
     alice_session.login(alice)
     bob_session.login(bob)
     alice_page, bob_page = alice_session.page, bob_session.page
+    bob_sockets = SocketLog(bob_page)
     for page in (alice_page, bob_page):
         page.goto(f"/rooms/{group.slug}/")
         expect(page.locator("#chat-status")).to_have_text("Live")
@@ -101,10 +127,24 @@ def test_two_members_chat_live_go_offline_and_lose_access_on_leaving(browser_ses
     expect(bob_page.locator("#chat-status")).to_have_text(
         "You no longer have access to this conversation."
     )
+    # His page opens a new socket for the rest of the page (the bell), without the room.
+    opened_before = len(bob_sockets.sockets)
+    bob_sockets.wait_until(
+        lambda: (
+            len(bob_sockets.sockets) > opened_before
+            and any('"type":"hello"' in frame for frame in bob_sockets.sockets[-1])
+        )
+    )
     _send(alice_page, "After Bob left")
     expect(_messages(alice_page).last).to_have_text("After Bob left")
-    bob_page.wait_for_timeout(500)
+    # Something that must reach Bob after it: he writes into the room he left, and the
+    # server's answer ("not joined") comes back on his socket after anything the room could
+    # still have sent there.
+    _send(bob_page, "Am I still in?")
+    expect(bob_page.locator("li.is-failed")).to_contain_text("Join the conversation first.")
     expect(_messages(bob_page).filter(has_text="After Bob left")).to_have_count(0)
+    assert not [frame for frame in bob_sockets.frames() if "After Bob left" in frame]
+    assert not room.messages.filter(body="Am I still in?").exists()
 
 
 def test_direct_message_request_accepted_then_live(browser_session, axe):

@@ -1,6 +1,6 @@
 """Builders for advocates and support requests in tests: real rows through the real models."""
 
-from community.demo_advocates import ensure_specialties, seed_library
+from community.demo.library import ensure_specialties, seed_library
 from community.models import AdvocateProfile, Specialty, TrainingCompletion, TrainingModule
 from community.services.advocates import encode_languages
 from tests.factories import make_member

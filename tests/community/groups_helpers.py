@@ -41,15 +41,20 @@ def add_member(
     state: str = Membership.State.ACTIVE,
     joined_at=None,
 ) -> Membership:
+    """`user`'s membership of `group`, made or changed to this role and state (rules
+    accepted), as joining and appointing would leave it. The one builder every test uses."""
     now = timezone.now()
-    return Membership.objects.create(
+    membership, _created = Membership.objects.update_or_create(
         group=group,
         user=user,
-        role=role,
-        state=state,
-        rules_accepted_at=now,
-        joined_at=(joined_at or now) if state == Membership.State.ACTIVE else None,
+        defaults={
+            "role": role,
+            "state": state,
+            "rules_accepted_at": now,
+            "joined_at": (joined_at or now) if state == Membership.State.ACTIVE else None,
+        },
     )
+    return membership
 
 
 def make_thread(

@@ -15,9 +15,10 @@ from community.models import JournalEntry, Post, PostRevision, Profile, User
 from community.services.journal_evidence import evidence_path
 from messaging.models import Message
 from messaging.services.conversations import get_or_create_group_room
+from tests.community.groups_helpers import add_member
 from tests.community.test_journal import SECRET, create_entry, upload
 from tests.factories import PASSWORD, make_member, make_message
-from tests.messaging.conftest import add_member, make_group, open_socket
+from tests.messaging.conftest import make_group, open_socket
 
 EMAIL = "vanishing-heron-7x@example.org"
 PSEUDONYM = "VanishingHeron77"

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from community.demo_advocates import ARTICLES, seed_library
+from community.demo.library import ARTICLES, seed_library
 from community.models import Article, TrainingCompletion, TrainingModule
 from community.selectors.resources import has_completed_advocate_training
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -13,9 +14,6 @@ from django.utils import timezone
 from community.models import SupportFeedback, SupportRequest
 from community.services.advocates import suspend_advocate
 from community.services.support_requests import (
-    ESCALATE_TO_POOL_AFTER,
-    ESCALATE_TO_STAFF_AFTER,
-    ESCALATE_URGENT_AFTER,
     SupportRequestError,
     accept_support_request,
     create_support_request,
@@ -103,7 +101,13 @@ def test_who_can_see_an_addressed_request():
     assert detail(logged_in(advocate), support_request).status_code == 200
     for outsider in (make_member(), same_specialty, staff):
         assert detail(logged_in(outsider), support_request).status_code == 404
-    assert detail(Client(), support_request).status_code in (302, 404)
+    # Signed out: the sign-in page, as for any page behind a login, whether or not the
+    # request exists.
+    for request_id in (support_request.pk, support_request.pk + 1000):
+        page = reverse("support_request_detail", args=[request_id])
+        signed_out = Client().get(page)
+        assert signed_out.status_code == 302
+        assert signed_out["Location"] == f"{reverse('account_login')}?next={page}"
 
 
 def test_suspended_advocate_loses_sight_of_their_requests():
@@ -322,7 +326,7 @@ def test_unanswered_requests_escalate_to_the_pool_and_then_to_staff():
     now = timezone.now()
 
     assert escalate_support_requests(now=now).moved_to_pool == []
-    later = now + ESCALATE_TO_POOL_AFTER + timedelta(minutes=1)
+    later = now + settings.KINDRED_SUPPORT_ESCALATE_TO_POOL_AFTER + timedelta(minutes=1)
     result = escalate_support_requests(now=later)
     assert result.moved_to_pool == [support_request.pk] and result.flagged_for_staff == []
     support_request.refresh_from_db()
@@ -331,7 +335,7 @@ def test_unanswered_requests_escalate_to_the_pool_and_then_to_staff():
     assert Notification.objects.filter(recipient=counsellor, kind="support.pool").exists()
 
     assert escalate_support_requests(now=later + timedelta(minutes=5)).flagged_for_staff == []
-    much_later = later + ESCALATE_TO_STAFF_AFTER + timedelta(minutes=1)
+    much_later = later + settings.KINDRED_SUPPORT_ESCALATE_TO_STAFF_AFTER + timedelta(minutes=1)
     result = escalate_support_requests(now=much_later)
     assert result.flagged_for_staff == [support_request.pk]
     assert escalate_support_requests(now=much_later + timedelta(hours=1)).flagged_for_staff == []
@@ -348,7 +352,9 @@ def test_unanswered_requests_escalate_to_the_pool_and_then_to_staff():
 def test_escalation_command_runs_the_service():
     support_request = send(make_member(), advocate=make_advocate())
     SupportRequest.objects.filter(pk=support_request.pk).update(
-        routed_at=timezone.now() - ESCALATE_TO_POOL_AFTER - timedelta(hours=1)
+        routed_at=timezone.now()
+        - settings.KINDRED_SUPPORT_ESCALATE_TO_POOL_AFTER
+        - timedelta(hours=1)
     )
     out = StringIO()
     call_command("escalate_support_requests", stdout=out)
@@ -422,12 +428,29 @@ def test_urgent_requests_escalate_after_an_hour_at_each_step():
     normal = send(make_member(), advocate=advocate)
     start = timezone.now()
     assert escalate_support_requests(now=start + timedelta(minutes=30)).moved_to_pool == []
-    step = start + ESCALATE_URGENT_AFTER + timedelta(minutes=1)
+    urgent_wait = settings.KINDRED_SUPPORT_ESCALATE_URGENT_AFTER
+    step = start + urgent_wait + timedelta(minutes=1)
     assert escalate_support_requests(now=step).moved_to_pool == [urgent.pk]
-    flagged = escalate_support_requests(now=step + ESCALATE_URGENT_AFTER + timedelta(minutes=1))
+    flagged = escalate_support_requests(now=step + urgent_wait + timedelta(minutes=1))
     assert flagged.flagged_for_staff == [urgent.pk]
     normal.refresh_from_db()
     assert normal.advocate_id == advocate.pk
+
+
+def test_escalation_waits_are_the_settings(settings):
+    """The waits come from config/settings.py (KINDRED_SUPPORT_ESCALATE_*), read when the
+    service runs: an installation that shortens them escalates sooner."""
+    settings.KINDRED_SUPPORT_ESCALATE_TO_POOL_AFTER = timedelta(minutes=10)
+    settings.KINDRED_SUPPORT_ESCALATE_TO_STAFF_AFTER = timedelta(minutes=20)
+    support_request = send(make_member(), advocate=make_advocate())
+    start = timezone.now()
+    assert escalate_support_requests(now=start + timedelta(minutes=9)).moved_to_pool == []
+    moved = escalate_support_requests(now=start + timedelta(minutes=11))
+    assert moved.moved_to_pool == [support_request.pk]
+    pooled_at = start + timedelta(minutes=11)
+    assert escalate_support_requests(now=pooled_at + timedelta(minutes=19)).flagged_for_staff == []
+    flagged = escalate_support_requests(now=pooled_at + timedelta(minutes=21))
+    assert flagged.flagged_for_staff == [support_request.pk]
 
 
 def test_staff_admin_for_escalations_never_shows_who_the_member_is():

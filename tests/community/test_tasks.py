@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 
 from community.models import SupportRequest
-from community.services.support_requests import ESCALATE_TO_POOL_AFTER, ESCALATE_TO_STAFF_AFTER
 from community.tasks import CLEAR_EXPIRED_SESSIONS, ESCALATE_SUPPORT_REQUESTS
 from messaging.models import Notification
 from tests.community.advocates_helpers import make_advocate
@@ -27,7 +26,7 @@ def test_the_scheduler_escalates_an_unanswered_request_to_the_pool_then_to_staff
     member, advocate, counsellor = make_member(), make_advocate(), make_advocate()
     staff = make_member(staff=True, mfa=True)
     support_request = send(member, advocate=advocate)
-    pool_deadline = support_request.routed_at + ESCALATE_TO_POOL_AFTER
+    pool_deadline = support_request.routed_at + settings.KINDRED_SUPPORT_ESCALATE_TO_POOL_AFTER
 
     with time_machine.travel(pool_deadline - MINUTE, tick=False):
         assert ESCALATE_SUPPORT_REQUESTS in run_due_timers()
@@ -43,7 +42,7 @@ def test_the_scheduler_escalates_an_unanswered_request_to_the_pool_then_to_staff
     assert support_request.escalated_to_pool_at == moved_at
     assert Notification.objects.filter(recipient=counsellor, kind="support.pool").count() == 1
 
-    staff_deadline = moved_at + ESCALATE_TO_STAFF_AFTER
+    staff_deadline = moved_at + settings.KINDRED_SUPPORT_ESCALATE_TO_STAFF_AFTER
     with time_machine.travel(staff_deadline - MINUTE, tick=False):
         assert ESCALATE_SUPPORT_REQUESTS in run_due_timers()
     assert SupportRequest.objects.get().flagged_for_staff_at is None

@@ -20,16 +20,14 @@ from django.db import connection
 from django.utils import timezone
 
 from community.models import Membership, SupportRequest
-from community.services.support_requests import ESCALATE_TO_POOL_AFTER
 from moderation.actions.sanction import sanction_member
 from moderation.models import AuditLogEntry, Sanction
-from tests.browser.conftest import _free_port, start_daphne
 from tests.community.advocates_helpers import make_advocate
 from tests.community.test_support_requests import send
 from tests.factories import make_member
 from tests.messaging.conftest import session_cookie_for
-from tests.messaging.test_two_processes import REDIS_URL, _redis_reachable
 from tests.moderation.conftest import build_scene
+from tests.servers import REDIS_URL, free_port, redis_reachable, start_daphne
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -97,7 +95,9 @@ def _overdue_ban(scene) -> Sanction:
 def _overdue_request() -> SupportRequest:
     support_request = send(make_member(), advocate=make_advocate())
     SupportRequest.objects.filter(pk=support_request.pk).update(
-        routed_at=timezone.now() - ESCALATE_TO_POOL_AFTER - timedelta(hours=5)
+        routed_at=timezone.now()
+        - settings.KINDRED_SUPPORT_ESCALATE_TO_POOL_AFTER
+        - timedelta(hours=5)
     )
     return support_request
 
@@ -142,10 +142,10 @@ async def _until(connection, frame_type: str) -> dict:
 async def test_in_production_the_scheduler_process_reaches_sockets_that_daphne_serves():
     """Production mode: daphne and the scheduler are separate processes joined by Redis, so
     what a timer announces (here the pool's notification) reaches the open socket at once."""
-    if not _redis_reachable():
+    if not redis_reachable():
         pytest.skip(f"Redis is not reachable at {REDIS_URL}; this test needs it")
     env = {"REDIS_URL": REDIS_URL}
-    port = _free_port()
+    port = free_port()
     daphne = await asyncio.to_thread(start_daphne, port, env)
     scheduler = None
     try:

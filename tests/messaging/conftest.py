@@ -7,12 +7,12 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
-from django.utils import timezone
 
 from community.models import Group, Membership
 from messaging.live_store import live_store
 from messaging.permissions import get_conversation_access_or_404
 from messaging.services.conversations import get_or_create_group_room, post_message
+from tests.community.groups_helpers import add_member
 
 ORIGIN = "http://localhost"
 
@@ -63,8 +63,31 @@ async def receive_until(communicator, frame_type: str, wait: float = 3) -> dict:
             return frame
 
 
+async def frames_until(communicator, frame_type: str, wait: float = 3) -> list[dict]:
+    """Every frame read up to and including the first one of `frame_type`. For "nothing else
+    arrives" checks: make something arrive after what must not, then look at all that came
+    before it, so a late frame cannot slip past a timeout."""
+    frames = []
+    while True:
+        frames.append(await receive(communicator, wait))
+        if frames[-1]["type"] == frame_type:
+            return frames
+
+
+async def output_after_ending(communicator) -> list[dict]:
+    """Ends the socket's application (a client disconnect) and returns whatever it had sent
+    and nobody read. Once the application has returned nothing can be added: the list is
+    final, whatever the timing."""
+    await communicator.disconnect()
+    left = []
+    while not communicator.output_queue.empty():
+        left.append(communicator.output_queue.get_nowait())
+    return left
+
+
 async def drain(communicator, quiet: float = 0.2) -> list[dict]:
-    """Reads whatever is in flight (presence updates and the like) until the socket is quiet."""
+    """Reads whatever is in flight (presence updates and the like) until the socket is quiet.
+    For setting a test up only: it proves nothing about what arrives later."""
     frames = []
     # receive_nothing never cancels the application (a timed-out receive_from would).
     while not await communicator.receive_nothing(timeout=quiet):
@@ -111,21 +134,6 @@ def make_group(*, name: str = "Testers", members=(), moderators=(), **fields) ->
     for user in moderators:
         add_member(group=group, user=user, role=Membership.Role.MODERATOR)
     return group
-
-
-def add_member(*, group: Group, user, role=Membership.Role.MEMBER) -> Membership:
-    now = timezone.now()
-    membership, _created = Membership.objects.update_or_create(
-        group=group,
-        user=user,
-        defaults={
-            "role": role,
-            "state": Membership.State.ACTIVE,
-            "joined_at": now,
-            "rules_accepted_at": now,
-        },
-    )
-    return membership
 
 
 @pytest.fixture

@@ -377,7 +377,12 @@ async def test_blocked_members_messages_are_hidden_live_and_in_history(
     # Every position reaches Bob in order; the blocked author's new message, edit and
     # deletion arrive only as `skip` (no body, no pseudonym), so nothing of theirs leaks and
     # Bob can still tell "not for you" from "missing".
-    frames = [await receive(bob) for _position in range(4)]
+    frames = []
+    while len(frames) < 4:
+        frame = await receive(bob)
+        # Only the stream's frames: presence news may come in between (in Redis mode).
+        if frame["type"] in ("message", "message.updated", "skip"):
+            frames.append(frame)
     assert [(frame["type"], frame["seq"]) for frame in frames] == [
         ("skip", new.seq),
         ("skip", new.seq + 1),

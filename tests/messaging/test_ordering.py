@@ -8,22 +8,26 @@ process's message arrives after a later one and a resuming client skips it (issu
 
 import asyncio
 import json
-import subprocess
 from urllib.parse import urlsplit
 
 import msgpack
 import pytest
 import redis.asyncio
-import websockets
 from channels.db import database_sync_to_async as db
-from django.conf import settings
 
 from messaging.fanout import GAP_WAIT
 from messaging.models import Message
 from messaging.services.conversations import get_or_create_group_room
-from tests.browser.conftest import _free_port, start_daphne
 from tests.messaging.conftest import make_group, session_cookie_for
-from tests.messaging.test_two_processes import REDIS_URL, _redis_reachable
+from tests.servers import (
+    REDIS_URL,
+    connect_chat,
+    free_port,
+    redis_reachable,
+    start_daphne,
+    stop_daphne,
+    until_frame,
+)
 from tests.settings import WORKER_NUMBER
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,7 +45,7 @@ class DelayingRedisProxy:
         # Drop (instead of delay) the next this many chunks holding PUBLISH: a lost message.
         self.drop = 0
         self.server = None
-        self.port = _free_port()
+        self.port = free_port()
 
     async def start(self):
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
@@ -79,35 +83,12 @@ class DelayingRedisProxy:
 
 @pytest.fixture
 async def proxy():
-    if not _redis_reachable():
+    if not redis_reachable():
         pytest.skip(f"Redis is not reachable at {REDIS_URL}; the ordering test needs it")
     parts = urlsplit(REDIS_URL)
     running = await DelayingRedisProxy(parts.hostname, parts.port or 6379).start()
     yield running
     await running.close()
-
-
-def _stop(process):
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
-async def _connect(port: int, cookie: str):
-    return await websockets.connect(
-        f"ws://127.0.0.1:{port}/ws/chat/",
-        origin=f"http://127.0.0.1:{port}",
-        additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"},
-    )
-
-
-async def _until(connection, frame_type: str) -> dict:
-    while True:
-        frame = json.loads(await asyncio.wait_for(connection.recv(), 10))
-        if frame["type"] == frame_type:
-            return frame
 
 
 async def _record(connection, frames: list):
@@ -149,7 +130,7 @@ async def test_members_on_both_processes_get_every_message_once_in_commit_order(
     writer_a, writer_b, watcher_a, watcher_b = [await db(make_member)() for _ in range(4)]
     group = await db(make_group)(members=[writer_a, writer_b, watcher_a, watcher_b])
     room = await db(get_or_create_group_room)(group=group)
-    port_a, port_b = _free_port(), _free_port()
+    port_a, port_b = free_port(), free_port()
     server_a = await asyncio.to_thread(
         start_daphne, port_a, {"REDIS_URL": f"redis://127.0.0.1:{proxy.port}/9"}
     )
@@ -164,9 +145,9 @@ async def test_members_on_both_processes_get_every_message_once_in_commit_order(
             (writer_b, port_b),
             (watcher_b, port_b),
         ):
-            socket = await _connect(port, await db(session_cookie_for)(user))
+            socket = await connect_chat(port, await db(session_cookie_for)(user))
             await socket.send(json.dumps({"type": "join", "conversation_id": room.pk}))
-            await _until(socket, "messages")
+            await until_frame(socket, "messages")
             sockets.append(socket)
         sender_a, watch_a, sender_b, watch_b = sockets
         received = {"a": [], "b": []}
@@ -205,14 +186,27 @@ async def test_members_on_both_processes_get_every_message_once_in_commit_order(
                 )
                 await _committed(second)
                 committed_order += [first, second]
-                await _until(sender_a, "ack")
-                await _until(sender_b, "ack")
+                await until_frame(sender_a, "ack")
+                await until_frame(sender_b, "ack")
+        # One last message from the late process: its publication queues behind every earlier
+        # one of that process on the slow link, so once it has reached both watchers, a late
+        # duplicate (or a late message) would already be in what they received.
+        await sender_a.send(
+            json.dumps(
+                {"type": "send", "conversation_id": room.pk, "client_id": "last", "body": "last"}
+            )
+        )
+        await until_frame(sender_a, "ack")
+        committed_order.append("last")
         expected = len(committed_order)
-        for _ in range(200):
-            if all(len(frames) >= expected for frames in received.values()):
+
+        def _got_the_last(frames) -> bool:
+            return any(frame.get("message", {}).get("body") == "last" for frame in frames)
+
+        for _ in range(400):
+            if all(_got_the_last(frames) for frames in received.values()):
                 break
             await asyncio.sleep(0.05)
-        await asyncio.sleep(GAP_WAIT * 4)  # late duplicates, if any, would arrive by now
         for recorder in recorders:
             recorder.cancel()
 
@@ -232,8 +226,8 @@ async def test_members_on_both_processes_get_every_message_once_in_commit_order(
         watching.cancel()
         for socket in sockets:
             await socket.close()
-        await asyncio.to_thread(_stop, server_a)
-        await asyncio.to_thread(_stop, server_b)
+        await asyncio.to_thread(stop_daphne, server_a)
+        await asyncio.to_thread(stop_daphne, server_b)
 
 
 async def test_a_publication_lost_on_the_way_is_delivered_from_the_database(
@@ -248,7 +242,7 @@ async def test_a_publication_lost_on_the_way_is_delivered_from_the_database(
         group=await db(make_group)(members=[writer, watcher_user])
     )
     check = {"KINDRED_STREAM_CHECK_SECONDS": "1"}
-    port_a, port_b = _free_port(), _free_port()
+    port_a, port_b = free_port(), free_port()
     server_a = await asyncio.to_thread(
         start_daphne, port_a, {**check, "REDIS_URL": f"redis://127.0.0.1:{proxy.port}/9"}
     )
@@ -256,9 +250,9 @@ async def test_a_publication_lost_on_the_way_is_delivered_from_the_database(
     sockets = []
     try:
         for user, port in ((writer, port_a), (watcher_user, port_b)):
-            socket = await _connect(port, await db(session_cookie_for)(user))
+            socket = await connect_chat(port, await db(session_cookie_for)(user))
             await socket.send(json.dumps({"type": "join", "conversation_id": room.pk}))
-            await _until(socket, "messages")
+            await until_frame(socket, "messages")
             sockets.append(socket)
         sender, watcher = sockets
         proxy.drop = 1
@@ -267,12 +261,12 @@ async def test_a_publication_lost_on_the_way_is_delivered_from_the_database(
                 {"type": "send", "conversation_id": room.pk, "client_id": "lost", "body": "lost"}
             )
         )
-        ack = await _until(sender, "ack")
+        ack = await until_frame(sender, "ack")
         assert proxy.drop == 0  # the publication really was dropped
-        arrived = await asyncio.wait_for(_until(watcher, "message"), 10)
+        arrived = await asyncio.wait_for(until_frame(watcher, "message"), 10)
         assert arrived["message"]["id"] == ack["id"] and arrived["seq"] == ack["seq"]
     finally:
         for socket in sockets:
             await socket.close()
-        await asyncio.to_thread(_stop, server_a)
-        await asyncio.to_thread(_stop, server_b)
+        await asyncio.to_thread(stop_daphne, server_a)
+        await asyncio.to_thread(stop_daphne, server_b)

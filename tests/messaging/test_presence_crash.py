@@ -8,15 +8,19 @@ import signal
 import time
 
 import pytest
-import websockets
 from channels.db import database_sync_to_async as db
-from django.conf import settings
 
 from messaging.services.conversations import get_or_create_group_room
-from tests.browser.conftest import _free_port, start_daphne
 from tests.factories import make_member
 from tests.messaging.conftest import make_group, session_cookie_for
-from tests.messaging.test_two_processes import REDIS_URL, _redis_reachable
+from tests.servers import (
+    REDIS_URL,
+    connect_chat,
+    free_port,
+    redis_reachable,
+    start_daphne,
+    stop_daphne,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,12 +29,7 @@ TTL = 3
 
 
 async def _connect(port, user):
-    cookie = await db(session_cookie_for)(user)
-    return await websockets.connect(
-        f"ws://127.0.0.1:{port}/ws/chat/",
-        origin=f"http://127.0.0.1:{port}",
-        additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"},
-    )
+    return await connect_chat(port, await db(session_cookie_for)(user))
 
 
 async def _join(connection, room_id) -> list[str]:
@@ -47,14 +46,8 @@ def _kill(process):
     process.wait(timeout=10)
 
 
-def _stop(process):
-    if process.poll() is None:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 async def test_a_killed_process_members_leave_the_room_on_the_other_process(transactional_db):
-    if not _redis_reachable():
+    if not redis_reachable():
         pytest.skip(f"Redis is not reachable at {REDIS_URL}; this test needs it")
     crashed_member = await db(make_member)(pseudonym="OnTheDeadOne")
     survivor = await db(make_member)(pseudonym="StillHere")
@@ -63,7 +56,7 @@ async def test_a_killed_process_members_leave_the_room_on_the_other_process(tran
         group=await db(make_group)(members=[crashed_member, survivor, latecomer])
     )
     env = {"REDIS_URL": REDIS_URL, "KINDRED_PRESENCE_TTL": str(TTL)}
-    port_a, port_b = _free_port(), _free_port()
+    port_a, port_b = free_port(), free_port()
     doomed = await asyncio.to_thread(start_daphne, port_a, env)
     living = await asyncio.to_thread(start_daphne, port_b, env)
     try:
@@ -86,8 +79,8 @@ async def test_a_killed_process_members_leave_the_room_on_the_other_process(tran
         await late.close()
         await watcher.close()
     finally:
-        await asyncio.to_thread(_stop, living)
-        await asyncio.to_thread(_stop, doomed)
+        await asyncio.to_thread(stop_daphne, living)
+        await asyncio.to_thread(stop_daphne, doomed)
 
 
 async def test_after_a_crash_and_restart_in_embedded_mode_nobody_is_left_listed(transactional_db):
@@ -96,7 +89,7 @@ async def test_after_a_crash_and_restart_in_embedded_mode_nobody_is_left_listed(
     room = await db(get_or_create_group_room)(
         group=await db(make_group)(members=[crashed_member, newcomer])
     )
-    port = _free_port()
+    port = free_port()
     embedded = {"REDIS_URL": ""}  # one process, in-memory layer, whatever the suite runs on
     server = await asyncio.to_thread(start_daphne, port, embedded)
     try:
@@ -108,13 +101,13 @@ async def test_after_a_crash_and_restart_in_embedded_mode_nobody_is_left_listed(
         assert await _join(fresh, room.pk) == ["AfterTheCrash"]
         await fresh.close()
     finally:
-        await asyncio.to_thread(_stop, server)
+        await asyncio.to_thread(stop_daphne, server)
 
 
 async def test_a_rooms_presence_versions_only_grow_even_after_a_quiet_spell(transactional_db):
     """Processes ignore a presence change with a version lower than one they heard: so the
     counter must never expire and restart at 1 (it did after 4 × TTL without arrivals)."""
-    if not _redis_reachable():
+    if not redis_reachable():
         pytest.skip(f"Redis is not reachable at {REDIS_URL}; this test needs it")
     from messaging.live_store import RedisLiveStore
 

@@ -41,8 +41,8 @@ from zope.interface import implementer
 from messaging.fanout import write_frame
 from messaging.frames import websocket_text_frame
 from messaging.services.conversations import get_or_create_group_room
-from tests.browser.conftest import _free_port, daphne_log_path, start_daphne
 from tests.messaging.conftest import make_group, session_cookie_for
+from tests.servers import daphne_log_path, free_port, start_daphne, stop_daphne, until_frame
 
 FAST_PATH_LINE = "fan-out: direct writes to plain TCP sockets (fast path on)"
 ORDINARY_PATH_LINE = "is not plain TCP; frames go through the ASGI send"
@@ -114,7 +114,7 @@ class Server:
             additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"},
             **options,
         )
-        assert (await _until(connection, "hello"))["type"] == "hello"
+        assert (await until_frame(connection, "hello"))["type"] == "hello"
         return connection
 
 
@@ -124,7 +124,7 @@ def daphne(transactional_db):
     servers: list[Server] = []
 
     def start(*, tls: tuple[Path, Path] | None = None, extra_env: dict | None = None) -> Server:
-        port = _free_port()
+        port = free_port()
         env = {"DJANGO_LOG_LEVEL": "INFO", **(extra_env or {})}
         server = Server(port, start_daphne(port, env, tls=tls), tls[1] if tls else None)
         servers.append(server)
@@ -132,18 +132,7 @@ def daphne(transactional_db):
 
     yield start
     for server in servers:
-        server.process.terminate()
-        try:
-            server.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-
-
-async def _until(connection, frame_type: str, wait: float = 10) -> dict:
-    while True:
-        frame = json.loads(await asyncio.wait_for(connection.recv(), wait))
-        if frame["type"] == frame_type:
-            return frame
+        stop_daphne(server.process)
 
 
 async def _send(connection, frame: dict) -> None:
@@ -160,7 +149,7 @@ async def _room_of_two(member, other_member, server: Server, **options):
     for user in (member, other_member):
         connection = await server.connect(await db(session_cookie_for)(user), **options)
         await _send(connection, {"type": "join", "conversation_id": room.pk})
-        await _until(connection, "messages")
+        await until_frame(connection, "messages")
         connections.append(connection)
     return room, connections
 
@@ -190,7 +179,7 @@ async def test_daphne_serving_tls_itself_delivers_room_messages_over_wss_by_the_
     try:
         for number in (1, 2, 3):
             ack, own = await _say(alice, room, f"tls-{number}", f"under TLS {number}")
-            delivered = await _until(bob, "message")
+            delivered = await until_frame(bob, "message")
             assert delivered["message"]["id"] == ack["id"]
             assert delivered["message"]["body"] == own["message"]["body"] == f"under TLS {number}"
     finally:
@@ -218,7 +207,7 @@ async def test_plain_daphne_takes_the_fast_path_and_delivers(daphne, member, oth
     room, (alice, bob) = await _room_of_two(member, other_member, server)
     try:
         ack, own = await _say(alice, room, "plain-1", "over plain TCP")
-        delivered = await _until(bob, "message")
+        delivered = await until_frame(bob, "message")
         assert delivered["message"]["id"] == ack["id"] and delivered["seq"] == ack["seq"]
         assert delivered["message"]["body"] == own["message"]["body"] == "over plain TCP"
     finally:
@@ -278,12 +267,12 @@ async def test_a_member_reading_slowly_gets_every_large_frame_whole_and_in_order
     try:
         for connection in (alice, bob):
             await _send(connection, {"type": "join", "conversation_id": room.pk})
-            await _until(connection, "messages")
+            await until_frame(connection, "messages")
         acks = [
             (await _say(alice, room, f"slow-{number}", body))[0]
             for number, body in enumerate(bodies)
         ]
-        received = [await _until(bob, "message") for _body in bodies]
+        received = [await until_frame(bob, "message") for _body in bodies]
     finally:
         await alice.close()
         await bob.close()

@@ -155,7 +155,7 @@ def test_support_handover_moves_access_to_the_new_advocate(db, member):
 @pytest.mark.parametrize("count", [5, 50])
 def test_inbox_queries_do_not_grow_with_threads(client, member, django_assert_num_queries, count):
     group = make_group()
-    from tests.messaging.conftest import add_member
+    from tests.community.groups_helpers import add_member
 
     add_member(group=group, user=member)
     for _number in range(count):
@@ -254,7 +254,7 @@ def test_newcomers_see_only_messages_since_joining_when_the_group_says_so(
     Message.objects.filter(client_id="old").update(
         created_at=Message.objects.get(client_id="old").created_at - timedelta(minutes=5)
     )
-    from tests.messaging.conftest import add_member
+    from tests.community.groups_helpers import add_member
 
     add_member(group=group, user=member)
     post_as(room, other_member, "after you came", "new")

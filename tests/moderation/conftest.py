@@ -5,28 +5,13 @@ from dataclasses import dataclass
 
 import pyotp
 import pytest
-from django.utils import timezone
 
 from community.models import Group, Membership
 from messaging.models import Conversation, Message
+from tests.community.groups_helpers import add_member
 from tests.factories import make_member, make_message
 
 _client_ids = itertools.count(1)
-
-
-def add_member(*, group, user, role=Membership.Role.MEMBER) -> Membership:
-    now = timezone.now()
-    membership, _created = Membership.objects.update_or_create(
-        group=group,
-        user=user,
-        defaults={
-            "role": role,
-            "state": Membership.State.ACTIVE,
-            "joined_at": now,
-            "rules_accepted_at": now,
-        },
-    )
-    return membership
 
 
 def make_room(*, name="Night shift", members=(), moderators=()) -> Conversation:

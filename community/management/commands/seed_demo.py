@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from community.demo import DEMO_PASSWORD, seed_demo
+from community.demo import seed_demo
+from community.demo.accounts import DEMO_PASSWORD
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ article staff have edited."""
 
 from django.core.management.base import BaseCommand
 
-from community.demo_advocates import seed_library
+from community.demo.library import seed_library
 
 
 class Command(BaseCommand):

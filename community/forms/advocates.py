@@ -1,4 +1,4 @@
-"""Forms for the advocate directory, support requests and training checks."""
+"""Forms for the advocate directory, applying, and support requests."""
 
 import zoneinfo
 
@@ -150,23 +150,3 @@ class FeedbackForm(forms.Form):
         if not is_at_least_a_sentence(comment):
             raise forms.ValidationError(_("Write at least a sentence."), code="too_short")
         return comment
-
-
-class TrainingCheckForm(forms.Form):
-    """One radio group per question of the module's check."""
-
-    def __init__(self, *args, module, **kwargs):
-        super().__init__(*args, **kwargs)
-        for number, question in enumerate(module.questions.all(), start=1):
-            self.fields[f"question_{question.pk}"] = forms.TypedChoiceField(
-                label=f"{number}. {question.prompt}",
-                choices=[(choice.pk, choice.text) for choice in question.choices.all()],
-                coerce=int,
-                widget=forms.RadioSelect,
-                error_messages={"required": _("Choose an answer.")},
-            )
-
-    def answers(self) -> dict[int, int]:
-        return {
-            int(name.removeprefix("question_")): value for name, value in self.cleaned_data.items()
-        }

@@ -1,25 +1,21 @@
-"""Demo and first-run content for advocates: the library's first articles, the two training
-modules, and one verified advocate per specialty (with the published demo TOTP secret).
+"""First-run content for any installation: the specialties, the library's first articles and
+the two training modules ("Advocate essentials" gates advocate verification).
 
-`seed_library()` is idempotent and can be run on a fresh production database too: it only
-creates what is missing and never overwrites an article staff have since edited.
+`seed_library()` is idempotent and can be run on a fresh production database too
+(`manage.py seed_library`): it only creates what is missing and never overwrites an article
+staff have since edited.
 """
 
 from django.db import transaction
-from django.utils import timezone
 
-from community.demo import DEMO_TOTP_SECRET, DemoLogin, ensure_demo_member
 from community.models import (
-    AdvocateProfile,
     Article,
     CheckChoice,
     CheckQuestion,
     ModuleArticle,
     Specialty,
-    TrainingCompletion,
     TrainingModule,
 )
-from community.services.advocates import encode_languages
 
 SPECIALTIES = [
     ("counselling", "Counselling", "Emotional support after harassment, and help to cope."),
@@ -313,36 +309,6 @@ MODULES = {
     },
 }
 
-DEMO_ADVOCATES = [
-    (
-        "advocate.counselling@example.com",
-        "GentleLantern21",
-        "counselling",
-        ["en", "es"],
-        "Europe/Madrid",
-        "Counsellor with ten years of experience supporting people after "
-        "workplace bullying and harassment. I listen first.",
-    ),
-    (
-        "advocate.legal@example.com",
-        "FairCompass43",
-        "legal",
-        ["en", "fr"],
-        "Europe/Paris",
-        "Employment lawyer. I can explain your options, time limits and what evidence helps. "
-        "General information, not formal legal advice.",
-    ),
-    (
-        "advocate.career@example.com",
-        "OpenHorizon65",
-        "career",
-        ["en", "de"],
-        "Europe/Berlin",
-        "Tech recruiter turned career coach. Staying, switching teams, leaving well, and "
-        "references.",
-    ),
-]
-
 
 def ensure_specialties() -> dict[str, Specialty]:
     specialties = {}
@@ -384,31 +350,3 @@ def seed_library() -> None:
                     for number, (text, correct) in enumerate(choices, start=1)
                 ]
             )
-
-
-def seed_advocates() -> list[DemoLogin]:
-    seed_library()
-    specialties = ensure_specialties()
-    essentials = TrainingModule.objects.get(slug="advocate-essentials")
-    logins = []
-    for email, pseudonym, specialty, languages, time_zone, bio in DEMO_ADVOCATES:
-        user = ensure_demo_member(email=email, pseudonym=pseudonym, with_totp=True)
-        TrainingCompletion.objects.get_or_create(user=user, module=essentials)
-        advocate, created = AdvocateProfile.objects.get_or_create(
-            user=user,
-            defaults={
-                "credentials": bio,
-                "languages": encode_languages(languages),
-                "time_zone": time_zone,
-                "public_bio": bio,
-                "capacity": 5,
-                "status": AdvocateProfile.Status.VERIFIED,
-                "reviewed_at": timezone.now(),
-            },
-        )
-        if created:
-            advocate.specialties.set([specialties[specialty]])
-        logins.append(
-            DemoLogin(f"{specialty} advocate", email, user.profile.pseudonym, DEMO_TOTP_SECRET)
-        )
-    return logins

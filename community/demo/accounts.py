@@ -1,15 +1,11 @@
-"""Demo data for `make run`: idempotent, so running it twice changes nothing.
-
-Each app adds its own demo rows through a function registered in DEMO_SEEDERS below; the
-command prints every login so a newcomer can try each role at once.
-"""
+"""Demo accounts for `make run`: three members, a site moderator and staff, all with the one
+published demo password (and, for the roles that need it, the published TOTP secret)."""
 
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
-from django.db import transaction
 
 from community.models import Profile, User
 
@@ -75,25 +71,4 @@ def seed_accounts() -> list[DemoLogin]:
         email="staff@example.com", pseudonym="WiseBeacon90", staff=True, with_totp=True
     )
     logins.append(DemoLogin("staff", "staff@example.com", "WiseBeacon90", DEMO_TOTP_SECRET))
-    return logins
-
-
-# Apps append their seeders here (import path strings, run in order).
-DEMO_SEEDERS = [
-    "community.demo.seed_accounts",
-    "community.demo_groups.seed_groups",
-    "community.demo_advocates.seed_advocates",
-    "community.demo_journal.seed_journal",
-    "messaging.demo.seed_conversations",
-    "moderation.demo.seed_moderation",
-]
-
-
-@transaction.atomic
-def seed_demo() -> list[DemoLogin]:
-    from django.utils.module_loading import import_string
-
-    logins: list[DemoLogin] = []
-    for dotted in DEMO_SEEDERS:
-        logins.extend(import_string(dotted)() or [])
     return logins

@@ -1,7 +1,9 @@
+"""Account forms: the pseudonym allauth's signup adds, and the member's profile."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from community.models import DirectMessagePolicy, Profile
+from community.models import Profile
 from community.pseudonyms import validate_pseudonym
 from community.services.profiles import create_profile, pseudonym_taken, suggest_pseudonym
 
@@ -69,6 +71,3 @@ class ProfileForm(forms.ModelForm):
         if pseudonym_taken(pseudonym, exclude_profile_id=self.instance.pk):
             raise forms.ValidationError(_("That pseudonym is taken."), code="taken")
         return pseudonym
-
-
-__all__ = ["DirectMessagePolicy", "ProfileForm", "SignupForm"]

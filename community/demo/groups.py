@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from community import events
-from community.demo import DemoLogin
+from community.demo.accounts import DemoLogin
 from community.models import Group, Membership, Post, Tag, User
 
 DEMO_GROUPS = [
@@ -85,5 +85,5 @@ def seed_groups() -> list[DemoLogin]:
                 body="Thank you for starting this. It helps to know others went through it.",
             )
             Post.objects.filter(pk=thread.pk).update(reply_count=1)
-    # The members' logins are printed by community.demo.seed_accounts.
+    # The members' logins are printed by community.demo.accounts.seed_accounts.
     return []
