@@ -7,4 +7,9 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self):
-        from messaging import handlers  # noqa: F401  cycle: apps.py loads before the models
+        # cycle: apps.py is imported before the models exist; what follows imports them.
+        from community.demo import register_seeder
+        from messaging import handlers  # noqa: F401
+        from messaging.demo import seed_conversations
+
+        register_seeder(seed_conversations)

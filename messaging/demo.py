@@ -40,5 +40,5 @@ def seed_conversations() -> list:
             client_id="demo-dm-1",
             body="Hi, I saw your reply in the group. Would you like to talk?",
         )
-    # The members' logins are printed by community.demo.seed_accounts.
+    # The members' logins are printed by community.demo.accounts.seed_accounts.
     return []

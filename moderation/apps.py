@@ -9,6 +9,8 @@ class ModerationConfig(AppConfig):
     def ready(self):
         # cycle: apps.py is imported before the models exist; what follows imports them.
         from community import restrictions
+        from community.demo import register_seeder
+        from moderation.demo import seed_moderation
         from moderation.selectors.blocks import has_blocked, hidden_author_ids
         from moderation.selectors.sanctions import active_mute_until
 
@@ -20,3 +22,4 @@ class ModerationConfig(AppConfig):
                 mute_ends_at=active_mute_until,
             )
         )
+        register_seeder(seed_moderation)

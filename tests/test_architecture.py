@@ -3,14 +3,15 @@
 - dependencies between the apps point one way: `community` ← `messaging` ← `moderation`
   (`moderation` may import both, `messaging` only `community`, `community` neither), and no
   app imports `config`;
-- no function-level import of a project module, unless a comment on or just above it names the
-  cycle it breaks ("cycle: …").
+- no function-level import of a project module, unless a comment on it, or above it in the same
+  function, names the cycle it breaks ("cycle: …").
 
 Where an app must react to another's change it subscribes through the owner's seam
 (`community/events.py`, `community/restrictions.py`), never by importing upwards.
 """
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,13 +39,27 @@ def _imported(node) -> list[str]:
     return []
 
 
+DOTTED = re.compile(r"^([a-z_]+)\.[a-z_]+(\.[A-Za-z_]+)*$")
+
+
+def _dotted_references(node) -> list[str]:
+    """A dotted path in a string ("moderation.demo.seed", "messaging.Conversation"): an
+    import in disguise (import_string, a lazy model reference)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        match = DOTTED.match(node.value)
+        if match and match.group(1) in APPS:
+            return [node.value]
+    return []
+
+
 def dependency_violations(root: Path = ROOT) -> list[str]:
-    """Every import in the apps that points against the declared direction."""
+    """Every import in the apps that points against the declared direction, and every
+    dotted-path string naming a module or model of an app it may not import."""
     found = []
     for app in APPS:
         for path in _modules(root, app):
             for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-                for module in _imported(node):
+                for module in [*_imported(node), *_dotted_references(node)]:
                     top = module.split(".")[0]
                     if top in PROJECT_PACKAGES and top != app and top not in ALLOWED[app]:
                         found.append(f"{path.relative_to(root)}:{node.lineno} imports {module}")
@@ -65,8 +80,8 @@ def function_level_imports(root: Path = ROOT) -> list[str]:
                     modules = _imported(node)
                     if not any(module.split(".")[0] in PROJECT_PACKAGES for module in modules):
                         continue
-                    # The comment sits on the import's line or on a line just above it.
-                    nearby = lines[max(0, node.lineno - 4) : node.lineno]
+                    # The comment sits on the import's line or above it in the same function.
+                    nearby = lines[function.lineno - 1 : node.lineno]
                     if not any("cycle:" in line for line in nearby):
                         found.append(f"{path.relative_to(root)}:{node.lineno} {modules[0]}")
     return found
@@ -112,3 +127,10 @@ def test_a_function_level_import_may_stay_when_it_names_its_cycle(tmp_path):
     )
     assert function_level_imports(tmp_path) == []
     assert dependency_violations(tmp_path) == []
+
+
+def test_the_check_fails_on_a_back_reference_by_dotted_path(tmp_path):
+    _plant(tmp_path, "community", 'SEEDERS = ["moderation.demo.seed_moderation"]\n')
+    assert dependency_violations(tmp_path) == [
+        "community/planted.py:1 imports moderation.demo.seed_moderation"
+    ]

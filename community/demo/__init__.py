@@ -1,30 +1,31 @@
 """Demo data for `make run` (`manage.py seed_demo`): idempotent, so running it twice changes
 nothing.
 
-Each app seeds its own rows with a function listed in DEMO_SEEDERS, run in order in one
-transaction; the command prints every login they return, so a newcomer can try each role at
-once. The list names the seeders of messaging and moderation by dotted path only: they build on
-community's demo rows, and community imports neither app (docs/architecture.md, "Dependencies").
+Each app seeds its own rows with a function it registers here (`register_seeder`): community's
+first, below; messaging and moderation, which build on community's demo rows, in their
+`AppConfig.ready()` (community imports neither: docs/architecture.md, "Dependencies"). They run
+in that order in one transaction; the command prints every login they return, so a newcomer
+can try each role at once.
 """
 
 from django.db import transaction
-from django.utils.module_loading import import_string
 
-from community.demo.accounts import DemoLogin
+from community.demo.accounts import DemoLogin, seed_accounts
+from community.demo.advocates import seed_advocates
+from community.demo.groups import seed_groups
+from community.demo.journal import seed_journal
 
-DEMO_SEEDERS = [
-    "community.demo.accounts.seed_accounts",
-    "community.demo.groups.seed_groups",
-    "community.demo.advocates.seed_advocates",
-    "community.demo.journal.seed_journal",
-    "messaging.demo.seed_conversations",
-    "moderation.demo.seed_moderation",
-]
+DEMO_SEEDERS: list = [seed_accounts, seed_groups, seed_advocates, seed_journal]
+
+
+def register_seeder(seeder) -> None:
+    if seeder not in DEMO_SEEDERS:
+        DEMO_SEEDERS.append(seeder)
 
 
 @transaction.atomic
 def seed_demo() -> list[DemoLogin]:
     logins: list[DemoLogin] = []
-    for dotted in DEMO_SEEDERS:
-        logins.extend(import_string(dotted)() or [])
+    for seeder in DEMO_SEEDERS:
+        logins.extend(seeder() or [])
     return logins

@@ -166,10 +166,85 @@ def pdf_safe(text: str) -> str:
 
 
 class _JournalPDF(FPDF):
+    """The incident record as a PDF: one method per kind of block, drawn in order."""
+
     def footer(self):
         self.set_y(-12)
         self.set_font("Helvetica", size=8)
         self.cell(0, 8, pdf_safe(_("Page %(page)s") % {"page": self.page_no()}), align="C")
+
+    def paragraph(self, text: str, *, font: str = "Helvetica", style: str = "", size: int = 10):
+        self.set_font(font, style=style, size=size)
+        height = {18: 7, 14: 7, 10: 5, 8: 4}.get(size, 5)
+        self.multi_cell(self.epw, height, pdf_safe(text), new_x="LMARGIN", new_y="NEXT")
+
+    def heading(self, text: str, size: int = 14) -> None:
+        self.paragraph(text, style="B", size=size)
+
+    def field(self, label: str, value: str) -> None:
+        if value in ("", None):
+            return
+        self.paragraph(label, style="B")
+        self.paragraph(value)
+        self.ln(1)
+
+    def small(self, text: str) -> None:
+        self.paragraph(text, font="Courier", size=8)
+
+    def cover(self, export: dict) -> None:
+        chain = export["chain"]
+        self.heading(_("Incident record"), 18)
+        self.paragraph(
+            _(
+                "Exported %(when)s. %(count)s entries. Each entry shows its current text and the "
+                "history of its versions with the time the server saved each one."
+            )
+            % {"when": export["exported_at"], "count": len(export["entries"])}
+        )
+        state = _("intact") if chain["intact_when_exported"] else _("CHANGES FOUND")
+        self.paragraph(_("Integrity check when exported: %(state)s.") % {"state": state})
+        self.small(_("Chain head (SHA-256): %(hash)s") % {"hash": chain["head_hash"]})
+        self.ln(4)
+
+    def entry(self, number: int, record: dict, titles: dict) -> None:
+        current = record["versions"][-1]["payload"]
+        self.heading(f"{number}. {current['title']}")
+        when = current["occurred_on"] + (
+            f" {current['occurred_time']}" if current["occurred_time"] else ""
+        )
+        if current["date_is_approximate"]:
+            when += " " + _("(approximate)")
+        self.field(_("When it happened"), when)
+        self.field(_("How it happened"), str(_CHANNELS.get(current["channel"], current["channel"])))
+        self.field(_("Place or meeting details"), current["place"])
+        self.field(_("People involved"), current["people_involved"])
+        self.field(_("Witnesses"), current["witnesses"])
+        self.field(_("What happened"), current["what_happened"])
+        self.field(_("How it affected me"), current["effect"])
+        self.field(_("What I did next"), current["actions_taken"])
+        if current["retaliation_for"]:
+            self.field(_("Retaliation for"), titles.get(current["retaliation_for"], ""))
+        self.evidence(record["evidence"])
+        self.versions(record["versions"])
+        self.ln(5)
+
+    def evidence(self, files: list[dict]) -> None:
+        for evidence in files:
+            self.field(
+                _("Evidence"),
+                f"{evidence['file_name']} ({evidence['content_type']}, "
+                f"{evidence['size_bytes']} bytes)",
+            )
+            self.small(f"SHA-256 {evidence['sha256']}")
+
+    def versions(self, versions: list[dict]) -> None:
+        self.paragraph(_("Versions"), style="B")
+        for version in versions:
+            payload = version["payload"]
+            self.small(
+                f"v{payload['version']}  {payload['saved_at']}  #{payload['chain_position']}  "
+                f"{version['hash']}"
+            )
 
 
 def render_journal_pdf(*, owner) -> bytes:
@@ -178,91 +253,12 @@ def render_journal_pdf(*, owner) -> bytes:
     pdf.set_auto_page_break(auto=True, margin=16)
     pdf.set_title(pdf_safe(_("Incident record")))
     pdf.add_page()
-    width = pdf.epw
-
-    def heading(text: str, size: int = 14) -> None:
-        pdf.set_font("Helvetica", style="B", size=size)
-        pdf.multi_cell(width, 7, pdf_safe(text), new_x="LMARGIN", new_y="NEXT")
-
-    def line(label: str, value: str) -> None:
-        if value in ("", None):
-            return
-        pdf.set_font("Helvetica", style="B", size=10)
-        pdf.multi_cell(width, 5, pdf_safe(label), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", size=10)
-        pdf.multi_cell(width, 5, pdf_safe(value), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(1)
-
-    def small(text: str) -> None:
-        pdf.set_font("Courier", size=8)
-        pdf.multi_cell(width, 4, pdf_safe(text), new_x="LMARGIN", new_y="NEXT")
-
-    heading(_("Incident record"), 18)
-    pdf.set_font("Helvetica", size=10)
-    chain = export["chain"]
-    pdf.multi_cell(
-        width,
-        5,
-        pdf_safe(
-            _(
-                "Exported %(when)s. %(count)s entries. Each entry shows its current text and the "
-                "history of its versions with the time the server saved each one."
-            )
-            % {"when": export["exported_at"], "count": len(export["entries"])}
-        ),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
-    pdf.multi_cell(
-        width,
-        5,
-        pdf_safe(
-            _("Integrity check when exported: %(state)s.")
-            % {"state": _("intact") if chain["intact_when_exported"] else _("CHANGES FOUND")}
-        ),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
-    small(_("Chain head (SHA-256): %(hash)s") % {"hash": chain["head_hash"]})
-    pdf.ln(4)
-
+    pdf.cover(export)
     titles = {
         record["id"]: record["versions"][-1]["payload"]["title"] for record in export["entries"]
     }
     for number, record in enumerate(export["entries"], start=1):
-        current = record["versions"][-1]["payload"]
-        heading(f"{number}. {current['title']}")
-        when = current["occurred_on"] + (
-            f" {current['occurred_time']}" if current["occurred_time"] else ""
-        )
-        if current["date_is_approximate"]:
-            when += " " + _("(approximate)")
-        line(_("When it happened"), when)
-        line(_("How it happened"), str(_CHANNELS.get(current["channel"], current["channel"])))
-        line(_("Place or meeting details"), current["place"])
-        line(_("People involved"), current["people_involved"])
-        line(_("Witnesses"), current["witnesses"])
-        line(_("What happened"), current["what_happened"])
-        line(_("How it affected me"), current["effect"])
-        line(_("What I did next"), current["actions_taken"])
-        if current["retaliation_for"]:
-            line(_("Retaliation for"), titles.get(current["retaliation_for"], ""))
-        for evidence in record["evidence"]:
-            line(
-                _("Evidence"),
-                f"{evidence['file_name']} ({evidence['content_type']}, "
-                f"{evidence['size_bytes']} bytes)",
-            )
-            small(f"SHA-256 {evidence['sha256']}")
-        pdf.set_font("Helvetica", style="B", size=10)
-        pdf.multi_cell(width, 5, pdf_safe(_("Versions")), new_x="LMARGIN", new_y="NEXT")
-        for version in record["versions"]:
-            payload = version["payload"]
-            small(
-                f"v{payload['version']}  {payload['saved_at']}  #{payload['chain_position']}  "
-                f"{version['hash']}"
-            )
-        pdf.ln(5)
+        pdf.entry(number, record, titles)
     return bytes(pdf.output())
 
 
