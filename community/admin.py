@@ -27,6 +27,7 @@ from community.services.advocates import (
     verification_refusal,
     verify_advocate,
 )
+from community.services.perspectives import sync_sections
 
 
 @admin.register(User)
@@ -244,6 +245,8 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_at = timezone.now()
         super().save_model(request, obj, form, change)
+        # Its headings are its sections, where members add perspectives (kept per heading).
+        sync_sections(article=obj)
 
 
 class ModuleArticleInline(admin.TabularInline):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from community.models import Post
 from community.selectors.groups import is_active_member
-from community.services import posts, profiles
+from community.services import perspectives, posts, profiles
 from messaging.models import Conversation, ConversationParticipant, Message
 from messaging.services import conversations
 from moderation.selectors.blocks import has_blocked
@@ -229,5 +229,61 @@ register(
         context=_post_context,
         select_related=("author__profile",),
         is_anonymous=lambda post: post.is_anonymous,
+    )
+)
+
+
+# --- Perspectives on the library's articles (community) --------------------------------------
+
+
+def _perspective_text(perspective) -> str:
+    parts = [perspective.content_warning, perspective.body]
+    return "\n".join(part for part in parts if part)
+
+
+def _perspective_context(perspective) -> list[ContextLine]:
+    section = perspective.section
+    return [
+        ContextLine(
+            author=section.article.title,
+            text=section.heading,
+            is_flagged=False,
+            hidden=False,
+        ),
+        ContextLine(
+            author=_("Anonymous") if perspective.is_anonymous else _pseudonym(perspective.author),
+            text=_perspective_text(perspective),
+            is_flagged=True,
+            hidden=not perspective.is_visible,
+        ),
+    ]
+
+
+register(
+    Flaggable(
+        kind="perspective",
+        label=gettext_lazy("Perspective on an article"),
+        model_label="community.Perspective",
+        author_id=lambda perspective: perspective.author_id,
+        # The library belongs to no group: site moderators review perspectives.
+        group_id=lambda perspective: None,
+        snapshot=_perspective_text,
+        can_view=lambda user, perspective: (
+            user.is_authenticated and perspective.section.article.published
+        ),
+        # community owns perspectives: it changes them as moderation decides.
+        hide=lambda perspective: perspectives.set_perspective_hidden(
+            perspective=perspective, hidden=True
+        ),
+        unhide=lambda perspective: perspectives.set_perspective_hidden(
+            perspective=perspective, hidden=False
+        ),
+        delete=lambda perspective: perspectives.remove_perspective(perspective=perspective),
+        redact=lambda perspective, text: perspectives.redact_perspective(
+            perspective=perspective, text=text or str(REDACTED)
+        ),
+        context=_perspective_context,
+        select_related=("author__profile", "section__article"),
+        is_anonymous=lambda perspective: perspective.is_anonymous,
     )
 )

@@ -16,6 +16,7 @@ from community.models import (
     Specialty,
     TrainingModule,
 )
+from community.services.perspectives import sync_sections
 
 SPECIALTIES = [
     ("counselling", "Counselling", "Emotional support after harassment, and help to cope."),
@@ -327,6 +328,7 @@ def seed_library() -> None:
         articles[slug], _created = Article.objects.get_or_create(
             slug=slug, defaults={"title": title, "summary": summary, "body": body}
         )
+        sync_sections(article=articles[slug])
     for slug, spec in MODULES.items():
         module, created = TrainingModule.objects.get_or_create(
             slug=slug,

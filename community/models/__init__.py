@@ -20,9 +20,12 @@ from community.models.journal import (
 from community.models.posts import Post, PostRevision, Reaction
 from community.models.resources import (
     Article,
+    ArticleSection,
     CheckChoice,
     CheckQuestion,
     ModuleArticle,
+    Perspective,
+    PerspectiveHelpful,
     TrainingCompletion,
     TrainingModule,
 )
@@ -36,6 +39,9 @@ __all__ = [
     "JournalVersion",
     "AdvocateProfile",
     "Article",
+    "ArticleSection",
+    "Perspective",
+    "PerspectiveHelpful",
     "CheckChoice",
     "CheckQuestion",
     "ModuleArticle",

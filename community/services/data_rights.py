@@ -32,8 +32,10 @@ from community.models import (
     SupportRequest,
     User,
 )
+from community.selectors.perspectives import perspectives_written_by
 from community.services.journal import wipe_journal
 from community.services.journal_export import add_evidence_to_zip, build_journal_export
+from community.services.perspectives import erase_perspectives_of
 
 
 def export_all_data(*, user: User) -> bytes:
@@ -42,6 +44,7 @@ def export_all_data(*, user: User) -> bytes:
         "account.json": _account(user),
         "groups.json": _memberships(user),
         "posts.json": _posts(user),
+        "perspectives.json": perspectives_written_by(user_id=user.pk),
         "support_requests.json": _support_requests(user),
         "journal/journal.json": build_journal_export(owner=user),
         "journal/reminders.json": [
@@ -144,6 +147,7 @@ def delete_account(*, user: User, delete_contributions: bool) -> None:
             own_posts = Post.objects.filter(author=user)
             PostRevision.objects.filter(post__in=own_posts).delete()
             own_posts.update(title="", body="", content_warning="", deleted_at=now)
+            erase_perspectives_of(user_id=user_id)
         profile = Profile.objects.filter(user=user).first()
         if profile is not None:
             # The admin's history names objects by str(), and a profile's str is its pseudonym.

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from community.forms.accounts import ProfileForm
 from community.permissions import get_profile_for_viewer_or_404
+from community.selectors.perspectives import is_contributor
 from community.services.profiles import update_profile
 
 
@@ -14,7 +15,11 @@ def profile_detail(request, public_id: str):
     return render(
         request,
         "community/profile_detail.html",
-        {"profile": profile, "is_own_profile": profile.user_id == request.user.pk},
+        {
+            "profile": profile,
+            "is_own_profile": profile.user_id == request.user.pk,
+            "is_contributor": is_contributor(user_id=profile.user_id),
+        },
     )
 
 

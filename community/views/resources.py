@@ -5,7 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from community.forms.resources import TrainingCheckForm
+from community.forms.resources import PerspectiveForm, TrainingCheckForm
+from community.selectors.perspectives import article_sections
 from community.selectors.resources import (
     get_module_or_404,
     get_published_article_or_404,
@@ -13,6 +14,7 @@ from community.selectors.resources import (
     modules_for_user,
     published_articles,
 )
+from community.services.perspectives import split_sections
 from community.services.training import submit_training_check
 
 
@@ -28,7 +30,18 @@ def library(request):
 @login_required
 def article_detail(request, slug: str):
     article = get_published_article_or_404(slug=slug)
-    return render(request, "community/resources/article.html", {"article": article})
+    sections = article_sections(article=article, viewer=request.user)
+    # With sections, the text before the first heading opens the article; without (never
+    # synced), the whole body does.
+    intro = split_sections(article.body)[0] if sections else article.body
+    for view in sections:
+        # One form per section, with ids of its own (the page holds them all).
+        view.form = PerspectiveForm(auto_id=f"id_{view.section.key}_%s")
+    return render(
+        request,
+        "community/resources/article.html",
+        {"article": article, "intro": intro, "sections": sections},
+    )
 
 
 @login_required

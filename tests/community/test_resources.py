@@ -42,8 +42,9 @@ def test_library_lists_the_seeded_articles_and_both_modules(member_client):
 def test_seeded_articles_cover_what_the_issue_asks_for(member_client):
     seed_library()
     bystander = member_client.get(reverse("resource_article", args=["bystander-intervention"]))
-    for step in ("Distract", "Delegate", "Document", "Delay", "Direct"):
-        assert f"{step}</h3>".encode() in bystander.content
+    # Each step is a section of the article, with its own heading.
+    for number, step in enumerate(("Distract", "Delegate", "Document", "Delay", "Direct"), 1):
+        assert f"{number}. {step}</h2>".encode() in bystander.content
     video = member_client.get(reverse("resource_article", args=["safe-video-calls"])).content
     for advice in (
         b"password or a login",
