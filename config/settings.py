@@ -291,6 +291,9 @@ if PRODUCTION:
 
 # Kindred's own knobs.
 KINDRED_QUICK_EXIT_URL = env.str("KINDRED_QUICK_EXIT_URL", "https://www.wikipedia.org/")
+# The "before you send" check reads phone numbers written without a country code as numbers
+# of this region (ISO 3166 code), unless the member set their own in their profile.
+KINDRED_PHONE_REGION = env.str("KINDRED_PHONE_REGION", "US")
 
 # Support requests (docs/decisions/0042): how long a request addressed to one advocate waits
 # for them before it opens to the specialty's whole pool, how much longer it then waits in the

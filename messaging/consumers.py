@@ -21,7 +21,7 @@ from django.http import Http404
 from twisted.internet import tcp
 from twisted.internet.interfaces import ISSLTransport
 
-from community import restrictions
+from community import before_you_send, restrictions
 from community.models import User
 from messaging.db import database, run_in_database
 from messaging.errors import ERROR_MESSAGES, MessagingDenied, SessionEnded
@@ -94,7 +94,7 @@ class ChatConsumer(SessionSocket):
         self.hidden_author_ids: set[int] | None = None
         self.socket_id = uuid.uuid4().hex
         self.budget_window_start, self.budget_used = time.monotonic(), 0
-        unread = await database(unread_notification_count)(recipient_id=self.user_id)
+        unread, self.own_words = await database(_socket_start)(user_id=self.user_id)
         await self.accept()
         self.daphne_protocol = _daphne_protocol(self.base_send)
         self.watch_expiry()
@@ -139,6 +139,16 @@ class ChatConsumer(SessionSocket):
             await self.end_socket(CLOSE_SESSION_ENDED)
         except FrameError as error:
             await self.send_error(error.code, ref=reference, client_id=client_id)
+        except before_you_send.HeldBack as held:
+            # Nothing stored: the client offers "Send anyway", which resends with "confirm".
+            await self.send_error(
+                "identity_warning",
+                ref=reference,
+                client_id=client_id,
+                message_id=frame.get("message_id") if frame["type"] == "edit" else None,
+                kinds=list(held.findings.kinds),
+                message=before_you_send.warning_text(held.findings),
+            )
         except MessagingDenied as error:
             await self.send_error(
                 error.code, ref=reference, client_id=client_id, retry_after=error.retry_after
@@ -271,6 +281,13 @@ class ChatConsumer(SessionSocket):
         access = None if self._access_is_stale(joined) else joined.access
         if access is not None and access.conversation.kind == access.conversation.Kind.ROOM:
             check_post_message(access=access, body=body)  # reads only the kept access
+        # "Before you send", on the kept words (no query), before any limit counts it.
+        findings = before_you_send.hold_back_if_identifying(
+            text=body,
+            user=self.user,
+            confirmed=frame.get("confirm") is True,
+            words=self._writer_words(joined),
+        )
         try:
             await acheck_send_limits(access=access or joined.access)
         except MessagingDenied:
@@ -302,12 +319,20 @@ class ChatConsumer(SessionSocket):
                 "seq": message.seq,
             }
         )
+        if findings.self_harm:
+            await self._send_crisis_notice(message.conversation_id, client_id=client_id)
 
     async def on_edit(self, frame):
         message_id = _integer(frame, "message_id", minimum=1)
-        await run_in_database(
-            services.edit_message, message_id=message_id, editor=self.user, body=frame.get("body")
+        message = await run_in_database(
+            services.edit_message,
+            message_id=message_id,
+            editor=self.user,
+            body=frame.get("body"),
+            confirmed=frame.get("confirm") is True,
         )
+        if before_you_send.check_text(message.body).self_harm:
+            await self._send_crisis_notice(message.conversation_id, message_id=message_id)
 
     async def on_delete(self, frame):
         message_id = _integer(frame, "message_id", minimum=1)
@@ -352,9 +377,11 @@ class ChatConsumer(SessionSocket):
             await self.end_socket(CLOSE_ACCESS_ENDED)
 
     async def access_changed(self, event):
-        """A mute, a role, two-factor authentication or the profile changed: check again now,
-        and tell the client what it may do in each joined conversation (`access.updated`)."""
+        """A mute, a role, two-factor authentication, the profile or the member's own words
+        changed: check again now, and tell the client what it may do in each joined
+        conversation (`access.updated`)."""
         self.user = await database(_reload_user)(user_id=self.user_id)
+        self.own_words = await database(before_you_send.own_words_of)(user_id=self.user_id)
         for conversation_id, joined in list(self.joined.items()):
             try:
                 access = await self._fetch_access(conversation_id)
@@ -517,6 +544,28 @@ class ChatConsumer(SessionSocket):
             raise FrameError("not_joined")
         return joined
 
+    def _writer_words(self, joined: Joined) -> before_you_send.WriterWords:
+        conversation = joined.access.conversation
+        return before_you_send.words_for(
+            user=self.user,
+            own=self.own_words,
+            watched=conversation.group.watched_words if conversation.group_id else "",
+        )
+
+    async def _send_crisis_notice(self, conversation_id: int, **subject) -> None:
+        """Privately, to the writer only: where help is. Nothing was held back for it."""
+        await self.send_frame(
+            {
+                "type": "notice",
+                "code": "crisis_resources",
+                "conversation_id": conversation_id,
+                **subject,
+                "message": str(before_you_send.CRISIS_NOTICE_TEXT),
+                "url": before_you_send.crisis_url(),
+                "link_text": str(before_you_send.CRISIS_LINK_TEXT),
+            }
+        )
+
     def _presence_id(self, conversation_id: int) -> str:
         return f"{self.socket_id}:{conversation_id}"
 
@@ -601,6 +650,15 @@ def _send_from_socket(*, proof, conversation_id, access, sender, body, client_id
         access=access, sender=sender, body=body, client_id=client_id, proof=proof
     )
     return message, access, proof
+
+
+def _socket_start(*, user_id: int) -> tuple[int, tuple[str, ...]]:
+    """What a new socket needs, in one trip: the unread count for `hello` and the member's
+    own words for the "before you send" check."""
+    return (
+        unread_notification_count(recipient_id=user_id),
+        before_you_send.own_words_of(user_id=user_id),
+    )
 
 
 def _reload_user(*, user_id: int):

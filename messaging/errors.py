@@ -44,6 +44,7 @@ ERROR_MESSAGES = {
     "not_joined": _("Join the conversation first."),
     "too_many_conversations": _("Too many conversations open on one connection."),
     "server_error": _("Something went wrong on our side. Try again."),
+    "identity_warning": _("Before you send: this could identify you. Nothing was sent."),
 }
 
 

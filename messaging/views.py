@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from community.before_you_send import CONFIRM_FIELD, HeldBack, tell_if_self_harm
 from community.permissions import get_group_for_reader_or_404
 from community.selectors.profiles import get_profile_by_public_id
 from messaging.errors import MessagingDenied
@@ -26,7 +27,16 @@ from messaging.services import conversations as services
 from messaging.services.notifications import mark_notifications_read
 
 
-def _conversation_page(request, *, access, body: str = "", error: str = "", status: int = 200):
+def _conversation_page(
+    request,
+    *,
+    access,
+    body: str = "",
+    error: str = "",
+    held=None,
+    client_id: str = "",
+    status: int = 200,
+):
     page = selectors.conversation_page(access=access, user=request.user)
     conversation = access.conversation
     return render(
@@ -39,9 +49,10 @@ def _conversation_page(request, *, access, body: str = "", error: str = "", stat
             "messages_page": page.messages,
             "has_more": page.has_more,
             "through_seq": page.through_seq,
-            "client_id": uuid.uuid4().hex,
+            "client_id": client_id or uuid.uuid4().hex,
             "body": body,
             "error": error,
+            "held": held,
             "not_delivered": page.not_delivered,
             "is_room": conversation.kind == Conversation.Kind.ROOM,
             "me": page.me,
@@ -89,17 +100,24 @@ def send_message(request, conversation_id: int):
     if access is None:
         return redirect("messaging:requests")
     body = request.POST.get("body", "")
+    client_id = request.POST.get("client_id", "")[:64] or uuid.uuid4().hex
     try:
         services.post_message(
             access=access,
             sender=request.user,
             body=body,
-            client_id=request.POST.get("client_id", "")[:64] or uuid.uuid4().hex,
+            client_id=client_id,
+            confirmed=request.POST.get(CONFIRM_FIELD) == "1",
         )
     except MessagingDenied as error:
         return _conversation_page(
             request, access=access, body=body, error=str(error.message), status=400
         )
+    except HeldBack as held:
+        return _conversation_page(
+            request, access=access, body=body, held=held.findings, client_id=client_id
+        )
+    tell_if_self_harm(request, [body])
     if access.conversation.kind == Conversation.Kind.ROOM:
         return redirect("messaging:room", slug=access.conversation.group.slug)
     return redirect("messaging:conversation", conversation_id=conversation_id)
@@ -116,7 +134,8 @@ def direct_with(request, public_id: str):
     )
     if existing is not None and request.method == "GET":
         return redirect("messaging:conversation", conversation_id=existing.pk)
-    body, error = "", ""
+    body, error, held = "", "", None
+    client_id = request.POST.get("client_id", "")[:64] or uuid.uuid4().hex
     if request.method == "POST":
         body = request.POST.get("body", "")
         try:
@@ -124,11 +143,15 @@ def direct_with(request, public_id: str):
                 sender=request.user,
                 recipient=profile.user,
                 body=body,
-                client_id=request.POST.get("client_id", "")[:64] or uuid.uuid4().hex,
+                client_id=client_id,
+                confirmed=request.POST.get(CONFIRM_FIELD) == "1",
             )
         except (MessagingDenied, Http404) as error_:
             error = str(getattr(error_, "message", "")) or _("Not delivered.")
+        except HeldBack as held_back:
+            held = held_back.findings
         else:
+            tell_if_self_harm(request, [body])
             messages.success(request, _("Sent. They will see it as a message request."))
             return redirect("messaging:conversation", conversation_id=message.conversation_id)
     return render(
@@ -138,7 +161,8 @@ def direct_with(request, public_id: str):
             "profile": profile,
             "body": body,
             "error": error,
-            "client_id": uuid.uuid4().hex,
+            "held": held,
+            "client_id": client_id,
         },
         status=400 if error else 200,
     )

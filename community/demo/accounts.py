@@ -7,7 +7,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 
-from community.models import Profile, User
+from community.models import IdentifyingWords, Profile, User
 
 DEMO_PASSWORD = "kindred-demo-2026"
 # A fixed, published secret: demo accounts only. Enter it in any authenticator app.
@@ -58,6 +58,11 @@ def seed_accounts() -> list[DemoLogin]:
     ]:
         ensure_demo_member(email=email, pseudonym=pseudonym)
         logins.append(DemoLogin("member", email, pseudonym))
+    # River's private "words that identify me": writing one shows the "before you send" warning.
+    IdentifyingWords.objects.get_or_create(
+        user=User.objects.get(email="river@example.com"),
+        defaults={"words": "Northwind Traders\nLeeds office"},
+    )
     ensure_demo_member(
         email="moderator@example.com",
         pseudonym="CalmHarbor77",

@@ -22,6 +22,7 @@ DEMO_GROUPS = [
         "join_policy": Group.JoinPolicy.REQUEST,
         "visibility": Group.Visibility.LISTED,
         "tags": ["engineering", "gender"],
+        "watched_words": "Contoso\nFabrikam",
     },
     {
         "name": "Quiet circle",
@@ -48,6 +49,7 @@ def seed_groups() -> list[DemoLogin]:
                 rules=spec["rules"],
                 join_policy=spec["join_policy"],
                 visibility=spec["visibility"],
+                watched_words=spec.get("watched_words", ""),
                 status=Group.Status.ACTIVE,
             )
             group.tags.set([Tag.objects.get_or_create(name=name)[0] for name in spec["tags"]])

@@ -1,8 +1,10 @@
 """Account forms: the pseudonym allauth's signup adds, and the member's profile."""
 
+import phonenumbers
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from community.before_you_send import split_words
 from community.models import Profile
 from community.pseudonyms import validate_pseudonym
 from community.services.profiles import create_profile, pseudonym_taken, suggest_pseudonym
@@ -71,3 +73,54 @@ class ProfileForm(forms.ModelForm):
         if pseudonym_taken(pseudonym, exclude_profile_id=self.instance.pk):
             raise forms.ValidationError(_("That pseudonym is taken."), code="taken")
         return pseudonym
+
+
+MAX_IDENTIFYING_WORDS = 100
+MAX_WORD_LENGTH = 80
+
+
+def _region_choices():
+    """Every region phone numbers are parsed for, as "GB (+44)"; blank is the site's."""
+    regions = sorted(phonenumbers.SUPPORTED_REGIONS)
+    return [("", _("The site's default"))] + [
+        (region, f"{region} (+{phonenumbers.country_code_for_region(region)})")
+        for region in regions
+    ]
+
+
+class BeforeYouSendForm(forms.Form):
+    """The member's own settings for the "before you send" check: the private list of words
+    that identify them, and where their phone numbers come from."""
+
+    words = forms.CharField(
+        label=_("Words that identify me"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6, "autocomplete": "off", "spellcheck": "false"}),
+        help_text=_(
+            "One per line: your employer, team, office, manager, city. Before anything you "
+            "write is sent, you are warned if it contains one. The list is encrypted and shown "
+            "to nobody else."
+        ),
+    )
+    phone_region = forms.ChoiceField(
+        label=_("Where your phone numbers are from"),
+        required=False,
+        choices=_region_choices,
+        help_text=_("So that numbers written without a country code are recognised."),
+    )
+
+    def clean_words(self):
+        words = split_words(self.cleaned_data["words"])
+        if len(words) > MAX_IDENTIFYING_WORDS:
+            raise forms.ValidationError(
+                _("At most %(count)s words or phrases.") % {"count": MAX_IDENTIFYING_WORDS},
+                code="too_many",
+            )
+        if any(len(word) > MAX_WORD_LENGTH for word in words):
+            raise forms.ValidationError(
+                _("Each word or phrase can be at most %(count)s characters.")
+                % {"count": MAX_WORD_LENGTH},
+                code="too_long",
+            )
+        return words

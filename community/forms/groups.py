@@ -4,6 +4,7 @@ keeps what the person typed and says what is wrong."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from community.before_you_send import split_words
 from community.models import Group
 
 ACCEPT_LABEL = _("I have read and accept the code of conduct and this group's rules.")
@@ -104,3 +105,30 @@ class GroupSettingsForm(GroupProposalForm):
         del self.fields["accept_code_of_conduct"]
         if self.instance.pk and not self.is_bound:
             self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())
+
+
+MAX_WATCHED_WORDS = 200
+
+
+class WatchedWordsForm(forms.Form):
+    """A group's moderators' list of words everyone is warned about before sending here."""
+
+    watched_words = forms.CharField(
+        label=_("Watched words"),
+        required=False,
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+        help_text=_(
+            "One per line: names that could out someone in this group (a company, a site, a "
+            "team). Members who write one are warned before it is sent; nothing is blocked."
+        ),
+    )
+
+    def clean_watched_words(self):
+        words = split_words(self.cleaned_data["watched_words"])
+        if len(words) > MAX_WATCHED_WORDS:
+            raise forms.ValidationError(
+                _("At most %(count)s words or phrases.") % {"count": MAX_WATCHED_WORDS},
+                code="too_many",
+            )
+        return "\n".join(words)

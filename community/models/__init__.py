@@ -1,6 +1,6 @@
 """Community models, one module per feature; import them from here."""
 
-from community.models.accounts import DirectMessagePolicy, Profile, User
+from community.models.accounts import DirectMessagePolicy, IdentifyingWords, Profile, User
 from community.models.advocates import (
     AdvocateProfile,
     Specialty,
@@ -31,6 +31,7 @@ from community.models.resources import (
 )
 
 __all__ = [
+    "IdentifyingWords",
     "IncidentChannel",
     "JournalEntry",
     "JournalEvidence",

@@ -6,6 +6,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from community.encryption import EncryptedTextField
+
 
 def new_public_id() -> str:
     return secrets.token_urlsafe(12)
@@ -86,6 +88,9 @@ class Profile(models.Model):
         default=DirectMessagePolicy.GROUP_MEMBERS,
     )
     appear_offline = models.BooleanField(_("appear offline"), default=False)
+    # Where the member's phone numbers are written without a country code (ISO 3166 code);
+    # empty: the site's default (KINDRED_PHONE_REGION). Used by the "before you send" check.
+    phone_region = models.CharField(_("phone numbers region"), max_length=2, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -95,3 +100,16 @@ class Profile(models.Model):
 
     def __str__(self):
         return self.pseudonym
+
+
+class IdentifyingWords(models.Model):
+    """A member's private list of "words that identify me" (employer, team, office, manager,
+    city): the "before you send" check warns when they write one. Encrypted at rest like the
+    journal, shown to nobody else, absent from the admin, never logged."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="+")
+    words = EncryptedTextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"identifying words #{self.pk}"

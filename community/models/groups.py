@@ -48,6 +48,9 @@ class Group(models.Model):
         default=HistoryPolicy.EVERYTHING,
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    # Words or phrases the group's moderators ask everyone to be careful with here (a
+    # company's name, a site): the "before you send" check warns on them. One per line.
+    watched_words = models.TextField(_("watched words"), blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     tags = models.ManyToManyField("community.Tag", blank=True, related_name="groups")
     # Who proposed or created it: seen by staff only, never by members.

@@ -168,12 +168,13 @@ def advocate_open_requests(*, advocate_user_id: int):
     return (
         SupportRequest.objects.filter(advocate_id=advocate_user_id, status__in=LOAD_STATUSES)
         .select_related("specialty", "member__profile")
-        .order_by("status", "routed_at")
+        .order_by("status", "-mentions_self_harm", "routed_at")
     )
 
 
 def pool_requests_for(*, advocate: AdvocateProfile):
-    """Open pool requests in the advocate's specialties, oldest first, never their own."""
+    """Open pool requests in the advocate's specialties, never their own: those that mention
+    self-harm first, then oldest first."""
     return (
         SupportRequest.objects.filter(
             status=SupportRequest.Status.OPEN,
@@ -182,7 +183,7 @@ def pool_requests_for(*, advocate: AdvocateProfile):
         )
         .exclude(member_id=advocate.user_id)
         .select_related("specialty", "member__profile")
-        .order_by("routed_at")
+        .order_by("-mentions_self_harm", "routed_at")
     )
 
 

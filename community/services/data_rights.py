@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from community import events
+from community.before_you_send import own_words_of
 from community.models import (
     JournalReminder,
     Membership,
@@ -83,8 +84,10 @@ def _account(user: User) -> dict:
             "bio": profile.bio,
             "who_may_message_me": profile.dm_policy,
             "appear_offline": profile.appear_offline,
+            "phone_numbers_region": profile.phone_region,
             "created_at": _iso(profile.created_at),
         },
+        "words_that_identify_me": list(own_words_of(user_id=user.pk)),
     }
 
 

@@ -329,6 +329,15 @@ def update_group(
     return group
 
 
+def set_watched_words(*, actor, group: Group, watched_words: str) -> Group:
+    """A group moderator's list of words the "before you send" check warns on in this group.
+    Open sockets use it from their next access check (at most ACCESS_TTL, 30 seconds)."""
+    check_moderate_group(user=actor, group=group)
+    group.watched_words = watched_words
+    group.save(update_fields=["watched_words"])
+    return group
+
+
 def set_member_role(*, actor, membership: Membership, role: str) -> Membership:
     """Appoints or steps down a moderator. Ownership is not handed over here."""
     check_manage_group(user=actor, group=membership.group)

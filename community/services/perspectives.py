@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from community.before_you_send import hold_back_if_identifying
 from community.models import Article, ArticleSection, Perspective, PerspectiveHelpful
 
 MAX_BODY = 2000
@@ -118,13 +119,22 @@ def _clean(body: str, content_warning: str) -> tuple[str, str]:
 
 
 def add_perspective(
-    *, author, section: ArticleSection, body: str, content_warning: str = "", is_anonymous=False
+    *,
+    author,
+    section: ArticleSection,
+    body: str,
+    content_warning: str = "",
+    is_anonymous=False,
+    confirmed: bool = False,
 ) -> Perspective:
+    """Adds the perspective, unless it would identify its author and they have not confirmed
+    it (community.before_you_send raises HeldBack)."""
     if not author.is_authenticated or not author.is_active:
         raise PerspectiveError(_("Sign in to add your perspective."))
     if section.retired or not section.article.published:
         raise PerspectiveError(_("This section no longer takes perspectives."))
     body, content_warning = _clean(body, content_warning)
+    hold_back_if_identifying(text=f"{body}\n{content_warning}", user=author, confirmed=confirmed)
     return Perspective.objects.create(
         section=section,
         author=author,
@@ -142,10 +152,17 @@ def _check_own(*, actor, perspective: Perspective) -> None:
 
 
 def edit_perspective(
-    *, actor, perspective: Perspective, body: str, content_warning: str = ""
+    *,
+    actor,
+    perspective: Perspective,
+    body: str,
+    content_warning: str = "",
+    confirmed: bool = False,
 ) -> Perspective:
     _check_own(actor=actor, perspective=perspective)
-    perspective.body, perspective.content_warning = _clean(body, content_warning)
+    body, content_warning = _clean(body, content_warning)
+    hold_back_if_identifying(text=f"{body}\n{content_warning}", user=actor, confirmed=confirmed)
+    perspective.body, perspective.content_warning = body, content_warning
     perspective.edited_at = timezone.now()
     perspective.save(update_fields=["body", "content_warning", "edited_at"])
     return perspective

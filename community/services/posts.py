@@ -6,6 +6,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.before_you_send import hold_back_if_identifying
 from community.events import notify_member
 from community.models import Group, Post, PostRevision, Reaction
 from community.permissions import (
@@ -17,6 +18,10 @@ from community.selectors.posts import reply_url
 from community.services.groups import GroupError
 
 
+def _written(*parts: str) -> str:
+    return "\n".join(part for part in parts if part)
+
+
 def create_thread(
     *,
     author,
@@ -25,8 +30,15 @@ def create_thread(
     body: str,
     content_warning: str = "",
     is_anonymous: bool = False,
+    confirmed: bool = False,
 ) -> Post:
     check_write_in_group(user=author, group=group)
+    hold_back_if_identifying(
+        text=_written(title, body, content_warning),
+        user=author,
+        group_id=group.pk,
+        confirmed=confirmed,
+    )
     return Post.objects.create(
         group=group,
         author=author,
@@ -38,9 +50,21 @@ def create_thread(
 
 
 def create_reply(
-    *, author, thread: Post, body: str, content_warning: str = "", is_anonymous: bool = False
+    *,
+    author,
+    thread: Post,
+    body: str,
+    content_warning: str = "",
+    is_anonymous: bool = False,
+    confirmed: bool = False,
 ) -> Post:
     check_reply_to_thread(user=author, thread=thread)
+    hold_back_if_identifying(
+        text=_written(body, content_warning),
+        user=author,
+        group_id=thread.group_id,
+        confirmed=confirmed,
+    )
     now = timezone.now()
     with transaction.atomic():
         reply = Post.objects.create(
@@ -78,8 +102,22 @@ def _keep_revision(post: Post) -> None:
     )
 
 
-def edit_post(*, actor, post: Post, body: str, title: str = "", content_warning: str = "") -> Post:
+def edit_post(
+    *,
+    actor,
+    post: Post,
+    body: str,
+    title: str = "",
+    content_warning: str = "",
+    confirmed: bool = False,
+) -> Post:
     check_edit_post(user=actor, post=post)
+    hold_back_if_identifying(
+        text=_written(title, body, content_warning),
+        user=actor,
+        group_id=post.group_id,
+        confirmed=confirmed,
+    )
     with transaction.atomic():
         _keep_revision(post)
         post.body = body

@@ -1,6 +1,9 @@
 from django.db import transaction
+from django.utils import timezone
 
-from community.models import Profile, User
+from community import events
+from community.before_you_send import hold_back_if_identifying, own_words_of
+from community.models import IdentifyingWords, Profile, User
 from community.pseudonyms import generate_pseudonym
 
 
@@ -33,7 +36,13 @@ def update_profile(
     bio: str,
     dm_policy: str,
     appear_offline: bool,
+    confirmed: bool = False,
 ) -> Profile:
+    """Saves the profile, unless what it says about the member would identify them and they
+    have not confirmed it (community.before_you_send raises HeldBack)."""
+    hold_back_if_identifying(
+        text="\n".join((pseudonym, pronouns, bio)), user=profile.user, confirmed=confirmed
+    )
     profile.pseudonym = pseudonym
     profile.pronouns = pronouns
     profile.bio = bio
@@ -41,6 +50,29 @@ def update_profile(
     profile.appear_offline = appear_offline
     profile.save(update_fields=["pseudonym", "pronouns", "bio", "dm_policy", "appear_offline"])
     return profile
+
+
+def save_before_you_send_settings(*, user: User, words: list[str], phone_region: str) -> None:
+    """The member's private words list (stored encrypted; an empty list leaves no row) and
+    phone region. Open sockets pick the new list up at once (MemberAccessChanged)."""
+    with transaction.atomic():
+        if words:
+            IdentifyingWords.objects.update_or_create(
+                user=user, defaults={"words": "\n".join(words), "updated_at": timezone.now()}
+            )
+        else:
+            IdentifyingWords.objects.filter(user=user).delete()
+        Profile.objects.filter(user=user).update(phone_region=phone_region)
+        events.publish(events.MemberAccessChanged(user_id=user.pk))
+
+
+def before_you_send_settings(*, user: User) -> dict:
+    """The initial values of the member's settings form."""
+    profile = Profile.objects.filter(user=user).only("phone_region").first()
+    return {
+        "words": "\n".join(own_words_of(user_id=user.pk)),
+        "phone_region": profile.phone_region if profile else "",
+    }
 
 
 # --- what moderation asks of profiles (moderation/flaggables.py) ----------------------------

@@ -1,7 +1,6 @@
 """The life of a support request: sent → accepted → resolved, withdrawn, handed over,
 escalated; and the member's private feedback afterwards."""
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import events
+from community.before_you_send import hold_back_if_identifying
 from community.events import notify_member
 from community.models import (
     AdvocateProfile,
@@ -31,28 +31,15 @@ from community.selectors.advocates import (
     offers_specialty,
 )
 
-# Words that, in an urgent request, bring the crisis resources up at once. Matching is crude on
-# purpose: a false positive only shows helpline numbers.
-SELF_HARM_PATTERN = re.compile(
-    r"suicid|kill(ing)? my ?self|self[- ]?harm|hurt(ing)? my ?self|end(ing)? (it all|my life)"
-    r"|don'?t want to (live|be alive)|overdose",
-    re.IGNORECASE,
-)
-
 
 class SupportRequestError(Exception):
     """A domain rule stopped the change; the message is safe to show to the person."""
 
 
-def mentions_self_harm(text: str) -> bool:
-    return bool(SELF_HARM_PATTERN.search(text or ""))
-
-
 def shows_crisis_resources(support_request: SupportRequest) -> bool:
-    return (
-        support_request.urgency == SupportRequest.Urgency.URGENT
-        and support_request.mentions_self_harm
-    )
+    """Crisis lines come first on the member's request page whenever the request mentions
+    self-harm (ticked, or noticed in the summary), whatever its urgency."""
+    return support_request.mentions_self_harm
 
 
 def _new_alias() -> str:
@@ -101,7 +88,11 @@ def create_support_request(
     advocate_user_id: int | None = None,
     use_alias: bool = False,
     self_harm: bool = False,
+    confirmed: bool = False,
 ) -> SupportRequest:
+    """Nothing is stored when the summary would identify the member and they have not
+    confirmed it (community.before_you_send raises HeldBack). A request that mentions
+    self-harm, ticked or noticed in the summary, is marked for the advocate."""
     if advocate_user_id is not None:
         if advocate_user_id == member.pk:
             raise SupportRequestError(_("You cannot send a request to yourself."))
@@ -115,6 +106,7 @@ def create_support_request(
             )
         if not offers_specialty(advocate, specialty.pk):
             raise SupportRequestError(_("This advocate does not offer that kind of help."))
+    findings = hold_back_if_identifying(text=summary, user=member, confirmed=confirmed)
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -126,7 +118,7 @@ def create_support_request(
                     language=language,
                     urgency=urgency,
                     alias=_new_alias() if use_alias else "",
-                    mentions_self_harm=self_harm or mentions_self_harm(summary),
+                    mentions_self_harm=self_harm or findings.self_harm,
                 )
             break
         except IntegrityError:  # the random alias collided; draw another

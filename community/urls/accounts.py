@@ -8,4 +8,9 @@ urlpatterns = [
     path("people/<str:public_id>/", profiles.profile_detail, name="profile_detail"),
     path("settings/", profiles.settings_index, name="settings"),
     path("settings/profile/", profiles.profile_edit, name="profile_edit"),
+    path(
+        "settings/before-you-send/",
+        profiles.before_you_send_settings,
+        name="before_you_send_settings",
+    ),
 ]

@@ -25,6 +25,11 @@ urlpatterns = [
     ),
     path("groups/<str:slug>/invites/", groups.group_invites, name="group_invites"),
     path(
+        "groups/<str:slug>/watched-words/",
+        groups.group_watched_words,
+        name="group_watched_words",
+    ),
+    path(
         "groups/<str:slug>/invites/<int:invite_id>/revoke/",
         groups.group_invite_revoke,
         name="group_invite_revoke",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from community.before_you_send import send_checked
 from community.forms.advocates import (
     AdvocateApplicationForm,
     DirectoryFilterForm,
@@ -181,16 +182,24 @@ def new_request(request):
     form = SupportRequestForm(request.POST if request.method == "POST" else None, advocate=advocate)
     if request.method == "POST" and form.is_valid():
         try:
-            support_request = create_support_request(
-                member=request.user,
-                advocate_user_id=advocate.user_id if advocate else None,
-                **form.cleaned_data,
+            # The request page shows crisis lines itself when the request mentions self-harm.
+            support_request = send_checked(
+                request,
+                form,
+                lambda confirmed: create_support_request(
+                    member=request.user,
+                    advocate_user_id=advocate.user_id if advocate else None,
+                    confirmed=confirmed,
+                    **form.cleaned_data,
+                ),
+                notice_self_harm=False,
             )
         except SupportRequestError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("Your request is sent."))
-            return redirect("support_request_detail", request_id=support_request.pk)
+            if support_request is not None:
+                messages.success(request, _("Your request is sent."))
+                return redirect("support_request_detail", request_id=support_request.pk)
     return render(
         request, "community/advocates/request_form.html", {"form": form, "advocate": advocate}
     )

@@ -14,6 +14,7 @@ from community.forms.groups import (
     GroupSettingsForm,
     InviteForm,
     JoinForm,
+    WatchedWordsForm,
 )
 from community.models import Group, Membership
 from community.permissions import (
@@ -245,6 +246,26 @@ def group_request_decide(request, slug: str, membership_id: int):
     else:
         messages.success(request, _("Request approved.") if approve else _("Request declined."))
     return redirect("group_requests", slug=group.slug)
+
+
+@login_required
+def group_watched_words(request, slug: str):
+    group = get_group_for_reader_or_404(user=request.user, slug=slug)
+    if response := moderator_gate(request, group):
+        return response
+    form = WatchedWordsForm(request.POST or None, initial={"watched_words": group.watched_words})
+    if request.method == "POST" and form.is_valid():
+        group_services.set_watched_words(
+            actor=request.user, group=group, watched_words=form.cleaned_data["watched_words"]
+        )
+        messages.success(request, _("The watched words are saved."))
+        return redirect("group_watched_words", slug=group.slug)
+    return render(
+        request,
+        "community/groups/watched_words.html",
+        {"group": group, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from community.before_you_send import send_checked
 from community.forms.resources import PerspectiveEditForm, PerspectiveForm
 from community.selectors import perspectives as selectors
 from community.selectors.resources import get_published_article_or_404
@@ -35,14 +36,19 @@ def section_detail(request, slug: str, key: str):
     form = PerspectiveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            perspective = services.add_perspective(
-                author=request.user, section=section, **form.cleaned_data
+            perspective = send_checked(
+                request,
+                form,
+                lambda confirmed: services.add_perspective(
+                    author=request.user, section=section, confirmed=confirmed, **form.cleaned_data
+                ),
             )
         except services.PerspectiveError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Thank you: your perspective is added."))
-            return redirect(_perspective_url(perspective))
+            if perspective is not None:
+                messages.success(request, _("Thank you: your perspective is added."))
+                return redirect(_perspective_url(perspective))
     page = Paginator(selectors.section_perspectives(section=section), selectors.PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -64,14 +70,22 @@ def perspective_edit(request, perspective_id: int):
     form = PerspectiveEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.edit_perspective(
-                actor=request.user, perspective=perspective, **form.cleaned_data
+            saved = send_checked(
+                request,
+                form,
+                lambda confirmed: services.edit_perspective(
+                    actor=request.user,
+                    perspective=perspective,
+                    confirmed=confirmed,
+                    **form.cleaned_data,
+                ),
             )
         except services.PerspectiveError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Your perspective is saved."))
-            return redirect(_perspective_url(perspective))
+            if saved is not None:
+                messages.success(request, _("Your perspective is saved."))
+                return redirect(_perspective_url(perspective))
     return render(
         request,
         "community/resources/perspective_edit.html",

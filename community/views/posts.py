@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from community.before_you_send import send_checked
 from community.forms.posts import EditPostForm, ReplyForm, ThreadForm
 from community.permissions import (
     can_reply_to_thread,
@@ -32,9 +33,16 @@ def thread_new(request, slug: str):
     check_write_in_group(user=request.user, group=group)
     form = ThreadForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        thread = post_services.create_thread(author=request.user, group=group, **form.cleaned_data)
-        messages.success(request, _("Your thread is posted."))
-        return redirect("thread_detail", slug=group.slug, thread_id=thread.pk)
+        thread = send_checked(
+            request,
+            form,
+            lambda confirmed: post_services.create_thread(
+                author=request.user, group=group, confirmed=confirmed, **form.cleaned_data
+            ),
+        )
+        if thread is not None:
+            messages.success(request, _("Your thread is posted."))
+            return redirect("thread_detail", slug=group.slug, thread_id=thread.pk)
     return render(request, "community/groups/thread_new.html", {"group": group, "form": form})
 
 
@@ -45,10 +53,14 @@ def thread_detail(request, slug: str, thread_id: int):
     form = ReplyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         check_reply_to_thread(user=request.user, thread=thread)
-        if form.is_valid():
-            reply = post_services.create_reply(
-                author=request.user, thread=thread, **form.cleaned_data
-            )
+        reply = form.is_valid() and send_checked(
+            request,
+            form,
+            lambda confirmed: post_services.create_reply(
+                author=request.user, thread=thread, confirmed=confirmed, **form.cleaned_data
+            ),
+        )
+        if reply:
             messages.success(request, _("Your reply is posted."))
             return redirect(
                 post_selectors.reply_url(
@@ -79,9 +91,16 @@ def post_edit(request, slug: str, post_id: int):
     check_edit_post(user=request.user, post=post)
     form = EditPostForm(request.POST if request.method == "POST" else None, instance=post)
     if request.method == "POST" and form.is_valid():
-        post_services.edit_post(actor=request.user, post=post, **form.cleaned_data)
-        messages.success(request, _("Your changes are saved."))
-        return redirect(_post_url(post))
+        edited = send_checked(
+            request,
+            form,
+            lambda confirmed: post_services.edit_post(
+                actor=request.user, post=post, confirmed=confirmed, **form.cleaned_data
+            ),
+        )
+        if edited is not None:
+            messages.success(request, _("Your changes are saved."))
+            return redirect(_post_url(post))
     return render(
         request, "community/groups/post_edit.html", {"group": group, "post": post, "form": form}
     )

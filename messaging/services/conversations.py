@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.before_you_send import hold_back_if_identifying
 from messaging.errors import MessagingDenied, SessionEnded, denied
 from messaging.limits import check_send_limits
 from messaging.models import Conversation, ConversationParticipant, Message
@@ -105,16 +106,21 @@ def check_client_id(client_id) -> str:
     return client_id
 
 
-def post_message(*, access: ConversationAccess, sender, body: str, client_id: str) -> Message:
+def post_message(
+    *, access: ConversationAccess, sender, body: str, client_id: str, confirmed: bool = False
+) -> Message:
     """Stores a message once per (conversation, sender, client_id) and announces it after
     commit. Resending with the same client_id returns the stored message and announces nothing.
-    Raises MessagingDenied (with a code) when the sender may not post.
+    Raises MessagingDenied (with a code) when the sender may not post, and HeldBack when the
+    text would identify the sender and they have not confirmed it (community.before_you_send;
+    a held-back message counts against no limit).
 
     `access` is the sender's current access (get_conversation_access_or_404); a socket passes
     the one it keeps up to date, so a room message costs no access query here."""
     client_id = check_client_id(client_id)
     body = clean_body(body)
     check_post_message(access=access, body=body)
+    hold_back_if_identifying(text=body, user=sender, group_id=access.group_id, confirmed=confirmed)
     try:
         check_send_limits(access=access)
     except MessagingDenied:
@@ -138,7 +144,8 @@ def post_message(*, access: ConversationAccess, sender, body: str, client_id: st
 def post_message_from_socket(
     *, access: ConversationAccess, sender, body: str, client_id: str, proof: SessionProof
 ) -> tuple[Message, SessionProof]:
-    """A socket's send, on the database thread (its limits were counted on the event loop):
+    """A socket's send, on the database thread (its "before you send" check ran and its
+    limits were counted on the event loop, messaging.consumers):
     like `post_message`, and it checks the socket's session in the same breath. On
     PostgreSQL that is one statement, one round trip: the insert happens only if the session
     row and the account are as `proof` found them. Returns the message and the proof to keep
@@ -362,9 +369,11 @@ def _message_for_change(*, message_id: int, actor) -> tuple[Message, Conversatio
     return message, access
 
 
-def edit_message(*, message_id: int, editor, body: str) -> Message:
+def edit_message(*, message_id: int, editor, body: str, confirmed: bool = False) -> Message:
+    """The author's edit, within the edit window; held back (HeldBack) like a new message."""
     body = clean_body(body)
-    message, _access = _message_for_change(message_id=message_id, actor=editor)
+    message, access = _message_for_change(message_id=message_id, actor=editor)
+    hold_back_if_identifying(text=body, user=editor, group_id=access.group_id, confirmed=confirmed)
     return change_message(message=message, fields={"body": body, "edited_at": timezone.now()})
 
 
@@ -408,9 +417,13 @@ def erase_messages_of(*, user_id: int) -> int:
     return erased
 
 
-def start_direct_conversation(*, sender, recipient, body: str, client_id: str) -> Message:
+def start_direct_conversation(
+    *, sender, recipient, body: str, client_id: str, confirmed: bool = False
+) -> Message:
     """The first message to someone: a message request the recipient accepts or declines.
-    If a thread between the two already exists, the message simply goes into it."""
+    If a thread between the two already exists, the message simply goes into it. A message
+    held back (HeldBack) opens nothing and tells the recipient nothing."""
+    hold_back_if_identifying(text=clean_body(body), user=sender, confirmed=confirmed)
     with transaction.atomic():
         key = direct_key_for(sender.pk, recipient.pk)
         conversation = Conversation.objects.filter(direct_key=key).first()
@@ -439,7 +452,10 @@ def start_direct_conversation(*, sender, recipient, body: str, client_id: str) -
                 url=reverse("messaging:requests"),
             )
             access = ConversationAccess(conversation=conversation, user_id=sender.pk)
-        return post_message(access=access, sender=sender, body=body, client_id=client_id)
+        # Checked above, before anything was opened.
+        return post_message(
+            access=access, sender=sender, body=body, client_id=client_id, confirmed=True
+        )
 
 
 def answer_message_request(*, conversation_id: int, user, accept: bool) -> ConversationParticipant:

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.before_you_send import hold_back_if_identifying
 from messaging.services.notifications import notify
 from moderation.actions.audit import ActionResult, appeal_target, record_audit
 from moderation.actions.lift import lift_sanction
@@ -19,8 +20,11 @@ class AppealError(ValueError):
     pass
 
 
-def submit_appeal(*, appellant, sanction: Sanction, text: str) -> ActionResult:
-    """One appeal per sanction, by the sanctioned member, within 14 days."""
+def submit_appeal(
+    *, appellant, sanction: Sanction, text: str, confirmed: bool = False
+) -> ActionResult:
+    """One appeal per sanction, by the sanctioned member, within 14 days. Held back (HeldBack)
+    when the text would identify the member and they have not confirmed it."""
     if sanction.user_id != appellant.pk:
         raise Http404
     if hasattr(sanction, "appeal"):
@@ -29,6 +33,9 @@ def submit_appeal(*, appellant, sanction: Sanction, text: str) -> ActionResult:
         raise AppealError(_("The 14 days to appeal this decision have passed."))
     if not text.strip():
         raise AppealError(_("Tell the moderators why the decision should change."))
+    hold_back_if_identifying(
+        text=text, user=appellant, group_id=sanction.group_id, confirmed=confirmed
+    )
     try:
         with transaction.atomic():
             appeal = Appeal.objects.create(sanction=sanction, text=text)

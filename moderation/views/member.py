@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from community.before_you_send import send_checked
 from moderation.actions.appeal import AppealError, submit_appeal
 from moderation.actions.flag import flag_content
 from moderation.flaggables import get_flaggable
@@ -82,19 +83,28 @@ def appeal(request, sanction_id: int):
     form = AppealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = submit_appeal(
-                appellant=request.user, sanction=sanction, text=form.cleaned_data["text"]
+            result = send_checked(
+                request,
+                form,
+                lambda confirmed: submit_appeal(
+                    appellant=request.user,
+                    sanction=sanction,
+                    text=form.cleaned_data["text"],
+                    confirmed=confirmed,
+                ),
             )
         except AppealError as error:
             form.add_error(None, str(error))
         else:
-            if result.changed:
-                messages.success(
-                    request, _("Your appeal is sent. A different moderator will decide it.")
-                )
-            else:
-                messages.info(request, _("You already appealed this decision."))
-            return redirect("moderation:my_notices")
+            # None: held back; the form says why and offers to send it anyway.
+            if result is not None:
+                if result.changed:
+                    messages.success(
+                        request, _("Your appeal is sent. A different moderator will decide it.")
+                    )
+                else:
+                    messages.info(request, _("You already appealed this decision."))
+                return redirect("moderation:my_notices")
     return render(
         request,
         "moderation/appeal_form.html",

@@ -20,7 +20,10 @@ if (root) {
   const announcer = document.getElementById("chat-announcer");
   const olderButton = document.getElementById("chat-older");
   const presenceList = document.getElementById("presence-list");
-  const pending = new Map(); // client id -> {body, item, timer}
+  const heldPanel = document.getElementById("chat-held");
+  const noticePanel = document.getElementById("chat-notice");
+  const pending = new Map(); // client id -> {body, item, timer, confirm}
+  let heldEdit = null; // an edit the "before you send" check held back: {messageId, body}
   // The stream position this page has applied: every event up to it is shown (or was not
   // for us). Events arrive in order; a jump means something went missing, so re-join.
   let cursor = Number(root.dataset.throughSeq) || 0;
@@ -206,17 +209,69 @@ if (root) {
     state.append(retry);
   }
 
+  // The server's "before you send" check held the message back (nothing was stored): say what
+  // it found, and offer to send it as it is or to change it.
+  function markHeld(clientId, message) {
+    const entry = pending.get(clientId);
+    window.clearTimeout(entry.timer);
+    entry.item.classList.add("is-held");
+    const state = entry.item.querySelector(".chat-send-state");
+    state.replaceChildren(element("span", "", `${message} `));
+    const sendAnyway = element("button", "link-button", strings.sendAnyway);
+    sendAnyway.type = "button";
+    sendAnyway.dataset.action = "send-anyway";
+    sendAnyway.dataset.clientId = clientId;
+    const change = element("button", "link-button", strings.changeIt);
+    change.type = "button";
+    change.dataset.action = "change";
+    change.dataset.clientId = clientId;
+    state.append(sendAnyway, " ", change);
+    sendAnyway.focus();
+  }
+
   function transmit(clientId) {
     const entry = pending.get(clientId);
-    entry.item.classList.remove("is-failed");
+    entry.item.classList.remove("is-failed", "is-held");
     entry.item.querySelector(".chat-send-state").textContent = strings.sending;
     window.clearTimeout(entry.timer);
     entry.timer = window.setTimeout(() => markFailed(clientId, ""), ACK_TIMEOUT_MS);
     // Offline: the entry waits and is resent on re-join, with the same client id.
-    realtime.send({ type: "send", conversation_id: conversationId, client_id: clientId, body: entry.body });
+    const frame = { type: "send", conversation_id: conversationId, client_id: clientId, body: entry.body };
+    if (entry.confirm) frame.confirm = true;
+    realtime.send(frame);
   }
 
-  function queueMessage(body) {
+  const showHeld = (message) => {
+    document.getElementById("chat-held-text").textContent = message;
+    heldPanel.hidden = false;
+    document.getElementById("chat-held-send").focus();
+  };
+  const hideHeld = () => {
+    heldPanel.hidden = true;
+    heldEdit = null;
+  };
+  document.getElementById("chat-held-send").addEventListener("click", () => {
+    if (heldEdit) realtime.send({ type: "edit", message_id: heldEdit.messageId, body: heldEdit.body, confirm: true });
+    hideHeld();
+    textarea.focus();
+  });
+  document.getElementById("chat-held-change").addEventListener("click", () => {
+    const item = heldEdit && document.getElementById(`message-${heldEdit.messageId}`);
+    const body = heldEdit?.body;
+    hideHeld();
+    if (item) openEditor(item, Number(item.dataset.messageId), body);
+  });
+
+  // Private to the writer (a self-harm signal in what they sent): where help is.
+  realtime.on("notice", (frame) => {
+    if (frame.conversation_id !== conversationId || frame.code !== "crisis_resources") return;
+    const link = element("a", "", frame.link_text);
+    link.href = frame.url;
+    noticePanel.replaceChildren(`${frame.message} `, link);
+    noticePanel.hidden = false;
+  });
+
+  function queueMessage(body, { confirm = false } = {}) {
     const clientId = window.crypto.randomUUID
       ? window.crypto.randomUUID()
       : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
@@ -226,7 +281,7 @@ if (root) {
     item.firstChild.setAttribute("role", "status");
     item.append(element("div", "chat-body user-text", body));
     list.append(item);
-    pending.set(clientId, { body, item, timer: null });
+    pending.set(clientId, { body, item, timer: null, confirm });
     transmit(clientId);
   }
 
@@ -238,7 +293,10 @@ if (root) {
       return;
     }
     showError("");
-    queueMessage(body);
+    // Without scripts the page's own "Send anyway" button posts the form with the
+    // confirmation; with them, the same button confirms over the socket.
+    queueMessage(body, { confirm: event.submitter?.name === "confirm_send" });
+    document.querySelector(".before-you-send:not(#chat-held)")?.remove();
     textarea.value = "";
     textarea.focus();
   });
@@ -257,6 +315,16 @@ if (root) {
     const messageId = Number(item.dataset.messageId);
     if (button.dataset.action === "retry") {
       transmit(button.dataset.clientId);
+    } else if (button.dataset.action === "send-anyway") {
+      pending.get(button.dataset.clientId).confirm = true;
+      transmit(button.dataset.clientId);
+      textarea.focus();
+    } else if (button.dataset.action === "change") {
+      const entry = pending.get(button.dataset.clientId);
+      pending.delete(button.dataset.clientId);
+      entry.item.remove();
+      textarea.value = entry.body;
+      textarea.focus();
     } else if (button.dataset.action === "delete") {
       if (window.confirm(strings.confirmDelete)) realtime.send({ type: "delete", message_id: messageId });
     } else if (button.dataset.action === "edit") {
@@ -264,14 +332,14 @@ if (root) {
     }
   });
 
-  function openEditor(item, messageId) {
+  function openEditor(item, messageId, text) {
     const body = item.querySelector(".chat-body");
     const editor = element("form", "chat-editor");
     const label = element("label", "visually-hidden", strings.editLabel);
     const field = element("textarea");
     field.id = `edit-${messageId}`;
     label.htmlFor = field.id;
-    field.value = body.textContent.trim();
+    field.value = text ?? body.textContent.trim();
     field.maxLength = 4000;
     field.rows = 2;
     const save = element("button", "", strings.save);
@@ -292,6 +360,7 @@ if (root) {
     cancel.addEventListener("click", close);
     editor.addEventListener("submit", (event) => {
       event.preventDefault();
+      heldEdit = { messageId, body: field.value };
       realtime.send({ type: "edit", message_id: messageId, body: field.value });
       close();
     });
@@ -355,7 +424,11 @@ if (root) {
     entry.item.querySelector(".chat-send-state").textContent = "";
   });
   realtime.on("error", (frame) => {
-    if (frame.client_id && pending.has(frame.client_id)) {
+    if (frame.code === "identity_warning" && frame.client_id && pending.has(frame.client_id)) {
+      markHeld(frame.client_id, frame.message);
+    } else if (frame.code === "identity_warning" && heldEdit && frame.message_id === heldEdit.messageId) {
+      showHeld(frame.message);
+    } else if (frame.client_id && pending.has(frame.client_id)) {
       markFailed(frame.client_id, frame.message);
     } else if (frame.ref === `join:${conversationId}`) {
       if (frame.code === "not_found") {

@@ -201,7 +201,7 @@ def test_without_alias_the_advocate_sees_the_pseudonym():
     assert b"SteadyMaple34" in detail(logged_in(advocate), support_request).content
 
 
-def test_urgent_self_harm_request_shows_crisis_lines_at_once():
+def test_a_request_that_mentions_self_harm_shows_crisis_lines_whatever_the_urgency():
     member = make_member()
     member_client = logged_in(member)
     response = member_client.post(
@@ -217,10 +217,31 @@ def test_urgent_self_harm_request_shows_crisis_lines_at_once():
     assert b"You do not have to wait for an advocate" in response.content
     assert b"988" in response.content and b"116 123" in response.content
 
-    ticked = send(member, urgency="urgent", summary="Everything is too much.", self_harm=True)
-    assert b"You do not have to wait for an advocate" in detail(member_client, ticked).content
-    calm = send(member, urgency="normal", summary="I think about hurting myself sometimes.")
+    # The tick shows them with any urgency (before, only "Urgent" did); so does the summary.
+    ticked = send(member, urgency="normal", summary="Everything is too much.", self_harm=True)
+    noticed = send(member, urgency="soon", summary="I think about hurting myself sometimes.")
+    calm = send(member, urgency="urgent", summary="I could die laughing at his excuses.")
+    assert (ticked.mentions_self_harm, noticed.mentions_self_harm) == (True, True)
+    assert calm.mentions_self_harm is False
+    for marked in (ticked, noticed):
+        assert b"You do not have to wait for an advocate" in detail(member_client, marked).content
     assert b"You do not have to wait for an advocate" not in detail(member_client, calm).content
+
+
+def test_the_advocate_sees_the_self_harm_mark_and_such_requests_come_first():
+    advocate = make_advocate()
+    member = make_member()
+    earlier = send(member, summary="My manager shouts at me.")
+    marked = send(member, summary="Everything is too much.", self_harm=True)
+    advocate_client = logged_in(advocate)
+
+    page = advocate_client.get(reverse("advocate_workload")).content.decode()
+    assert page.count("Mentions self-harm") == 1
+    assert page.index(f"/support/{marked.pk}/") < page.index(f"/support/{earlier.pk}/")
+    assert b'data-testid="self-harm-mark"' in detail(advocate_client, marked).content
+    assert b'data-testid="self-harm-mark"' not in detail(advocate_client, earlier).content
+    # The member's own page shows crisis lines, not the advocates' mark.
+    assert b'data-testid="self-harm-mark"' not in detail(logged_in(member), marked).content
 
 
 def test_lifecycle_is_timestamped_and_visible_to_both_sides():

@@ -330,6 +330,7 @@ async def test_links_restricted_and_slow_mode_apply_from_the_next_frame(
             "conversation_id": room.pk,
             "client_id": "l0",
             "body": "see https://example.org",
+            "confirm": True,  # a link could identify its writer: sent as they confirmed
         },
     )
     assert (await receive_until(socket, "ack"))["id"]
