@@ -311,6 +311,8 @@ KINDRED_SUPPORT_ESCALATE_URGENT_AFTER = env.duration("KINDRED_SUPPORT_ESCALATE_U
 KINDRED_LIVE_STORE = {"url": REDIS_URL, "prefix": "kindred-live"}
 # Messages per member across all conversations, and frames of any type per socket.
 KINDRED_CHAT_RATE_LIMIT = env.rate("KINDRED_CHAT_RATE_LIMIT", "20/10")
+# Searches per member (the search page; community/views/search.py).
+KINDRED_SEARCH_RATE_LIMIT = env.rate("KINDRED_SEARCH_RATE_LIMIT", "30/60")
 KINDRED_SOCKET_FRAME_BUDGET = env.rate("KINDRED_SOCKET_FRAME_BUDGET", "60/10")
 # A crashed process's presence entries expire after this many seconds; live processes refresh
 # theirs every third of it.

@@ -33,6 +33,7 @@ from community.models import (
     SupportRequest,
     User,
 )
+from community.search import forget_erased_text
 from community.selectors.perspectives import perspectives_written_by
 from community.services.journal import wipe_journal
 from community.services.journal_export import add_evidence_to_zip, build_journal_export
@@ -161,6 +162,9 @@ def delete_account(*, user: User, delete_contributions: bool) -> None:
         # Both close the account's sockets on commit (messaging/handlers.py).
         end_all_sessions(user_id=user_id)
         user.delete()
+    if delete_contributions:
+        # The search index drops the erased words from disk too, not only from its answers.
+        forget_erased_text()
 
 
 def end_all_sessions(*, user_id: int) -> None:
