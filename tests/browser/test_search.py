@@ -10,9 +10,7 @@ from tests.factories import make_member
 pytestmark = pytest.mark.browser
 
 
-def test_search_by_keyboard_with_folded_warnings_and_no_words_in_the_address(
-    browser_session, axe
-):
+def test_search_by_keyboard_with_folded_warnings_and_no_words_in_the_address(browser_session, axe):
     reader = make_member(pseudonym="Searcher")
     writer = make_member(pseudonym="Poster")
     group = make_group(name="Warehouse staff")
