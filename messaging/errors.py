@@ -32,6 +32,7 @@ ERROR_MESSAGES = {
     "links_restricted": _("Links are not allowed in this room right now."),
     "muted": _("You are muted in this group for now."),
     "too_long": _("Messages can be at most 4,000 characters."),
+    "content_warning_too_long": _("A content warning can be at most 200 characters."),
     "empty": _("Write something first."),
     "edit_window_closed": _("This message can no longer be changed."),
     "not_yours": _("You can only change your own messages."),

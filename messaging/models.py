@@ -95,6 +95,8 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     body = models.TextField(max_length=4000)
+    # Shown first; the body stays folded until the reader opens it (docs/protocol.md).
+    content_warning = models.CharField(max_length=200, blank=True, default="")
     # Chosen by the sending client, so a resent message is stored once.
     client_id = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -32,6 +32,7 @@ def _conversation_page(
     *,
     access,
     body: str = "",
+    content_warning: str = "",
     error: str = "",
     held=None,
     client_id: str = "",
@@ -51,6 +52,7 @@ def _conversation_page(
             "through_seq": page.through_seq,
             "client_id": client_id or uuid.uuid4().hex,
             "body": body,
+            "content_warning": content_warning,
             "error": error,
             "held": held,
             "not_delivered": page.not_delivered,
@@ -100,6 +102,7 @@ def send_message(request, conversation_id: int):
     if access is None:
         return redirect("messaging:requests")
     body = request.POST.get("body", "")
+    content_warning = request.POST.get("content_warning", "")
     client_id = request.POST.get("client_id", "")[:64] or uuid.uuid4().hex
     try:
         services.post_message(
@@ -107,15 +110,26 @@ def send_message(request, conversation_id: int):
             sender=request.user,
             body=body,
             client_id=client_id,
+            content_warning=content_warning,
             confirmed=request.POST.get(CONFIRM_FIELD) == "1",
         )
     except MessagingDenied as error:
         return _conversation_page(
-            request, access=access, body=body, error=str(error.message), status=400
+            request,
+            access=access,
+            body=body,
+            content_warning=content_warning,
+            error=str(error.message),
+            status=400,
         )
     except HeldBack as held:
         return _conversation_page(
-            request, access=access, body=body, held=held.findings, client_id=client_id
+            request,
+            access=access,
+            body=body,
+            content_warning=content_warning,
+            held=held.findings,
+            client_id=client_id,
         )
     tell_if_self_harm(request, [body])
     if access.conversation.kind == Conversation.Kind.ROOM:

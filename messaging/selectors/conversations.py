@@ -233,6 +233,7 @@ def serialize_message(message: Message, *, alias=_LOOK_UP) -> dict:
         "client_id": message.client_id,
         "sender": sender,
         "body": "" if tombstone else message.body,
+        "content_warning": "" if tombstone else message.content_warning,
         "html": "" if tombstone else str(render_plain(message.body)),
         "created_at": message.created_at.isoformat(),
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,

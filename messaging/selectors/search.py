@@ -45,7 +45,10 @@ def _readable_messages(*, viewer):
 
 def ranked(*, viewer, terms):
     messages = matching(
-        _readable_messages(viewer=viewer), table="messaging_message", columns=["body"], terms=terms
+        _readable_messages(viewer=viewer),
+        table="messaging_message",
+        columns=["body", "content_warning"],
+        terms=terms,
     )
     return ranked_keys(messages, source=SOURCE)
 
@@ -107,6 +110,7 @@ def hits(*, viewer, pks, terms) -> dict[int, SearchHit]:
             created_at=message.created_at,
             url=f"{url}#message-{message.pk}",
             excerpt=excerpt(message.body, terms=terms),
+            content_warning=message.content_warning,
         )
     return found
 

@@ -16,6 +16,7 @@ if (root) {
   const status = document.getElementById("chat-status");
   const form = document.getElementById("chat-form");
   const textarea = document.getElementById("chat-body");
+  const warningField = document.getElementById("chat-content-warning");
   const errorLine = document.getElementById("chat-error");
   const announcer = document.getElementById("chat-announcer");
   const olderButton = document.getElementById("chat-older");
@@ -102,6 +103,14 @@ if (root) {
     item.append(actions);
   }
 
+  // A message with a content warning stays folded until its reader opens it.
+  function folded(body, warning) {
+    if (!warning) return body;
+    const details = element("details", "chat-warning");
+    details.append(element("summary", "", `${strings.contentWarning} ${warning}`), body);
+    return details;
+  }
+
   function renderMessage(message) {
     const own = message.sender && message.sender.public_id === me;
     const item = element("li", own ? "chat-message is-own" : "chat-message");
@@ -126,7 +135,7 @@ if (root) {
       const body = element("div", "chat-body user-text");
       // `html` comes from the server's one sanitising pipeline (community/sanitize.py).
       body.innerHTML = message.html;
-      item.append(body);
+      item.append(folded(body, message.content_warning));
     }
     addActions(item);
     return item;
@@ -147,7 +156,8 @@ if (root) {
 
   function announce(message) {
     if (!message.sender || message.sender.public_id === me || message.deleted || message.hidden) return;
-    const line = element("p", "", `${strings.newMessage} ${message.sender.pseudonym}: ${message.body}`);
+    const text = message.content_warning ? `${strings.contentWarning} ${message.content_warning}` : message.body;
+    const line = element("p", "", `${strings.newMessage} ${message.sender.pseudonym}: ${text}`);
     announcer.append(line);
     while (announcer.childElementCount > 3) announcer.firstElementChild.remove();
   }
@@ -237,6 +247,7 @@ if (root) {
     entry.timer = window.setTimeout(() => markFailed(clientId, ""), ACK_TIMEOUT_MS);
     // Offline: the entry waits and is resent on re-join, with the same client id.
     const frame = { type: "send", conversation_id: conversationId, client_id: clientId, body: entry.body };
+    if (entry.warning) frame.content_warning = entry.warning;
     if (entry.confirm) frame.confirm = true;
     realtime.send(frame);
   }
@@ -271,7 +282,7 @@ if (root) {
     noticePanel.hidden = false;
   });
 
-  function queueMessage(body, { confirm = false } = {}) {
+  function queueMessage(body, { confirm = false, warning = "" } = {}) {
     const clientId = window.crypto.randomUUID
       ? window.crypto.randomUUID()
       : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
@@ -279,9 +290,9 @@ if (root) {
     item.append(element("p", "chat-meta", strings.sending));
     item.firstChild.className = "chat-meta chat-send-state";
     item.firstChild.setAttribute("role", "status");
-    item.append(element("div", "chat-body user-text", body));
+    item.append(folded(element("div", "chat-body user-text", body), warning));
     list.append(item);
-    pending.set(clientId, { body, item, timer: null, confirm });
+    pending.set(clientId, { body, warning, item, timer: null, confirm });
     transmit(clientId);
   }
 
@@ -295,9 +306,11 @@ if (root) {
     showError("");
     // Without scripts the page's own "Send anyway" button posts the form with the
     // confirmation; with them, the same button confirms over the socket.
-    queueMessage(body, { confirm: event.submitter?.name === "confirm_send" });
+    queueMessage(body, { confirm: event.submitter?.name === "confirm_send", warning: warningField.value.trim() });
     document.querySelector(".before-you-send:not(#chat-held)")?.remove();
     textarea.value = "";
+    warningField.value = "";
+    warningField.closest("details").open = false;
     textarea.focus();
   });
 

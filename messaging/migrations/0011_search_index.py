@@ -7,6 +7,6 @@ from community.search import full_text_index
 
 
 class Migration(migrations.Migration):
-    dependencies = [("messaging", "0007_every_active_group_has_its_room")]
+    dependencies = [("messaging", "0010_message_content_warning")]
 
-    operations = [full_text_index(table="messaging_message", columns=["body"])]
+    operations = [full_text_index(table="messaging_message", columns=["body", "content_warning"])]
