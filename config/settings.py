@@ -216,7 +216,7 @@ ACCOUNT_RATE_LIMITS = {
 MFA_ADAPTER = "community.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # What an authenticator app lists; neutral, so a glance at a phone reveals nothing.
-MFA_TOTP_ISSUER = env.str("KINDRED_TOTP_ISSUER", "Notes")
+MFA_TOTP_ISSUER = env.str("KINDRED_TOTP_ISSUER", env.str("KINDRED_NEUTRAL_NAME", "Notes"))
 USERSESSIONS_TRACK_ACTIVITY = False
 
 # Email: console in embedded mode, SMTP when EMAIL_HOST is set. Sender and subjects are neutral.
@@ -290,6 +290,9 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
 
 # Kindred's own knobs.
+# What a signed-in page's <title> says, whatever the page (docs/decisions/0007): a tab, the
+# history, a bookmark or the task switcher shows only this.
+KINDRED_NEUTRAL_NAME = env.str("KINDRED_NEUTRAL_NAME", "Notes")
 KINDRED_QUICK_EXIT_URL = env.str("KINDRED_QUICK_EXIT_URL", "https://www.wikipedia.org/")
 # The "before you send" check reads phone numbers written without a country code as numbers
 # of this region (ISO 3166 code), unless the member set their own in their profile.

@@ -6,6 +6,8 @@ from django.urls import include, path
 
 from config.admin_site import require_mfa_for_admin
 
+handler500 = "config.errors.server_error"
+
 admin.site.login = secure_admin_login(admin.site.login)
 require_mfa_for_admin(admin.site)
 

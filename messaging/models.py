@@ -142,3 +142,25 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"notification #{self.pk}"
+
+
+class NotificationPreferences(models.Model):
+    """What one member hears about, and how much the bell says. In-app only: Kindred sends no
+    notification email or push. Without a row, the defaults hold (every kind on, no details)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    # Off by default: the bell and live notices say only "New activity", so a glance at the
+    # screen or the tab tells nobody who wrote or what about.
+    show_details = models.BooleanField(
+        _("Show who and what in the bell and live notices"), default=False
+    )
+    mentions = models.BooleanField(_("Mentions of you"), default=True)
+    direct_messages = models.BooleanField(_("Direct messages and message requests"), default=True)
+    replies = models.BooleanField(_("Replies to your threads"), default=True)
+    moderation = models.BooleanField(_("Moderation outcomes"), default=True)
+    support = models.BooleanField(_("Support requests and shared records"), default=True)
+
+    def __str__(self):
+        return f"notification preferences #{self.pk}"

@@ -17,4 +17,10 @@ urlpatterns = [
     path("messages/<int:conversation_id>/", views.conversation_detail, name="conversation"),
     path("messages/<int:conversation_id>/send/", views.send_message, name="send"),
     path("notifications/", views.notifications, name="notifications"),
+    path(
+        "notifications/<int:notification_id>/",
+        views.notification_detail,
+        name="notification_detail",
+    ),
+    path("settings/notifications/", views.notification_settings, name="notification_settings"),
 ]

@@ -19,12 +19,21 @@ from community.before_you_send import CONFIRM_FIELD, HeldBack, tell_if_self_harm
 from community.permissions import get_group_for_reader_or_404
 from community.selectors.profiles import get_profile_by_public_id
 from messaging.errors import MessagingDenied
+from messaging.forms import NotificationPreferencesForm
 from messaging.models import Conversation
 from messaging.permissions import get_conversation_access_or_404
 from messaging.selectors import conversations as selectors
-from messaging.selectors.notifications import recent_notifications, unread_notification_count
+from messaging.selectors.notifications import (
+    get_notification_for_recipient,
+    notification_preferences,
+    recent_notifications,
+    unread_notification_count,
+)
 from messaging.services import conversations as services
-from messaging.services.notifications import mark_notifications_read
+from messaging.services.notifications import (
+    mark_notifications_read,
+    save_notification_preferences,
+)
 
 
 def _conversation_page(
@@ -241,13 +250,40 @@ def notifications(request):
         mark_notifications_read(recipient_id=request.user.pk)
         return redirect("messaging:notifications")
     items = recent_notifications(recipient_id=request.user.pk)
+    preferences = notification_preferences(user_id=request.user.pk)
     return render(
         request,
         "messaging/notifications.html",
         {
             "notifications": items,
+            "show_details": preferences.show_details,
             # The same total as the bell, not only among the recent ones listed.
             "unread_count": unread_notification_count(recipient_id=request.user.pk),
             "mark_read_url": reverse("messaging:notifications"),
         },
     )
+
+
+@login_required
+def notification_detail(request, notification_id: int):
+    """What happened, shown when the member asks: the discreet bell links here."""
+    notification = get_notification_for_recipient(
+        recipient_id=request.user.pk, notification_id=notification_id
+    )
+    if notification is None:
+        raise Http404
+    mark_notifications_read(recipient_id=request.user.pk, notification_ids=[notification.pk])
+    return render(request, "messaging/notification_detail.html", {"notification": notification})
+
+
+@login_required
+def notification_settings(request):
+    preferences = notification_preferences(user_id=request.user.pk)
+    form = NotificationPreferencesForm(
+        request.POST if request.method == "POST" else None, instance=preferences
+    )
+    if request.method == "POST" and form.is_valid():
+        save_notification_preferences(user=request.user, values=form.cleaned_data)
+        messages.success(request, _("Your notification settings are saved."))
+        return redirect("messaging:notification_settings")
+    return render(request, "messaging/notification_settings.html", {"form": form})

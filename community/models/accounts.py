@@ -88,6 +88,9 @@ class Profile(models.Model):
         default=DirectMessagePolicy.GROUP_MEMBERS,
     )
     appear_offline = models.BooleanField(_("appear offline"), default=False)
+    # The "using this site on a device someone else may check" notice shows on the home page
+    # from the first sign-in until the member dismisses it.
+    safer_device_notice_dismissed_at = models.DateTimeField(null=True, blank=True)
     # Where the member's phone numbers are written without a country code (ISO 3166 code);
     # empty: the site's default (KINDRED_PHONE_REGION). Used by the "before you send" check.
     phone_region = models.CharField(_("phone numbers region"), max_length=2, blank=True)

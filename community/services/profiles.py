@@ -89,3 +89,9 @@ def clear_profile_about(*, profile: Profile) -> None:
 def redact_profile_bio(*, profile: Profile, text: str) -> None:
     profile.bio = text
     profile.save(update_fields=["bio"])
+
+
+def dismiss_safer_device_notice(*, user) -> None:
+    Profile.objects.filter(user=user, safer_device_notice_dismissed_at__isnull=True).update(
+        safer_device_notice_dismissed_at=timezone.now()
+    )

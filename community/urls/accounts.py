@@ -5,6 +5,11 @@ from community.views import pages, profiles
 urlpatterns = [
     path("", pages.home, name="home"),
     path("privacy/", pages.privacy, name="privacy"),
+    path(
+        "settings/safer-device-notice/dismiss/",
+        pages.safer_device_notice_dismiss,
+        name="safer_device_notice_dismiss",
+    ),
     path("people/<str:public_id>/", profiles.profile_detail, name="profile_detail"),
     path("settings/", profiles.settings_index, name="settings"),
     path("settings/profile/", profiles.profile_edit, name="profile_edit"),
