@@ -37,6 +37,7 @@ from messaging.permissions import (
 from messaging.selectors import conversations as selectors
 from messaging.selectors.notifications import unread_notification_count
 from messaging.services import conversations as services
+from messaging.services import reactions
 from messaging.sockets import CLOSE_SESSION_ENDED, SessionSocket
 
 logger = logging.getLogger(__name__)
@@ -341,6 +342,25 @@ class ChatConsumer(SessionSocket):
         message_id = _integer(frame, "message_id", minimum=1)
         await run_in_database(services.delete_message, message_id=message_id, actor=self.user)
 
+    async def on_react(self, frame):
+        message_id = _integer(frame, "message_id", minimum=1)
+        message, mine = await run_in_database(
+            reactions.set_reaction,
+            message_id=message_id,
+            user=self.user,
+            kind=frame.get("kind"),
+            on=frame.get("on", True),
+        )
+        # Everyone joined gets the new counts as message.updated; the reactor alone, "mine".
+        await self.send_frame(
+            {
+                "type": "reaction",
+                "conversation_id": message.conversation_id,
+                "message_id": message.pk,
+                "mine": mine,
+            }
+        )
+
     async def on_history(self, frame):
         joined = self._joined(frame)
         before_seq = _integer(frame, "before_seq", minimum=1)
@@ -365,6 +385,7 @@ class ChatConsumer(SessionSocket):
         "send": on_send,
         "edit": on_edit,
         "delete": on_delete,
+        "react": on_react,
         "history": on_history,
         "read": on_read,
     }

@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from community.models import Reaction
+
 
 class Conversation(models.Model):
     """One model for every real-time conversation: a group's live room, a direct message
@@ -97,6 +99,9 @@ class Message(models.Model):
     body = models.TextField(max_length=4000)
     # Shown first; the body stays folded until the reader opens it (docs/protocol.md).
     content_warning = models.CharField(max_length=200, blank=True, default="")
+    # Reaction counts by kind ({"me_too": 2}); who reacted is in MessageReaction, never sent.
+    # Kept on the row so that every frame, page and resume carries them without a query.
+    reactions = models.JSONField(null=True, blank=True)
     # Chosen by the sending client, so a resent message is stored once.
     client_id = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -122,6 +127,26 @@ class Message(models.Model):
 
     def __str__(self):
         return f"message #{self.pk}"
+
+
+class MessageReaction(models.Model):
+    """One member's supportive reaction to a chat message, from the same small set as posts'.
+    Only counts are ever shown (Message.reactions); this row is for "mine" and for undoing."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reaction_rows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Reaction.Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "user", "kind"], name="message_reaction_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"message reaction #{self.pk}"
 
 
 class Notification(models.Model):

@@ -16,6 +16,7 @@ urlpatterns = [
     path("messages/with/<str:public_id>/", views.direct_with, name="direct_with"),
     path("messages/<int:conversation_id>/", views.conversation_detail, name="conversation"),
     path("messages/<int:conversation_id>/send/", views.send_message, name="send"),
+    path("messages/message/<int:message_id>/react/", views.react, name="react"),
     path("notifications/", views.notifications, name="notifications"),
     path(
         "notifications/<int:notification_id>/",

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.before_you_send import CONFIRM_FIELD, HeldBack, tell_if_self_harm
+from community.models import Reaction
 from community.permissions import get_group_for_reader_or_404
 from community.selectors.profiles import get_profile_by_public_id
 from messaging.errors import MessagingDenied
@@ -30,6 +31,7 @@ from messaging.selectors.notifications import (
     unread_notification_count,
 )
 from messaging.services import conversations as services
+from messaging.services import reactions
 from messaging.services.notifications import (
     mark_notifications_read,
     save_notification_preferences,
@@ -67,6 +69,7 @@ def _conversation_page(
             "not_delivered": page.not_delivered,
             "is_room": conversation.kind == Conversation.Kind.ROOM,
             "me": page.me,
+            "reaction_kinds": Reaction.Kind.choices,
         },
         status=status,
     )
@@ -144,6 +147,32 @@ def send_message(request, conversation_id: int):
     if access.conversation.kind == Conversation.Kind.ROOM:
         return redirect("messaging:room", slug=access.conversation.group.slug)
     return redirect("messaging:conversation", conversation_id=conversation_id)
+
+
+@login_required
+@require_POST
+def react(request, message_id: int):
+    """The reaction buttons' target when scripts are off: sets the reaction if the member has
+    not chosen it yet, clears it otherwise (with scripts, the socket's `react` frame)."""
+    kind = request.POST.get("kind", "")
+    on = not reactions.has_reacted(message_id=message_id, user=request.user, kind=kind)
+    try:
+        message, _mine = reactions.set_reaction(
+            message_id=message_id, user=request.user, kind=kind, on=on
+        )
+    except MessagingDenied as error:
+        if error.code == "not_found":
+            raise Http404 from None
+        messages.error(request, str(error.message))
+        return redirect("messaging:inbox")
+    conversation = message.conversation
+    if conversation.kind == Conversation.Kind.ROOM:
+        return redirect(
+            reverse("messaging:room", args=[conversation.group.slug]) + f"#message-{message.pk}"
+        )
+    return redirect(
+        reverse("messaging:conversation", args=[conversation.pk]) + f"#message-{message.pk}"
+    )
 
 
 @login_required

@@ -8,11 +8,11 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from community.models import Group, Membership, Profile
+from community.models import Group, Membership, Profile, Reaction
 from community.restrictions import hidden_author_ids
 from community.sanitize import render_plain
 from messaging.frames import encode_frame, stream_envelope
-from messaging.models import Conversation, ConversationParticipant, Message
+from messaging.models import Conversation, ConversationParticipant, Message, MessageReaction
 
 HISTORY_PAGE_SIZE = 50
 RESUME_LIMIT = 500
@@ -234,6 +234,7 @@ def serialize_message(message: Message, *, alias=_LOOK_UP) -> dict:
         "sender": sender,
         "body": "" if tombstone else message.body,
         "content_warning": "" if tombstone else message.content_warning,
+        "reactions": {} if tombstone else (message.reactions or {}),
         "html": "" if tombstone else str(render_plain(message.body)),
         "created_at": message.created_at.isoformat(),
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
@@ -396,8 +397,14 @@ def conversation_page(*, access, user) -> ConversationPage:
         viewer=access.viewer(hidden_author_ids=hidden_author_ids(viewer_id=user.pk)),
         through_seq=through_seq,
     )
+    mine = set(
+        MessageReaction.objects.filter(
+            message_id__in=[message.pk for message in messages], user_id=user.pk
+        ).values_list("message_id", "kind")
+    )
     for message in messages:
         message.shown_sender = message_sender(message, alias=access.alias)
+        message.reaction_buttons = reaction_buttons(message, mine=mine)
     return ConversationPage(
         messages=messages,
         has_more=has_more,
@@ -411,6 +418,26 @@ def conversation_page(*, access, user) -> ConversationPage:
         .exclude(user=user)
         .exists(),
     )
+
+
+@dataclass(frozen=True)
+class ReactionButton:
+    kind: str
+    label: str
+    count: int
+    mine: bool
+
+
+def reaction_buttons(message: Message, *, mine: set) -> list[ReactionButton]:
+    """The reaction bar of one message for one viewer: every kind, its count, and whether the
+    viewer chose it (never who else did)."""
+    counts = message.reactions or {}
+    return [
+        ReactionButton(
+            kind=kind, label=label, count=counts.get(kind, 0), mine=(message.pk, kind) in mine
+        )
+        for kind, label in Reaction.Kind.choices
+    ]
 
 
 def viewer_public_id(*, access, user) -> str:

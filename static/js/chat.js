@@ -103,6 +103,36 @@ if (root) {
     item.append(actions);
   }
 
+  // Reactions: counts come with every message; which ones are this member's own ("mine")
+  // come from the page and from `reaction` frames, never from anyone else's.
+  const reactionKinds = [...document.getElementById("chat-reaction-kinds").content.children].map(
+    (span) => [span.dataset.kind, span.textContent],
+  );
+  const mine = new Map(); // message id -> Set of kinds
+  for (const button of document.querySelectorAll(".chat-reactions button[aria-pressed='true']")) {
+    const id = button.closest("li").dataset.messageId;
+    if (!mine.has(id)) mine.set(id, new Set());
+    mine.get(id).add(button.dataset.kind);
+  }
+
+  function reactionBar(message) {
+    const bar = element("div", "reactions chat-reactions");
+    bar.setAttribute("role", "group");
+    bar.setAttribute("aria-label", strings.reactions);
+    const own = mine.get(String(message.id)) || new Set();
+    for (const [kind, label] of reactionKinds) {
+      const button = element("button", own.has(kind) ? "reaction reaction-mine" : "reaction", label);
+      button.type = "button";
+      button.dataset.action = "react";
+      button.dataset.kind = kind;
+      button.setAttribute("aria-pressed", own.has(kind) ? "true" : "false");
+      const count = (message.reactions || {})[kind];
+      if (count) button.append(" ", element("span", "reaction-count", String(count)));
+      bar.append(button);
+    }
+    return bar;
+  }
+
   // A message with a content warning stays folded until its reader opens it.
   function folded(body, warning) {
     if (!warning) return body;
@@ -136,6 +166,7 @@ if (root) {
       // `html` comes from the server's one sanitising pipeline (community/sanitize.py).
       body.innerHTML = message.html;
       item.append(folded(body, message.content_warning));
+      item.append(reactionBar(message));
     }
     addActions(item);
     return item;
@@ -322,11 +353,16 @@ if (root) {
   });
 
   list.addEventListener("click", (event) => {
-    const button = event.target.closest("button[data-action]");
+    const button = event.target.closest("button[data-action], .chat-reactions button");
     if (!button) return;
     const item = button.closest("li");
     const messageId = Number(item.dataset.messageId);
-    if (button.dataset.action === "retry") {
+    if (button.closest(".chat-reactions")) {
+      // The page's reaction forms work without scripts; with them, the socket reacts.
+      event.preventDefault();
+      const on = button.getAttribute("aria-pressed") !== "true";
+      realtime.send({ type: "react", message_id: messageId, kind: button.dataset.kind, on });
+    } else if (button.dataset.action === "retry") {
       transmit(button.dataset.clientId);
     } else if (button.dataset.action === "send-anyway") {
       pending.get(button.dataset.clientId).confirm = true;
@@ -425,6 +461,16 @@ if (root) {
   realtime.on("message.updated", (frame) => {
     if (frame.conversation_id !== conversationId || !advance(frame.seq)) return;
     addMessage(frame.message, { announceIt: false });
+  });
+  realtime.on("reaction", (frame) => {
+    if (frame.conversation_id !== conversationId) return;
+    mine.set(String(frame.message_id), new Set(frame.mine));
+    const item = document.getElementById(`message-${frame.message_id}`);
+    for (const button of item?.querySelectorAll(".chat-reactions button") || []) {
+      const chosen = frame.mine.includes(button.dataset.kind);
+      button.setAttribute("aria-pressed", chosen ? "true" : "false");
+      button.classList.toggle("reaction-mine", chosen);
+    }
   });
   realtime.on("skip", (frame) => {
     if (frame.conversation_id === conversationId) advance(frame.seq);
