@@ -113,3 +113,26 @@ class IdentifyingWords(models.Model):
 
     def __str__(self):
         return f"identifying words #{self.pk}"
+
+
+class SignInAttempt(models.Model):
+    """One sign-in to an existing account, successful or not, for the member's own activity
+    page. It keeps the time and a coarse device label ("Firefox on Windows") only: never the
+    IP address, never the full user agent (docs/decisions/0008-sign-in-activity-and-lockout.md).
+    Attempts at addresses with no account leave no row."""
+
+    class Outcome(models.TextChoices):
+        SUCCEEDED = "succeeded", _("Signed in")
+        FAILED = "failed", _("Wrong password or code")
+        LOCKED = "locked", _("Refused: signing in was paused")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    device = models.CharField(max_length=40)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-at"], name="sign_in_attempt_user_at_idx")]
+
+    def __str__(self):
+        return f"sign-in attempt #{self.pk}"
