@@ -5,6 +5,7 @@ from community.models.accounts import (
     IdentifyingWords,
     Profile,
     SignInAttempt,
+    UnfamiliarRequestPolicy,
     User,
 )
 from community.models.advocates import (
@@ -68,5 +69,6 @@ __all__ = [
     "Profile",
     "SignInAttempt",
     "Tag",
+    "UnfamiliarRequestPolicy",
     "User",
 ]

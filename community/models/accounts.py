@@ -72,6 +72,15 @@ class DirectMessagePolicy(models.TextChoices):
     NOBODY = "nobody", _("Nobody")
 
 
+class UnfamiliarRequestPolicy(models.TextChoices):
+    """What happens to a message request from an account younger than
+    KINDRED_MESSAGE_REQUEST_MIN_ACCOUNT_AGE, or from someone who shares no group with the
+    member (docs/decisions/0009-message-requests.md)."""
+
+    FILTERED = "filtered", _("Put them in a separate list of filtered requests, without a notice")
+    REFUSE = "refuse", _("Refuse them")
+
+
 class Profile(models.Model):
     """The only face a member shows to anyone else."""
 
@@ -86,6 +95,12 @@ class Profile(models.Model):
         max_length=20,
         choices=DirectMessagePolicy.choices,
         default=DirectMessagePolicy.GROUP_MEMBERS,
+    )
+    unfamiliar_requests = models.CharField(
+        _("message requests from new accounts, or from people who share no group with me"),
+        max_length=10,
+        choices=UnfamiliarRequestPolicy.choices,
+        default=UnfamiliarRequestPolicy.FILTERED,
     )
     appear_offline = models.BooleanField(_("appear offline"), default=False)
     # Where the member's phone numbers are written without a country code (ISO 3166 code);
