@@ -14,7 +14,7 @@ BROWSERS = (
     (re.compile(r"\b(OPR|Opera)/"), "Opera"),
     (re.compile(r"\bSamsungBrowser/"), "Samsung Internet"),
     (re.compile(r"\b(Firefox|FxiOS)/"), "Firefox"),
-    (re.compile(r"\b(Chrome|Chromium|CriOS)/"), "Chrome"),
+    (re.compile(r"\b(HeadlessChrome|Chrome|Chromium|CriOS)/"), "Chrome"),
     (re.compile(r"\bVersion/[\d.]+.*\bSafari/"), "Safari"),
 )
 # Before the desktop systems: iPhones say "like Mac OS X", Android says "Linux".
