@@ -1,6 +1,7 @@
 """Signal handlers: only for true decoupling from allauth and django.contrib.auth."""
 
 from allauth.account.signals import password_reset
+from allauth.mfa.signals import authentication_failed as two_factor_failed
 from allauth.usersessions.models import UserSession
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -82,6 +83,15 @@ def record_failed_sign_in_attempt(sender, credentials, request=None, **kwargs):
     address = credentials.get("email") or credentials.get("username") or ""
     if address:
         record_failed_sign_in(address=address, user_agent=_user_agent(request))
+
+
+@receiver(two_factor_failed, dispatch_uid="community_record_failed_two_factor")
+def record_failed_two_factor_code(sender, request, user, reauthentication=False, **kwargs):
+    # The right password, then a wrong code: exactly what the member most needs to see, and
+    # counted towards the pause like a wrong password. (A wrong code when unlocking the
+    # journal is the member themselves, already signed in: allauth's own limit covers it.)
+    if not reauthentication:
+        record_failed_sign_in(address=user.email, user_agent=_user_agent(request))
 
 
 @receiver(password_reset, dispatch_uid="community_lift_sign_in_pause")

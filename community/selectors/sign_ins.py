@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 
 from allauth.usersessions.models import UserSession
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from community.models import SignInAttempt
 
@@ -25,17 +27,26 @@ def recent_sign_ins(*, user_id: int) -> list[SignInAttempt]:
     )
 
 
-def live_sessions(*, user_id: int, current_session_key: str) -> list[LiveSession]:
-    """The member's sessions that would still open a page (two queries, however many).
+def live_sessions(*, user, current_session_key: str) -> list[LiveSession]:
+    """The member's sessions that would still open a page, as Django checks one: not expired,
+    naming this account, and signed with its current password (a password change elsewhere
+    leaves rows that open nothing). Two queries, however many sessions.
     allauth's session rows hold the coarse device label in `user_agent` (community/handlers.py
     replaces the browser's string before the row is written)."""
-    tracked = list(UserSession.objects.filter(user_id=user_id).order_by("-created_at"))
-    alive = set(
-        Session.objects.filter(
-            session_key__in=[session.session_key for session in tracked],
-            expire_date__gt=timezone.now(),
-        ).values_list("session_key", flat=True)
-    )
+    tracked = list(UserSession.objects.filter(user_id=user.pk).order_by("-created_at"))
+    rows = Session.objects.filter(
+        session_key__in=[session.session_key for session in tracked],
+        expire_date__gt=timezone.now(),
+    ).values_list("session_key", "session_data")
+    store = Session.get_session_store_class()()
+    auth_hash = user.get_session_auth_hash()
+    alive = set()
+    for session_key, session_data in rows:
+        data = store.decode(session_data)
+        if str(data.get(SESSION_KEY)) == str(user.pk) and constant_time_compare(
+            data.get(HASH_SESSION_KEY, ""), auth_hash
+        ):
+            alive.add(session_key)
     return [
         LiveSession(
             id=session.pk,

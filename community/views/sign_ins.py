@@ -18,7 +18,7 @@ def sign_in_activity(request):
         "community/sign_in_activity.html",
         {
             "sessions": live_sessions(
-                user_id=request.user.pk, current_session_key=request.session.session_key
+                user=request.user, current_session_key=request.session.session_key
             ),
             "attempts": recent_sign_ins(user_id=request.user.pk),
         },

@@ -71,6 +71,9 @@ def test_export_all_my_data_needs_the_password_and_holds_everything(db):
         account = json.loads(archive.read("account.json"))
         assert account["profile"]["pseudonym"] == PSEUDONYM
         assert account["email_addresses"] == [EMAIL]
+        # signed_in() is a sign-in too: kept as the activity page shows it, coarse only.
+        assert [sign_in["outcome"] for sign_in in account["sign_ins"]] == ["succeeded"]
+        assert set(account["sign_ins"][0]) == {"at", "outcome", "device"}
         assert json.loads(archive.read("posts.json"))[0]["body"] == POST_BODY
         assert json.loads(archive.read("messages.json"))[0]["body"] == MESSAGE_BODY
         assert json.loads(archive.read("groups.json"))[0]["group"] == "Engineers"

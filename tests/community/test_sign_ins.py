@@ -256,3 +256,36 @@ async def test_ending_a_session_from_the_activity_page_closes_its_socket_at_once
     await assert_still_open(laptop_socket, room=room, sender=other_member, body="still here")
     await laptop_socket.disconnect()
     await phone_socket.disconnect()
+
+
+def test_the_right_password_and_a_wrong_two_factor_code_is_a_failed_attempt(db, settings):
+    settings.KINDRED_SIGN_IN_LOCKOUT_FAILURES = 2
+    member = make_member(mfa=True)
+    device = Client(HTTP_USER_AGENT=CHROME_ON_LINUX)
+    stage = attempt(device, member.email)
+    assert stage.status_code == 302 and stage["Location"] == reverse("mfa_authenticate")
+
+    device.post(reverse("mfa_authenticate"), {"code": "000000"})
+
+    assert list(SignInAttempt.objects.values_list("outcome", "device")) == [
+        ("failed", "Chrome on Linux")
+    ]
+    # It counts towards the pause like a wrong password.
+    attempt(Client(), member.email, "wrong")
+    assert "is paused" in attempt(Client(), member.email).content.decode()
+
+
+def test_sessions_that_would_open_no_page_are_not_listed(member, firefox):
+    phone = Client(HTTP_USER_AGENT=SAFARI_ON_IPHONE)
+    attempt(phone, member.email)
+    attempt(firefox, member.email)
+    # The password changes without signing anyone out (as `manage.py changepassword` does):
+    # every session's auth hash is stale, the phone's session row remains but opens nothing.
+    member.set_password("a-new-password-42")
+    member.save(update_fields=["password"])
+    assert phone.get(reverse("settings")).status_code == 302
+    firefox.force_login(member)
+
+    page = firefox.get(reverse("sign_in_activity")).content.decode()
+
+    assert "Safari on iPhone" not in page.split("Recent sign-ins")[0]
