@@ -55,6 +55,7 @@ def _conversation_page(
             "error": error,
             "held": held,
             "not_delivered": page.not_delivered,
+            "closed_by_other": page.closed_by_other,
             "is_room": conversation.kind == Conversation.Kind.ROOM,
             "me": page.me,
         },

@@ -8,7 +8,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from community.models import Group, Membership, Profile
+from community.models import DirectMessagePolicy, Group, Membership, Profile
 from community.restrictions import hidden_author_ids
 from community.sanitize import render_plain
 from messaging.frames import encode_frame, stream_envelope
@@ -436,6 +436,8 @@ class ConversationPage:
     me: str
     title: str
     not_delivered: bool
+    # The other member chose "who may message me: nobody" (decision 0009).
+    closed_by_other: bool = False
 
 
 def conversation_page(*, access, user) -> ConversationPage:
@@ -449,18 +451,22 @@ def conversation_page(*, access, user) -> ConversationPage:
     )
     for message in messages:
         message.shown_sender = message_sender(message, alias=access.alias)
+    others = []
+    if conversation.kind == Conversation.Kind.DIRECT:
+        # One query for both notices, as the one for "not delivered" alone was.
+        others = list(
+            ConversationParticipant.objects.filter(conversation=conversation)
+            .exclude(user=user)
+            .values_list("state", "user__profile__dm_policy")
+        )
     return ConversationPage(
         messages=messages,
         has_more=has_more,
         through_seq=through_seq,
         me=viewer_public_id(access=access, user=user),
         title=conversation_title(access=access, user=user),
-        not_delivered=conversation.kind == Conversation.Kind.DIRECT
-        and ConversationParticipant.objects.filter(
-            conversation=conversation, state=ConversationParticipant.State.DECLINED
-        )
-        .exclude(user=user)
-        .exists(),
+        not_delivered=any(state == ConversationParticipant.State.DECLINED for state, _ in others),
+        closed_by_other=any(policy == DirectMessagePolicy.NOBODY for _, policy in others),
     )
 
 

@@ -326,6 +326,9 @@ def test_nobody_closes_an_accepted_conversation_to_the_other_on_the_page(
     page = response.content.decode()
     assert "This person is not taking new messages right now." in page
     assert "still there?" in page  # the text is kept
+    # The conversation page says so before anyone writes.
+    notice = client.get(reverse("messaging:conversation", args=[accepted.pk])).content.decode()
+    assert "This person is not taking new messages right now." in notice
     assert not Message.objects.filter(body="still there?").exists()
     # The member who closed it may still write.
     access = get_conversation_access_or_404(user=recipient, conversation_id=accepted.pk)
