@@ -80,17 +80,20 @@ def check_sign_in_allowed(*, address: str, user_agent: str) -> None:
 def record_failed_sign_in(*, address: str, user_agent: str) -> None:
     """A wrong password for `address`: counted towards the lockout whether or not an account
     has the address; written to the history only if one does."""
-    now = time.time()
-    window = settings.KINDRED_SIGN_IN_LOCKOUT_WINDOW.total_seconds()
+    # An atomic counter (Redis INCR in production), so guesses sent in parallel to several
+    # processes are all counted; the window opens at the first failure.
     failures_key = _cache_key(address, "failures")
-    recent = [moment for moment in cache.get(failures_key, []) if moment > now - window]
-    recent.append(now)
-    if len(recent) >= settings.KINDRED_SIGN_IN_LOCKOUT_FAILURES:
+    window = math.ceil(settings.KINDRED_SIGN_IN_LOCKOUT_WINDOW.total_seconds())
+    cache.add(failures_key, 0, timeout=window)
+    try:
+        failures = cache.incr(failures_key)
+    except ValueError:  # the window closed between the two calls
+        cache.add(failures_key, 1, timeout=window)
+        failures = 1
+    if failures >= settings.KINDRED_SIGN_IN_LOCKOUT_FAILURES:
         period = settings.KINDRED_SIGN_IN_LOCKOUT_PERIOD.total_seconds()
-        cache.set(_cache_key(address, "paused"), now + period, timeout=math.ceil(period))
+        cache.add(_cache_key(address, "paused"), time.time() + period, timeout=math.ceil(period))
         cache.delete(failures_key)
-    else:
-        cache.set(failures_key, recent, timeout=math.ceil(window))
     user_id = _account_id_for(address)
     if user_id is not None:
         _record(user_id=user_id, outcome=SignInAttempt.Outcome.FAILED, user_agent=user_agent)

@@ -6,7 +6,7 @@ import time
 
 import pytest
 from allauth.usersessions.models import UserSession
-from django.conf import settings
+from django.contrib import admin
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -222,7 +222,11 @@ def test_the_activity_page_is_only_ever_the_viewers_own(member, other_member, fi
 def test_the_settings_page_links_to_sign_in_activity(member, firefox):
     attempt(firefox, member.email)
     assert reverse("sign_in_activity") in firefox.get(reverse("settings")).content.decode()
-    assert settings.KINDRED_SIGN_IN_LOCKOUT_FAILURES == 5
+
+
+def test_sign_in_history_is_not_in_the_admin():
+    # Staff are "another person" too (DESIGN.md invariant 1).
+    assert SignInAttempt not in admin.site._registry
 
 
 @pytest.mark.django_db(transaction=True)
