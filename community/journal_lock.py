@@ -54,6 +54,10 @@ def _unlock_redirect(request):
         )
         next_path = request.path
     else:
+        messages.info(
+            request,
+            _("Your journal is locked. Confirm it is you to open it."),
+        )
         next_path = request.get_full_path()
     return HttpResponseRedirect(f"{url}?{urlencode({REDIRECT_FIELD_NAME: next_path})}")
 

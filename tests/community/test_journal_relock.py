@@ -38,6 +38,7 @@ def test_the_password_unlocks_the_journal_and_brings_the_member_back(member):
     locked = client.get(reverse("journal"))
     page = client.get(locked["Location"])
     assert page.status_code == 200
+    assert "Your journal is locked. Confirm it is you to open it." in page.content.decode()
 
     response = client.post(locked["Location"], {"password": PASSWORD})
 
