@@ -5,11 +5,24 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from community.devices import coarse_device
+
+
+def forget_addresses_and_browsers(apps, schema_editor):
+    """Sessions signed in before this migration: allauth kept their IP address and full user
+    agent. From now on only a coarse device is kept (docs/decisions/0008); so for those too."""
+    UserSession = apps.get_model("usersessions", "UserSession")
+    for session in UserSession.objects.all().iterator():
+        UserSession.objects.filter(pk=session.pk).update(
+            ip="::", user_agent=coarse_device(session.user_agent)
+        )
+
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('community', '0010_before_you_send'),
+        ('usersessions', '0001_initial'),
     ]
 
     operations = [
@@ -31,4 +44,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['user', '-at'], name='sign_in_attempt_user_at_idx')],
             },
         ),
+        migrations.RunPython(forget_addresses_and_browsers, migrations.RunPython.noop),
     ]

@@ -293,3 +293,22 @@ def test_sessions_that_would_open_no_page_are_not_listed(member, firefox):
     page = firefox.get(reverse("sign_in_activity")).content.decode()
 
     assert "Safari on iPhone" not in page.split("Recent sign-ins")[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_forgets_addresses_and_browsers_of_sessions_signed_in_before(member):
+    from django.db.migrations.executor import MigrationExecutor
+
+    session = UserSession.objects.create(
+        user=member, ip="::", session_key="before-the-migration", user_agent="x"
+    )
+    # Written as allauth wrote rows before Kindred's receiver existed.
+    UserSession.objects.filter(pk=session.pk).update(ip=ADDRESS, user_agent=FIREFOX_ON_WINDOWS)
+    executor = MigrationExecutor(connection)
+    executor.migrate([("community", "0010_before_you_send")])
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    session.refresh_from_db()
+    assert (session.ip, session.user_agent) == ("::", "Firefox on Windows")
