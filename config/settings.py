@@ -211,7 +211,8 @@ ACCOUNT_RATE_LIMITS = {
     "send_email": "5/m/key",
     "confirm_email": "1/3m/key",
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    # Per address, Kindred's own lockout (community/services/sign_ins.py, decision 0008).
+    "login_failed": "10/m/ip",
 }
 MFA_ADAPTER = "community.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -297,6 +298,23 @@ KINDRED_QUICK_EXIT_URL = env.str("KINDRED_QUICK_EXIT_URL", "https://www.wikipedi
 # The "before you send" check reads phone numbers written without a country code as numbers
 # of this region (ISO 3166 code), unless the member set their own in their profile.
 KINDRED_PHONE_REGION = env.str("KINDRED_PHONE_REGION", "US")
+
+# Sign-in lockout (docs/decisions/0008): after this many failed sign-ins with one address
+# within the window, signing in with that address is paused for the period, whether or not an
+# account has it. The journal asks for the password (or the code) again after this long without
+# a journal page, and once in every new session.
+KINDRED_SIGN_IN_LOCKOUT_FAILURES = env.int("KINDRED_SIGN_IN_LOCKOUT_FAILURES", 5)
+KINDRED_SIGN_IN_LOCKOUT_WINDOW = env.duration("KINDRED_SIGN_IN_LOCKOUT_WINDOW", "15m")
+KINDRED_SIGN_IN_LOCKOUT_PERIOD = env.duration("KINDRED_SIGN_IN_LOCKOUT_PERIOD", "15m")
+KINDRED_JOURNAL_RELOCK_AFTER = env.duration("KINDRED_JOURNAL_RELOCK_AFTER", "15m")
+
+# Message requests (docs/decisions/0009): a request from an account younger than this, or
+# from someone who shares no group with the recipient, goes to their filtered list (or is
+# refused, by their setting); a declined sender may ask again only after the cooldown.
+KINDRED_MESSAGE_REQUEST_MIN_ACCOUNT_AGE = env.duration(
+    "KINDRED_MESSAGE_REQUEST_MIN_ACCOUNT_AGE", "7d"
+)
+KINDRED_MESSAGE_REQUEST_COOLDOWN = env.duration("KINDRED_MESSAGE_REQUEST_COOLDOWN", "30d")
 
 # Support requests (docs/decisions/0042): how long a request addressed to one advocate waits
 # for them before it opens to the specialty's whole pool, how much longer it then waits in the

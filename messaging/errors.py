@@ -26,6 +26,8 @@ class SessionEnded(Exception):
 ERROR_MESSAGES = {
     "not_found": _("This conversation is not available."),
     "not_delivered": _("Not delivered."),
+    "cannot_message_now": _("You can't message this person right now."),
+    "messages_closed": _("This person is not taking new messages right now."),
     "locked": _("The room is locked: only moderators can write now."),
     "slow_mode": _("Slow mode is on: wait a little before your next message."),
     "rate_limited": _("You are sending messages too fast. Wait a moment and retry."),

@@ -71,6 +71,13 @@ class ConversationParticipant(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.ACCEPTED)
     # The stream position up to which this member has read (unread counts).
     last_read_seq = models.BigIntegerField(default=0)
+    # A message request (state REQUESTED) from a new account or someone who shares no group
+    # with this member waits in their filtered list, without a notice (decision 0009).
+    filtered = models.BooleanField(default=False)
+    # When the current request was made (a declined sender may ask again after the cooldown),
+    # and when this member declined it.
+    requested_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

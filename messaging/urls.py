@@ -8,6 +8,8 @@ urlpatterns = [
     path("rooms/<str:slug>/", views.room, name="room"),
     path("messages/", views.inbox, name="inbox"),
     path("messages/requests/", views.requests_list, name="requests"),
+    path("messages/requests/filtered/", views.filtered_requests_list, name="filtered_requests"),
+    path("messages/requests/decline-all/", views.decline_all_requests, name="decline_all_requests"),
     path(
         "messages/requests/<int:conversation_id>/answer/",
         views.answer_request,

@@ -13,13 +13,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from community.before_you_send import CONFIRM_FIELD, HeldBack, tell_if_self_harm
 from community.models import Reaction
 from community.permissions import get_group_for_reader_or_404
 from community.selectors.profiles import get_profile_by_public_id
-from messaging.errors import MessagingDenied
+from messaging.errors import ERROR_MESSAGES, MessagingDenied
 from messaging.forms import NotificationPreferencesForm
 from messaging.models import Conversation
 from messaging.permissions import get_conversation_access_or_404
@@ -67,6 +68,7 @@ def _conversation_page(
             "error": error,
             "held": held,
             "not_delivered": page.not_delivered,
+            "closed_by_other": page.closed_by_other,
             "is_room": conversation.kind == Conversation.Kind.ROOM,
             "me": page.me,
             "reaction_kinds": Reaction.Kind.choices,
@@ -184,7 +186,11 @@ def direct_with(request, public_id: str):
     existing = selectors.get_direct_conversation(
         user_id=request.user.pk, other_user_id=profile.user_id
     )
-    if existing is not None and request.method == "GET":
+    if (
+        existing is not None
+        and request.method == "GET"
+        and not selectors.declined_by_other(conversation_id=existing.pk, user_id=request.user.pk)
+    ):
         return redirect("messaging:conversation", conversation_id=existing.pk)
     body, error, held = "", "", None
     client_id = request.POST.get("client_id", "")[:64] or uuid.uuid4().hex
@@ -199,7 +205,7 @@ def direct_with(request, public_id: str):
                 confirmed=request.POST.get(CONFIRM_FIELD) == "1",
             )
         except (MessagingDenied, Http404) as error_:
-            error = str(getattr(error_, "message", "")) or _("Not delivered.")
+            error = str(getattr(error_, "message", "")) or str(ERROR_MESSAGES["cannot_message_now"])
         except HeldBack as held_back:
             held = held_back.findings
         else:
@@ -231,20 +237,22 @@ def inbox(request):
             "support_threads": selectors.conversations_with_unread(
                 user_id=request.user.pk, kind=Conversation.Kind.SUPPORT
             ),
-            "request_count": len(selectors.message_requests(user_id=request.user.pk)),
+            "request_count": selectors.message_request_counts(user_id=request.user.pk)[False],
         },
     )
 
 
-@login_required
-def requests_list(request):
-    pending = selectors.message_requests(user_id=request.user.pk)
+def _requests_page(request, *, filtered: bool):
+    pending = selectors.message_requests(user_id=request.user.pk, filtered=filtered)
     senders = selectors.request_senders(requests=pending, user_id=request.user.pk)
-    previews = selectors.first_messages(conversation_ids=[part.conversation_id for part in pending])
+    previews = selectors.request_previews(participants=pending)
+    counts = selectors.message_request_counts(user_id=request.user.pk)
     return render(
         request,
         "messaging/requests.html",
         {
+            "filtered": filtered,
+            "other_list_count": counts[not filtered],
             "requests": [
                 {
                     "participant": part,
@@ -258,11 +266,26 @@ def requests_list(request):
 
 
 @login_required
+def requests_list(request):
+    return _requests_page(request, filtered=False)
+
+
+@login_required
+def filtered_requests_list(request):
+    """Requests from new accounts and from people who share no group with the member."""
+    return _requests_page(request, filtered=True)
+
+
+def _list_of(filtered: bool) -> str:
+    return "messaging:filtered_requests" if filtered else "messaging:requests"
+
+
+@login_required
 @require_POST
 def answer_request(request, conversation_id: int):
     accept = request.POST.get("answer") == "accept"
     try:
-        services.answer_message_request(
+        participant = services.answer_message_request(
             conversation_id=conversation_id, user=request.user, accept=accept
         )
     except MessagingDenied:
@@ -270,7 +293,27 @@ def answer_request(request, conversation_id: int):
     if accept:
         return redirect("messaging:conversation", conversation_id=conversation_id)
     messages.success(request, _("Declined. They will only see that it was not delivered."))
-    return redirect("messaging:requests")
+    return redirect(_list_of(participant.filtered))
+
+
+@login_required
+@require_POST
+def decline_all_requests(request):
+    filtered = request.POST.get("list") == "filtered"
+    declined = services.decline_all_message_requests(user=request.user, filtered=filtered)
+    if declined:
+        messages.success(
+            request,
+            ngettext(
+                "Declined %(count)d request. They will only see that it was not delivered.",
+                "Declined %(count)d requests. They will only see that it was not delivered.",
+                declined,
+            )
+            % {"count": declined},
+        )
+    else:
+        messages.info(request, _("There was no request to decline."))
+    return redirect(_list_of(filtered))
 
 
 @login_required

@@ -7,7 +7,7 @@ from community.search import full_text_index
 
 
 class Migration(migrations.Migration):
-    dependencies = [("community", "0010_before_you_send")]
+    dependencies = [("community", "0011_sign_in_activity")]
 
     operations = [
         full_text_index(table="community_post", columns=["title", "body", "content_warning"])

@@ -30,6 +30,7 @@ from community.models import (
     Post,
     PostRevision,
     Profile,
+    SignInAttempt,
     SupportRequest,
     User,
 )
@@ -84,11 +85,17 @@ def _account(user: User) -> dict:
             "pronouns": profile.pronouns,
             "bio": profile.bio,
             "who_may_message_me": profile.dm_policy,
+            "unfamiliar_message_requests": profile.unfamiliar_requests,
             "appear_offline": profile.appear_offline,
             "phone_numbers_region": profile.phone_region,
             "created_at": _iso(profile.created_at),
         },
         "words_that_identify_me": list(own_words_of(user_id=user.pk)),
+        # The same coarse record the sign-in activity page shows: no address, no user agent.
+        "sign_ins": [
+            {"at": _iso(attempt.at), "outcome": attempt.outcome, "device": attempt.device}
+            for attempt in SignInAttempt.objects.filter(user=user).order_by("at")
+        ],
     }
 
 

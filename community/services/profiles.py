@@ -36,6 +36,7 @@ def update_profile(
     bio: str,
     dm_policy: str,
     appear_offline: bool,
+    unfamiliar_requests: str = "",
     confirmed: bool = False,
 ) -> Profile:
     """Saves the profile, unless what it says about the member would identify them and they
@@ -48,7 +49,17 @@ def update_profile(
     profile.bio = bio
     profile.dm_policy = dm_policy
     profile.appear_offline = appear_offline
-    profile.save(update_fields=["pseudonym", "pronouns", "bio", "dm_policy", "appear_offline"])
+    profile.unfamiliar_requests = unfamiliar_requests or profile.unfamiliar_requests
+    profile.save(
+        update_fields=[
+            "pseudonym",
+            "pronouns",
+            "bio",
+            "dm_policy",
+            "unfamiliar_requests",
+            "appear_offline",
+        ]
+    )
     return profile
 
 

@@ -21,6 +21,7 @@ from messaging.models import Conversation, ConversationParticipant, Message
 from messaging.permissions import (
     ConversationAccess,
     check_change_message,
+    check_may_ask_again,
     check_may_start_direct,
     check_post_message,
     get_conversation_access_or_404,
@@ -487,17 +488,17 @@ def erase_messages_of(*, user_id: int) -> int:
 def start_direct_conversation(
     *, sender, recipient, body: str, client_id: str, confirmed: bool = False
 ) -> Message:
-    """The first message to someone: a message request the recipient accepts or declines.
-    If a thread between the two already exists, the message simply goes into it. A message
-    held back (HeldBack) opens nothing and tells the recipient nothing."""
+    """The first message to someone: a message request the recipient accepts or declines,
+    in their filtered list when it comes from a new account or someone who shares no group
+    with them (decision 0009). If a thread between the two already exists, the message goes
+    into it; if the recipient declined it, the sender may ask again only after the cooldown.
+    A message held back (HeldBack) opens nothing and tells the recipient nothing."""
     hold_back_if_identifying(text=clean_body(body), user=sender, confirmed=confirmed)
     with transaction.atomic():
         key = direct_key_for(sender.pk, recipient.pk)
-        conversation = Conversation.objects.filter(direct_key=key).first()
-        if conversation is not None:
-            access = get_conversation_access_or_404(user=sender, conversation_id=conversation.pk)
-        else:
-            check_may_start_direct(sender=sender, recipient=recipient)
+        conversation = Conversation.objects.select_for_update().filter(direct_key=key).first()
+        if conversation is None:
+            filtered = check_may_start_direct(sender=sender, recipient=recipient)
             clean_body(body)
             conversation = Conversation.objects.create(
                 kind=Conversation.Kind.DIRECT, direct_key=key
@@ -509,20 +510,55 @@ def start_direct_conversation(
                         conversation=conversation,
                         user=recipient,
                         state=ConversationParticipant.State.REQUESTED,
+                        filtered=filtered,
+                        requested_at=timezone.now(),
                     ),
                 ]
             )
-            notify(
-                recipient_id=recipient.pk,
-                kind="message_request",
-                text=_("You have a new message request."),
-                url=reverse("messaging:requests"),
-            )
-            access = ConversationAccess(conversation=conversation, user_id=sender.pk)
+            _tell_of_request(recipient_id=recipient.pk, filtered=filtered)
+        else:
+            _ask_again_if_declined(conversation=conversation, sender=sender, recipient=recipient)
+        access = get_conversation_access_or_404(user=sender, conversation_id=conversation.pk)
         # Checked above, before anything was opened.
         return post_message(
             access=access, sender=sender, body=body, client_id=client_id, confirmed=True
         )
+
+
+def _tell_of_request(*, recipient_id: int, filtered: bool) -> None:
+    # A filtered request waits in its list without a notice: an unknown account cannot make
+    # anyone's bell ring.
+    if filtered:
+        return
+    notify(
+        recipient_id=recipient_id,
+        kind="message_request",
+        text=_("You have a new message request."),
+        url=reverse("messaging:requests"),
+    )
+
+
+def _ask_again_if_declined(*, conversation: Conversation, sender, recipient) -> None:
+    parts = {
+        part.user_id: part
+        for part in ConversationParticipant.objects.select_for_update().filter(
+            conversation=conversation
+        )
+    }
+    mine, theirs = parts.get(sender.pk), parts.get(recipient.pk)
+    if mine is not None and mine.state == ConversationParticipant.State.DECLINED:
+        # They once declined the other's request and now write themselves: that answers it.
+        mine.state = ConversationParticipant.State.ACCEPTED
+        mine.save(update_fields=["state"])
+    if theirs is None or theirs.state != ConversationParticipant.State.DECLINED:
+        return
+    check_may_ask_again(declined_at=theirs.declined_at)
+    theirs.filtered = check_may_start_direct(sender=sender, recipient=recipient)
+    theirs.state = ConversationParticipant.State.REQUESTED
+    theirs.requested_at = timezone.now()
+    theirs.declined_at = None
+    theirs.save(update_fields=["filtered", "state", "requested_at", "declined_at"])
+    _tell_of_request(recipient_id=recipient.pk, filtered=theirs.filtered)
 
 
 def answer_message_request(*, conversation_id: int, user, accept: bool) -> ConversationParticipant:
@@ -538,13 +574,24 @@ def answer_message_request(*, conversation_id: int, user, accept: bool) -> Conve
         )
         if participant is None:
             raise denied("not_found")
-        participant.state = (
-            ConversationParticipant.State.ACCEPTED
-            if accept
-            else ConversationParticipant.State.DECLINED
-        )
-        participant.save(update_fields=["state"])
+        if accept:
+            participant.state = ConversationParticipant.State.ACCEPTED
+        else:
+            participant.state = ConversationParticipant.State.DECLINED
+            participant.declined_at = timezone.now()
+        participant.save(update_fields=["state", "declined_at"])
     return participant
+
+
+def decline_all_message_requests(*, user, filtered: bool) -> int:
+    """Declines every request waiting in one of the member's two lists (the filtered one or
+    the other) at once. Returns how many."""
+    return ConversationParticipant.objects.filter(
+        user=user,
+        state=ConversationParticipant.State.REQUESTED,
+        filtered=filtered,
+        conversation__kind=Conversation.Kind.DIRECT,
+    ).update(state=ConversationParticipant.State.DECLINED, declined_at=timezone.now())
 
 
 def mark_conversation_read(*, access: ConversationAccess, user, seq: int) -> None:

@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from community.models import DirectMessagePolicy
+from community.models import DirectMessagePolicy, User
 from messaging.errors import MessagingDenied
 from messaging.models import Conversation, ConversationParticipant, Message, Notification
 from messaging.permissions import get_conversation_access_or_404
@@ -13,6 +16,12 @@ from tests.messaging.conftest import make_group, post_as
 
 @pytest.fixture
 def group_pair(db, member, other_member):
+    # Accounts older than KINDRED_MESSAGE_REQUEST_MIN_ACCOUNT_AGE, so their requests are not
+    # filtered (tests/messaging/test_message_requests.py covers the filtered list).
+    long_ago = timezone.now() - timedelta(days=60)
+    User.objects.filter(pk__in=[member.pk, other_member.pk]).update(date_joined=long_ago)
+    member.refresh_from_db()
+    other_member.refresh_from_db()
     return make_group(members=[member, other_member])
 
 
@@ -124,7 +133,8 @@ def test_who_may_message_me_and_blocks_stop_direct_messages(
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert "Not delivered." in page and "my typed text" in page
+    # Every refusal of a new request reads the same, whatever the reason (decision 0009).
+    assert "You can&#x27;t message this person right now." in page and "my typed text" in page
     assert not Conversation.objects.filter(kind=Conversation.Kind.DIRECT).exists()
 
 

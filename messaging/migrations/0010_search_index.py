@@ -7,6 +7,6 @@ from community.search import full_text_index
 
 
 class Migration(migrations.Migration):
-    dependencies = [("messaging", "0010_message_content_warning")]
+    dependencies = [("messaging", "0009_message_content_warning")]
 
     operations = [full_text_index(table="messaging_message", columns=["body", "content_warning"])]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messaging', '0012_notification_preferences'),
+        ('messaging', '0011_notification_preferences'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

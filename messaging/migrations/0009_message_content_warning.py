@@ -2,7 +2,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("messaging", "0007_every_active_group_has_its_room")]
+    dependencies = [("messaging", "0008_message_request_filtering")]
 
     operations = [
         migrations.AddField(

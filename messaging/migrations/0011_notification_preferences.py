@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messaging', '0011_search_index'),
+        ('messaging', '0010_search_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
