@@ -6,7 +6,7 @@ Full-text matching is the database's own: an FTS5 table kept by triggers in embe
 (SQLite), a GIN expression index over `to_tsvector('simple', …)` in production (PostgreSQL).
 Both read the query the same way: words (letters and digits), every word required, each as
 a prefix, no diacritics folded, so the two modes return the same results
-(docs/decisions/0045-search.md).
+(docs/decisions/0015-search.md).
 
 Search terms are never put in a URL or a log line: the form posts them, and nothing here
 logs.
