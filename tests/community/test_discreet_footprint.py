@@ -4,7 +4,9 @@ name and its icon the neutral one, for every role; exports drop the service's na
 server-error page runs the same quick exit with the configured address; the safer-device
 notice and its article."""
 
+import io
 import re
+import zipfile
 
 import pytest
 from django.conf import settings
@@ -13,6 +15,7 @@ from django.test import Client, override_settings
 from django.urls import NoReverseMatch, reverse
 
 from community.models import Article, Membership
+from community.services.data_rights import export_all_data
 from community.services.journal_export import build_journal_export
 from messaging.services.conversations import get_or_create_group_room
 from tests.community.advocates_helpers import make_advocate
@@ -132,6 +135,10 @@ def test_exports_drop_the_services_name(member):
     export = build_journal_export(owner=member)
     assert "kindred" not in export["format"].lower()
     assert export["format"] == "journal-export/1"
+    with zipfile.ZipFile(io.BytesIO(export_all_data(user=member))) as archive:
+        for name in archive.namelist():
+            assert "kindred" not in name.lower()
+            assert b"kindred" not in archive.read(name).lower(), name
 
 
 def test_the_signup_page_and_the_first_home_page_show_the_safer_device_notice(member_client):
