@@ -21,7 +21,7 @@ from messaging.services.conversations import get_or_create_group_room
 from tests.community.advocates_helpers import make_advocate
 from tests.community.groups_helpers import add_member, make_group, make_thread
 from tests.crawl import crawl
-from tests.factories import make_member, make_support_thread
+from tests.factories import PASSWORD, make_member, make_support_thread, unlock_journal
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def community_with_everything(member):
     return {"group": group, "moderator": moderator, "advocate": advocate}
 
 
-@pytest.mark.parametrize("role", ["member", "group moderator", "advocate"])
+@pytest.mark.parametrize("role", ["member", "group moderator", "advocate", "staff"])
 def test_every_signed_in_page_has_the_neutral_title_and_icon(
     role, member, community_with_everything
 ):
@@ -69,6 +69,9 @@ def test_every_signed_in_page_has_the_neutral_title_and_icon(
         "member": member,
         "group moderator": community_with_everything["moderator"],
         "advocate": community_with_everything["advocate"],
+        # Staff's pages of the site itself (the moderation queue, appeals, the audit log);
+        # the admin has its own test below.
+        "staff": make_member(staff=True, mfa=True),
     }[role]
     client = Client()
     client.force_login(user)
@@ -166,3 +169,42 @@ def test_the_signup_page_and_the_first_home_page_show_the_safer_device_notice(me
 def test_the_safer_device_article_exists_without_demo_data():
     article = Article.objects.get(slug="using-this-site-on-a-shared-device")
     assert article.published and "quick exit" in article.body
+
+
+def test_the_favicon_ico_browsers_ask_for_is_the_neutral_icon(client):
+    # Browsers keep /favicon.ico for the whole site, in the history and bookmarks too.
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert "favicon-neutral" in response["Location"]
+
+
+@override_settings(KINDRED_SEARCH_RATE_LIMIT=(1, 60))
+def test_the_too_many_attempts_page_stays_neutral(member_client):
+    member_client.post(reverse("search"), {"q": "meeting"})
+    response = member_client.post(reverse("search"), {"q": "meeting"})
+    assert response.status_code == 429
+    assert _titles_and_icons(response.content.decode())[0] == ["Notes"]
+
+
+def test_no_download_names_the_service(member, member_client):
+    """Every file a member can take away: the journal as JSON, as PDF, in a zip with its
+    evidence, and the whole data export; their names, Content-Disposition and contents."""
+    unlock_journal(member_client)
+    downloads = [
+        member_client.post(reverse("journal_export"), data)
+        for data in (
+            {"format": "json"},
+            {"format": "pdf"},
+            {"format": "pdf", "include_evidence": "on"},
+        )
+    ]
+    downloads.append(member_client.post(reverse("data_export"), {"password": PASSWORD}))
+    for response in downloads:
+        assert response.status_code == 200
+        assert "kindred" not in response["Content-Disposition"].lower()
+        content = response.content
+        if response["Content-Type"] == "application/zip":
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                assert not [name for name in archive.namelist() if "kindred" in name.lower()]
+                content = b"".join(archive.read(name) for name in archive.namelist())
+        assert b"kindred" not in content.lower()
