@@ -191,7 +191,9 @@ class NotificationPreferences(models.Model):
     mentions = models.BooleanField(_("Mentions of you"), default=True)
     direct_messages = models.BooleanField(_("Direct messages and message requests"), default=True)
     replies = models.BooleanField(_("Replies to your threads"), default=True)
-    moderation = models.BooleanField(_("Moderation outcomes"), default=True)
+    # Outcomes of the member's reports and appeals; a sanction or a hidden post of theirs is
+    # always told.
+    moderation = models.BooleanField(_("Outcomes of your reports and appeals"), default=True)
     support = models.BooleanField(_("Support requests and shared records"), default=True)
 
     def __str__(self):

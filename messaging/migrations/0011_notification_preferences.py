@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('mentions', models.BooleanField(default=True, verbose_name='Mentions of you')),
                 ('direct_messages', models.BooleanField(default=True, verbose_name='Direct messages and message requests')),
                 ('replies', models.BooleanField(default=True, verbose_name='Replies to your threads')),
-                ('moderation', models.BooleanField(default=True, verbose_name='Moderation outcomes')),
+                ('moderation', models.BooleanField(default=True, verbose_name='Outcomes of your reports and appeals')),
                 ('support', models.BooleanField(default=True, verbose_name='Support requests and shared records')),
                 ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preferences', to=settings.AUTH_USER_MODEL)),
             ],

@@ -2,14 +2,13 @@ from messaging.models import Notification, NotificationPreferences
 
 # Which preference (a NotificationPreferences field) decides each kind of notification. Kinds
 # not listed are always delivered: crisis resources, group and advocate decisions about the
-# member's own requests.
+# member's own requests, and moderation acting on the member (a sanction, something of theirs
+# hidden): they must learn of it while they can still appeal.
 PREFERENCE_OF_KIND = {
     "mention": "mentions",
     "message_request": "direct_messages",
     "direct_message": "direct_messages",
     "thread_reply": "replies",
-    "sanction": "moderation",
-    "moderation_decision": "moderation",
     "flag_outcome": "moderation",
     "appeal_outcome": "moderation",
     "journal_shared": "support",

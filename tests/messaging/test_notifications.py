@@ -64,7 +64,7 @@ async def test_a_kind_turned_off_is_neither_stored_nor_pushed(member):
         ("mentions", "mention"),
         ("direct_messages", "message_request"),
         ("replies", "thread_reply"),
-        ("moderation", "sanction"),
+        ("moderation", "flag_outcome"),
         ("moderation", "appeal_outcome"),
         ("support", "support.accepted"),
         ("support", "journal_shared"),
@@ -75,6 +75,20 @@ def test_each_preference_turns_its_kinds_off(member, preference, kind):
     _preferences(member, **{preference: False})
     notify(recipient_id=member.pk, kind=kind, text="off")
     assert list(Notification.objects.values_list("text", flat=True)) == ["on"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["crisis_resources", "sanction", "moderation_decision"])
+def test_what_a_member_must_know_cannot_be_turned_off(member, kind):
+    _preferences(
+        member,
+        mentions=False,
+        direct_messages=False,
+        replies=False,
+        moderation=False,
+        support=False,
+    )
+    assert notify(recipient_id=member.pk, kind=kind, text="always") is not None
 
 
 @pytest.mark.django_db
