@@ -208,3 +208,16 @@ def test_no_download_names_the_service(member, member_client):
                 assert not [name for name in archive.namelist() if "kindred" in name.lower()]
                 content = b"".join(archive.read(name) for name in archive.namelist())
         assert b"kindred" not in content.lower()
+
+
+def test_the_notice_is_dismissed_only_by_a_post_of_its_own_member(member_client, member):
+    url = reverse("safer_device_notice_dismiss")
+    assert member_client.get(url).status_code == 405
+    other = make_member()
+    other_client = Client()
+    other_client.force_login(other)
+    other_client.post(url)
+    member.profile.refresh_from_db()
+    assert member.profile.safer_device_notice_dismissed_at is None
+    other.profile.refresh_from_db()
+    assert other.profile.safer_device_notice_dismissed_at is not None

@@ -128,3 +128,16 @@ def test_settings_page_saves_every_preference(member_client, member):
     notify(recipient_id=member.pk, kind="mention", text="You were mentioned")
     page = member_client.get(reverse("messaging:notifications")).content.decode()
     assert "You were mentioned" in page  # details on: the list says what happened
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 40])
+def test_the_list_costs_a_fixed_number_of_queries(
+    member_client, member, django_assert_num_queries, count
+):
+    for number in range(count):
+        notify(recipient_id=member.pk, kind="thread_reply", text=f"n{number}")
+    member_client.get(reverse("messaging:notifications"))
+    # Session, user, the list, the preferences, the unread count.
+    with django_assert_num_queries(5):
+        member_client.get(reverse("messaging:notifications"))
