@@ -3,6 +3,7 @@
 from community.models.accounts import DirectMessagePolicy, IdentifyingWords, Profile, User
 from community.models.advocates import (
     AdvocateProfile,
+    PendingSpecialty,
     Specialty,
     SupportFeedback,
     SupportRequest,
@@ -41,6 +42,7 @@ __all__ = [
     "AdvocateProfile",
     "Article",
     "ArticleSection",
+    "PendingSpecialty",
     "Perspective",
     "PerspectiveHelpful",
     "CheckChoice",

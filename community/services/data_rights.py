@@ -2,7 +2,7 @@
 that nothing of theirs remains readable.
 
 Deletion, in one transaction: the journal is wiped (files removed after commit), posts and
-messages are either kept with no author ("deleted member") or blanked to tombstones with their
+messages are either kept with no author ("Former member") or blanked to tombstones with their
 edit history dropped, every session is ended, and the account row is deleted, which takes the
 profile, email addresses, authenticators, memberships, requests and notifications with it.
 After commit the member's open sockets are closed.

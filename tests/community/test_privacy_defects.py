@@ -1,0 +1,204 @@
+"""The privacy defects issue 14 found, each pinned by a test that failed before its fix."""
+
+import io
+import re
+
+import pypdf
+import pytest
+from django.test import Client
+from django.urls import reverse
+from fpdf import FPDF
+
+from community.models import JournalEvidence, Post, SupportFeedback, SupportRequest
+from community.services.journal_evidence import read_evidence_bytes
+from community.services.support_requests import (
+    hand_over_support_request,
+    leave_support_feedback,
+    resolve_support_request,
+)
+from tests.community.advocates_helpers import make_advocate, specialty
+from tests.community.groups_helpers import add_member, make_group
+from tests.community.test_journal import create_entry, upload
+from tests.factories import PASSWORD, make_member
+
+REAL_NAME = "Jordan Realname-Ashworth"
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+# --- PDF evidence keeps no metadata ----------------------------------------------------------
+
+XMP = f"""<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"
+      xmlns:xmp="http://ns.adobe.com/xap/1.0/">
+   <dc:creator><rdf:Seq><rdf:li>{REAL_NAME}</rdf:li></rdf:Seq></dc:creator>
+   <xmp:CreatorTool>ContosoWord for {REAL_NAME}</xmp:CreatorTool>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>"""
+
+
+def pdf_with_metadata() -> bytes:
+    pdf = FPDF()
+    pdf.set_author(REAL_NAME)
+    pdf.set_creator(f"ContosoWord on LAPTOP-{REAL_NAME}")
+    pdf.set_producer("ContosoPDF 3.1 (licensed to Contoso Ltd)")
+    pdf.set_title("Grievance draft")
+    pdf.set_xmp_metadata(XMP)
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="The meeting on the 14th")
+    data = bytes(pdf.output())
+    assert REAL_NAME.encode() in data  # the sample really carries the name
+    return data
+
+
+def assert_no_metadata(data: bytes) -> None:
+    assert data.startswith(b"%PDF-")
+    assert REAL_NAME.encode() not in data
+    for leftover in (b"ContosoWord", b"ContosoPDF", b"Grievance draft", b"x:xmpmeta"):
+        assert leftover not in data, leftover
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    info = reader.metadata or {}
+    for key in ("/Author", "/Creator", "/Producer", "/Title"):
+        assert key not in info, key
+    assert reader.xmp_metadata is None
+    assert "/Metadata" not in reader.trailer["/Root"]
+    # What the member attached is still there.
+    assert "The meeting on the 14th" in reader.pages[0].extract_text()
+
+
+def test_pdf_evidence_is_stored_and_downloaded_without_its_metadata(member, member_client):
+    entry = create_entry(member_client, evidence=[upload("draft.pdf", pdf_with_metadata())])
+    evidence = entry.evidence.get()
+    assert evidence.kind == JournalEvidence.Kind.PDF
+    assert_no_metadata(read_evidence_bytes(evidence))
+    download = member_client.get(reverse("journal_evidence", args=[evidence.public_id]))
+    assert download.status_code == 200
+    assert_no_metadata(download.content)
+
+
+def test_the_advocate_of_an_aliased_request_learns_no_name_from_a_shared_pdf(member, member_client):
+    advocate = make_advocate(pseudonym="SteadyHarbour3")
+    support_request = SupportRequest.objects.create(
+        member=member,
+        advocate=advocate,
+        specialty=specialty("legal"),
+        summary="I need advice on a grievance",
+        language="en",
+        alias="Quiet Fern",
+        status=SupportRequest.Status.ACCEPTED,
+    )
+    entry = create_entry(member_client, evidence=[upload("draft.pdf", pdf_with_metadata())])
+    member_client.post(
+        reverse("journal_entry_share", args=[entry.public_id]),
+        {"support_request": support_request.pk},
+    )
+    evidence = entry.evidence.get()
+    download = signed_in(advocate).get(
+        reverse("journal_shared_evidence", args=[support_request.pk, evidence.public_id])
+    )
+    assert download.status_code == 200
+    assert_no_metadata(download.content)
+    assert member.profile.pseudonym.encode() not in download.content
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"%PDF-1.7\nnot really a pdf at all", b"%PDF-1.4\n" + b"\x00" * 64],
+    ids=["garbage", "zeros"],
+)
+def test_a_pdf_that_cannot_be_read_is_refused_with_a_clear_error_and_keeps_the_entry(
+    member_client, data
+):
+    from tests.community.test_journal import entry_data
+
+    form = entry_data()
+    form["evidence"] = [upload("broken.pdf", data)]
+    response = member_client.post(reverse("journal_entry_create"), form)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "could not be read as a PDF" in page
+    # Nothing typed is lost.
+    assert form["what_happened"] in page
+    assert not JournalEvidence.objects.exists()
+
+
+# --- feedback after a hand-over ---------------------------------------------------------------
+
+
+def test_feedback_after_a_hand_over_credits_the_advocate_who_resolved_it(member, client):
+    first = make_advocate(pseudonym="FirstAnswer8")
+    second = make_advocate(pseudonym="SecondHand9")
+    support_request = SupportRequest.objects.create(
+        member=member,
+        advocate=first,
+        accepted_by=first,
+        specialty=specialty("counselling"),
+        summary="Help me think this through",
+        language="en",
+        status=SupportRequest.Status.ACCEPTED,
+    )
+    hand_over_support_request(
+        support_request=support_request, advocate_user=first, to_advocate_user_id=second.pk
+    )
+    resolve_support_request(support_request=support_request, actor=second)
+    support_request.refresh_from_db()
+    feedback = leave_support_feedback(
+        support_request=support_request,
+        member=member,
+        rating=5,
+        comment="She really listened to me and it helped.",
+    )
+    assert SupportFeedback.objects.get(pk=feedback.pk).advocate_id == second.pk
+
+    staff = make_member(staff=True, mfa=True)
+    client.force_login(staff)
+    listing = client.get(reverse("admin:community_supportfeedback_changelist")).content.decode()
+    assert "SecondHand9" in listing and "FirstAnswer8" in listing
+    page = client.get(
+        reverse("admin:community_supportfeedback_change", args=[feedback.pk])
+    ).content.decode()
+    credited = re.search(r"(?i)advocate credited.*?<div class=\"readonly\">(.*?)</div>", page, re.S)
+    first_answer = re.search(
+        r"(?i)advocate who answered first.*?<div class=\"readonly\">(.*?)</div>", page, re.S
+    )
+    assert credited and "SecondHand9" in credited.group(1)
+    assert first_answer and "FirstAnswer8" in first_answer.group(1)
+
+
+# --- one wording for a deleted account's contributions ----------------------------------------
+
+
+def test_the_deletion_page_names_contributions_as_the_posts_show_them(
+    db, django_capture_on_commit_callbacks
+):
+    leaving = make_member(pseudonym="LeavingHeron4")
+    reader = make_member()
+    group = make_group(name="Night shift")
+    add_member(group=group, user=leaving)
+    add_member(group=group, user=reader)
+    thread = Post.objects.create(
+        group=group, author=leaving, title="Rota games", body="They move my shifts"
+    )
+    client = signed_in(leaving)
+    promised = set()
+    for url in (reverse("data_rights"), reverse("account_delete")):
+        promised |= set(re.findall(r"“([^”]+)”", client.get(url).content.decode()))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("account_delete"),
+            {"contributions": "keep", "password": PASSWORD, "confirm": "on"},
+        )
+    page = (
+        signed_in(reader)
+        .get(reverse("thread_detail", args=[group.slug, thread.pk]))
+        .content.decode()
+    )
+    author = re.search(r'<span class="post-author">(.*?)</span>', page, re.S).group(1).strip()
+    assert promised == {author}, (promised, author)
