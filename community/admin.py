@@ -16,6 +16,7 @@ from community.models import (
     CheckChoice,
     CheckQuestion,
     ModuleArticle,
+    PendingSpecialty,
     Profile,
     Specialty,
     SupportFeedback,
@@ -27,7 +28,9 @@ from community.permissions import has_mfa
 from community.selectors.resources import has_completed_advocate_training
 from community.services.advocates import (
     AdvocateError,
+    approve_specialty,
     decline_advocate,
+    decline_specialty,
     suspend_advocate,
     verification_refusal,
     verify_advocate,
@@ -170,6 +173,7 @@ class AdvocateProfileAdmin(PrivateAdmin):
         "reviewed_at",
         "training_completed",
         "mfa_enabled",
+        "waiting_specialties",
     ]
     fields = [
         "pseudonym",
@@ -177,6 +181,7 @@ class AdvocateProfileAdmin(PrivateAdmin):
         "training_completed",
         "mfa_enabled",
         "specialties",
+        "waiting_specialties",
         "credentials",
         "languages",
         "time_zone",
@@ -206,6 +211,20 @@ class AdvocateProfileAdmin(PrivateAdmin):
     def mfa_enabled(self, advocate):
         return has_mfa(advocate.user)
 
+    @admin.display(description=_("specialties waiting for approval"))
+    def waiting_specialties(self, advocate):
+        waiting = [pending.specialty.name for pending in advocate.pending_specialties.all()]
+        return ", ".join(waiting) or "—"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Ticking a waiting specialty here approves it.
+        advocate = form.instance
+        for pending in advocate.pending_specialties.filter(
+            specialty__in=advocate.specialties.all()
+        ):
+            approve_specialty(pending=pending, reviewer=request.user)
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         decision = form.cleaned_data.get("decision")
@@ -226,6 +245,38 @@ class AdvocateProfileAdmin(PrivateAdmin):
                 self.message_user(
                     request, f"{advocate.user.profile.pseudonym}: {error}", messages.ERROR
                 )
+
+
+@admin.register(PendingSpecialty)
+class PendingSpecialtyAdmin(PrivateAdmin):
+    """A verified advocate's added specialty: not listed, no pool access, until approved."""
+
+    list_display = ["pseudonym", "specialty", "requested_at"]
+    list_select_related = ["advocate__user__profile", "specialty"]
+    list_filter = ["specialty"]
+    readonly_fields = ["pseudonym", "specialty", "requested_at"]
+    fields = readonly_fields
+    actions = ["approve_selected", "decline_selected"]
+
+    @admin.display(description=_("advocate"))
+    def pseudonym(self, pending):
+        return pending.advocate.user.profile.pseudonym
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Approve selected specialties"))
+    def approve_selected(self, request, queryset):
+        for pending in queryset:
+            approve_specialty(pending=pending, reviewer=request.user)
+
+    @admin.action(description=_("Decline selected specialties"))
+    def decline_selected(self, request, queryset):
+        for pending in queryset:
+            decline_specialty(pending=pending, reviewer=request.user)
 
 
 @admin.register(Specialty)

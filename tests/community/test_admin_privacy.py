@@ -19,6 +19,7 @@ from community.models import (
     AdvocateProfile,
     Article,
     CheckQuestion,
+    PendingSpecialty,
     SupportFeedback,
     SupportRequest,
     TrainingModule,
@@ -59,6 +60,9 @@ def _rows_tied_to(member) -> dict:
         time_zone="UTC",
         public_bio="I listen.",
     ).specialties.set([specialty("counselling")])
+    pending = PendingSpecialty.objects.create(
+        advocate=member.advocate_profile, specialty=specialty("legal")
+    )
     support_request = SupportRequest.objects.create(
         member=member,
         advocate=advocate,
@@ -84,6 +88,7 @@ def _rows_tied_to(member) -> dict:
         type(member): member,
         type(member.profile): member.profile,
         AdvocateProfile: member.advocate_profile,
+        PendingSpecialty: pending,
         specialty("counselling")._meta.model: specialty("counselling"),
         SupportRequest: support_request,
         SupportFeedback: feedback,

@@ -202,3 +202,89 @@ def test_the_deletion_page_names_contributions_as_the_posts_show_them(
     )
     author = re.search(r'<span class="post-author">(.*?)</span>', page, re.S).group(1).strip()
     assert promised == {author}, (promised, author)
+
+
+# --- a verified advocate's new specialty waits for staff ---------------------------------------
+
+
+def apply_form(*specialty_slugs: str) -> dict:
+    return {
+        "specialties": [specialty(slug).pk for slug in specialty_slugs],
+        "credentials": "Ten years of counselling.",
+        "languages": ["en"],
+        "time_zone": "Europe/Berlin",
+        "public_bio": "I listen and help.",
+        "capacity": "3",
+    }
+
+
+def test_a_verified_advocates_new_specialty_waits_for_staff_approval(db):
+    from community.services.support_requests import create_support_request
+
+    counsellor = make_advocate(pseudonym="CalmOrchard6", specialties=("counselling",))
+    member = make_member()
+    pool_request = create_support_request(
+        member=member,
+        specialty=specialty("legal"),
+        summary="Is this dismissal lawful in my country?",
+        language="en",
+        urgency="normal",
+        advocate_user_id=None,
+        use_alias=False,
+        self_harm=False,
+    )
+    advocate_client = signed_in(counsellor)
+    response = advocate_client.post(reverse("advocate_apply"), apply_form("counselling", "legal"))
+    assert response.status_code == 302
+
+    def listed_under_legal() -> bool:
+        directory = signed_in(member).get(reverse("advocate_directory"), {"specialty": "legal"})
+        return "CalmOrchard6" in directory.content.decode()
+
+    def detail_status() -> int:
+        url = reverse("support_request_detail", args=[pool_request.pk])
+        return advocate_client.get(url).status_code
+
+    # Not listed under it, and its pool stays closed, until staff approve.
+    assert not listed_under_legal()
+    assert detail_status() == 404
+    assert "CalmOrchard6" in signed_in(member).get(reverse("advocate_directory")).content.decode()
+    # The advocate sees what waits.
+    page = advocate_client.get(reverse("advocate_apply")).content.decode()
+    assert "Waiting for staff approval" in page and "Legal" in page
+
+    staff = signed_in(make_member(staff=True, mfa=True))
+    changelist = reverse("admin:community_pendingspecialty_changelist")
+    listing = staff.get(changelist).content.decode()
+    assert "CalmOrchard6" in listing and "Legal" in listing
+    pending = counsellor.advocate_profile.pending_specialties.get()
+    response = staff.post(
+        changelist,
+        {"action": "approve_selected", "_selected_action": [pending.pk]},
+    )
+    assert response.status_code == 302
+    assert listed_under_legal()
+    assert detail_status() == 200
+    assert not counsellor.advocate_profile.pending_specialties.exists()
+
+
+def test_dropping_a_specialty_takes_effect_at_once_and_an_applicants_choice_is_reviewed_whole(db):
+    counsellor = make_advocate(specialties=("counselling", "legal"))
+    advocate_client = signed_in(counsellor)
+    advocate_client.post(reverse("advocate_apply"), apply_form("counselling"))
+    profile = counsellor.advocate_profile
+    assert [s.slug for s in profile.specialties.all()] == ["counselling"]
+    assert not profile.pending_specialties.exists()
+
+    # Ticking a new one and unticking it again withdraws the request for approval.
+    advocate_client.post(reverse("advocate_apply"), apply_form("counselling", "career"))
+    assert profile.pending_specialties.count() == 1
+    advocate_client.post(reverse("advocate_apply"), apply_form("counselling"))
+    assert not profile.pending_specialties.exists()
+
+    # Before verification staff review the whole application, specialties included.
+    applicant = make_member()
+    signed_in(applicant).post(reverse("advocate_apply"), apply_form("legal", "career"))
+    applied = applicant.advocate_profile
+    assert sorted(s.slug for s in applied.specialties.all()) == ["career", "legal"]
+    assert not applied.pending_specialties.exists()
