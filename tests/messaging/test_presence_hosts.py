@@ -23,6 +23,10 @@ from tests.messaging.conftest import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def _entry(public_id: str, pseudonym: str, *, appears_offline: bool) -> dict:
+    return {"public_id": public_id, "pseudonym": pseudonym, "appears_offline": appears_offline}
+
+
 def _room_with_people():
     member = make_member(pseudonym="OpenMaple1")
     shy = make_member(pseudonym="ShyWillow2")
@@ -71,9 +75,7 @@ async def test_hosts_see_a_member_who_appears_offline_and_members_do_not():
         "HostCedar3": False,
         "ShyWillow2": True,
     }
-    assert {"public_id": ids["ShyWillow2"], "pseudonym": "ShyWillow2", "appears_offline": True} in (
-        host_view["members"]
-    )
+    assert _entry(ids["ShyWillow2"], "ShyWillow2", appears_offline=True) in host_view["members"]
 
     member_socket = await open_socket(member)
     member_view = await _presence_on_join(member_socket, room)
@@ -115,9 +117,7 @@ async def test_a_member_who_appears_offline_arriving_is_announced_to_hosts_only(
     hidden = await open_socket(shy)
     await join(hidden, room.pk)
     arrived = await _changes_until(host_socket, ids["ShyWillow2"], key="arrived")
-    assert {"public_id": ids["ShyWillow2"], "pseudonym": "ShyWillow2", "appears_offline": True} in (
-        arrived[-1]["arrived"]
-    )
+    assert _entry(ids["ShyWillow2"], "ShyWillow2", appears_offline=True) in arrived[-1]["arrived"]
     # The member's socket heard nothing of it (the host's frame came first, so the member's
     # would have too).
     heard = await _frames_so_far(member_socket)
