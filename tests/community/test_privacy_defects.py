@@ -2,9 +2,11 @@
 
 import io
 import re
+from pathlib import Path
 
 import pypdf
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from fpdf import FPDF
@@ -288,3 +290,43 @@ def test_dropping_a_specialty_takes_effect_at_once_and_an_applicants_choice_is_r
     applied = applicant.advocate_profile
     assert sorted(s.slug for s in applied.specialties.all()) == ["career", "legal"]
     assert not applied.pending_specialties.exists()
+
+
+# --- erasure leaves no copy of the email in the database files --------------------------------
+
+VANISHING_EMAIL = "unmistakable.realname-4417@employer.example"
+
+
+def database_file_bytes() -> dict[str, bytes]:
+    name = Path(connection.settings_dict["NAME"])
+    files = {}
+    for path in (name, name.with_name(name.name + "-wal")):
+        files[path.name] = path.read_bytes() if path.exists() else b""
+    return files
+
+
+@pytest.mark.django_db(transaction=True)
+def test_erasure_leaves_no_copy_of_the_email_in_the_sqlite_file_or_its_wal():
+    if connection.vendor != "sqlite":
+        pytest.skip("the embedded mode's SQLite files; PostgreSQL operators: see the README")
+    leaving = make_member(email=VANISHING_EMAIL, pseudonym="VanishingEgret5")
+    client = signed_in(leaving)
+    # Rows that name the email get written, and rewritten, as a member uses the site.
+    client.get(reverse("data_rights"))
+    # An installation that has run a while has the rows in the file itself, not only the log.
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # Deleted rows are overwritten in the file, whatever the SQLite build's default.
+        cursor.execute("PRAGMA secure_delete")
+        assert cursor.fetchone()[0] == 1
+    name = Path(connection.settings_dict["NAME"]).name
+    assert VANISHING_EMAIL.encode() in database_file_bytes()[name]
+
+    response = client.post(
+        reverse("account_delete"),
+        {"contributions": "keep", "password": PASSWORD, "confirm": "on"},
+    )
+    assert response.status_code == 200
+    for file_name, data in database_file_bytes().items():
+        assert data.count(VANISHING_EMAIL.encode()) == 0, file_name
+        assert VANISHING_EMAIL.split("@")[0].encode() not in data, file_name
