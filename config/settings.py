@@ -188,6 +188,8 @@ LOGOUT_REDIRECT_URL = "home"
 # django-allauth: email only, verified, and the same answer for known and unknown addresses.
 ACCOUNT_ADAPTER = "community.adapters.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "community.forms.SignupForm"
+# A known address does the same work as a new one (community/forms/signup.py, issue 14).
+ACCOUNT_FORMS = {"signup": "community.forms.signup.SignupForm"}
 ACCOUNT_USER_DISPLAY = "community.adapters.user_display"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

@@ -330,3 +330,57 @@ def test_erasure_leaves_no_copy_of_the_email_in_the_sqlite_file_or_its_wal():
     for file_name, data in database_file_bytes().items():
         assert data.count(VANISHING_EMAIL.encode()) == 0, file_name
         assert VANISHING_EMAIL.split("@")[0].encode() not in data, file_name
+
+
+# --- signup does the same work for a known and an unknown address ------------------------------
+
+COUNTING_HASHER = "tests.hashers.CountingPasswordHasher"
+
+
+def _signup_work(email: str, pseudonym: str, mailoutbox) -> dict:
+    from django.db import connection as default_connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.hashers import CountingPasswordHasher
+
+    CountingPasswordHasher.hashed = 0
+    mailoutbox.clear()
+    client = Client()
+    with CaptureQueriesContext(default_connection) as queries:
+        response = client.post(
+            reverse("account_signup"),
+            {
+                "email": email,
+                "pseudonym": pseudonym,
+                "password1": "an0ther-long-passphrase",
+                "password2": "an0ther-long-passphrase",
+            },
+        )
+    inserted = sorted(
+        match.group(1)
+        for query in queries.captured_queries
+        if (match := re.match(r'INSERT INTO "(\w+)"', query["sql"]))
+    )
+    return {
+        "status": response.status_code,
+        "location": response["Location"],
+        "passwords_hashed": CountingPasswordHasher.hashed,
+        "mails_sent": len(mailoutbox),
+        "rows_inserted_into": inserted,
+    }
+
+
+def test_signup_does_the_same_work_for_a_known_and_an_unknown_address(db, settings, mailoutbox):
+    settings.PASSWORD_HASHERS = [COUNTING_HASHER]
+    known = make_member(email="already.here@example.org")
+    for_known = _signup_work(known.email, "FreshFern21", mailoutbox)
+    for_unknown = _signup_work("not.yet.here@example.org", "FreshFern22", mailoutbox)
+    assert for_unknown["passwords_hashed"] == 1
+    assert for_known == for_unknown
+    assert "community_user" in for_known["rows_inserted_into"]
+    # And the known path created nothing that stays.
+    from community.models import Profile, User
+
+    assert User.objects.filter(email__iexact=known.email).count() == 1
+    assert not Profile.objects.filter(pseudonym="FreshFern21").exists()
+    assert User.objects.count() == 2
