@@ -128,6 +128,17 @@ def test_no_admin_page_shows_a_members_email(client, db):
         visited += 1
     assert visited >= len(admin.site._registry) * (1 + len(OBJECT_PAGES))
 
+    # The bulk "delete selected" confirmation lists the same rows the same way.
+    confirmation = client.post(
+        reverse("admin:community_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [member.pk]},
+    )
+    assert confirmation.status_code == 200
+    html = confirmation.content.decode()
+    assert "Are you sure" in html and "Email address #" in html
+    for secret in (SECRET_EMAIL, SECRET_IP, SECRET_BROWSER):
+        assert secret not in html, ("delete_selected", secret)
+
     # The account list names members by pseudonym, so staff can still find them.
     changelist = client.get(reverse("admin:community_user_changelist")).content.decode()
     assert "PrivateOtter51" in changelist
