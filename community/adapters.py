@@ -1,8 +1,11 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from django import forms
+from django.utils.translation import ngettext
 
 from community.encryption import decrypt_text, encrypt_text, rotate_token
+from community.services.sign_ins import SignInPaused, check_sign_in_allowed
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -15,6 +18,28 @@ class AccountAdapter(DefaultAccountAdapter):
         # mails those (DESIGN.md invariant 4).
         context = {key: value for key, value in context.items() if key not in {"ip", "user_agent"}}
         return super().send_mail(template_prefix, email, context)
+
+    def pre_authenticate(self, request, **credentials):
+        # Kindred's lockout before allauth's own limits: keyed by the address typed, so an
+        # address with no account is paused exactly like one with an account (invariant 5).
+        try:
+            check_sign_in_allowed(
+                address=credentials.get("email", ""),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        except SignInPaused as paused:
+            raise forms.ValidationError(
+                ngettext(
+                    "Signing in with this address is paused after several failed attempts. "
+                    "Try again in %(minutes)d minute, or reset your password.",
+                    "Signing in with this address is paused after several failed attempts. "
+                    "Try again in %(minutes)d minutes, or reset your password.",
+                    paused.minutes,
+                )
+                % {"minutes": paused.minutes},
+                code="sign_in_paused",
+            ) from None
+        super().pre_authenticate(request, **credentials)
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -7,4 +7,9 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Community")
 
     def ready(self):
-        from community import handlers  # noqa: F401  cycle: apps.py loads before the models
+        # cycle: apps.py loads before the models; what follows imports them.
+        from community import handlers  # noqa: F401
+        from community.search import register_source
+        from community.selectors.search import POSTS_SOURCE
+
+        register_source(POSTS_SOURCE)

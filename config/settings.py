@@ -217,12 +217,13 @@ ACCOUNT_RATE_LIMITS = {
     "send_email": "5/m/key",
     "confirm_email": "1/3m/key",
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    # Per address, Kindred's own lockout (community/services/sign_ins.py, decision 0008).
+    "login_failed": "10/m/ip",
 }
 MFA_ADAPTER = "community.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # What an authenticator app lists; neutral, so a glance at a phone reveals nothing.
-MFA_TOTP_ISSUER = env.str("KINDRED_TOTP_ISSUER", "Notes")
+MFA_TOTP_ISSUER = env.str("KINDRED_TOTP_ISSUER", env.str("KINDRED_NEUTRAL_NAME", "Notes"))
 USERSESSIONS_TRACK_ACTIVITY = False
 
 # Email: console in embedded mode, SMTP when EMAIL_HOST is set. Sender and subjects are neutral.
@@ -296,10 +297,30 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
 
 # Kindred's own knobs.
+# What a signed-in page's <title> says, whatever the page (docs/decisions/0007): a tab, the
+# history, a bookmark or the task switcher shows only this.
+KINDRED_NEUTRAL_NAME = env.str("KINDRED_NEUTRAL_NAME", "Notes")
 KINDRED_QUICK_EXIT_URL = env.str("KINDRED_QUICK_EXIT_URL", "https://www.wikipedia.org/")
 # The "before you send" check reads phone numbers written without a country code as numbers
 # of this region (ISO 3166 code), unless the member set their own in their profile.
 KINDRED_PHONE_REGION = env.str("KINDRED_PHONE_REGION", "US")
+
+# Sign-in lockout (docs/decisions/0008): after this many failed sign-ins with one address
+# within the window, signing in with that address is paused for the period, whether or not an
+# account has it. The journal asks for the password (or the code) again after this long without
+# a journal page, and once in every new session.
+KINDRED_SIGN_IN_LOCKOUT_FAILURES = env.int("KINDRED_SIGN_IN_LOCKOUT_FAILURES", 5)
+KINDRED_SIGN_IN_LOCKOUT_WINDOW = env.duration("KINDRED_SIGN_IN_LOCKOUT_WINDOW", "15m")
+KINDRED_SIGN_IN_LOCKOUT_PERIOD = env.duration("KINDRED_SIGN_IN_LOCKOUT_PERIOD", "15m")
+KINDRED_JOURNAL_RELOCK_AFTER = env.duration("KINDRED_JOURNAL_RELOCK_AFTER", "15m")
+
+# Message requests (docs/decisions/0009): a request from an account younger than this, or
+# from someone who shares no group with the recipient, goes to their filtered list (or is
+# refused, by their setting); a declined sender may ask again only after the cooldown.
+KINDRED_MESSAGE_REQUEST_MIN_ACCOUNT_AGE = env.duration(
+    "KINDRED_MESSAGE_REQUEST_MIN_ACCOUNT_AGE", "7d"
+)
+KINDRED_MESSAGE_REQUEST_COOLDOWN = env.duration("KINDRED_MESSAGE_REQUEST_COOLDOWN", "30d")
 
 # Support requests (docs/decisions/0042): how long a request addressed to one advocate waits
 # for them before it opens to the specialty's whole pool, how much longer it then waits in the
@@ -317,6 +338,8 @@ KINDRED_SUPPORT_ESCALATE_URGENT_AFTER = env.duration("KINDRED_SUPPORT_ESCALATE_U
 KINDRED_LIVE_STORE = {"url": REDIS_URL, "prefix": "kindred-live"}
 # Messages per member across all conversations, and frames of any type per socket.
 KINDRED_CHAT_RATE_LIMIT = env.rate("KINDRED_CHAT_RATE_LIMIT", "20/10")
+# Searches per member (the search page; community/views/search.py).
+KINDRED_SEARCH_RATE_LIMIT = env.rate("KINDRED_SEARCH_RATE_LIMIT", "30/60")
 KINDRED_SOCKET_FRAME_BUDGET = env.rate("KINDRED_SOCKET_FRAME_BUDGET", "60/10")
 # A crashed process's presence entries expire after this many seconds; live processes refresh
 # theirs every third of it.

@@ -6,12 +6,15 @@ from django.urls import include, path
 
 from config.admin_site import require_mfa_for_admin
 
+handler500 = "config.errors.server_error"
+
 admin.site.login = secure_admin_login(admin.site.login)
 require_mfa_for_admin(admin.site)
 
 urlpatterns = [
-    # Pages without our <link rel="icon"> (the admin) make browsers ask for /favicon.ico.
-    path("favicon.ico", lambda request: HttpResponseRedirect(static("favicon.svg"))),
+    # Pages without our <link rel="icon"> make browsers ask for /favicon.ico, and browsers
+    # keep that one icon for the whole site (history, bookmarks): the neutral one (decision 0007).
+    path("favicon.ico", lambda request: HttpResponseRedirect(static("favicon-neutral.svg"))),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("community.urls")),

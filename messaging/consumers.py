@@ -37,6 +37,7 @@ from messaging.permissions import (
 from messaging.selectors import conversations as selectors
 from messaging.selectors.notifications import unread_notification_count
 from messaging.services import conversations as services
+from messaging.services import reactions
 from messaging.sockets import CLOSE_SESSION_ENDED, SessionSocket
 
 logger = logging.getLogger(__name__)
@@ -278,12 +279,13 @@ class ChatConsumer(SessionSocket):
         joined = self._joined(frame)
         client_id = services.check_client_id(frame.get("client_id"))
         body = services.clean_body(frame.get("body"))
+        content_warning = services.clean_content_warning(frame.get("content_warning"))
         access = None if self._access_is_stale(joined) else joined.access
         if access is not None and access.conversation.kind == access.conversation.Kind.ROOM:
             check_post_message(access=access, body=body)  # reads only the kept access
         # "Before you send", on the kept words (no query), before any limit counts it.
         findings = before_you_send.hold_back_if_identifying(
-            text=body,
+            text=services.checked_text(body=body, content_warning=content_warning),
             user=self.user,
             confirmed=frame.get("confirm") is True,
             words=self._writer_words(joined),
@@ -308,6 +310,7 @@ class ChatConsumer(SessionSocket):
                 sender=self.user,
                 body=body,
                 client_id=client_id,
+                content_warning=content_warning,
             )
             self._keep_access(joined, access)
         await self.send_frame(
@@ -329,6 +332,7 @@ class ChatConsumer(SessionSocket):
             message_id=message_id,
             editor=self.user,
             body=frame.get("body"),
+            content_warning=frame.get("content_warning"),
             confirmed=frame.get("confirm") is True,
         )
         if before_you_send.check_text(message.body).self_harm:
@@ -337,6 +341,25 @@ class ChatConsumer(SessionSocket):
     async def on_delete(self, frame):
         message_id = _integer(frame, "message_id", minimum=1)
         await run_in_database(services.delete_message, message_id=message_id, actor=self.user)
+
+    async def on_react(self, frame):
+        message_id = _integer(frame, "message_id", minimum=1)
+        message, mine = await run_in_database(
+            reactions.set_reaction,
+            message_id=message_id,
+            user=self.user,
+            kind=frame.get("kind"),
+            on=frame.get("on", True),
+        )
+        # Everyone joined gets the new counts as message.updated; the reactor alone, "mine".
+        await self.send_frame(
+            {
+                "type": "reaction",
+                "conversation_id": message.conversation_id,
+                "message_id": message.pk,
+                "mine": mine,
+            }
+        )
 
     async def on_history(self, frame):
         joined = self._joined(frame)
@@ -362,6 +385,7 @@ class ChatConsumer(SessionSocket):
         "send": on_send,
         "edit": on_edit,
         "delete": on_delete,
+        "react": on_react,
         "history": on_history,
         "read": on_read,
     }
@@ -652,14 +676,21 @@ class ChatConsumer(SessionSocket):
         await self.send_frame(frame)
 
 
-def _send_from_socket(*, proof, conversation_id, access, sender, body, client_id) -> tuple:
+def _send_from_socket(
+    *, proof, conversation_id, access, sender, body, client_id, content_warning
+) -> tuple:
     """The hot path, in one trip to the database thread: the access check only when the
     socket's copy is stale, then the session check and the insert (one statement on
     PostgreSQL)."""
     if access is None:
         access = get_conversation_access_or_404(user=sender, conversation_id=conversation_id)
     message, proof = services.post_message_from_socket(
-        access=access, sender=sender, body=body, client_id=client_id, proof=proof
+        access=access,
+        sender=sender,
+        body=body,
+        client_id=client_id,
+        content_warning=content_warning,
+        proof=proof,
     )
     return message, access, proof
 

@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from community.models import Reaction
+
 
 class Conversation(models.Model):
     """One model for every real-time conversation: a group's live room, a direct message
@@ -69,6 +71,13 @@ class ConversationParticipant(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.ACCEPTED)
     # The stream position up to which this member has read (unread counts).
     last_read_seq = models.BigIntegerField(default=0)
+    # A message request (state REQUESTED) from a new account or someone who shares no group
+    # with this member waits in their filtered list, without a notice (decision 0009).
+    filtered = models.BooleanField(default=False)
+    # When the current request was made (a declined sender may ask again after the cooldown),
+    # and when this member declined it.
+    requested_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -95,6 +104,11 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     body = models.TextField(max_length=4000)
+    # Shown first; the body stays folded until the reader opens it (docs/protocol.md).
+    content_warning = models.CharField(max_length=200, blank=True, default="")
+    # Reaction counts by kind ({"me_too": 2}); who reacted is in MessageReaction, never sent.
+    # Kept on the row so that every frame, page and resume carries them without a query.
+    reactions = models.JSONField(null=True, blank=True)
     # Chosen by the sending client, so a resent message is stored once.
     client_id = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -122,6 +136,26 @@ class Message(models.Model):
         return f"message #{self.pk}"
 
 
+class MessageReaction(models.Model):
+    """One member's supportive reaction to a chat message, from the same small set as posts'.
+    Only counts are ever shown (Message.reactions); this row is for "mine" and for undoing."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reaction_rows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Reaction.Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "user", "kind"], name="message_reaction_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"message reaction #{self.pk}"
+
+
 class Notification(models.Model):
     """An in-app notice for one member. Its text never names a moderator or a flagger."""
 
@@ -140,3 +174,27 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"notification #{self.pk}"
+
+
+class NotificationPreferences(models.Model):
+    """What one member hears about, and how much the bell says. In-app only: Kindred sends no
+    notification email or push. Without a row, the defaults hold (every kind on, no details)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    # Off by default: the bell and live notices say only "New activity", so a glance at the
+    # screen or the tab tells nobody who wrote or what about.
+    show_details = models.BooleanField(
+        _("Show who and what in the bell and live notices"), default=False
+    )
+    mentions = models.BooleanField(_("Mentions of you"), default=True)
+    direct_messages = models.BooleanField(_("Direct messages and message requests"), default=True)
+    replies = models.BooleanField(_("Replies to your threads"), default=True)
+    # Outcomes of the member's reports and appeals; a sanction or a hidden post of theirs is
+    # always told.
+    moderation = models.BooleanField(_("Outcomes of your reports and appeals"), default=True)
+    support = models.BooleanField(_("Support requests and shared records"), default=True)
+
+    def __str__(self):
+        return f"notification preferences #{self.pk}"

@@ -8,11 +8,12 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
 
 from community import restrictions
-from community.models import DirectMessagePolicy, Group, Membership
+from community.models import DirectMessagePolicy, Group, Membership, UnfamiliarRequestPolicy
 from community.permissions import can_use_moderator_tools
 from community.sanitize import render_plain
 from community.selectors.advocates import is_verified_advocate
@@ -161,8 +162,10 @@ def check_post_message(*, access: ConversationAccess, body: str) -> None:
             raise denied("muted")
         return
     if conversation.kind == Conversation.Kind.DIRECT:
-        others = ConversationParticipant.objects.filter(conversation_id=conversation.pk).exclude(
-            user_id=access.user_id
+        others = (
+            ConversationParticipant.objects.filter(conversation_id=conversation.pk)
+            .exclude(user_id=access.user_id)
+            .select_related("user__profile")
         )
         for other in others:
             # Declined, left or blocked: the sender learns only "not delivered".
@@ -171,6 +174,9 @@ def check_post_message(*, access: ConversationAccess, body: str) -> None:
                 ConversationParticipant.State.LEFT,
             ) or restrictions.has_blocked(owner_id=other.user_id, target_id=access.user_id):
                 raise denied("not_delivered")
+            # "Who may message me: nobody" closes the conversations they already have too.
+            if other.user.profile.dm_policy == DirectMessagePolicy.NOBODY:
+                raise denied("messages_closed")
 
 
 def check_change_message(*, access: ConversationAccess, message, window) -> None:
@@ -180,28 +186,47 @@ def check_change_message(*, access: ConversationAccess, message, window) -> None
         raise denied("edit_window_closed")
 
 
-def check_may_start_direct(*, sender, recipient) -> None:
-    """The recipient's "who may message me" and their blocks. Every refusal reads the same."""
+def check_may_start_direct(*, sender, recipient) -> bool:
+    """Whether `sender` may send `recipient` a message request: the recipient's "who may
+    message me", their blocks, and what they do with unfamiliar requests (decision 0009).
+    Returns whether the request goes to the recipient's filtered list. Every refusal reads
+    the same, "you can't message this person right now", whatever the reason."""
     if recipient.pk == sender.pk or not recipient.is_active:
-        raise denied("not_delivered")
+        raise denied("cannot_message_now")
     if restrictions.has_blocked(owner_id=recipient.pk, target_id=sender.pk):
-        raise denied("not_delivered")
-    policy = recipient.profile.dm_policy
-    if policy == DirectMessagePolicy.NOBODY:
-        raise denied("not_delivered")
-    if policy == DirectMessagePolicy.ADVOCATES:
+        raise denied("cannot_message_now")
+    profile = recipient.profile
+    if profile.dm_policy == DirectMessagePolicy.NOBODY:
+        raise denied("cannot_message_now")
+    shares_group = _share_a_group(sender.pk, recipient.pk)
+    if profile.dm_policy == DirectMessagePolicy.ADVOCATES or not shares_group:
+        # Only verified advocates write to people they share no group with.
         if not is_verified_advocate(user_id=sender.pk):
-            raise denied("not_delivered")
-        return
-    shares_group = Membership.objects.filter(
-        user_id=sender.pk,
+            raise denied("cannot_message_now")
+    unfamiliar = not shares_group or (
+        timezone.now() - sender.date_joined < settings.KINDRED_MESSAGE_REQUEST_MIN_ACCOUNT_AGE
+    )
+    if unfamiliar and profile.unfamiliar_requests == UnfamiliarRequestPolicy.REFUSE:
+        raise denied("cannot_message_now")
+    return unfamiliar
+
+
+def check_may_ask_again(*, declined_at) -> None:
+    """A declined sender may ask again only after the cooldown; until then they learn no more
+    than any other refusal tells."""
+    cooldown = settings.KINDRED_MESSAGE_REQUEST_COOLDOWN
+    if declined_at is None or timezone.now() - declined_at < cooldown:
+        raise denied("cannot_message_now")
+
+
+def _share_a_group(first_user_id: int, second_user_id: int) -> bool:
+    return Membership.objects.filter(
+        user_id=first_user_id,
         state=Membership.State.ACTIVE,
         group__status=Group.Status.ACTIVE,
-        group__memberships__user_id=recipient.pk,
+        group__memberships__user_id=second_user_id,
         group__memberships__state=Membership.State.ACTIVE,
     ).exists()
-    if not shares_group and not is_verified_advocate(user_id=sender.pk):
-        raise denied("not_delivered")
 
 
 def _has_link(body: str) -> bool:

@@ -8,6 +8,8 @@ urlpatterns = [
     path("rooms/<str:slug>/", views.room, name="room"),
     path("messages/", views.inbox, name="inbox"),
     path("messages/requests/", views.requests_list, name="requests"),
+    path("messages/requests/filtered/", views.filtered_requests_list, name="filtered_requests"),
+    path("messages/requests/decline-all/", views.decline_all_requests, name="decline_all_requests"),
     path(
         "messages/requests/<int:conversation_id>/answer/",
         views.answer_request,
@@ -16,5 +18,12 @@ urlpatterns = [
     path("messages/with/<str:public_id>/", views.direct_with, name="direct_with"),
     path("messages/<int:conversation_id>/", views.conversation_detail, name="conversation"),
     path("messages/<int:conversation_id>/send/", views.send_message, name="send"),
+    path("messages/message/<int:message_id>/react/", views.react, name="react"),
     path("notifications/", views.notifications, name="notifications"),
+    path(
+        "notifications/<int:notification_id>/",
+        views.notification_detail,
+        name="notification_detail",
+    ),
+    path("settings/notifications/", views.notification_settings, name="notification_settings"),
 ]

@@ -13,18 +13,30 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from community.before_you_send import CONFIRM_FIELD, HeldBack, tell_if_self_harm
+from community.models import Reaction
 from community.permissions import get_group_for_reader_or_404
 from community.selectors.profiles import get_profile_by_public_id
-from messaging.errors import MessagingDenied
+from messaging.errors import ERROR_MESSAGES, MessagingDenied
+from messaging.forms import NotificationPreferencesForm
 from messaging.models import Conversation
 from messaging.permissions import get_conversation_access_or_404
 from messaging.selectors import conversations as selectors
-from messaging.selectors.notifications import recent_notifications, unread_notification_count
+from messaging.selectors.notifications import (
+    get_notification_for_recipient,
+    notification_preferences,
+    recent_notifications,
+    unread_notification_count,
+)
 from messaging.services import conversations as services
-from messaging.services.notifications import mark_notifications_read
+from messaging.services import reactions
+from messaging.services.notifications import (
+    mark_notifications_read,
+    save_notification_preferences,
+)
 
 
 def _conversation_page(
@@ -32,6 +44,7 @@ def _conversation_page(
     *,
     access,
     body: str = "",
+    content_warning: str = "",
     error: str = "",
     held=None,
     client_id: str = "",
@@ -51,11 +64,14 @@ def _conversation_page(
             "through_seq": page.through_seq,
             "client_id": client_id or uuid.uuid4().hex,
             "body": body,
+            "content_warning": content_warning,
             "error": error,
             "held": held,
             "not_delivered": page.not_delivered,
+            "closed_by_other": page.closed_by_other,
             "is_room": conversation.kind == Conversation.Kind.ROOM,
             "me": page.me,
+            "reaction_kinds": Reaction.Kind.choices,
         },
         status=status,
     )
@@ -100,6 +116,7 @@ def send_message(request, conversation_id: int):
     if access is None:
         return redirect("messaging:requests")
     body = request.POST.get("body", "")
+    content_warning = request.POST.get("content_warning", "")
     client_id = request.POST.get("client_id", "")[:64] or uuid.uuid4().hex
     try:
         services.post_message(
@@ -107,20 +124,57 @@ def send_message(request, conversation_id: int):
             sender=request.user,
             body=body,
             client_id=client_id,
+            content_warning=content_warning,
             confirmed=request.POST.get(CONFIRM_FIELD) == "1",
         )
     except MessagingDenied as error:
         return _conversation_page(
-            request, access=access, body=body, error=str(error.message), status=400
+            request,
+            access=access,
+            body=body,
+            content_warning=content_warning,
+            error=str(error.message),
+            status=400,
         )
     except HeldBack as held:
         return _conversation_page(
-            request, access=access, body=body, held=held.findings, client_id=client_id
+            request,
+            access=access,
+            body=body,
+            content_warning=content_warning,
+            held=held.findings,
+            client_id=client_id,
         )
     tell_if_self_harm(request, [body])
     if access.conversation.kind == Conversation.Kind.ROOM:
         return redirect("messaging:room", slug=access.conversation.group.slug)
     return redirect("messaging:conversation", conversation_id=conversation_id)
+
+
+@login_required
+@require_POST
+def react(request, message_id: int):
+    """The reaction buttons' target when scripts are off: sets the reaction if the member has
+    not chosen it yet, clears it otherwise (with scripts, the socket's `react` frame)."""
+    kind = request.POST.get("kind", "")
+    on = not reactions.has_reacted(message_id=message_id, user=request.user, kind=kind)
+    try:
+        message, _mine = reactions.set_reaction(
+            message_id=message_id, user=request.user, kind=kind, on=on
+        )
+    except MessagingDenied as error:
+        if error.code == "not_found":
+            raise Http404 from None
+        messages.error(request, str(error.message))
+        return redirect("messaging:inbox")
+    conversation = message.conversation
+    if conversation.kind == Conversation.Kind.ROOM:
+        return redirect(
+            reverse("messaging:room", args=[conversation.group.slug]) + f"#message-{message.pk}"
+        )
+    return redirect(
+        reverse("messaging:conversation", args=[conversation.pk]) + f"#message-{message.pk}"
+    )
 
 
 @login_required
@@ -132,7 +186,11 @@ def direct_with(request, public_id: str):
     existing = selectors.get_direct_conversation(
         user_id=request.user.pk, other_user_id=profile.user_id
     )
-    if existing is not None and request.method == "GET":
+    if (
+        existing is not None
+        and request.method == "GET"
+        and not selectors.declined_by_other(conversation_id=existing.pk, user_id=request.user.pk)
+    ):
         return redirect("messaging:conversation", conversation_id=existing.pk)
     body, error, held = "", "", None
     client_id = request.POST.get("client_id", "")[:64] or uuid.uuid4().hex
@@ -147,7 +205,7 @@ def direct_with(request, public_id: str):
                 confirmed=request.POST.get(CONFIRM_FIELD) == "1",
             )
         except (MessagingDenied, Http404) as error_:
-            error = str(getattr(error_, "message", "")) or _("Not delivered.")
+            error = str(getattr(error_, "message", "")) or str(ERROR_MESSAGES["cannot_message_now"])
         except HeldBack as held_back:
             held = held_back.findings
         else:
@@ -179,20 +237,22 @@ def inbox(request):
             "support_threads": selectors.conversations_with_unread(
                 user_id=request.user.pk, kind=Conversation.Kind.SUPPORT
             ),
-            "request_count": len(selectors.message_requests(user_id=request.user.pk)),
+            "request_count": selectors.message_request_counts(user_id=request.user.pk)[False],
         },
     )
 
 
-@login_required
-def requests_list(request):
-    pending = selectors.message_requests(user_id=request.user.pk)
+def _requests_page(request, *, filtered: bool):
+    pending = selectors.message_requests(user_id=request.user.pk, filtered=filtered)
     senders = selectors.request_senders(requests=pending, user_id=request.user.pk)
-    previews = selectors.first_messages(conversation_ids=[part.conversation_id for part in pending])
+    previews = selectors.request_previews(participants=pending)
+    counts = selectors.message_request_counts(user_id=request.user.pk)
     return render(
         request,
         "messaging/requests.html",
         {
+            "filtered": filtered,
+            "other_list_count": counts[not filtered],
             "requests": [
                 {
                     "participant": part,
@@ -206,11 +266,26 @@ def requests_list(request):
 
 
 @login_required
+def requests_list(request):
+    return _requests_page(request, filtered=False)
+
+
+@login_required
+def filtered_requests_list(request):
+    """Requests from new accounts and from people who share no group with the member."""
+    return _requests_page(request, filtered=True)
+
+
+def _list_of(filtered: bool) -> str:
+    return "messaging:filtered_requests" if filtered else "messaging:requests"
+
+
+@login_required
 @require_POST
 def answer_request(request, conversation_id: int):
     accept = request.POST.get("answer") == "accept"
     try:
-        services.answer_message_request(
+        participant = services.answer_message_request(
             conversation_id=conversation_id, user=request.user, accept=accept
         )
     except MessagingDenied:
@@ -218,7 +293,27 @@ def answer_request(request, conversation_id: int):
     if accept:
         return redirect("messaging:conversation", conversation_id=conversation_id)
     messages.success(request, _("Declined. They will only see that it was not delivered."))
-    return redirect("messaging:requests")
+    return redirect(_list_of(participant.filtered))
+
+
+@login_required
+@require_POST
+def decline_all_requests(request):
+    filtered = request.POST.get("list") == "filtered"
+    declined = services.decline_all_message_requests(user=request.user, filtered=filtered)
+    if declined:
+        messages.success(
+            request,
+            ngettext(
+                "Declined %(count)d request. They will only see that it was not delivered.",
+                "Declined %(count)d requests. They will only see that it was not delivered.",
+                declined,
+            )
+            % {"count": declined},
+        )
+    else:
+        messages.info(request, _("There was no request to decline."))
+    return redirect(_list_of(filtered))
 
 
 @login_required
@@ -227,13 +322,40 @@ def notifications(request):
         mark_notifications_read(recipient_id=request.user.pk)
         return redirect("messaging:notifications")
     items = recent_notifications(recipient_id=request.user.pk)
+    preferences = notification_preferences(user_id=request.user.pk)
     return render(
         request,
         "messaging/notifications.html",
         {
             "notifications": items,
+            "show_details": preferences.show_details,
             # The same total as the bell, not only among the recent ones listed.
             "unread_count": unread_notification_count(recipient_id=request.user.pk),
             "mark_read_url": reverse("messaging:notifications"),
         },
     )
+
+
+@login_required
+def notification_detail(request, notification_id: int):
+    """What happened, shown when the member asks: the discreet bell links here."""
+    notification = get_notification_for_recipient(
+        recipient_id=request.user.pk, notification_id=notification_id
+    )
+    if notification is None:
+        raise Http404
+    mark_notifications_read(recipient_id=request.user.pk, notification_ids=[notification.pk])
+    return render(request, "messaging/notification_detail.html", {"notification": notification})
+
+
+@login_required
+def notification_settings(request):
+    preferences = notification_preferences(user_id=request.user.pk)
+    form = NotificationPreferencesForm(
+        request.POST if request.method == "POST" else None, instance=preferences
+    )
+    if request.method == "POST" and form.is_valid():
+        save_notification_preferences(user=request.user, values=form.cleaned_data)
+        messages.success(request, _("Your notification settings are saved."))
+        return redirect("messaging:notification_settings")
+    return render(request, "messaging/notification_settings.html", {"form": form})

@@ -20,6 +20,7 @@ from messaging.services import conversations
 from moderation.selectors.blocks import has_blocked
 
 REDACTED = gettext_lazy("[details removed by a moderator]")
+CONTENT_WARNING_LABEL = gettext_lazy("Content warning:")
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,17 @@ def _message_group_id(message):
     return message.conversation.group_id if message.conversation.kind == "room" else None
 
 
+def _with_warning(content_warning: str, text: str) -> str:
+    """What a moderator reads: the content warning the readers saw first, then the text."""
+    if not content_warning:
+        return text
+    return f"{CONTENT_WARNING_LABEL} {content_warning}\n{text}"
+
+
+def _message_text(message) -> str:
+    return _with_warning(message.content_warning, message.body)
+
+
 def _message_context(message) -> list[ContextLine]:
     around = Message.objects.filter(conversation_id=message.conversation_id).select_related(
         "sender__profile"
@@ -110,7 +122,7 @@ def _message_context(message) -> list[ContextLine]:
     return [
         ContextLine(
             author=_pseudonym(line.sender),
-            text=line.body,
+            text=_message_text(line),
             is_flagged=line.pk == message.pk,
             hidden=bool(line.hidden_at or line.deleted_at),
         )
@@ -125,7 +137,7 @@ register(
         model_label="messaging.Message",
         author_id=lambda message: message.sender_id,
         group_id=_message_group_id,
-        snapshot=lambda message: message.body,
+        snapshot=_message_text,
         can_view=_message_can_view,
         # Messaging owns its rows: each change takes a stream position and is announced to
         # the viewers the one rule allows (messaging.services.conversations.change_message).
@@ -184,7 +196,9 @@ register(
 
 
 def _post_text(post) -> str:
-    return "\n".join(part for part in [post.title, post.body] if part)
+    return _with_warning(
+        post.content_warning, "\n".join(part for part in [post.title, post.body] if part)
+    )
 
 
 def _post_can_view(user, post) -> bool:

@@ -12,6 +12,11 @@ urlpatterns = [
     path("notices/<int:sanction_id>/appeal/", member.appeal, name="appeal"),
     path("settings/blocks/", member.blocks, name="blocks"),
     path("settings/blocks/<int:block_id>/remove/", member.unblock, name="unblock"),
+    path(
+        "messages/requests/<int:conversation_id>/decline-and-block/",
+        member.decline_and_block_request,
+        name="decline_and_block_request",
+    ),
     # Group moderators, on a post in their group (same address as the post's other actions)
     path(
         "groups/<str:slug>/posts/<int:post_id>/moderate/",

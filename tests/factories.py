@@ -69,3 +69,13 @@ def make_support_thread(*, member, advocate, alias: str = ""):
         status=SupportRequest.Status.ACCEPTED,
     )
     return create_support_conversation(support_request=support_request)
+
+
+def unlock_journal(client, *, password: str = PASSWORD):
+    """Proves the password again in this client's session, through allauth's re-authentication
+    page, as the journal asks in every new session (community/journal_lock.py)."""
+    from django.urls import reverse
+
+    response = client.post(reverse("account_reauthenticate"), {"password": password})
+    assert response.status_code == 302, "re-authentication was refused"
+    return client

@@ -58,10 +58,18 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = ["pseudonym", "pronouns", "bio", "dm_policy", "appear_offline"]
+        fields = [
+            "pseudonym",
+            "pronouns",
+            "bio",
+            "dm_policy",
+            "unfamiliar_requests",
+            "appear_offline",
+        ]
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 4}),
             "dm_policy": forms.RadioSelect,
+            "unfamiliar_requests": forms.RadioSelect,
         }
         help_texts = {
             "bio": _("Markdown is allowed. Avoid details that could identify you."),
@@ -69,7 +77,16 @@ class ProfileForm(forms.ModelForm):
                 "Other members will not see you in live rooms' attendee lists. The room's "
                 "hosts still do, marked as appearing offline."
             ),
+            "dm_policy": _(
+                "Nobody: also closes the conversations you already have to new messages "
+                "from others."
+            ),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out, it stays as it was (a form from before the setting existed still saves).
+        self.fields["unfamiliar_requests"].required = False
 
     def clean_pseudonym(self):
         pseudonym = self.cleaned_data["pseudonym"]

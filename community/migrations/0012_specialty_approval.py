@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('community', '0010_before_you_send'),
+        ('community', '0011_sign_in_activity'),
     ]
 
     operations = [

@@ -1,6 +1,13 @@
 """Community models, one module per feature; import them from here."""
 
-from community.models.accounts import DirectMessagePolicy, IdentifyingWords, Profile, User
+from community.models.accounts import (
+    DirectMessagePolicy,
+    IdentifyingWords,
+    Profile,
+    SignInAttempt,
+    UnfamiliarRequestPolicy,
+    User,
+)
 from community.models.advocates import (
     AdvocateProfile,
     PendingSpecialty,
@@ -62,6 +69,8 @@ __all__ = [
     "PostRevision",
     "Reaction",
     "Profile",
+    "SignInAttempt",
     "Tag",
+    "UnfamiliarRequestPolicy",
     "User",
 ]

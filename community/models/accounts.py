@@ -72,6 +72,15 @@ class DirectMessagePolicy(models.TextChoices):
     NOBODY = "nobody", _("Nobody")
 
 
+class UnfamiliarRequestPolicy(models.TextChoices):
+    """What happens to a message request from an account younger than
+    KINDRED_MESSAGE_REQUEST_MIN_ACCOUNT_AGE, or from someone who shares no group with the
+    member (docs/decisions/0009-message-requests.md)."""
+
+    FILTERED = "filtered", _("Put them in a separate list of filtered requests, without a notice")
+    REFUSE = "refuse", _("Refuse them")
+
+
 class Profile(models.Model):
     """The only face a member shows to anyone else."""
 
@@ -87,7 +96,16 @@ class Profile(models.Model):
         choices=DirectMessagePolicy.choices,
         default=DirectMessagePolicy.GROUP_MEMBERS,
     )
+    unfamiliar_requests = models.CharField(
+        _("message requests from new accounts, or from people who share no group with me"),
+        max_length=10,
+        choices=UnfamiliarRequestPolicy.choices,
+        default=UnfamiliarRequestPolicy.FILTERED,
+    )
     appear_offline = models.BooleanField(_("appear offline"), default=False)
+    # The "using this site on a device someone else may check" notice shows on the home page
+    # from the first sign-in until the member dismisses it.
+    safer_device_notice_dismissed_at = models.DateTimeField(null=True, blank=True)
     # Where the member's phone numbers are written without a country code (ISO 3166 code);
     # empty: the site's default (KINDRED_PHONE_REGION). Used by the "before you send" check.
     phone_region = models.CharField(_("phone numbers region"), max_length=2, blank=True)
@@ -113,3 +131,26 @@ class IdentifyingWords(models.Model):
 
     def __str__(self):
         return f"identifying words #{self.pk}"
+
+
+class SignInAttempt(models.Model):
+    """One sign-in to an existing account, successful or not, for the member's own activity
+    page. It keeps the time and a coarse device label ("Firefox on Windows") only: never the
+    IP address, never the full user agent (docs/decisions/0008-sign-in-activity-and-lockout.md).
+    Attempts at addresses with no account leave no row."""
+
+    class Outcome(models.TextChoices):
+        SUCCEEDED = "succeeded", _("Signed in")
+        FAILED = "failed", _("Wrong password or code")
+        LOCKED = "locked", _("Refused: signing in was paused")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    device = models.CharField(max_length=40)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-at"], name="sign_in_attempt_user_at_idx")]
+
+    def __str__(self):
+        return f"sign-in attempt #{self.pk}"

@@ -33,9 +33,11 @@ from community.models import (
     Post,
     PostRevision,
     Profile,
+    SignInAttempt,
     SupportRequest,
     User,
 )
+from community.search import forget_erased_text
 from community.selectors.perspectives import perspectives_written_by
 from community.services.journal import wipe_journal
 from community.services.journal_export import add_evidence_to_zip, build_journal_export
@@ -88,11 +90,17 @@ def _account(user: User) -> dict:
             "pronouns": profile.pronouns,
             "bio": profile.bio,
             "who_may_message_me": profile.dm_policy,
+            "unfamiliar_message_requests": profile.unfamiliar_requests,
             "appear_offline": profile.appear_offline,
             "phone_numbers_region": profile.phone_region,
             "created_at": _iso(profile.created_at),
         },
         "words_that_identify_me": list(own_words_of(user_id=user.pk)),
+        # The same coarse record the sign-in activity page shows: no address, no user agent.
+        "sign_ins": [
+            {"at": _iso(attempt.at), "outcome": attempt.outcome, "device": attempt.device}
+            for attempt in SignInAttempt.objects.filter(user=user).order_by("at")
+        ],
     }
 
 
@@ -166,7 +174,12 @@ def delete_account(*, user: User, delete_contributions: bool) -> None:
         # Both close the account's sockets on commit (messaging/handlers.py).
         end_all_sessions(user_id=user_id)
         user.delete()
-        transaction.on_commit(leave_no_copies_on_disk)
+    if delete_contributions:
+        # The search index drops the erased words from disk too, not only from its answers.
+        forget_erased_text()
+    # Last, once everything above is committed (at once when no transaction is open): the log
+    # still holds the erased rows' old pages.
+    transaction.on_commit(leave_no_copies_on_disk)
 
 
 def leave_no_copies_on_disk() -> None:

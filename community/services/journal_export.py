@@ -23,7 +23,7 @@ from community.selectors.journal import chain_versions, payload_for, verify_chai
 from community.services.journal import GENESIS_HASH
 from community.services.journal_evidence import read_evidence_bytes
 
-EXPORT_FORMAT = "kindred-journal/1"
+EXPORT_FORMAT = "journal-export/1"
 HASH_RECIPE = (
     "For each version in chain_position order: hash = SHA-256 of the UTF-8 bytes of "
     "previous_hash + '\\n' + JSON(payload), where JSON uses sorted keys, the separators ',' and "

@@ -36,6 +36,7 @@ def update_profile(
     bio: str,
     dm_policy: str,
     appear_offline: bool,
+    unfamiliar_requests: str = "",
     confirmed: bool = False,
 ) -> Profile:
     """Saves the profile, unless what it says about the member would identify them and they
@@ -48,7 +49,17 @@ def update_profile(
     profile.bio = bio
     profile.dm_policy = dm_policy
     profile.appear_offline = appear_offline
-    profile.save(update_fields=["pseudonym", "pronouns", "bio", "dm_policy", "appear_offline"])
+    profile.unfamiliar_requests = unfamiliar_requests or profile.unfamiliar_requests
+    profile.save(
+        update_fields=[
+            "pseudonym",
+            "pronouns",
+            "bio",
+            "dm_policy",
+            "unfamiliar_requests",
+            "appear_offline",
+        ]
+    )
     return profile
 
 
@@ -89,3 +100,9 @@ def clear_profile_about(*, profile: Profile) -> None:
 def redact_profile_bio(*, profile: Profile, text: str) -> None:
     profile.bio = text
     profile.save(update_fields=["bio"])
+
+
+def dismiss_safer_device_notice(*, user) -> None:
+    Profile.objects.filter(user=user, safer_device_notice_dismissed_at__isnull=True).update(
+        safer_device_notice_dismissed_at=timezone.now()
+    )

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("community.urls.groups")),
     path("", include("community.urls.advocates")),
     path("", include("community.urls.resources")),
+    path("", include("community.urls.search")),
 ]

@@ -22,6 +22,7 @@ from community.forms.journal import (
     SearchForm,
     ShareEntryForm,
 )
+from community.journal_lock import journal_unlock_required
 from community.permissions import (
     get_journal_entry_for_owner_or_404,
     get_journal_evidence_for_owner_or_404,
@@ -69,6 +70,7 @@ def bound_data_and_files(request):
 
 @sensitive_post_parameters()
 @login_required
+@journal_unlock_required
 def journal_index(request):
     search_form = SearchForm(bound_data(request))
     entries = list_entries(owner_id=request.user.pk)
@@ -89,6 +91,7 @@ def journal_index(request):
 
 @sensitive_post_parameters()
 @login_required
+@journal_unlock_required
 def entry_create(request):
     earlier = earlier_entries_for(owner_id=request.user.pk)
     form = EntryForm(*bound_data_and_files(request), earlier_entries=earlier)
@@ -102,6 +105,7 @@ def entry_create(request):
 
 
 @login_required
+@journal_unlock_required
 def entry_detail(request, public_id: str):
     entry = get_journal_entry_for_owner_or_404(user=request.user, public_id=public_id)
     return _render_entry_detail(request, entry)
@@ -109,6 +113,7 @@ def entry_detail(request, public_id: str):
 
 @sensitive_post_parameters()
 @login_required
+@journal_unlock_required
 def entry_edit(request, public_id: str):
     entry = get_journal_entry_for_owner_or_404(user=request.user, public_id=public_id)
     earlier = earlier_entries_for(owner_id=request.user.pk, exclude_entry_id=entry.pk)
@@ -128,6 +133,7 @@ def entry_edit(request, public_id: str):
 
 
 @login_required
+@journal_unlock_required
 def evidence_download(request, public_id: str):
     evidence = get_journal_evidence_for_owner_or_404(user=request.user, public_id=public_id)
     return _evidence_response(evidence)
@@ -146,6 +152,7 @@ def _evidence_response(evidence) -> HttpResponse:
 
 
 @login_required
+@journal_unlock_required
 def verify(request):
     return render(
         request,
@@ -157,6 +164,7 @@ def verify(request):
 
 
 @login_required
+@journal_unlock_required
 def export(request):
     form = ExportForm(bound_data(request))
     if request.method == "POST" and form.is_valid():
@@ -171,6 +179,7 @@ def export(request):
 
 @sensitive_post_parameters()
 @login_required
+@journal_unlock_required
 def reminders(request):
     form = ReminderForm(bound_data(request))
     if request.method == "POST" and form.is_valid():
@@ -191,6 +200,7 @@ def reminders(request):
 
 
 @login_required
+@journal_unlock_required
 @require_POST
 def reminder_dismiss(request, reminder_id: int):
     reminder = get_journal_reminder_for_owner_or_404(user=request.user, reminder_id=reminder_id)
@@ -201,6 +211,7 @@ def reminder_dismiss(request, reminder_id: int):
 
 
 @login_required
+@journal_unlock_required
 @require_POST
 def reminder_delete(request, reminder_id: int):
     reminder = get_journal_reminder_for_owner_or_404(user=request.user, reminder_id=reminder_id)
@@ -210,6 +221,7 @@ def reminder_delete(request, reminder_id: int):
 
 
 @login_required
+@journal_unlock_required
 def wipe(request):
     form = ConfirmWipeForm(bound_data(request))
     if request.method == "POST" and form.is_valid():
@@ -233,6 +245,7 @@ def _render_entry_detail(request, entry, share_form=None) -> HttpResponse:
 
 
 @login_required
+@journal_unlock_required
 @require_POST
 def entry_share(request, public_id: str):
     entry = get_journal_entry_for_owner_or_404(user=request.user, public_id=public_id)
@@ -249,6 +262,7 @@ def entry_share(request, public_id: str):
 
 
 @login_required
+@journal_unlock_required
 @require_POST
 def share_revoke(request, public_id: str):
     share = get_journal_share_for_owner_or_404(user=request.user, public_id=public_id)

@@ -1,7 +1,10 @@
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from community.selectors.journal import due_reminders
+from community.services.profiles import dismiss_safer_device_notice
 
 
 def home(request):
@@ -11,6 +14,13 @@ def home(request):
         reminders = due_reminders(owner_id=request.user.pk, today=timezone.localdate())
         return render(request, "community/dashboard.html", {"due_reminders": reminders})
     return render(request, "community/landing.html")
+
+
+@require_POST
+@login_required
+def safer_device_notice_dismiss(request):
+    dismiss_safer_device_notice(user=request.user)
+    return redirect("home")
 
 
 def privacy(request):

@@ -3,16 +3,16 @@ the viewer may see (history policy, blocks) and never exposes more than a pseudo
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, F, Max, Q
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from community.models import Group, Membership, Profile
+from community.models import DirectMessagePolicy, Group, Membership, Profile, Reaction
 from community.restrictions import hidden_author_ids
 from community.sanitize import render_plain
 from messaging.frames import encode_frame, stream_envelope
-from messaging.models import Conversation, ConversationParticipant, Message
+from messaging.models import Conversation, ConversationParticipant, Message, MessageReaction
 
 HISTORY_PAGE_SIZE = 50
 RESUME_LIMIT = 500
@@ -233,6 +233,8 @@ def serialize_message(message: Message, *, alias=_LOOK_UP) -> dict:
         "client_id": message.client_id,
         "sender": sender,
         "body": "" if tombstone else message.body,
+        "content_warning": "" if tombstone else message.content_warning,
+        "reactions": {} if tombstone else (message.reactions or {}),
         "html": "" if tombstone else str(render_plain(message.body)),
         "created_at": message.created_at.isoformat(),
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
@@ -310,16 +312,46 @@ def direct_threads(*, user_id: int) -> list[dict]:
     return [{"participant": part, "other": others.get(part.conversation_id)} for part in parts]
 
 
-def message_requests(*, user_id: int) -> list[ConversationParticipant]:
-    """Direct conversations someone new started with the viewer, awaiting accept or decline."""
+def message_requests(*, user_id: int, filtered: bool = False) -> list[ConversationParticipant]:
+    """Direct conversations someone new started with the viewer, awaiting accept or decline:
+    the requests list, or the filtered list (new accounts, no shared group; decision 0009)."""
     return list(
+        ConversationParticipant.objects.filter(
+            user_id=user_id,
+            state=ConversationParticipant.State.REQUESTED,
+            filtered=filtered,
+            conversation__kind=Conversation.Kind.DIRECT,
+        )
+        .select_related("conversation")
+        .order_by("-conversation__pk")
+    )
+
+
+def message_request_counts(*, user_id: int) -> dict[bool, int]:
+    """How many requests wait in each of the viewer's two lists: {filtered: count}."""
+    rows = (
         ConversationParticipant.objects.filter(
             user_id=user_id,
             state=ConversationParticipant.State.REQUESTED,
             conversation__kind=Conversation.Kind.DIRECT,
         )
-        .select_related("conversation")
-        .order_by("-conversation__pk")
+        .values("filtered")
+        .annotate(count=Count("pk"))
+    )
+    counts = {False: 0, True: 0}
+    counts.update({row["filtered"]: row["count"] for row in rows})
+    return counts
+
+
+def declined_by_other(*, conversation_id: int, user_id: int) -> bool:
+    """Whether the other member of a direct conversation declined it (the viewer may then ask
+    again, after the cooldown)."""
+    return (
+        ConversationParticipant.objects.filter(
+            conversation_id=conversation_id, state=ConversationParticipant.State.DECLINED
+        )
+        .exclude(user_id=user_id)
+        .exists()
     )
 
 
@@ -335,17 +367,39 @@ def request_senders(*, requests: list[ConversationParticipant], user_id: int) ->
     return {row.conversation_id: row.user.profile for row in rows}
 
 
-def first_messages(*, conversation_ids: list[int]) -> dict[int, Message]:
-    """The opening message of each conversation (a request's preview), in one query."""
-    first_ids = (
-        Message.objects.filter(conversation_id__in=conversation_ids, deleted_at__isnull=True)
+def request_sender_id(*, conversation_id: int, user) -> int | None:
+    """Who sent the member the request waiting in this conversation (for "decline and
+    block"), or None unless the member has such a request."""
+    if not ConversationParticipant.objects.filter(
+        conversation_id=conversation_id, user=user, state=ConversationParticipant.State.REQUESTED
+    ).exists():
+        return None
+    sender_id = (
+        ConversationParticipant.objects.filter(conversation_id=conversation_id)
+        .exclude(user=user)
+        .values_list("user_id", flat=True)
+        .first()
+    )
+    return sender_id
+
+
+def request_previews(*, participants: list[ConversationParticipant]) -> dict[int, Message]:
+    """conversation id → the newest message of each request (what the sender asks; after a
+    decline and a new request, the new one), in one query. Only the requester has written:
+    the recipient cannot write before accepting."""
+    latest_ids = (
+        Message.objects.filter(
+            conversation_id__in=[part.conversation_id for part in participants],
+            deleted_at__isnull=True,
+            hidden_at__isnull=True,
+        )
         .values("conversation_id")
-        .annotate(first_id=Min("pk"))
-        .values("first_id")
+        .annotate(latest_id=Max("pk"))
+        .values("latest_id")
     )
     return {
         message.conversation_id: message
-        for message in Message.objects.filter(pk__in=first_ids).only(
+        for message in Message.objects.filter(pk__in=latest_ids).only(
             "pk", "conversation_id", "body"
         )
     }
@@ -387,6 +441,8 @@ class ConversationPage:
     me: str
     title: str
     not_delivered: bool
+    # The other member chose "who may message me: nobody" (decision 0009).
+    closed_by_other: bool = False
 
 
 def conversation_page(*, access, user) -> ConversationPage:
@@ -398,21 +454,51 @@ def conversation_page(*, access, user) -> ConversationPage:
         viewer=access.viewer(hidden_author_ids=hidden_author_ids(viewer_id=user.pk)),
         through_seq=through_seq,
     )
+    mine = set(
+        MessageReaction.objects.filter(
+            message_id__in=[message.pk for message in messages], user_id=user.pk
+        ).values_list("message_id", "kind")
+    )
     for message in messages:
         message.shown_sender = message_sender(message, alias=access.alias)
+        message.reaction_buttons = reaction_buttons(message, mine=mine)
+    others = []
+    if conversation.kind == Conversation.Kind.DIRECT:
+        # One query for both notices, as the one for "not delivered" alone was.
+        others = list(
+            ConversationParticipant.objects.filter(conversation=conversation)
+            .exclude(user=user)
+            .values_list("state", "user__profile__dm_policy")
+        )
     return ConversationPage(
         messages=messages,
         has_more=has_more,
         through_seq=through_seq,
         me=viewer_public_id(access=access, user=user),
         title=conversation_title(access=access, user=user),
-        not_delivered=conversation.kind == Conversation.Kind.DIRECT
-        and ConversationParticipant.objects.filter(
-            conversation=conversation, state=ConversationParticipant.State.DECLINED
-        )
-        .exclude(user=user)
-        .exists(),
+        not_delivered=any(state == ConversationParticipant.State.DECLINED for state, _ in others),
+        closed_by_other=any(policy == DirectMessagePolicy.NOBODY for _, policy in others),
     )
+
+
+@dataclass(frozen=True)
+class ReactionButton:
+    kind: str
+    label: str
+    count: int
+    mine: bool
+
+
+def reaction_buttons(message: Message, *, mine: set) -> list[ReactionButton]:
+    """The reaction bar of one message for one viewer: every kind, its count, and whether the
+    viewer chose it (never who else did)."""
+    counts = message.reactions or {}
+    return [
+        ReactionButton(
+            kind=kind, label=label, count=counts.get(kind, 0), mine=(message.pk, kind) in mine
+        )
+        for kind, label in Reaction.Kind.choices
+    ]
 
 
 def viewer_public_id(*, access, user) -> str:

@@ -15,6 +15,7 @@ def messages_written_by(*, user_id: int) -> list[dict]:
             "conversation": message.conversation_id,
             "conversation_kind": message.conversation.kind,
             "body": message.body,
+            "content_warning": message.content_warning,
             "created_at": _iso(message.created_at),
             "edited_at": _iso(message.edited_at),
             "deleted_at": _iso(message.deleted_at),

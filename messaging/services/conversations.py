@@ -21,6 +21,7 @@ from messaging.models import Conversation, ConversationParticipant, Message
 from messaging.permissions import (
     ConversationAccess,
     check_change_message,
+    check_may_ask_again,
     check_may_start_direct,
     check_post_message,
     get_conversation_access_or_404,
@@ -36,6 +37,7 @@ from messaging.services.notifications import notify
 
 MAX_MESSAGE_LENGTH = 4000
 MAX_CLIENT_ID_LENGTH = 64
+MAX_CONTENT_WARNING_LENGTH = 200
 EDIT_WINDOW = timedelta(minutes=15)
 
 
@@ -100,6 +102,23 @@ def clean_body(body) -> str:
     return body
 
 
+def clean_content_warning(content_warning) -> str:
+    """A message's optional content warning: absent or blank means none."""
+    if content_warning is None:
+        return ""
+    if not isinstance(content_warning, str):
+        raise denied("invalid")
+    content_warning = " ".join(content_warning.split())
+    if len(content_warning) > MAX_CONTENT_WARNING_LENGTH:
+        raise denied("content_warning_too_long")
+    return content_warning
+
+
+def checked_text(*, body: str, content_warning: str) -> str:
+    """What "before you send" reads: the warning is shown to everyone too."""
+    return f"{content_warning}\n{body}" if content_warning else body
+
+
 def check_client_id(client_id) -> str:
     if not isinstance(client_id, str) or not 0 < len(client_id) <= MAX_CLIENT_ID_LENGTH:
         raise denied("invalid")
@@ -107,7 +126,13 @@ def check_client_id(client_id) -> str:
 
 
 def post_message(
-    *, access: ConversationAccess, sender, body: str, client_id: str, confirmed: bool = False
+    *,
+    access: ConversationAccess,
+    sender,
+    body: str,
+    client_id: str,
+    content_warning: str = "",
+    confirmed: bool = False,
 ) -> Message:
     """Stores a message once per (conversation, sender, client_id) and announces it after
     commit. Resending with the same client_id returns the stored message and announces nothing.
@@ -119,8 +144,14 @@ def post_message(
     the one it keeps up to date, so a room message costs no access query here."""
     client_id = check_client_id(client_id)
     body = clean_body(body)
+    content_warning = clean_content_warning(content_warning)
     check_post_message(access=access, body=body)
-    hold_back_if_identifying(text=body, user=sender, group_id=access.group_id, confirmed=confirmed)
+    hold_back_if_identifying(
+        text=checked_text(body=body, content_warning=content_warning),
+        user=sender,
+        group_id=access.group_id,
+        confirmed=confirmed,
+    )
     try:
         check_send_limits(access=access)
     except MessagingDenied:
@@ -136,13 +167,20 @@ def post_message(
         sender=sender,
         body=body,
         client_id=client_id,
+        content_warning=content_warning,
         as_moderator=access.as_moderator,
     )
     return _announced(message, access) if created else message
 
 
 def post_message_from_socket(
-    *, access: ConversationAccess, sender, body: str, client_id: str, proof: SessionProof
+    *,
+    access: ConversationAccess,
+    sender,
+    body: str,
+    client_id: str,
+    proof: SessionProof,
+    content_warning: str = "",
 ) -> tuple[Message, SessionProof]:
     """A socket's send, on the database thread (its "before you send" check ran and its
     limits were counted on the event loop, messaging.consumers):
@@ -152,6 +190,7 @@ def post_message_from_socket(
     (a new one when the session's data changed meanwhile). Raises SessionEnded."""
     client_id = check_client_id(client_id)
     body = clean_body(body)
+    content_warning = clean_content_warning(content_warning)
     check_post_message(access=access, body=body)
     if _one_statement_possible() and proof.data_digest:
         row = _insert_with_next_seq(
@@ -159,13 +198,14 @@ def post_message_from_socket(
             sender_id=sender.pk,
             body=body,
             client_id=client_id,
+            content_warning=content_warning,
             as_moderator=access.as_moderator,
             created_at=timezone.now(),
             proof=proof,
         )
         if row is not None:
-            message = _announced(_built_message(row, access, sender, body, client_id), access)
-            return message, proof
+            built = _built_message(row, access, sender, body, client_id, content_warning)
+            return _announced(built, access), proof
         # Nothing stored: the session's data changed (or it ended), or this is a resend.
     proof = prove_session(session_key=proof.session_key, user_id=sender.pk)
     if proof is None:
@@ -175,6 +215,7 @@ def post_message_from_socket(
         sender=sender,
         body=body,
         client_id=client_id,
+        content_warning=content_warning,
         as_moderator=access.as_moderator,
     )
     return (_announced(message, access) if created else message), proof
@@ -192,7 +233,13 @@ def _announced(message: Message, access: ConversationAccess) -> Message:
 
 
 def store_message(
-    *, conversation_id: int, sender, body: str, client_id: str, as_moderator: bool = False
+    *,
+    conversation_id: int,
+    sender,
+    body: str,
+    client_id: str,
+    content_warning: str = "",
+    as_moderator: bool = False,
 ) -> tuple[Message, bool]:
     """The write under every message: takes the conversation's next stream position and
     inserts the row, atomically, so positions increase in commit order. Returns (message,
@@ -204,6 +251,7 @@ def store_message(
             sender_id=sender.pk,
             body=body,
             client_id=client_id,
+            content_warning=content_warning,
             as_moderator=as_moderator,
             created_at=now,
         )
@@ -215,6 +263,7 @@ def store_message(
             sender=sender,
             body=body,
             client_id=client_id,
+            content_warning=content_warning,
             created_at=now,
             as_moderator=as_moderator,
             seq=row[1],
@@ -230,6 +279,7 @@ def store_message(
                 sender=sender,
                 body=body,
                 client_id=client_id,
+                content_warning=content_warning,
                 created_at=now,
                 as_moderator=as_moderator,
                 seq=seq,
@@ -242,7 +292,7 @@ def store_message(
     return message, True
 
 
-def _built_message(row, access, sender, body, client_id) -> Message:
+def _built_message(row, access, sender, body, client_id, content_warning) -> Message:
     message_id, seq, created_at = row
     message = Message(
         pk=message_id,
@@ -250,6 +300,7 @@ def _built_message(row, access, sender, body, client_id) -> Message:
         sender=sender,
         body=body,
         client_id=client_id,
+        content_warning=content_warning,
         created_at=created_at,
         as_moderator=access.as_moderator,
         seq=seq,
@@ -283,11 +334,11 @@ WITH next AS (
     RETURNING last_seq
 )
 INSERT INTO messaging_message (
-    conversation_id, sender_id, body, client_id, created_at, edited_at, deleted_at, hidden_at,
-    as_moderator, seq, changed_seq
+    conversation_id, sender_id, body, content_warning, client_id, created_at, edited_at,
+    deleted_at, hidden_at, as_moderator, seq, changed_seq
 )
-SELECT %(conversation_id)s, %(sender_id)s, %(body)s, %(client_id)s, %(created_at)s, NULL, NULL,
-       NULL, %(as_moderator)s, next.last_seq, next.last_seq
+SELECT %(conversation_id)s, %(sender_id)s, %(body)s, %(content_warning)s, %(client_id)s,
+       %(created_at)s, NULL, NULL, NULL, %(as_moderator)s, next.last_seq, next.last_seq
 FROM next
 ON CONFLICT (conversation_id, sender_id, client_id) DO NOTHING
 RETURNING id, seq, created_at
@@ -369,18 +420,33 @@ def _message_for_change(*, message_id: int, actor) -> tuple[Message, Conversatio
     return message, access
 
 
-def edit_message(*, message_id: int, editor, body: str, confirmed: bool = False) -> Message:
-    """The author's edit, within the edit window; held back (HeldBack) like a new message."""
+def edit_message(
+    *, message_id: int, editor, body: str, content_warning=None, confirmed: bool = False
+) -> Message:
+    """The author's edit, within the edit window; held back (HeldBack) like a new message.
+    The content warning changes only when one is given ("" removes it)."""
     body = clean_body(body)
+    fields = {"body": body, "edited_at": timezone.now()}
+    if content_warning is not None:
+        fields["content_warning"] = clean_content_warning(content_warning)
     message, access = _message_for_change(message_id=message_id, actor=editor)
-    hold_back_if_identifying(text=body, user=editor, group_id=access.group_id, confirmed=confirmed)
-    return change_message(message=message, fields={"body": body, "edited_at": timezone.now()})
+    hold_back_if_identifying(
+        text=checked_text(
+            body=body, content_warning=fields.get("content_warning", message.content_warning)
+        ),
+        user=editor,
+        group_id=access.group_id,
+        confirmed=confirmed,
+    )
+    return change_message(message=message, fields=fields)
 
 
 def delete_message(*, message_id: int, actor) -> Message:
     """Leaves a tombstone: the row keeps its id and place, the body is gone for good."""
     message, _access = _message_for_change(message_id=message_id, actor=actor)
-    return change_message(message=message, fields={"body": "", "deleted_at": timezone.now()})
+    return change_message(
+        message=message, fields={"body": "", "content_warning": "", "deleted_at": timezone.now()}
+    )
 
 
 def hide_message(*, message: Message) -> Message:
@@ -412,7 +478,9 @@ def erase_messages_of(*, user_id: int) -> int:
     for message in Message.objects.filter(sender_id=user_id, deleted_at__isnull=True).order_by(
         "conversation_id", "seq"
     ):
-        change_message(message=message, fields={"body": "", "deleted_at": now})
+        change_message(
+            message=message, fields={"body": "", "content_warning": "", "deleted_at": now}
+        )
         erased += 1
     return erased
 
@@ -420,17 +488,17 @@ def erase_messages_of(*, user_id: int) -> int:
 def start_direct_conversation(
     *, sender, recipient, body: str, client_id: str, confirmed: bool = False
 ) -> Message:
-    """The first message to someone: a message request the recipient accepts or declines.
-    If a thread between the two already exists, the message simply goes into it. A message
-    held back (HeldBack) opens nothing and tells the recipient nothing."""
+    """The first message to someone: a message request the recipient accepts or declines,
+    in their filtered list when it comes from a new account or someone who shares no group
+    with them (decision 0009). If a thread between the two already exists, the message goes
+    into it; if the recipient declined it, the sender may ask again only after the cooldown.
+    A message held back (HeldBack) opens nothing and tells the recipient nothing."""
     hold_back_if_identifying(text=clean_body(body), user=sender, confirmed=confirmed)
     with transaction.atomic():
         key = direct_key_for(sender.pk, recipient.pk)
-        conversation = Conversation.objects.filter(direct_key=key).first()
-        if conversation is not None:
-            access = get_conversation_access_or_404(user=sender, conversation_id=conversation.pk)
-        else:
-            check_may_start_direct(sender=sender, recipient=recipient)
+        conversation = Conversation.objects.select_for_update().filter(direct_key=key).first()
+        if conversation is None:
+            filtered = check_may_start_direct(sender=sender, recipient=recipient)
             clean_body(body)
             conversation = Conversation.objects.create(
                 kind=Conversation.Kind.DIRECT, direct_key=key
@@ -442,20 +510,55 @@ def start_direct_conversation(
                         conversation=conversation,
                         user=recipient,
                         state=ConversationParticipant.State.REQUESTED,
+                        filtered=filtered,
+                        requested_at=timezone.now(),
                     ),
                 ]
             )
-            notify(
-                recipient_id=recipient.pk,
-                kind="message_request",
-                text=_("You have a new message request."),
-                url=reverse("messaging:requests"),
-            )
-            access = ConversationAccess(conversation=conversation, user_id=sender.pk)
+            _tell_of_request(recipient_id=recipient.pk, filtered=filtered)
+        else:
+            _ask_again_if_declined(conversation=conversation, sender=sender, recipient=recipient)
+        access = get_conversation_access_or_404(user=sender, conversation_id=conversation.pk)
         # Checked above, before anything was opened.
         return post_message(
             access=access, sender=sender, body=body, client_id=client_id, confirmed=True
         )
+
+
+def _tell_of_request(*, recipient_id: int, filtered: bool) -> None:
+    # A filtered request waits in its list without a notice: an unknown account cannot make
+    # anyone's bell ring.
+    if filtered:
+        return
+    notify(
+        recipient_id=recipient_id,
+        kind="message_request",
+        text=_("You have a new message request."),
+        url=reverse("messaging:requests"),
+    )
+
+
+def _ask_again_if_declined(*, conversation: Conversation, sender, recipient) -> None:
+    parts = {
+        part.user_id: part
+        for part in ConversationParticipant.objects.select_for_update().filter(
+            conversation=conversation
+        )
+    }
+    mine, theirs = parts.get(sender.pk), parts.get(recipient.pk)
+    if mine is not None and mine.state == ConversationParticipant.State.DECLINED:
+        # They once declined the other's request and now write themselves: that answers it.
+        mine.state = ConversationParticipant.State.ACCEPTED
+        mine.save(update_fields=["state"])
+    if theirs is None or theirs.state != ConversationParticipant.State.DECLINED:
+        return
+    check_may_ask_again(declined_at=theirs.declined_at)
+    theirs.filtered = check_may_start_direct(sender=sender, recipient=recipient)
+    theirs.state = ConversationParticipant.State.REQUESTED
+    theirs.requested_at = timezone.now()
+    theirs.declined_at = None
+    theirs.save(update_fields=["filtered", "state", "requested_at", "declined_at"])
+    _tell_of_request(recipient_id=recipient.pk, filtered=theirs.filtered)
 
 
 def answer_message_request(*, conversation_id: int, user, accept: bool) -> ConversationParticipant:
@@ -471,13 +574,24 @@ def answer_message_request(*, conversation_id: int, user, accept: bool) -> Conve
         )
         if participant is None:
             raise denied("not_found")
-        participant.state = (
-            ConversationParticipant.State.ACCEPTED
-            if accept
-            else ConversationParticipant.State.DECLINED
-        )
-        participant.save(update_fields=["state"])
+        if accept:
+            participant.state = ConversationParticipant.State.ACCEPTED
+        else:
+            participant.state = ConversationParticipant.State.DECLINED
+            participant.declined_at = timezone.now()
+        participant.save(update_fields=["state", "declined_at"])
     return participant
+
+
+def decline_all_message_requests(*, user, filtered: bool) -> int:
+    """Declines every request waiting in one of the member's two lists (the filtered one or
+    the other) at once. Returns how many."""
+    return ConversationParticipant.objects.filter(
+        user=user,
+        state=ConversationParticipant.State.REQUESTED,
+        filtered=filtered,
+        conversation__kind=Conversation.Kind.DIRECT,
+    ).update(state=ConversationParticipant.State.DECLINED, declined_at=timezone.now())
 
 
 def mark_conversation_read(*, access: ConversationAccess, user, seq: int) -> None:

@@ -1,7 +1,11 @@
 """A member's own block and mute list. Never audited and never told to the target."""
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from messaging.errors import denied
+from messaging.selectors.conversations import request_sender_id
+from messaging.services.conversations import answer_message_request
 from messaging.services.realtime import send_to_user
 from moderation.models import Block
 
@@ -34,3 +38,17 @@ def unblock_member(*, owner, block_id: int) -> bool:
         if deleted:
             _tell_owner_sockets(owner.pk)
     return bool(deleted)
+
+
+def decline_request_and_block(*, owner, conversation_id: int) -> Block:
+    """Declines the message request waiting in this conversation and blocks its sender, in one
+    transaction (messaging owns the request; the block is moderation's). The sender learns
+    only that their message was not delivered. Raises MessagingDenied ("not_found") unless
+    the owner has such a request."""
+    with transaction.atomic():
+        sender_id = request_sender_id(conversation_id=conversation_id, user=owner)
+        if sender_id is None:
+            raise denied("not_found")
+        answer_message_request(conversation_id=conversation_id, user=owner, accept=False)
+        sender = get_user_model().objects.get(pk=sender_id)
+        return block_member(owner=owner, target=sender, kind=Block.Kind.BLOCK)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.before_you_send import send_checked
+from messaging.errors import MessagingDenied
 from moderation.actions.appeal import AppealError, submit_appeal
 from moderation.actions.flag import flag_content
 from moderation.flaggables import get_flaggable
@@ -19,7 +20,7 @@ from moderation.models import Sanction
 from moderation.selectors.blocks import blocks_made_by, other_member_by_pseudonym
 from moderation.selectors.queue import sanctions_of_member
 from moderation.selectors.sanctions import appeal_deadline
-from moderation.services.blocks import block_member, unblock_member
+from moderation.services.blocks import block_member, decline_request_and_block, unblock_member
 
 
 def _safe_next(request) -> str:
@@ -139,3 +140,17 @@ def unblock(request, block_id: int):
     unblock_member(owner=request.user, block_id=block_id)
     messages.success(request, _("Removed from your list."))
     return redirect("moderation:blocks")
+
+
+@login_required
+@require_POST
+def decline_and_block_request(request, conversation_id: int):
+    """From the message-requests lists: decline the request and block its sender."""
+    try:
+        decline_request_and_block(owner=request.user, conversation_id=conversation_id)
+    except MessagingDenied:
+        raise Http404 from None
+    messages.success(
+        request, _("Declined and blocked. They will only see that it was not delivered.")
+    )
+    return redirect(_safe_next(request) or "messaging:requests")

@@ -16,6 +16,7 @@ if (root) {
   const status = document.getElementById("chat-status");
   const form = document.getElementById("chat-form");
   const textarea = document.getElementById("chat-body");
+  const warningField = document.getElementById("chat-content-warning");
   const errorLine = document.getElementById("chat-error");
   const announcer = document.getElementById("chat-announcer");
   const olderButton = document.getElementById("chat-older");
@@ -102,6 +103,44 @@ if (root) {
     item.append(actions);
   }
 
+  // Reactions: counts come with every message; which ones are this member's own ("mine")
+  // come from the page and from `reaction` frames, never from anyone else's.
+  const reactionKinds = [...document.getElementById("chat-reaction-kinds").content.children].map(
+    (span) => [span.dataset.kind, span.textContent],
+  );
+  const mine = new Map(); // message id -> Set of kinds
+  for (const button of document.querySelectorAll(".chat-reactions button[aria-pressed='true']")) {
+    const id = button.closest("li").dataset.messageId;
+    if (!mine.has(id)) mine.set(id, new Set());
+    mine.get(id).add(button.dataset.kind);
+  }
+
+  function reactionBar(message) {
+    const bar = element("div", "reactions chat-reactions");
+    bar.setAttribute("role", "group");
+    bar.setAttribute("aria-label", strings.reactions);
+    const own = mine.get(String(message.id)) || new Set();
+    for (const [kind, label] of reactionKinds) {
+      const button = element("button", own.has(kind) ? "reaction reaction-mine" : "reaction", label);
+      button.type = "button";
+      button.dataset.action = "react";
+      button.dataset.kind = kind;
+      button.setAttribute("aria-pressed", own.has(kind) ? "true" : "false");
+      const count = (message.reactions || {})[kind];
+      if (count) button.append(" ", element("span", "reaction-count", String(count)));
+      bar.append(button);
+    }
+    return bar;
+  }
+
+  // A message with a content warning stays folded until its reader opens it.
+  function folded(body, warning) {
+    if (!warning) return body;
+    const details = element("details", "chat-warning");
+    details.append(element("summary", "", `${strings.contentWarning} ${warning}`), body);
+    return details;
+  }
+
   function renderMessage(message) {
     const own = message.sender && message.sender.public_id === me;
     const item = element("li", own ? "chat-message is-own" : "chat-message");
@@ -126,7 +165,8 @@ if (root) {
       const body = element("div", "chat-body user-text");
       // `html` comes from the server's one sanitising pipeline (community/sanitize.py).
       body.innerHTML = message.html;
-      item.append(body);
+      item.append(folded(body, message.content_warning));
+      item.append(reactionBar(message));
     }
     addActions(item);
     return item;
@@ -147,7 +187,8 @@ if (root) {
 
   function announce(message) {
     if (!message.sender || message.sender.public_id === me || message.deleted || message.hidden) return;
-    const line = element("p", "", `${strings.newMessage} ${message.sender.pseudonym}: ${message.body}`);
+    const text = message.content_warning ? `${strings.contentWarning} ${message.content_warning}` : message.body;
+    const line = element("p", "", `${strings.newMessage} ${message.sender.pseudonym}: ${text}`);
     announcer.append(line);
     while (announcer.childElementCount > 3) announcer.firstElementChild.remove();
   }
@@ -237,6 +278,7 @@ if (root) {
     entry.timer = window.setTimeout(() => markFailed(clientId, ""), ACK_TIMEOUT_MS);
     // Offline: the entry waits and is resent on re-join, with the same client id.
     const frame = { type: "send", conversation_id: conversationId, client_id: clientId, body: entry.body };
+    if (entry.warning) frame.content_warning = entry.warning;
     if (entry.confirm) frame.confirm = true;
     realtime.send(frame);
   }
@@ -271,7 +313,7 @@ if (root) {
     noticePanel.hidden = false;
   });
 
-  function queueMessage(body, { confirm = false } = {}) {
+  function queueMessage(body, { confirm = false, warning = "" } = {}) {
     const clientId = window.crypto.randomUUID
       ? window.crypto.randomUUID()
       : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
@@ -279,9 +321,9 @@ if (root) {
     item.append(element("p", "chat-meta", strings.sending));
     item.firstChild.className = "chat-meta chat-send-state";
     item.firstChild.setAttribute("role", "status");
-    item.append(element("div", "chat-body user-text", body));
+    item.append(folded(element("div", "chat-body user-text", body), warning));
     list.append(item);
-    pending.set(clientId, { body, item, timer: null, confirm });
+    pending.set(clientId, { body, warning, item, timer: null, confirm });
     transmit(clientId);
   }
 
@@ -295,9 +337,11 @@ if (root) {
     showError("");
     // Without scripts the page's own "Send anyway" button posts the form with the
     // confirmation; with them, the same button confirms over the socket.
-    queueMessage(body, { confirm: event.submitter?.name === "confirm_send" });
+    queueMessage(body, { confirm: event.submitter?.name === "confirm_send", warning: warningField.value.trim() });
     document.querySelector(".before-you-send:not(#chat-held)")?.remove();
     textarea.value = "";
+    warningField.value = "";
+    warningField.closest("details").open = false;
     textarea.focus();
   });
 
@@ -309,11 +353,16 @@ if (root) {
   });
 
   list.addEventListener("click", (event) => {
-    const button = event.target.closest("button[data-action]");
+    const button = event.target.closest("button[data-action], .chat-reactions button");
     if (!button) return;
     const item = button.closest("li");
     const messageId = Number(item.dataset.messageId);
-    if (button.dataset.action === "retry") {
+    if (button.closest(".chat-reactions")) {
+      // The page's reaction forms work without scripts; with them, the socket reacts.
+      event.preventDefault();
+      const on = button.getAttribute("aria-pressed") !== "true";
+      realtime.send({ type: "react", message_id: messageId, kind: button.dataset.kind, on });
+    } else if (button.dataset.action === "retry") {
       transmit(button.dataset.clientId);
     } else if (button.dataset.action === "send-anyway") {
       pending.get(button.dataset.clientId).confirm = true;
@@ -412,6 +461,16 @@ if (root) {
   realtime.on("message.updated", (frame) => {
     if (frame.conversation_id !== conversationId || !advance(frame.seq)) return;
     addMessage(frame.message, { announceIt: false });
+  });
+  realtime.on("reaction", (frame) => {
+    if (frame.conversation_id !== conversationId) return;
+    mine.set(String(frame.message_id), new Set(frame.mine));
+    const item = document.getElementById(`message-${frame.message_id}`);
+    for (const button of item?.querySelectorAll(".chat-reactions button") || []) {
+      const chosen = frame.mine.includes(button.dataset.kind);
+      button.setAttribute("aria-pressed", chosen ? "true" : "false");
+      button.classList.toggle("reaction-mine", chosen);
+    }
   });
   realtime.on("skip", (frame) => {
     if (frame.conversation_id === conversationId) advance(frame.seq);

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import sync_playwright
 
+from tests.factories import PASSWORD
 from tests.servers import free_port, start_daphne, stop_daphne
 
 CHROMIUM_ARGS = [
@@ -71,6 +72,15 @@ class BrowserSession:
         self.context.add_cookies(
             [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": self.base_url}]
         )
+
+    def unlock_journal(self, page=None) -> None:
+        """Proves the password on allauth's re-authentication page, as the journal asks once
+        in every new session (community/journal_lock.py)."""
+        page = page or self.page
+        page.goto("/accounts/reauthenticate/")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_label("Password").press("Enter")
+        page.wait_for_url(lambda url: "/accounts/reauthenticate/" not in url)
 
     def new_page(self):
         page = self.context.new_page()

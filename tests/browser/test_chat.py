@@ -2,10 +2,13 @@
 without losing a message, a direct message request, and a member who leaves losing the room."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from community.models import User
 from messaging.services.conversations import get_or_create_group_room
 from tests.factories import make_member
 from tests.messaging.conftest import make_group
@@ -149,6 +152,9 @@ def test_two_members_chat_live_go_offline_and_lose_access_on_leaving(browser_ses
 
 def test_direct_message_request_accepted_then_live(browser_session, axe):
     alice, bob = make_member(pseudonym="AliceDM"), make_member(pseudonym="BobDM")
+    # Alice's account is older than KINDRED_MESSAGE_REQUEST_MIN_ACCOUNT_AGE, so her request is
+    # not filtered (tests/browser/test_sign_ins.py has a filtered one).
+    User.objects.filter(pk=alice.pk).update(date_joined=timezone.now() - timedelta(days=30))
     make_group(name="Shared", members=[alice, bob])
     alice_session, bob_session = browser_session(), browser_session()
     alice_session.login(alice)

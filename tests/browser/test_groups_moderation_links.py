@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from community.models import JournalReminder, Membership
 from moderation.models import Flag
 from tests.community.groups_helpers import add_member, make_group, make_reply, make_thread
-from tests.factories import make_member
+from tests.factories import PASSWORD, make_member
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +42,9 @@ def test_dashboard_reminder_report_link_and_moderator_queue_link(browser_session
     expect(reminders).not_to_contain_text("Send the grievance form")
     axe(page, "on the dashboard with a due reminder")
     reminders.get_by_role("link", name="Open your journal reminders").click()
+    # The journal asks for the password once in every new session.
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
     expect(page).to_have_url(re.compile(r"/journal/reminders/$"))
     expect(page.locator("main")).to_contain_text("Send the grievance form")
 

@@ -4,6 +4,7 @@ and revoke it; other accounts and staff get 404; the data-rights pages."""
 
 import io
 import json
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -12,7 +13,7 @@ from community.models import JournalEntry, SupportRequest
 from community.services.journal_evidence import read_evidence_bytes
 from tests.community.advocates_helpers import make_advocate, specialty
 from tests.community.test_journal import jpeg_with_gps
-from tests.factories import make_member
+from tests.factories import PASSWORD, make_member
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +37,13 @@ def test_record_edit_verify_export_share_and_revoke(browser_session, axe, tmp_pa
     session.login(member)
     page = session.page
 
+    # A new session: the journal asks for the password first, then opens.
     page.goto("/journal/")
+    expect(page).to_have_url(re.compile(r"/accounts/reauthenticate/\?next=%2Fjournal%2F$"))
+    axe(page, "on the journal's unlock page")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    expect(page).to_have_url(re.compile(r"/journal/$"))
     axe(page, "on the empty journal")
     page.get_by_role("link", name="Record an incident").click()
     axe(page, "on the new entry form")
@@ -111,6 +118,7 @@ def test_record_edit_verify_export_share_and_revoke(browser_session, axe, tmp_pa
     for outsider in (make_member(), make_member(staff=True, mfa=True)):
         other = browser_session()
         other.login(outsider)
+        other.unlock_journal()
         for url in (
             f"/journal/entries/{entry.public_id}/",
             f"/journal/entries/{entry.public_id}/edit/",
@@ -122,6 +130,7 @@ def test_record_edit_verify_export_share_and_revoke(browser_session, axe, tmp_pa
 def test_reminders_wipe_and_data_rights_pages_are_accessible(browser_session, axe):
     session = browser_session()
     session.login(make_member())
+    session.unlock_journal()
     page = session.page
     page.goto("/journal/reminders/")
     axe(page, "on the reminders page")

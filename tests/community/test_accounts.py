@@ -248,7 +248,8 @@ def test_staff_with_mfa_can_use_the_admin(client, db):
 
 
 def test_member_sees_and_ends_their_other_sessions(member):
-    laptop, phone = Client(HTTP_USER_AGENT="Laptop/1.0"), Client(HTTP_USER_AGENT="Phone/2.0")
+    laptop = Client(HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Firefox/133.0")
+    phone = Client(HTTP_USER_AGENT="Mozilla/5.0 (iPhone) Version/17.5 Mobile Safari/604.1")
     for client in (laptop, phone):
         response = client.post(
             reverse("account_login"), {"login": member.email, "password": PASSWORD}
@@ -256,7 +257,9 @@ def test_member_sees_and_ends_their_other_sessions(member):
         assert response.status_code == 302
     listing = laptop.get(reverse("usersessions_list"))
     assert listing.context["session_count"] == 2
-    assert "Phone/2.0" in listing.content.decode()
+    # Only the coarse device is kept and shown (decision 0008).
+    assert "Safari on iPhone" in listing.content.decode()
+    assert "IP Address" not in listing.content.decode()
 
     laptop.post(reverse("usersessions_list"))
 

@@ -17,7 +17,7 @@ from messaging.models import Message
 from messaging.services.conversations import get_or_create_group_room
 from tests.community.groups_helpers import add_member
 from tests.community.test_journal import SECRET, create_entry, upload
-from tests.factories import PASSWORD, make_member, make_message
+from tests.factories import PASSWORD, make_member, make_message, unlock_journal
 from tests.messaging.conftest import make_group, open_socket
 
 EMAIL = "vanishing-heron-7x@example.org"
@@ -51,9 +51,10 @@ def database_dump() -> str:
 
 
 def signed_in(user) -> Client:
+    """Signed in, with the journal unlocked as its lock asks in every new session."""
     client = Client()
     client.force_login(user)
-    return client
+    return unlock_journal(client)
 
 
 def test_export_all_my_data_needs_the_password_and_holds_everything(db):
@@ -70,6 +71,9 @@ def test_export_all_my_data_needs_the_password_and_holds_everything(db):
         account = json.loads(archive.read("account.json"))
         assert account["profile"]["pseudonym"] == PSEUDONYM
         assert account["email_addresses"] == [EMAIL]
+        # signed_in() is a sign-in too: kept as the activity page shows it, coarse only.
+        assert [sign_in["outcome"] for sign_in in account["sign_ins"]] == ["succeeded"]
+        assert set(account["sign_ins"][0]) == {"at", "outcome", "device"}
         assert json.loads(archive.read("posts.json"))[0]["body"] == POST_BODY
         assert json.loads(archive.read("messages.json"))[0]["body"] == MESSAGE_BODY
         assert json.loads(archive.read("groups.json"))[0]["group"] == "Engineers"

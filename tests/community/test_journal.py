@@ -16,9 +16,16 @@ from community.encryption import encrypt_bytes
 from community.models import JournalEntry, JournalEvidence, JournalReminder, JournalVersion
 from community.selectors.journal import verify_chain
 from community.services.journal_evidence import evidence_path, read_evidence_bytes
-from tests.factories import make_member
+from tests.factories import make_member, unlock_journal
 
 SECRET = "Dana from Platform shouted at me in the retro"
+
+
+@pytest.fixture
+def member_client(client, member):
+    """Signed in, with the journal unlocked as its lock asks in every new session."""
+    client.force_login(member)
+    return unlock_journal(client)
 
 
 def jpeg_with_gps() -> bytes:
@@ -265,6 +272,7 @@ def test_every_journal_url_is_404_for_every_other_account(member_client, member,
     )
     client = Client()
     client.force_login(other)
+    unlock_journal(client)
     for name, kind, answer_to_get in JOURNAL_URLS:
         url = reverse(name, args=[ids[kind]])
         assert client.get(url).status_code == answer_to_get, url
@@ -411,6 +419,7 @@ def test_wipe_needs_confirmation_then_destroys_entries_files_and_reminders(
     JournalReminder.objects.create(owner=member, due_on=datetime.date(2026, 1, 1), note="x")
     other_client = Client()
     other_client.force_login(other_member)
+    unlock_journal(other_client)
     create_entry(other_client, title="Not mine to wipe")
 
     response = member_client.post(reverse("journal_wipe"), {})

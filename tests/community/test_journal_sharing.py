@@ -16,13 +16,21 @@ from community.services.journal_evidence import evidence_path, read_evidence_byt
 from messaging.models import Notification
 from tests.community.advocates_helpers import make_advocate, specialty
 from tests.community.test_journal import SECRET, create_entry, entry_data, jpeg_with_gps, upload
-from tests.factories import make_member
+from tests.factories import make_member, unlock_journal
+
+
+@pytest.fixture
+def member_client(client, member):
+    """Signed in, with the journal unlocked as its lock asks in every new session."""
+    client.force_login(member)
+    return unlock_journal(client)
 
 
 def signed_in(user) -> Client:
+    """Signed in, with the journal unlocked as its lock asks in every new session."""
     client = Client()
     client.force_login(user)
-    return client
+    return unlock_journal(client)
 
 
 def accepted_request(*, member, advocate, status=SupportRequest.Status.ACCEPTED):

@@ -24,7 +24,7 @@ from community.services.support_requests import (
 from tests.community.advocates_helpers import make_advocate, specialty
 from tests.community.groups_helpers import add_member, make_group
 from tests.community.test_journal import create_entry, upload
-from tests.factories import PASSWORD, make_member
+from tests.factories import PASSWORD, make_member, unlock_journal
 
 REAL_NAME = "Jordan Realname-Ashworth"
 
@@ -33,6 +33,13 @@ def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def member_client(client, member):
+    """Signed in, with the journal unlocked as its lock asks in every new session."""
+    client.force_login(member)
+    return unlock_journal(client)
 
 
 # --- PDF evidence keeps no metadata ----------------------------------------------------------
@@ -105,7 +112,7 @@ def test_the_advocate_of_an_aliased_request_learns_no_name_from_a_shared_pdf(mem
         {"support_request": support_request.pk},
     )
     evidence = entry.evidence.get()
-    download = signed_in(advocate).get(
+    download = unlock_journal(signed_in(advocate)).get(
         reverse("journal_shared_evidence", args=[support_request.pk, evidence.public_id])
     )
     assert download.status_code == 200

@@ -145,4 +145,4 @@ def test_production_refuses_a_malformed_encryption_key():
 def test_favicon_ico_points_at_the_local_icon(client, db):
     response = client.get("/favicon.ico")
     assert response.status_code == 302
-    assert response["Location"].startswith("/static/favicon")
+    assert response["Location"].startswith("/static/favicon-neutral")

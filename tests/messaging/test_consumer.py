@@ -460,7 +460,8 @@ async def test_notification_is_pushed_live_with_unread_count(member):
     socket = await open_socket(member)
     await db(notify)(recipient_id=member.pk, kind="test", text="Something new", url="/")
     frame = await receive_until(socket, "notification")
-    assert frame["notification"]["text"] == "Something new"
+    assert frame["notification"]["text"] == "New activity"  # discreet by default
+    assert frame["notification"]["url"].startswith("/notifications/")
     assert frame["unread_notifications"] == 1
     await socket.disconnect()
 

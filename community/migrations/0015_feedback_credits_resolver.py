@@ -17,6 +17,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('community', '0012_specialty_approval'),
+        ('community', '0014_safer_device'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
