@@ -2,7 +2,12 @@ from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import NestedObjects, quote
+from django.db import router
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from community.models import (
@@ -11,6 +16,7 @@ from community.models import (
     CheckChoice,
     CheckQuestion,
     ModuleArticle,
+    PendingSpecialty,
     Profile,
     Specialty,
     SupportFeedback,
@@ -22,7 +28,9 @@ from community.permissions import has_mfa
 from community.selectors.resources import has_completed_advocate_training
 from community.services.advocates import (
     AdvocateError,
+    approve_specialty,
     decline_advocate,
+    decline_specialty,
     suspend_advocate,
     verification_refusal,
     verify_advocate,
@@ -30,8 +38,58 @@ from community.services.advocates import (
 from community.services.perspectives import sync_sections
 
 
+class PrivateDeletePage:
+    """A model admin whose delete confirmation names related rows without revealing them.
+
+    Django's delete page lists every row the deletion takes with it by its str(): for an
+    account that listed the email address and each session's IP address and browser (allauth's
+    EmailAddress and UserSession), which staff must never see. Here a row of a model staff may
+    open in the admin is shown as that admin shows it (a link, its neutral str()); any other
+    row only by its kind and number."""
+
+    def get_deleted_objects(self, objs, request):
+        return deleted_objects_named_neutrally(objs, request, self.admin_site)
+
+
+class PrivateAdmin(PrivateDeletePage, admin.ModelAdmin):
+    pass
+
+
+def deleted_objects_named_neutrally(objs, request, admin_site):
+    """django.contrib.admin.utils.get_deleted_objects, naming rows as PrivateAdmin says."""
+    objs = list(objs)
+    if not objs:
+        return [], {}, set(), []
+    collector = NestedObjects(using=router.db_for_write(objs[0]._meta.model), origin=objs)
+    collector.collect(objs)
+    perms_needed = set()
+
+    def describe(obj):
+        opts = obj._meta
+        kind = capfirst(opts.verbose_name)
+        if not admin_site.is_registered(obj.__class__):
+            return f"{kind} #{obj.pk}"
+        if not admin_site.get_model_admin(obj.__class__).has_delete_permission(request, obj):
+            perms_needed.add(opts.verbose_name)
+        try:
+            url = reverse(
+                f"{admin_site.name}:{opts.app_label}_{opts.model_name}_change",
+                args=[quote(obj.pk)],
+            )
+        except NoReverseMatch:
+            return f"{kind}: {obj}"
+        return format_html('{}: <a href="{}">{}</a>', kind, url, str(obj))
+
+    to_delete = collector.nested(describe)
+    protected = [describe(obj) for obj in collector.protected]
+    model_count = {
+        model._meta.verbose_name_plural: len(rows) for model, rows in collector.model_objs.items()
+    }
+    return to_delete, model_count, perms_needed, protected
+
+
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(PrivateAdmin):
     """Accounts are managed by pseudonym: the email is not listed, searched or shown here."""
 
     list_display = ["id", "pseudonym", "is_active", "is_staff", "is_site_moderator", "date_joined"]
@@ -51,7 +109,7 @@ class UserAdmin(admin.ModelAdmin):
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(PrivateAdmin):
     list_display = ["pseudonym", "pronouns", "created_at"]
     search_fields = ["pseudonym"]
     fields = ["pseudonym", "pronouns", "bio"]
@@ -95,7 +153,7 @@ class AdvocateDecisionForm(forms.ModelForm):
 
 
 @admin.register(AdvocateProfile)
-class AdvocateProfileAdmin(admin.ModelAdmin):
+class AdvocateProfileAdmin(PrivateAdmin):
     form = AdvocateDecisionForm
     list_display = ["pseudonym", "status", "accepting_requests", "capacity", "applied_at"]
     list_filter = ["status", "specialties"]
@@ -115,6 +173,7 @@ class AdvocateProfileAdmin(admin.ModelAdmin):
         "reviewed_at",
         "training_completed",
         "mfa_enabled",
+        "waiting_specialties",
     ]
     fields = [
         "pseudonym",
@@ -122,6 +181,7 @@ class AdvocateProfileAdmin(admin.ModelAdmin):
         "training_completed",
         "mfa_enabled",
         "specialties",
+        "waiting_specialties",
         "credentials",
         "languages",
         "time_zone",
@@ -151,6 +211,20 @@ class AdvocateProfileAdmin(admin.ModelAdmin):
     def mfa_enabled(self, advocate):
         return has_mfa(advocate.user)
 
+    @admin.display(description=_("specialties waiting for approval"))
+    def waiting_specialties(self, advocate):
+        waiting = [pending.specialty.name for pending in advocate.pending_specialties.all()]
+        return ", ".join(waiting) or "—"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Ticking a waiting specialty here approves it.
+        advocate = form.instance
+        for pending in advocate.pending_specialties.filter(
+            specialty__in=advocate.specialties.all()
+        ):
+            approve_specialty(pending=pending, reviewer=request.user)
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         decision = form.cleaned_data.get("decision")
@@ -173,14 +247,46 @@ class AdvocateProfileAdmin(admin.ModelAdmin):
                 )
 
 
+@admin.register(PendingSpecialty)
+class PendingSpecialtyAdmin(PrivateAdmin):
+    """A verified advocate's added specialty: not listed, no pool access, until approved."""
+
+    list_display = ["pseudonym", "specialty", "requested_at"]
+    list_select_related = ["advocate__user__profile", "specialty"]
+    list_filter = ["specialty"]
+    readonly_fields = ["pseudonym", "specialty", "requested_at"]
+    fields = readonly_fields
+    actions = ["approve_selected", "decline_selected"]
+
+    @admin.display(description=_("advocate"))
+    def pseudonym(self, pending):
+        return pending.advocate.user.profile.pseudonym
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Approve selected specialties"))
+    def approve_selected(self, request, queryset):
+        for pending in queryset:
+            approve_specialty(pending=pending, reviewer=request.user)
+
+    @admin.action(description=_("Decline selected specialties"))
+    def decline_selected(self, request, queryset):
+        for pending in queryset:
+            decline_specialty(pending=pending, reviewer=request.user)
+
+
 @admin.register(Specialty)
-class SpecialtyAdmin(admin.ModelAdmin):
+class SpecialtyAdmin(PrivateAdmin):
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(SupportRequest)
-class SupportRequestAdmin(admin.ModelAdmin):
+class SupportRequestAdmin(PrivateAdmin):
     """For escalations: staff see what is waiting, never who the member is (no pseudonym,
     no email); the summary is there so they can find the right advocate."""
 
@@ -215,18 +321,22 @@ class SupportRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportFeedback)
-class SupportFeedbackAdmin(admin.ModelAdmin):
-    """Private feedback: staff alone read it (advocates never see it)."""
+class SupportFeedbackAdmin(PrivateAdmin):
+    """Private feedback: staff alone read it (advocates never see it). It is credited to the
+    advocate who resolved the request; after a hand-over, who answered first is shown too."""
 
-    list_display = ["id", "rating", "created_at", "advocate"]
-    list_select_related = ["request__accepted_by__profile"]
-    readonly_fields = ["rating", "comment", "created_at", "advocate"]
+    list_display = ["id", "rating", "created_at", "credited_advocate", "first_advocate"]
+    list_select_related = ["advocate__profile", "request__accepted_by__profile"]
+    readonly_fields = ["rating", "comment", "created_at", "credited_advocate", "first_advocate"]
     fields = readonly_fields
 
-    @admin.display(description=_("advocate who answered"))
-    def advocate(self, feedback):
-        accepted_by = feedback.request.accepted_by
-        return accepted_by.profile.pseudonym if accepted_by else "—"
+    @admin.display(description=_("advocate credited (resolved it)"))
+    def credited_advocate(self, feedback):
+        return _pseudonym_or_dash(feedback.advocate)
+
+    @admin.display(description=_("advocate who answered first"))
+    def first_advocate(self, feedback):
+        return _pseudonym_or_dash(feedback.request.accepted_by)
 
     def has_add_permission(self, request):
         return False
@@ -235,8 +345,13 @@ class SupportFeedbackAdmin(admin.ModelAdmin):
         return False
 
 
+def _pseudonym_or_dash(user) -> str:
+    profile = getattr(user, "profile", None) if user is not None else None
+    return profile.pseudonym if profile else "—"
+
+
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(PrivateAdmin):
     list_display = ["title", "slug", "published", "updated_at"]
     list_filter = ["published"]
     search_fields = ["title", "summary"]
@@ -261,7 +376,7 @@ class CheckQuestionInline(admin.TabularInline):
 
 
 @admin.register(TrainingModule)
-class TrainingModuleAdmin(admin.ModelAdmin):
+class TrainingModuleAdmin(PrivateAdmin):
     list_display = ["title", "slug", "required_for_advocates", "published"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [ModuleArticleInline, CheckQuestionInline]
@@ -273,7 +388,7 @@ class CheckChoiceInline(admin.TabularInline):
 
 
 @admin.register(CheckQuestion)
-class CheckQuestionAdmin(admin.ModelAdmin):
+class CheckQuestionAdmin(PrivateAdmin):
     list_display = ["prompt", "module", "position"]
     list_filter = ["module"]
     inlines = [CheckChoiceInline]
@@ -285,3 +400,12 @@ class CheckQuestionAdmin(admin.ModelAdmin):
 for model in (EmailAddress, UserSession):
     if admin.site.is_registered(model):
         admin.site.unregister(model)
+
+# The admins other apps registered (permission groups, allauth's authenticators) get the same
+# delete page as ours.
+for model, model_admin in list(admin.site._registry.items()):
+    if not isinstance(model_admin, PrivateDeletePage):
+        admin.site.unregister(model)
+        admin.site.register(
+            model, type(type(model_admin).__name__, (PrivateDeletePage, type(model_admin)), {})
+        )

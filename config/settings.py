@@ -135,10 +135,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Keep connections: the chat's database thread would otherwise open one per frame.
     DATABASES["default"]["CONN_MAX_AGE"] = 600
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # secure_delete: SQLite overwrites deleted rows with zeros instead of leaving them in free
+    # space, so an erased account leaves no copy in the file (docs/decisions/0061).
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;"
+        ),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -184,6 +188,8 @@ LOGOUT_REDIRECT_URL = "home"
 # django-allauth: email only, verified, and the same answer for known and unknown addresses.
 ACCOUNT_ADAPTER = "community.adapters.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "community.forms.SignupForm"
+# A known address does the same work as a new one (community/forms/signup.py, issue 14).
+ACCOUNT_FORMS = {"signup": "community.forms.signup.SignupForm"}
 ACCOUNT_USER_DISPLAY = "community.adapters.user_display"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

@@ -202,7 +202,7 @@ class ChatConsumer(SessionSocket):
         )
         if conversation.kind == conversation.Kind.ROOM:
             await self._enter_presence(joined)
-            await self.send_text(joined.stream.presence_snapshot())
+            await self.send_text(joined.stream.presence_snapshot(for_hosts=access.can_moderate))
         await self._send_backlog(joined, after_seq=after_seq)
         await self._flush_pending(joined)
 
@@ -412,6 +412,7 @@ class ChatConsumer(SessionSocket):
             except (Http404, MessagingDenied):
                 await self.end_socket(CLOSE_ACCESS_ENDED)
                 return
+            was_host = joined.access.can_moderate
             self._keep_access(joined, access)
             await self.send_frame(
                 {
@@ -421,6 +422,10 @@ class ChatConsumer(SessionSocket):
                     "muted_until": access.muted_until.isoformat() if access.is_muted() else None,
                 }
             )
+            is_room = access.conversation.kind == access.conversation.Kind.ROOM
+            if is_room and joined.stream is not None and was_host != access.can_moderate:
+                # Who is listed depends on the role: the room as the new role sees it.
+                await self.send_text(joined.stream.presence_snapshot(for_hosts=access.can_moderate))
 
     async def notification_created(self, event):
         await self.send_frame(
@@ -470,6 +475,11 @@ class ChatConsumer(SessionSocket):
             write_frame(transport, frame)
             return None
         return text
+
+    def sees_everyone_present(self, conversation_id: int) -> bool:
+        """A room's hosts (who may moderate it) see members who appear offline, marked."""
+        joined = self.joined.get(conversation_id)
+        return joined is not None and joined.access.can_moderate
 
     def take_text(self, conversation_id: int, text: str, frame: bytes) -> bool:
         """A frame without a stream position (room settings, presence): written now, queued
@@ -594,9 +604,10 @@ class ChatConsumer(SessionSocket):
         return f"{self.socket_id}:{conversation_id}"
 
     async def _enter_presence(self, joined: Joined) -> None:
+        """Lists this socket's member in the room. One who chose "appear offline" is listed
+        too, marked, so the room's hosts see everyone present (a meeting's attendee check);
+        the fan-out never tells anyone else (messaging.fanout.listed_members)."""
         profile = self.user.profile
-        if profile.appear_offline:
-            return
         conversation_id = joined.access.conversation.pk
         if joined.access.as_moderator:
             listed = selectors.moderator_member(
@@ -605,6 +616,7 @@ class ChatConsumer(SessionSocket):
             member = {"public_id": listed["public_id"], "pseudonym": listed["pseudonym"]}
         else:
             member = {"public_id": profile.public_id, "pseudonym": profile.pseudonym}
+        member["appears_offline"] = profile.appear_offline
         await local_fanout().enter(
             conversation_id=conversation_id,
             user_id=self.user_id,

@@ -12,7 +12,9 @@ and gives it to the conversation's `ConversationStream`, which
   from the database, which holds every committed position;
 - keeps who is present in the room (from the live store, then from presence envelopes, in the
   order of their versions) and sends the changes to local sockets in one frame per
-  PRESENCE_BATCH seconds, so a crowd arriving costs O(crowd) frames, not O(crowd²);
+  PRESENCE_BATCH seconds, so a crowd arriving costs O(crowd) frames, not O(crowd²); members
+  who appear offline are in it too, marked, and only the room's hosts (sockets that may
+  moderate it) are told of them, in a second encoding of each frame;
 - passes everything else (room settings, access ending) on as it arrives.
 """
 
@@ -77,14 +79,16 @@ class ConversationStream:
         self.seen_at_last_check: set[int] = set()
         self._gap_task: asyncio.Task | None = None
         self._order = asyncio.Lock()
-        # Presence: user id → how the room lists them; the version of each one's last change.
+        # Presence: user id → how the room lists them (with `appears_offline`); the version of
+        # each one's last change.
         self.present: dict[int, dict] = {}
         self._presence_versions: dict[int, int] = {}
         self._presence_base_version = 0
         self._arrived: dict[int, dict] = {}
-        self._departed: dict[int, str] = {}
+        self._departed: dict[int, dict] = {}
         self._presence_task: asyncio.Task | None = None
-        self._snapshot: str | None = None
+        # The `presence` frame for members and for hosts, encoded once per change.
+        self._snapshots: dict[bool, str] = {}
 
     def start(
         self, *, position: int, presence_version: int, members: dict[int, dict], recent: list
@@ -267,8 +271,8 @@ class ConversationStream:
             member = self.present.pop(user_id, None) or self._arrived.get(user_id)
             self._arrived.pop(user_id, None)
             if member is not None:
-                self._departed[user_id] = member["public_id"]
-        self._snapshot = None
+                self._departed[user_id] = member
+        self._snapshots = {}
         if self._presence_task is None:
             self._presence_task = asyncio.get_running_loop().create_task(self._send_presence())
 
@@ -279,29 +283,69 @@ class ConversationStream:
             self._presence_task = None
         arrived, departed = list(self._arrived.values()), list(self._departed.values())
         self._arrived, self._departed = {}, {}
+        texts = {
+            for_hosts: self._presence_change_text(arrived, departed, for_hosts=for_hosts)
+            for for_hosts in (False, True)
+        }
+        await self._pass_on_presence(texts)
+
+    def _presence_change_text(self, arrived, departed, *, for_hosts: bool) -> str | None:
+        arrived = listed_members(arrived, for_hosts=for_hosts)
+        departed = [member["public_id"] for member in listed_members(departed, for_hosts=for_hosts)]
         if not arrived and not departed:
-            return
-        await self._pass_on(
+            return None
+        return encode_frame(
             {
-                "text": encode_frame(
-                    {
-                        "type": "presence.changed",
-                        "conversation_id": self.conversation_id,
-                        "arrived": arrived,
-                        "departed": departed,
-                    }
-                )
+                "type": "presence.changed",
+                "conversation_id": self.conversation_id,
+                "arrived": arrived,
+                "departed": departed,
             }
         )
 
-    def presence_snapshot(self) -> str:
-        """The `presence` frame for a socket that joins now (encoded once per change)."""
-        if self._snapshot is None:
-            members = sorted(self.present.values(), key=lambda member: member["pseudonym"])
-            self._snapshot = encode_frame(
+    async def _pass_on_presence(self, texts: dict[bool, str | None]) -> None:
+        """Each socket gets the hosts' or the members' encoding (or nothing, if that one says
+        nothing): encoded once each, however many sockets."""
+        frames = {key: websocket_text_frame(text) for key, text in texts.items() if text}
+        conversation_id = self.conversation_id
+        slow = []
+        for socket in self.sockets:
+            try:
+                for_hosts = socket.sees_everyone_present(conversation_id)
+                text = texts[for_hosts]
+                if text is not None and socket.take_text(conversation_id, text, frames[for_hosts]):
+                    slow.append((socket, text))
+            except Exception:
+                logger.exception("delivery to one socket failed")
+        await _send_the_ordinary_way(slow)
+
+    def presence_snapshot(self, *, for_hosts: bool = False) -> str:
+        """The `presence` frame for a socket that joins now (encoded once per change): hosts
+        see every member present, those who appear offline marked; members see the others."""
+        if for_hosts not in self._snapshots:
+            members = sorted(
+                listed_members(self.present.values(), for_hosts=for_hosts),
+                key=lambda member: member["pseudonym"],
+            )
+            self._snapshots[for_hosts] = encode_frame(
                 {"type": "presence", "conversation_id": self.conversation_id, "members": members}
             )
-        return self._snapshot
+        return self._snapshots[for_hosts]
+
+
+def listed_members(members, *, for_hosts: bool) -> list[dict]:
+    """How a room lists its present members to a viewer: a host (who may moderate the room)
+    sees everyone, each with `appears_offline`; anyone else never sees a member who appears
+    offline, nor the field."""
+    if for_hosts:
+        return [
+            {**member, "appears_offline": bool(member.get("appears_offline"))} for member in members
+        ]
+    return [
+        {"public_id": member["public_id"], "pseudonym": member["pseudonym"]}
+        for member in members
+        if not member.get("appears_offline")
+    ]
 
 
 class LocalFanout:

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from community.admin import PrivateAdmin
 from moderation.models import AuditLogEntry
 
 
 @admin.register(AuditLogEntry)
-class AuditLogEntryAdmin(admin.ModelAdmin):
+class AuditLogEntryAdmin(PrivateAdmin):
     """Read-only for everyone, superusers included: the audit log is append-only."""
 
     list_display = [

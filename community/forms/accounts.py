@@ -73,7 +73,10 @@ class ProfileForm(forms.ModelForm):
         }
         help_texts = {
             "bio": _("Markdown is allowed. Avoid details that could identify you."),
-            "appear_offline": _("Others will not see you in live rooms' attendee lists."),
+            "appear_offline": _(
+                "Other members will not see you in live rooms' attendee lists. The room's "
+                "hosts still do, marked as appearing offline."
+            ),
             "dm_policy": _(
                 "Nobody: also closes the conversations you already have to new messages "
                 "from others."

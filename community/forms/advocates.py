@@ -48,11 +48,12 @@ class AdvocateApplicationForm(forms.Form):
     )
 
     @classmethod
-    def initial_from(cls, advocate: AdvocateProfile | None) -> dict:
+    def initial_from(cls, advocate: AdvocateProfile | None, pending: list[Specialty]) -> dict:
+        """`pending`: specialties the advocate added that wait for staff (ticked, too)."""
         if advocate is None:
             return {}
         return {
-            "specialties": list(advocate.specialties.all()),
+            "specialties": [*advocate.specialties.all(), *pending],
             "credentials": advocate.credentials,
             "languages": advocate.language_codes,
             "time_zone": advocate.time_zone,

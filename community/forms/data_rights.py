@@ -32,7 +32,7 @@ class DeleteAccountForm(PasswordConfirmForm):
         label=_("Your posts and messages"),
         widget=forms.RadioSelect,
         choices=[
-            (KEEP_AS_DELETED_MEMBER, _("Keep them, shown as written by “deleted member”")),
+            (KEEP_AS_DELETED_MEMBER, _("Keep them, shown as written by “Former member”")),
             (DELETE, _("Delete them")),
         ],
     )

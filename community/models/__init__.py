@@ -10,6 +10,7 @@ from community.models.accounts import (
 )
 from community.models.advocates import (
     AdvocateProfile,
+    PendingSpecialty,
     Specialty,
     SupportFeedback,
     SupportRequest,
@@ -48,6 +49,7 @@ __all__ = [
     "AdvocateProfile",
     "Article",
     "ArticleSection",
+    "PendingSpecialty",
     "Perspective",
     "PerspectiveHelpful",
     "CheckChoice",

@@ -95,6 +95,33 @@ class AdvocateProfile(models.Model):
         return self.status == self.Status.VERIFIED
 
 
+class PendingSpecialty(models.Model):
+    """A specialty a verified advocate added to their entry, waiting for staff approval.
+
+    Until staff approve it, it is not among `AdvocateProfile.specialties`: the directory does
+    not list the advocate under it and its pool stays closed to them, as for any advocate who
+    does not offer it (services/advocates.py `approve_specialty`)."""
+
+    advocate = models.ForeignKey(
+        AdvocateProfile, on_delete=models.CASCADE, related_name="pending_specialties"
+    )
+    specialty = models.ForeignKey(Specialty, on_delete=models.CASCADE, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("specialty waiting for approval")
+        verbose_name_plural = _("specialties waiting for approval")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["advocate", "specialty"], name="pending_specialty_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"pending specialty #{self.pk}"
+
+
 class SupportRequest(models.Model):
     """A member asking for help: addressed to one advocate, or (advocate empty) to the pool
     of a specialty where any available advocate of it can accept."""
@@ -207,6 +234,16 @@ class SupportFeedback(models.Model):
         _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     comment = models.TextField(_("comment"), max_length=2000)
+    # Whom the feedback is about: the advocate who held the request when it was resolved, not
+    # `request.accepted_by` (who answered first, and may have handed it over since).
+    advocate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("advocate credited"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from community.models import (
     AdvocateProfile,
+    PendingSpecialty,
     Specialty,
     SupportRequest,
     SupportRequestEvent,
@@ -30,6 +31,17 @@ def is_verified_advocate(*, user_id: int) -> bool:
 
 def get_own_advocate_profile(*, user_id: int) -> AdvocateProfile | None:
     return AdvocateProfile.objects.filter(user_id=user_id).prefetch_related("specialties").first()
+
+
+def pending_specialties_of(*, advocate: AdvocateProfile | None) -> list[Specialty]:
+    """The specialties a verified advocate added that wait for staff approval."""
+    if advocate is None:
+        return []
+    return list(
+        Specialty.objects.filter(
+            pk__in=PendingSpecialty.objects.filter(advocate=advocate).values("specialty_id")
+        )
+    )
 
 
 def _with_load(queryset):

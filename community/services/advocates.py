@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.events import notify_member
-from community.models import AdvocateProfile, Specialty, User
+from community.models import AdvocateProfile, PendingSpecialty, Specialty, User
 from community.permissions import has_mfa
 from community.selectors.resources import has_completed_advocate_training
 
@@ -30,7 +30,8 @@ def apply_as_advocate(
     capacity: int,
 ) -> AdvocateProfile:
     """Creates the application, or updates it. A declined applicant who edits applies again;
-    a verified or suspended advocate keeps their status while editing their entry."""
+    a verified or suspended advocate keeps their status while editing their entry, and a
+    specialty they add waits for staff approval (`set_advocate_specialties`)."""
     with transaction.atomic():
         advocate, created = AdvocateProfile.objects.select_for_update().get_or_create(
             user=user,
@@ -54,8 +55,70 @@ def apply_as_advocate(
                 advocate.applied_at = timezone.now()
                 fields += ["status", "applied_at"]
             advocate.save(update_fields=fields)
-        advocate.specialties.set(specialties)
+        set_advocate_specialties(advocate=advocate, specialties=specialties)
     return advocate
+
+
+# Statuses whose specialties staff already approved: one more must be approved on its own.
+APPROVED_STATUSES = (AdvocateProfile.Status.VERIFIED, AdvocateProfile.Status.SUSPENDED)
+
+
+def set_advocate_specialties(*, advocate: AdvocateProfile, specialties: list[Specialty]) -> None:
+    """An applicant's choice is reviewed with the application, so it is taken as it is. A
+    verified (or suspended) advocate drops a specialty at once, but one they add is only asked
+    for: it waits as a PendingSpecialty, unlisted and without access to its pool, until staff
+    approve it (`approve_specialty`). Call inside the caller's transaction."""
+    chosen = {specialty.pk for specialty in specialties}
+    if advocate.status not in APPROVED_STATUSES:
+        advocate.specialties.set(specialties)
+        advocate.pending_specialties.all().delete()
+        return
+    approved = set(advocate.specialties.values_list("pk", flat=True))
+    advocate.specialties.remove(*(approved - chosen))
+    advocate.pending_specialties.exclude(specialty_id__in=chosen).delete()
+    waiting = set(advocate.pending_specialties.values_list("specialty_id", flat=True))
+    PendingSpecialty.objects.bulk_create(
+        [
+            PendingSpecialty(advocate=advocate, specialty_id=specialty_id)
+            for specialty_id in sorted(chosen - approved - waiting)
+        ]
+    )
+
+
+def approve_specialty(*, pending: PendingSpecialty, reviewer: User) -> None:
+    """Staff approve a specialty a verified advocate asked for: from now on they are listed
+    under it and see its pool. Approving twice changes nothing."""
+    with transaction.atomic():
+        locked = PendingSpecialty.objects.select_for_update().filter(pk=pending.pk).first()
+        if locked is None:
+            return
+        advocate = locked.advocate
+        advocate.specialties.add(locked.specialty_id)
+        locked.delete()
+        notify_member(
+            recipient_id=advocate.user_id,
+            kind="advocate.specialty",
+            text=_("Staff approved a specialty you added: you are listed under it now."),
+            url=reverse("advocate_workload"),
+        )
+
+
+def decline_specialty(*, pending: PendingSpecialty, reviewer: User) -> None:
+    """Staff turn down a specialty a verified advocate asked for; the advocate is told."""
+    with transaction.atomic():
+        locked = PendingSpecialty.objects.select_for_update().filter(pk=pending.pk).first()
+        if locked is None:
+            return
+        advocate_user_id = locked.advocate.user_id
+        locked.delete()
+        notify_member(
+            recipient_id=advocate_user_id,
+            kind="advocate.specialty",
+            text=_(
+                "Staff did not approve a specialty you added. Ask them if you need to know why."
+            ),
+            url=reverse("advocate_apply"),
+        )
 
 
 def verification_refusal(advocate: AdvocateProfile) -> str:

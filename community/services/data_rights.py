@@ -2,14 +2,17 @@
 that nothing of theirs remains readable.
 
 Deletion, in one transaction: the journal is wiped (files removed after commit), posts and
-messages are either kept with no author ("deleted member") or blanked to tombstones with their
+messages are either kept with no author ("Former member") or blanked to tombstones with their
 edit history dropped, every session is ended, and the account row is deleted, which takes the
 profile, email addresses, authenticators, memberships, requests and notifications with it.
-After commit the member's open sockets are closed.
+After commit the member's open sockets are closed, and in embedded mode SQLite's write-ahead
+log is checkpointed and emptied, so no earlier copy of a deleted row stays on disk
+(docs/decisions/0061-erasure-leaves-no-copies.md; for PostgreSQL, see the README).
 """
 
 import io
 import json
+import logging
 import zipfile
 
 from allauth.account.models import EmailAddress
@@ -19,7 +22,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth import SESSION_KEY
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from community import events
@@ -39,6 +42,8 @@ from community.selectors.perspectives import perspectives_written_by
 from community.services.journal import wipe_journal
 from community.services.journal_export import add_evidence_to_zip, build_journal_export
 from community.services.perspectives import erase_perspectives_of
+
+logger = logging.getLogger(__name__)
 
 
 def export_all_data(*, user: User) -> bytes:
@@ -172,6 +177,29 @@ def delete_account(*, user: User, delete_contributions: bool) -> None:
     if delete_contributions:
         # The search index drops the erased words from disk too, not only from its answers.
         forget_erased_text()
+    # Last, once everything above is committed (at once when no transaction is open): the log
+    # still holds the erased rows' old pages.
+    transaction.on_commit(leave_no_copies_on_disk)
+
+
+def leave_no_copies_on_disk() -> None:
+    """Embedded mode: the rows just deleted are zeroed in the database file (secure_delete,
+    config/settings.py), but the write-ahead log still holds the pages as they were before, each
+    with its copy of the email, pseudonym and texts. A TRUNCATE checkpoint writes the log back
+    into the file and empties it. PostgreSQL keeps its own copies (dead tuples until VACUUM, WAL
+    segments, backups): what operators do about them is in the README."""
+    connection = connections[router.db_for_write(User)]
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        # Inside a transaction still open (a caller's, or a test's) SQLite cannot checkpoint;
+        # on_commit runs this once the deletion is committed and no transaction is open.
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _log_frames, _checkpointed = cursor.fetchone()
+    if busy:
+        # Another connection was reading: the log could not be emptied now. It is, at the
+        # latest, by the next erasure or SQLite's own checkpoint when the log fills.
+        logger.warning("the database log could not be emptied after an account deletion")
 
 
 def end_all_sessions(*, user_id: int) -> None:

@@ -4,6 +4,9 @@ keep it encrypted under MEDIA_ROOT/journal/ with a random name.
 The type is decided by opening the content, never by the file name or the browser's claim.
 Images are re-encoded from their pixels alone, so EXIF (GPS, camera serial), XMP, IPTC and
 comments are all gone; an image is turned upright first so the copy looks like the original.
+PDFs are rewritten page by page with pypdf, without the document information (/Author,
+/Creator, /Producer, ...), XMP streams, application data or comment authors
+(docs/decisions/0045-pdf-evidence-without-metadata.md).
 """
 
 import hashlib
@@ -16,6 +19,9 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pypdf import PasswordType, PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from community.encryption import decrypt_bytes, encrypt_bytes, rotate_bytes
 from community.models import JournalEvidence
@@ -24,6 +30,10 @@ MAX_EVIDENCE_BYTES = 8 * 1024 * 1024
 MAX_FILES_PER_SAVE = 5
 MAX_IMAGE_PIXELS = 40_000_000
 IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+# Keys that say who made a PDF or with what, wherever they sit (pages, images, fonts, forms):
+# XMP streams and application-private data. The document information dictionary and the
+# catalog (with its own XMP, embedded files and scripts) are not copied at all.
+PDF_METADATA_KEYS = ("/Metadata", "/PieceInfo")
 
 
 class EvidenceRejected(Exception):
@@ -55,7 +65,7 @@ def prepare_evidence(upload) -> PreparedEvidence:
     if not raw:
         raise EvidenceRejected(_("“%(name)s” is empty.") % {"name": name})
     if raw.startswith(b"%PDF-"):
-        return PreparedEvidence(JournalEvidence.Kind.PDF, "application/pdf", "pdf", raw, name)
+        return _clean_pdf(raw, name)
     image = _open_image(raw)
     if image is not None:
         return _clean_image(image, name)
@@ -107,6 +117,59 @@ def _clean_image(image, name: str) -> PreparedEvidence:
     return PreparedEvidence(
         JournalEvidence.Kind.IMAGE, content_type, extension, output.getvalue(), name
     )
+
+
+def _clean_pdf(raw: bytes, name: str) -> PreparedEvidence:
+    unreadable = _("“%(name)s” could not be read as a PDF. Save it again as a PDF and retry.") % {
+        "name": name
+    }
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+            raise EvidenceRejected(
+                _("“%(name)s” is protected with a password. Save a copy without one and retry.")
+                % {"name": name}
+            )
+        writer = PdfWriter()
+        for page in reader.pages:
+            writer.add_page(page)
+        if not writer.pages:
+            raise EvidenceRejected(unreadable)
+        _strip_pdf_metadata(writer)
+        writer.metadata = None  # no document information dictionary, not even a /Producer
+        output = io.BytesIO()
+        writer.write(output)
+    except EvidenceRejected:
+        raise
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        # A damaged or hostile file: pypdf reports it in many ways, none of which we store.
+        raise EvidenceRejected(unreadable) from error
+    return PreparedEvidence(
+        JournalEvidence.Kind.PDF, "application/pdf", "pdf", output.getvalue(), name
+    )
+
+
+def _strip_pdf_metadata(writer: PdfWriter) -> None:
+    """Removes PDF_METADATA_KEYS from every object the pages reach, and the author's name
+    from comments (a markup annotation's /T; a form widget's /T is its field name)."""
+    seen: set[tuple[int, int]] = set()
+    waiting: list = list(writer.pages)
+    while waiting:
+        item = waiting.pop()
+        if isinstance(item, IndirectObject):
+            key = (item.idnum, item.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            item = item.get_object()
+        if isinstance(item, DictionaryObject):  # streams (images, fonts) are dictionaries too
+            for metadata_key in PDF_METADATA_KEYS:
+                item.pop(metadata_key, None)
+            if "/Rect" in item and item.get("/Subtype") not in (None, "/Widget"):
+                item.pop("/T", None)
+            waiting.extend(value for key, value in item.items() if key != "/Parent")
+        elif isinstance(item, ArrayObject):
+            waiting.extend(item)
 
 
 def _is_plain_text(raw: bytes) -> bool:

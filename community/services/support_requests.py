@@ -291,8 +291,13 @@ def leave_support_feedback(
         raise SupportRequestError(_("Write at least a sentence."))
     try:
         with transaction.atomic():
+            # A resolved request cannot change hands, so its advocate is the one who saw it
+            # through to the end: the feedback is theirs, whoever accepted it first.
             return SupportFeedback.objects.create(
-                request=support_request, rating=rating, comment=comment.strip()
+                request=support_request,
+                advocate_id=support_request.advocate_id,
+                rating=rating,
+                comment=comment.strip(),
             )
     except IntegrityError:
         raise SupportRequestError(_("You already left feedback for this request.")) from None

@@ -40,6 +40,7 @@ from community.selectors.advocates import (
     is_verified_advocate,
     median_first_response,
     member_support_requests,
+    pending_specialties_of,
     support_display_name,
 )
 from community.selectors.resources import CRISIS_ARTICLE_SLUG, has_completed_advocate_training
@@ -108,13 +109,25 @@ def advocate_detail(request, public_id: str):
 @login_required
 def apply(request):
     advocate = get_own_advocate_profile(user_id=request.user.pk)
+    pending = pending_specialties_of(advocate=advocate)
     form = AdvocateApplicationForm(
         request.POST if request.method == "POST" else None,
-        initial=AdvocateApplicationForm.initial_from(advocate),
+        initial=AdvocateApplicationForm.initial_from(advocate, pending),
     )
     if request.method == "POST" and form.is_valid():
-        apply_as_advocate(user=request.user, **form.cleaned_data)
-        messages.success(request, _("Your application is saved. Staff will review it."))
+        advocate = apply_as_advocate(user=request.user, **form.cleaned_data)
+        if advocate.status == advocate.Status.APPLIED:
+            messages.success(request, _("Your application is saved. Staff will review it."))
+        elif pending_specialties_of(advocate=advocate):
+            messages.success(
+                request,
+                _(
+                    "Your entry is saved. Staff approve a new specialty before you are listed "
+                    "under it and see its requests."
+                ),
+            )
+        else:
+            messages.success(request, _("Your entry is saved."))
         return redirect("advocate_apply")
     return render(
         request,
@@ -122,6 +135,7 @@ def apply(request):
         {
             "form": form,
             "advocate": advocate,
+            "pending_specialties": pending,
             "training_done": has_completed_advocate_training(user_id=request.user.pk),
             "mfa_on": has_mfa(request.user),
         },

@@ -245,7 +245,8 @@ def serialize_message(message: Message, *, alias=_LOOK_UP) -> dict:
 
 def presence_members(*, conversation_id: int, user_ids) -> dict[int, dict]:
     """user id → how the room lists them (pseudonym and public id; "Moderator" for a site
-    moderator who is not a member of the group), in one query."""
+    moderator who is not a member of the group) and whether they appear offline (only hosts
+    are told: messaging.fanout.listed_members), in one query."""
     conversation = Conversation.objects.filter(pk=conversation_id).only("group_id").first()
     if conversation is None or not user_ids:
         return {}
@@ -262,12 +263,14 @@ def presence_members(*, conversation_id: int, user_ids) -> dict[int, dict]:
             listed[profile.user_id] = {
                 "public_id": profile.public_id,
                 "pseudonym": profile.pseudonym,
+                "appears_offline": profile.appear_offline,
             }
         else:
             member = moderator_member(conversation_id=conversation_id, user_id=profile.user_id)
             listed[profile.user_id] = {
                 "public_id": member["public_id"],
                 "pseudonym": member["pseudonym"],
+                "appears_offline": profile.appear_offline,
             }
     return listed
 

@@ -501,21 +501,33 @@ if (root) {
       showError(frame.message);
     }
   });
-  const present = new Map(); // public id -> pseudonym
+  // public id -> {pseudonym, appears_offline}; only a room's hosts are ever told of members
+  // who appear offline (docs/protocol.md, Presence), and they see them marked.
+  const present = new Map();
   const renderPresence = () => {
-    const names = [...present.values()].sort((a, b) => a.localeCompare(b));
-    presenceList.replaceChildren(...names.map((name) => element("li", "", name)));
-    if (!names.length) presenceList.append(element("li", "muted", strings.nobody));
+    const members = [...present.values()].sort((a, b) => a.pseudonym.localeCompare(b.pseudonym));
+    presenceList.replaceChildren(...members.map((member) => {
+      const item = element("li", "", member.pseudonym);
+      if (member.appears_offline) {
+        item.append(" ", element("span", "badge", strings.appearsOffline));
+      }
+      return item;
+    }));
+    if (!members.length) presenceList.append(element("li", "muted", strings.nobody));
   };
+  const remember = (member) => present.set(member.public_id, {
+    pseudonym: member.pseudonym,
+    appears_offline: member.appears_offline === true,
+  });
   realtime.on("presence", (frame) => {
     if (!presenceList || frame.conversation_id !== conversationId) return;
     present.clear();
-    for (const member of frame.members) present.set(member.public_id, member.pseudonym);
+    for (const member of frame.members) remember(member);
     renderPresence();
   });
   realtime.on("presence.changed", (frame) => {
     if (!presenceList || frame.conversation_id !== conversationId) return;
-    for (const member of frame.arrived) present.set(member.public_id, member.pseudonym);
+    for (const member of frame.arrived) remember(member);
     for (const publicId of frame.departed) present.delete(publicId);
     renderPresence();
   });

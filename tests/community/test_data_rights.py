@@ -132,7 +132,7 @@ def test_deleted_account_leaves_no_readable_trace_and_posts_show_deleted_member(
     assert not User.objects.filter(pk=user.pk).exists()
     assert not Profile.objects.filter(pseudonym=PSEUDONYM).exists()
     assert not JournalEntry.objects.exists()
-    # Kept, but by nobody: the templates show "deleted member" for a null author.
+    # Kept, but by nobody: the templates show "Former member" for a null author.
     post = Post.objects.get(body=POST_BODY)
     assert post.author_id is None
     assert Message.objects.get(body=MESSAGE_BODY).sender_id is None

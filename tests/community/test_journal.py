@@ -123,12 +123,27 @@ def test_photo_loses_its_gps_tag_and_its_hash_is_recorded_and_shown(member_clien
     )
 
 
-def test_pdf_and_text_evidence_are_kept_byte_for_byte(member_client):
-    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+def test_text_evidence_is_kept_byte_for_byte_and_a_pdf_page_for_page(member_client):
+    """A PDF is rewritten without its metadata (tests/community/test_privacy_defects.py), its
+    pages as they were."""
+    from fpdf import FPDF
+    from pypdf import PdfReader
+
+    document = FPDF()
+    for number in (1, 2):
+        document.add_page()
+        document.set_font("helvetica", size=12)
+        document.cell(text=f"Page {number} of the complaint")
+    pdf = bytes(document.output())
     text = b"Slack message copied out, 14:02\n"
     entry = create_entry(member_client, evidence=[upload("a.pdf", pdf), upload("b.txt", text)])
     stored = {item.kind: read_evidence_bytes(item) for item in entry.evidence.all()}
-    assert stored == {"pdf": pdf, "text": text}
+    assert stored["text"] == text
+    pages = PdfReader(io.BytesIO(stored["pdf"])).pages
+    assert [page.extract_text() for page in pages] == [
+        "Page 1 of the complaint",
+        "Page 2 of the complaint",
+    ]
 
 
 def test_file_whose_content_is_not_an_allowed_type_is_refused_and_typed_text_kept(
