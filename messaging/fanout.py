@@ -24,6 +24,7 @@ import uuid
 import weakref
 from collections import OrderedDict
 
+from autobahn.exception import Disconnected
 from channels.layers import get_channel_layer
 from django.conf import settings
 
@@ -573,6 +574,10 @@ async def _send_the_ordinary_way(pending) -> None:
     for socket, text in pending:
         try:
             await socket.send_text(text)
+        except Disconnected:
+            # The socket closed between choosing it and writing to it (autobahn refuses to
+            # send on a closing protocol): nothing to deliver, and no fault of anyone's.
+            logger.debug("a socket closed before a frame reached it")
         except Exception:
             logger.exception("delivery to one socket failed")
 
