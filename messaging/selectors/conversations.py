@@ -512,30 +512,40 @@ def viewer_public_id(*, access, user) -> str:
     return user.profile.public_id
 
 
+# The other person of a direct or support thread, as its title names them: still there, or
+# asked and not yet answering.
+NAMED_STATES = [ConversationParticipant.State.ACCEPTED, ConversationParticipant.State.REQUESTED]
+
+
 def conversation_title(*, access, user) -> str:
     """The page's title: the room's group, or the other person in a direct or support thread
     (by their alias in a support thread where they chose one). A direct request still waiting
     for an answer names its recipient too."""
     conversation = access.conversation
+    other = None
+    if conversation.kind != Conversation.Kind.ROOM:
+        other = (
+            ConversationParticipant.objects.filter(
+                conversation=conversation, state__in=NAMED_STATES
+            )
+            .exclude(user=user)
+            .select_related("user__profile")
+            .order_by("-pk")
+            .first()
+        )
+    return conversation_name(conversation, other=other, alias=access.alias)
+
+
+def conversation_name(conversation: Conversation, *, other, alias) -> str:
+    """How a conversation is named to one viewer, wherever it is named (its page, search):
+    `other` is the other person's ConversationParticipant (None when they left), `alias` the
+    support thread's (member id, alias) or None."""
     if conversation.kind == Conversation.Kind.ROOM:
         return _("%(group)s: live room") % {"group": conversation.group.name}
-    other = (
-        ConversationParticipant.objects.filter(
-            conversation=conversation,
-            state__in=[
-                ConversationParticipant.State.ACCEPTED,
-                ConversationParticipant.State.REQUESTED,
-            ],
-        )
-        .exclude(user=user)
-        .select_related("user__profile")
-        .order_by("-pk")
-        .first()
-    )
     if other is None:
         name = _("someone who left")
-    elif access.alias is not None and other.user_id == access.alias[0]:
-        name = access.alias[1]
+    elif alias is not None and other.user_id == alias[0]:
+        name = alias[1]
     else:
         name = other.user.profile.pseudonym
     if conversation.kind == Conversation.Kind.SUPPORT:

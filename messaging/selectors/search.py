@@ -10,13 +10,12 @@ deleted and hidden messages never match. Authors appear as every frame shows the
 
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
 from community.models import Group, Membership
 from community.restrictions import hidden_author_ids
 from community.search import SearchHit, SearchSource, excerpt, matching, ranked_keys
 from messaging.models import Conversation, ConversationParticipant, Message
-from messaging.selectors.conversations import message_sender
+from messaging.selectors.conversations import NAMED_STATES, conversation_name, message_sender
 
 SOURCE = "messages"
 
@@ -69,7 +68,9 @@ def hits(*, viewer, pks, terms) -> dict[int, SearchHit]:
     others = {}
     if private_ids:
         for part in (
-            ConversationParticipant.objects.filter(conversation_id__in=private_ids)
+            ConversationParticipant.objects.filter(
+                conversation_id__in=private_ids, state__in=NAMED_STATES
+            )
             .exclude(user_id=viewer.pk)
             .select_related("user__profile")
         ):
@@ -84,23 +85,10 @@ def hits(*, viewer, pks, terms) -> dict[int, SearchHit]:
             (request.member_id, request.alias) if request is not None and request.alias else None
         )
         sender = message_sender(message, alias=alias)
+        place = conversation_name(conversation, other=others.get(conversation.pk), alias=alias)
         if conversation.kind == Conversation.Kind.ROOM:
-            place = _("%(group)s: live room") % {"group": conversation.group.name}
             url = reverse("messaging:room", args=[conversation.group.slug])
         else:
-            other = others.get(conversation.pk)
-            if other is None:
-                name = _("someone who left")
-            elif alias is not None and other.user_id == alias[0]:
-                name = alias[1]
-            else:
-                name = other.user.profile.pseudonym
-            template = (
-                _("Support conversation with %(name)s")
-                if conversation.kind == Conversation.Kind.SUPPORT
-                else _("Messages with %(name)s")
-            )
-            place = template % {"name": name}
             url = reverse("messaging:conversation", args=[conversation.pk])
         found[message.pk] = SearchHit(
             kind="message",
