@@ -99,6 +99,17 @@ async def send(communicator, frame: dict) -> None:
     await communicator.send_to(text_data=json.dumps(frame))
 
 
+def send_frame(conversation, client_id: str, body: str, **extra) -> dict:
+    """A `send` frame for `conversation` (docs/protocol.md), with any extra fields."""
+    return {
+        "type": "send",
+        "conversation_id": conversation.pk,
+        "client_id": client_id,
+        "body": body,
+        **extra,
+    }
+
+
 async def join(communicator, conversation_id: int, after_seq: int | None = None) -> list[dict]:
     """Joins and returns the messages the server sent for the join (the latest page, or every
     resumed page), checking that the pages end at a stream position."""

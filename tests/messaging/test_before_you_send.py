@@ -22,21 +22,12 @@ from tests.messaging.conftest import (
     post_as,
     receive_until,
     send,
+    send_frame,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = "text me on (415) 555-2671"
-
-
-def send_frame(room, client_id: str, body: str, **extra) -> dict:
-    return {
-        "type": "send",
-        "conversation_id": room.pk,
-        "client_id": client_id,
-        "body": body,
-        **extra,
-    }
 
 
 async def test_a_phone_number_is_held_back_until_the_same_frame_comes_with_confirm(

@@ -16,20 +16,11 @@ from community.services.data_rights import export_all_data
 from messaging.models import Message
 from moderation.models import ReviewItem
 from tests.factories import make_member
-from tests.messaging.conftest import add_member, join, open_socket, receive_until, send
+from tests.messaging.conftest import add_member, join, open_socket, receive_until, send, send_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WARNING = "describes a panic attack"
-
-
-def send_frame(room, client_id: str, body: str, **extra) -> dict:
-    return {
-        "type": "send",
-        "conversation_id": room.pk,
-        "client_id": client_id,
-        "body": body,
-    } | extra
 
 
 async def test_the_warning_travels_with_the_message_live_in_history_and_on_resume(
