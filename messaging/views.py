@@ -69,12 +69,27 @@ def _conversation_page(
             "held": held,
             "not_delivered": page.not_delivered,
             "closed_by_other": page.closed_by_other,
+            "read_seq": page.read_seq,
+            "back": _way_back(conversation),
             "is_room": conversation.kind == Conversation.Kind.ROOM,
             "me": page.me,
             "reaction_kinds": Reaction.Kind.choices,
         },
         status=status,
     )
+
+
+def _way_back(conversation) -> tuple[str, str]:
+    """Where the conversation came from: a room's group, a support thread's request, or the
+    inbox for direct messages (URL and link text)."""
+    if conversation.kind == Conversation.Kind.ROOM:
+        return reverse("group_detail", args=[conversation.group.slug]), _("Back to the group")
+    if conversation.support_request_id:
+        return (
+            reverse("support_request_detail", args=[conversation.support_request_id]),
+            _("Back to the support request"),
+        )
+    return reverse("messaging:inbox"), _("All messages")
 
 
 @login_required

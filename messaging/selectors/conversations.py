@@ -443,6 +443,8 @@ class ConversationPage:
     not_delivered: bool
     # The other member chose "who may message me: nobody" (decision 0009).
     closed_by_other: bool = False
+    # The viewer's read marker as the page was drawn: where "new since your last visit" goes.
+    read_seq: int = 0
 
 
 def conversation_page(*, access, user) -> ConversationPage:
@@ -463,13 +465,22 @@ def conversation_page(*, access, user) -> ConversationPage:
         message.shown_sender = message_sender(message, alias=access.alias)
         message.reaction_buttons = reaction_buttons(message, mine=mine)
     others = []
+    read_seq = 0
     if conversation.kind == Conversation.Kind.DIRECT:
-        # One query for both notices, as the one for "not delivered" alone was.
-        others = list(
-            ConversationParticipant.objects.filter(conversation=conversation)
-            .exclude(user=user)
-            .values_list("state", "user__profile__dm_policy")
-        )
+        # One query for both notices and the viewer's own read marker.
+        for user_id, state, policy, last_read in ConversationParticipant.objects.filter(
+            conversation=conversation
+        ).values_list("user_id", "state", "user__profile__dm_policy", "last_read_seq"):
+            if user_id == user.pk:
+                read_seq = last_read
+            else:
+                others.append((state, policy))
+    else:
+        read_seq = (
+            ConversationParticipant.objects.filter(conversation=conversation, user=user)
+            .values_list("last_read_seq", flat=True)
+            .first()
+        ) or 0
     return ConversationPage(
         messages=messages,
         has_more=has_more,
@@ -478,6 +489,7 @@ def conversation_page(*, access, user) -> ConversationPage:
         title=conversation_title(access=access, user=user),
         not_delivered=any(state == ConversationParticipant.State.DECLINED for state, _ in others),
         closed_by_other=any(policy == DirectMessagePolicy.NOBODY for _, policy in others),
+        read_seq=read_seq,
     )
 
 

@@ -1,6 +1,8 @@
 """Reactions on chat messages in two real Chromium windows: one member reacts by keyboard, the
 other sees the count live; the reactor's button is pressed, the other's is not. axe."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -27,11 +29,18 @@ def test_a_reaction_appears_live_for_the_other_member(browser_session, axe):
     page = reading.page
     message = page.locator("#chat-messages li.chat-message").last
     expect(message.locator(".chat-body")).to_have_text("I finally reported it.")
-    button = message.get_by_role("button", name="Stay strong")
-    button.focus()
+    # By keyboard: the message, its menu, the reaction in it.
+    message.focus()
     page.keyboard.press("Enter")
-    expect(button).to_have_attribute("aria-pressed", "true")
-    expect(button).to_contain_text("1")
+    choice = page.get_by_role("menuitemcheckbox", name="React: Stay strong")
+    expect(choice).to_have_attribute("aria-checked", "false")
+    choice.focus()
+    page.keyboard.press("Enter")
+    expect(message).to_be_focused()  # the menu closed, back on the message
+    chip = message.get_by_role("button", name="Stay strong")
+    expect(chip).to_have_attribute("aria-pressed", "true")
+    expect(chip).to_contain_text("1")
+    expect(message).to_have_attribute("aria-label", re.compile("Reactions: Stay strong 1"))
 
     theirs = writing.page.locator("#chat-messages li.chat-message").last
     expect(theirs.get_by_role("button", name="Stay strong")).to_contain_text("1")
@@ -39,7 +48,10 @@ def test_a_reaction_appears_live_for_the_other_member(browser_session, axe):
         "aria-pressed", "false"
     )
     axe(page, "on a room with a reaction")
-    # Cleared again: the count goes away for both.
-    button.press("Enter")
-    expect(button).to_have_attribute("aria-pressed", "false")
-    expect(theirs.get_by_role("button", name="Stay strong")).not_to_contain_text("1")
+    # Cleared again from the menu (now checked): the count goes away for both.
+    page.keyboard.press("Enter")
+    expect(choice).to_have_attribute("aria-checked", "true")
+    choice.focus()
+    page.keyboard.press("Enter")
+    expect(message.get_by_role("button", name="Stay strong")).to_be_hidden()
+    expect(theirs.get_by_role("button", name="Stay strong")).to_be_hidden()
