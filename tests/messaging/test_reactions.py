@@ -122,8 +122,8 @@ def test_without_scripts_the_buttons_set_and_clear_a_reaction(room_with_two_memb
     assert response["Location"] == f"{room_url}#message-{message.pk}"
     page = client.get(room_url).content.decode()
     assert (
-        'value="thanks" class="reaction reaction-mine has-count" data-kind="thanks" aria-pressed="true"'
-        in page
+        'value="thanks" class="reaction reaction-mine has-count" data-kind="thanks"'
+        ' aria-pressed="true"' in page
     )
     assert 'Thank you <span class="reaction-count">1</span>' in page
     other = Client()
