@@ -893,6 +893,7 @@ if (root) {
     joinedNow = true;
     if (Array.isArray(frame.mention_candidates)) candidates = frame.mention_candidates;
     for (const clientId of pending.keys()) transmit(clientId);
+    if (scroller.scrollTop < NEAR_EDGE_PX) loadOlder(); // scrolled up before the socket was ready
     scheduleRead();
   });
   realtime.on("messages", (frame) => {
