@@ -247,9 +247,10 @@ def test_room_page_queries_do_not_grow_with_messages(
     client.get(reverse("messaging:room", args=[group.slug]))
     # Session, user, group and membership (a reader: member or site moderator), room, access
     # (room, membership, mute), the stream position, blocks, the page of messages, the
-    # viewer's own reactions on it, the viewer's profile: constant, whatever the number of
-    # messages.
-    with django_assert_num_queries(13):
+    # viewer's own reactions on it, the viewer's profile, the mention candidates (blocks
+    # either way, the members), the viewer's announcement preference: constant, whatever the
+    # number of messages.
+    with django_assert_num_queries(16):
         response = client.get(reverse("messaging:room", args=[group.slug]))
     assert response.content.decode().count('id="message-') == count
 
