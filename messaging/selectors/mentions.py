@@ -1,17 +1,24 @@
 """Who a writer may mention in a room, and whom a text mentions. The one home of the rule:
-the room's active members, without the writer and without anyone kept apart from them
-(blocked or muted, either way: community.restrictions.kept_apart_ids). Only rooms have
-mentions; direct and support threads never resolve any."""
+the room's active members who have shown themselves in the room (written a message there the
+writer may see), without the writer and without anyone kept apart from them (blocked or
+muted, either way: community.restrictions.kept_apart_ids). Only rooms have mentions; direct
+and support threads never resolve any.
+
+Members who never wrote in the room (who only read, or only post anonymously) are neither
+offered nor resolved: a group's member list is not shown to its members, and neither the
+suggestions nor `@name` coming back resolved may become a way to test whether someone
+belongs (docs/decisions/0013-unread-counts.md)."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 
 from community.mentions import mention_spans
 from community.models import Group, Membership, Profile
 from community.restrictions import kept_apart_ids
-from messaging.models import Conversation
+from messaging.models import Conversation, Message
 
 
 @dataclass(frozen=True)
@@ -30,9 +37,10 @@ def may_mention(*, access, text: str) -> bool:
 def mentionable_members(
     *, access, user, visible_at: datetime | None = None
 ) -> list[MentionableMember]:
-    """The room's members `user` may mention, sorted by pseudonym, in two queries (none
-    outside rooms). With `visible_at` (an edited message's time), only members who may see a
-    message of that time (a group showing newcomers only what came after they joined)."""
+    """The room's members `user` may mention (those who wrote there, as the writer sees the
+    room), sorted by pseudonym, in two queries (none outside rooms). With `visible_at` (an
+    edited message's time), only members who may see a message of that time (a group
+    showing newcomers only what came after they joined)."""
     conversation = access.conversation
     if conversation.kind != Conversation.Kind.ROOM:
         return []
@@ -45,8 +53,13 @@ def mentionable_members(
         Group.HistoryPolicy.SINCE_JOINING
     ):
         memberships["user__memberships__joined_at__lte"] = visible_at
+    wrote_here = Message.objects.filter(
+        conversation_id=conversation.pk, sender_id=OuterRef("user_id"), as_moderator=False
+    )
+    if access.visible_since is not None:
+        wrote_here = wrote_here.filter(created_at__gte=access.visible_since)
     rows = (
-        Profile.objects.filter(user__is_active=True, **memberships)
+        Profile.objects.filter(Exists(wrote_here), user__is_active=True, **memberships)
         .exclude(user_id=user.pk)
         .exclude(user_id__in=list(apart))
         .order_by(Lower("pseudonym"))

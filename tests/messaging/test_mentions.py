@@ -17,7 +17,7 @@ from messaging.models import (
 )
 from messaging.services.conversations import get_or_create_group_room
 from moderation.models import Block
-from tests.factories import make_member, make_support_thread
+from tests.factories import make_member, make_message, make_support_thread
 from tests.messaging.conftest import (
     add_member,
     frames_until,
@@ -34,13 +34,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def people(transactional_db):
-    """A room with a writer and three readers, one with a space in their pseudonym."""
+    """A room with a writer and three readers who have each written there (only members who
+    showed themselves in the room can be mentioned), one pseudonym the start of another."""
     writer = make_member(pseudonym="Steady Heron")
     river = make_member(pseudonym="Quiet River")
     riverbank = make_member(pseudonym="Quiet River Bank")
     otter = make_member(pseudonym="BraveOtter12")
     group = make_group(members=[writer, river, riverbank, otter])
     room = get_or_create_group_room(group=group)
+    for reader in (river, riverbank, otter):
+        make_message(conversation=room, sender=reader, body="hello")
     return {
         "writer": writer,
         "river": river,
@@ -98,11 +101,12 @@ async def test_mentions_are_case_insensitive_and_take_the_longest_pseudonym(peop
 async def test_history_and_the_join_page_carry_mentions(people):
     await _send_in_room(people, "hi @BraveOtter12")
     socket = await open_socket(people["river"])
-    [message] = await join(socket, people["room"].pk)
+    *_earlier, message = await join(socket, people["room"].pk)
     assert message["mentions"] == [people["otter"].profile.public_id]
+    assert [earlier["mentions"] for earlier in _earlier] == [[], [], []]
     await send(socket, {"type": "history", "conversation_id": people["room"].pk, "before_seq": 9})
     page = await receive_until(socket, "messages")
-    assert page["messages"][0]["mentions"] == [people["otter"].profile.public_id]
+    assert page["messages"][-1]["mentions"] == [people["otter"].profile.public_id]
     await socket.disconnect()
 
 
@@ -137,6 +141,24 @@ async def test_non_members_banned_members_and_the_writer_are_never_mentioned(peo
     assert message["mentions"] == []
     assert await db(Notification.objects.filter(kind="mention").count)() == 0
     assert stranger.pk  # outside the group: never resolved
+
+
+async def test_a_member_who_never_wrote_in_the_room_is_neither_offered_nor_resolved(people):
+    """The group's member list stays unshown: neither the suggestions nor a mention that
+    comes back resolved may tell the writer that someone belongs."""
+    lurker = await db(make_member)(pseudonym="Silent Fern")
+    await db(add_member)(group=people["group"], user=lurker)
+    socket = await open_socket(people["writer"])
+    await send(socket, {"type": "join", "conversation_id": people["room"].pk})
+    joined = await receive_until(socket, "joined")
+    await socket.disconnect()
+    assert "Silent Fern" not in [m["pseudonym"] for m in joined["mention_candidates"]]
+    message = await _send_in_room(people, "@Silent Fern are you here?", confirm=True)
+    assert message["mentions"] == []
+    assert await db(_notified)(lurker) == []
+    await db(make_message)(conversation=people["room"], sender=lurker, body="I am")
+    message = await _send_in_room(people, "@Silent Fern welcome", client_id="c2")
+    assert message["mentions"] == [lurker.profile.public_id]
 
 
 async def test_a_member_who_turned_mentions_off_is_mentioned_but_not_notified(people):

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from messaging.models import Conversation, ConversationParticipant
 from messaging.services.conversations import get_or_create_group_room
-from tests.factories import make_member, make_support_thread
+from tests.factories import make_member, make_message, make_support_thread
 from tests.messaging.conftest import (
     frames_until,
     join,
@@ -39,11 +39,14 @@ def pair(transactional_db):
     first = make_member(pseudonym="Calm Maple")
     second = make_member(pseudonym="Bright Lark")
     group = make_group(members=[first, second])
+    room = get_or_create_group_room(group=group)
+    # Only members who have written in a room can be mentioned there.
+    make_message(conversation=room, sender=second, body="hello")
     return {
         "first": first,
         "second": second,
         "direct": _direct_between(first, second),
-        "room": get_or_create_group_room(group=group),
+        "room": room,
     }
 
 
