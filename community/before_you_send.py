@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from community.mentions import mention_spans
 from community.models import Group, IdentifyingWords
 from community.selectors.resources import CRISIS_ARTICLE_SLUG
 
@@ -129,6 +130,9 @@ class WriterWords:
     own: tuple[str, ...] = ()
     watched: tuple[str, ...] = ()
     region: str | None = None
+    # Pseudonyms that, written as @Pseudonym, are mentions of people in the place (a room's
+    # members), not social-media handles.
+    mentionable: tuple[str, ...] = ()
 
 
 def check_text(text: str, *, words: WriterWords = WriterWords()) -> Findings:
@@ -142,7 +146,7 @@ def check_text(text: str, *, words: WriterWords = WriterWords()) -> Findings:
         kinds.append("email")
     if _LINK.search(text):
         kinds.append("link")
-    if _HANDLE.search(text):
+    if _has_handle(text, mentionable=words.mentionable):
         kinds.append("handle")
     normal = f" {_normal(text)} "
     if any(f" {word} " in normal for word in _normal_words(words.own)):
@@ -150,6 +154,15 @@ def check_text(text: str, *, words: WriterWords = WriterWords()) -> Findings:
     if any(f" {word} " in normal for word in _normal_words(words.watched)):
         kinds.append("watched_word")
     return Findings(kinds=tuple(kinds), self_harm=bool(_SELF_HARM.search(normal)))
+
+
+def _has_handle(text: str, *, mentionable: tuple[str, ...]) -> bool:
+    """An @name that is not a mention of someone in the place."""
+    handles = [match.start() for match in _HANDLE.finditer(text)]
+    if not handles:
+        return False
+    mentions = {start for start, _name in mention_spans(text, mentionable)}
+    return any(start not in mentions for start in handles)
 
 
 @functools.lru_cache(maxsize=512)
@@ -185,9 +198,11 @@ def words_for(
     group_id: int | None = None,
     own: tuple[str, ...] | None = None,
     watched: str | None = None,
+    mentionable: tuple[str, ...] = (),
 ) -> WriterWords:
     """The writer's own list (decrypted), the group's watched words, the writer's region.
-    A socket passes what it keeps (`own`, and `watched` from its group), costing no query."""
+    A socket passes what it keeps (`own`, and `watched` from its group), costing no query.
+    `mentionable`: the pseudonyms the writer may mention there (a room's members)."""
     if own is None:
         own = own_words_of(user_id=user.pk)
     if watched is None and group_id is not None:
@@ -197,6 +212,7 @@ def words_for(
         own=own,
         watched=tuple(split_words(watched or "")),
         region=(profile.phone_region or None) if profile is not None else None,
+        mentionable=tuple(mentionable),
     )
 
 

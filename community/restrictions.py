@@ -19,6 +19,9 @@ class Restrictions:
     has_blocked: object = lambda *, owner_id, target_id: False
     # When `user_id`'s mute in `group_id` ends, or None.
     mute_ends_at: object = lambda *, user_id, group_id: None
+    # member id → ids of members kept apart from them either way: those they blocked or
+    # muted, and those who blocked or muted them.
+    kept_apart_ids: object = lambda *, user_id: set()
 
 
 _current = Restrictions()
@@ -39,3 +42,9 @@ def has_blocked(*, owner_id: int, target_id: int) -> bool:
 
 def mute_ends_at(*, user_id: int, group_id: int) -> datetime | None:
     return _current.mute_ends_at(user_id=user_id, group_id=group_id)
+
+
+def kept_apart_ids(*, user_id: int) -> set[int]:
+    """Members who must not reach `user_id`, nor be reached by them, through a mention: the
+    ones `user_id` blocked or muted and the ones who blocked or muted `user_id`."""
+    return _current.kept_apart_ids(user_id=user_id)

@@ -35,7 +35,9 @@ from messaging.permissions import (
     get_conversation_access_or_404,
 )
 from messaging.selectors import conversations as selectors
+from messaging.selectors.mentions import may_mention, mention_candidates, mentionable_names
 from messaging.selectors.notifications import unread_notification_count
+from messaging.selectors.unread import unread_messages_total
 from messaging.services import conversations as services
 from messaging.services import reactions
 from messaging.sockets import CLOSE_SESSION_ENDED, SessionSocket
@@ -67,6 +69,10 @@ class Joined:
     last_seq: int = 0
     present: bool = False
     stale: bool = False
+    # A room's pseudonyms "before you send" reads as mentions (@Pseudonym), not handles, and
+    # when they were read (time.monotonic()).
+    mentionable: tuple[str, ...] = ()
+    mentionable_at: float = 0.0
 
 
 def _integer(frame: dict, name: str, *, required: bool = True, minimum: int = 0) -> int | None:
@@ -95,11 +101,19 @@ class ChatConsumer(SessionSocket):
         self.hidden_author_ids: set[int] | None = None
         self.socket_id = uuid.uuid4().hex
         self.budget_window_start, self.budget_used = time.monotonic(), 0
-        unread, self.own_words = await database(_socket_start)(user_id=self.user_id)
+        unread, unread_messages, self.own_words = await database(_socket_start)(
+            user_id=self.user_id
+        )
         await self.accept()
         self.daphne_protocol = _daphne_protocol(self.base_send)
         self.watch_expiry()
-        await self.send_frame({"type": "hello", "unread_notifications": unread})
+        await self.send_frame(
+            {
+                "type": "hello",
+                "unread_notifications": unread,
+                "unread_messages": unread_messages,
+            }
+        )
 
     async def disconnect(self, code):
         if hasattr(self, "joined"):
@@ -191,6 +205,7 @@ class ChatConsumer(SessionSocket):
             self.joined.pop(conversation_id, None)
             raise
         conversation = access.conversation
+        candidates = await self._load_mentionable(joined)
         await self.send_frame(
             {
                 "type": "joined",
@@ -198,6 +213,7 @@ class ChatConsumer(SessionSocket):
                 "kind": conversation.kind,
                 "room": _room_settings(conversation),
                 "can_moderate": access.can_moderate,
+                "mention_candidates": candidates,
             }
         )
         if conversation.kind == conversation.Kind.ROOM:
@@ -283,9 +299,15 @@ class ChatConsumer(SessionSocket):
         access = None if self._access_is_stale(joined) else joined.access
         if access is not None and access.conversation.kind == access.conversation.Kind.ROOM:
             check_post_message(access=access, body=body)  # reads only the kept access
+        text = services.checked_text(body=body, content_warning=content_warning)
+        if (
+            may_mention(access=joined.access, text=text)
+            and time.monotonic() - joined.mentionable_at > ACCESS_TTL
+        ):
+            await self._load_mentionable(joined)
         # "Before you send", on the kept words (no query), before any limit counts it.
         findings = before_you_send.hold_back_if_identifying(
-            text=services.checked_text(body=body, content_warning=content_warning),
+            text=text,
             user=self.user,
             confirmed=frame.get("confirm") is True,
             words=self._writer_words(joined),
@@ -376,7 +398,9 @@ class ChatConsumer(SessionSocket):
         joined = self._joined(frame)
         seq = _integer(frame, "seq", minimum=1)
         access = await self._current_access(joined)
-        await database(services.mark_conversation_read)(access=access, user=self.user, seq=seq)
+        await run_in_database(
+            services.mark_conversation_read, access=access, user=self.user, seq=seq
+        )
 
     HANDLERS = {
         "ping": on_ping,
@@ -433,6 +457,16 @@ class ChatConsumer(SessionSocket):
                 "type": "notification",
                 "notification": event["notification"],
                 "unread_notifications": event["unread_count"],
+            }
+        )
+
+    async def unread_changed(self, event):
+        await self.send_frame(
+            {
+                "type": "unread",
+                "conversation_id": event["conversation_id"],
+                "unread": event["unread"],
+                "total": event["total"],
             }
         )
 
@@ -584,7 +618,18 @@ class ChatConsumer(SessionSocket):
             user=self.user,
             own=self.own_words,
             watched=conversation.group.watched_words if conversation.group_id else "",
+            mentionable=joined.mentionable,
         )
+
+    async def _load_mentionable(self, joined: Joined) -> list[dict]:
+        """A room's mention candidates (for `joined`), keeping their pseudonyms for "before
+        you send"; [] elsewhere, without a query."""
+        if joined.access.conversation.kind != joined.access.conversation.Kind.ROOM:
+            return []
+        candidates = await database(mention_candidates)(access=joined.access, user=self.user)
+        joined.mentionable = mentionable_names(candidates=candidates, user=self.user)
+        joined.mentionable_at = time.monotonic()
+        return candidates
 
     async def _send_crisis_notice(self, conversation_id: int, **subject) -> None:
         """Privately, to the writer only: where help is. Nothing was held back for it."""
@@ -695,11 +740,12 @@ def _send_from_socket(
     return message, access, proof
 
 
-def _socket_start(*, user_id: int) -> tuple[int, tuple[str, ...]]:
-    """What a new socket needs, in one trip: the unread count for `hello` and the member's
-    own words for the "before you send" check."""
+def _socket_start(*, user_id: int) -> tuple[int, int, tuple[str, ...]]:
+    """What a new socket needs, in one trip: the unread counts for `hello` (notifications,
+    messages) and the member's own words for the "before you send" check."""
     return (
         unread_notification_count(recipient_id=user_id),
+        unread_messages_total(user_id=user_id),
         before_you_send.own_words_of(user_id=user_id),
     )
 

@@ -109,6 +109,9 @@ class Message(models.Model):
     # Reaction counts by kind ({"me_too": 2}); who reacted is in MessageReaction, never sent.
     # Kept on the row so that every frame, page and resume carries them without a query.
     reactions = models.JSONField(null=True, blank=True)
+    # The public ids of the room members this message mentions (@Pseudonym), as every frame
+    # carries them; None (old rows) reads as none. Who was told is in Mention.
+    mentions = models.JSONField(null=True, blank=True)
     # Chosen by the sending client, so a resent message is stored once.
     client_id = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -156,6 +159,35 @@ class MessageReaction(models.Model):
         return f"message reaction #{self.pk}"
 
 
+class Mention(models.Model):
+    """One member mentioned in one room message: told once (a notification), counted among
+    their unread messages until they read past it. An edit that drops the mention makes it
+    inactive rather than deleting it, so adding it back tells nobody twice."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mention_rows")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user"], name="mention_unique_per_message"),
+        ]
+        indexes = [models.Index(fields=["user", "active"], name="mention_user_active_idx")]
+
+    def __str__(self):
+        return f"mention #{self.pk}"
+
+
+class ChatAnnouncements(models.TextChoices):
+    """What a screen reader announces of new messages on a conversation page."""
+
+    ALL = "all", _("Every new message")
+    MENTIONS = "mentions", _("Only mentions of me and direct messages")
+    OFF = "off", _("Nothing")
+
+
 class Notification(models.Model):
     """An in-app notice for one member. Its text never names a moderator or a flagger."""
 
@@ -195,6 +227,12 @@ class NotificationPreferences(models.Model):
     # always told.
     moderation = models.BooleanField(_("Outcomes of your reports and appeals"), default=True)
     support = models.BooleanField(_("Support requests and shared records"), default=True)
+    chat_announcements = models.CharField(
+        _("Screen reader announcements in conversations"),
+        max_length=10,
+        choices=ChatAnnouncements.choices,
+        default=ChatAnnouncements.ALL,
+    )
 
     def __str__(self):
         return f"notification preferences #{self.pk}"

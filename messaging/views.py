@@ -25,6 +25,7 @@ from messaging.forms import NotificationPreferencesForm
 from messaging.models import Conversation
 from messaging.permissions import get_conversation_access_or_404
 from messaging.selectors import conversations as selectors
+from messaging.selectors.mentions import mention_candidates
 from messaging.selectors.notifications import (
     get_notification_for_recipient,
     notification_preferences,
@@ -52,6 +53,7 @@ def _conversation_page(
 ):
     page = selectors.conversation_page(access=access, user=request.user)
     conversation = access.conversation
+    is_room = conversation.kind == Conversation.Kind.ROOM
     return render(
         request,
         "messaging/conversation.html",
@@ -71,9 +73,15 @@ def _conversation_page(
             "closed_by_other": page.closed_by_other,
             "read_seq": page.read_seq,
             "back": _way_back(conversation),
-            "is_room": conversation.kind == Conversation.Kind.ROOM,
+            "is_room": is_room,
             "me": page.me,
             "reaction_kinds": Reaction.Kind.choices,
+            # The composer's @ suggestions (read by the chat client from a json_script).
+            "mention_candidates": (
+                mention_candidates(access=access, user=request.user) if is_room else []
+            ),
+            # What a screen reader announces of new messages here ("all", "mentions", "off").
+            "announcements": notification_preferences(user_id=request.user.pk).chat_announcements,
         },
         status=status,
     )

@@ -11,7 +11,11 @@ class ModerationConfig(AppConfig):
         from community import restrictions
         from community.demo import register_seeder
         from moderation.demo import seed_moderation
-        from moderation.selectors.blocks import has_blocked, hidden_author_ids
+        from moderation.selectors.blocks import (
+            has_blocked,
+            hidden_author_ids,
+            kept_apart_ids,
+        )
         from moderation.selectors.sanctions import active_mute_until
 
         # Blocks, mutes and sanctions are moderation's: community and messaging ask here.
@@ -20,6 +24,7 @@ class ModerationConfig(AppConfig):
                 hidden_author_ids=hidden_author_ids,
                 has_blocked=has_blocked,
                 mute_ends_at=active_mute_until,
+                kept_apart_ids=kept_apart_ids,
             )
         )
         register_seeder(seed_moderation)

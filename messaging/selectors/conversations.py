@@ -3,7 +3,7 @@ the viewer may see (history policy, blocks) and never exposes more than a pseudo
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Max
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,6 +13,7 @@ from community.restrictions import hidden_author_ids
 from community.sanitize import render_plain
 from messaging.frames import encode_frame, stream_envelope
 from messaging.models import Conversation, ConversationParticipant, Message, MessageReaction
+from messaging.selectors.unread import unread_message_filter
 
 HISTORY_PAGE_SIZE = 50
 RESUME_LIMIT = 500
@@ -235,6 +236,7 @@ def serialize_message(message: Message, *, alias=_LOOK_UP) -> dict:
         "body": "" if tombstone else message.body,
         "content_warning": "" if tombstone else message.content_warning,
         "reactions": {} if tombstone else (message.reactions or {}),
+        "mentions": [] if tombstone else (message.mentions or []),
         "html": "" if tombstone else str(render_plain(message.body)),
         "created_at": message.created_at.isoformat(),
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
@@ -288,10 +290,7 @@ def conversations_with_unread(*, user_id: int, kind: str) -> list[ConversationPa
         .annotate(
             unread=Count(
                 "conversation__messages",
-                filter=Q(conversation__messages__seq__gt=F("last_read_seq"))
-                & ~Q(conversation__messages__sender_id=user_id)
-                & Q(conversation__messages__deleted_at__isnull=True)
-                & Q(conversation__messages__hidden_at__isnull=True),
+                filter=unread_message_filter(user_id=user_id, prefix="conversation__messages__"),
             )
         )
         .order_by("-conversation__pk")
@@ -416,11 +415,15 @@ def my_rooms(*, user_id: int) -> list[dict]:
         Membership.objects.filter(
             user_id=user_id, state=Membership.State.ACTIVE, group__status=Group.Status.ACTIVE
         )
-        .select_related("group")
+        .select_related("group__room")
         .order_by("group__name")
     )
     return [
-        {"group": membership.group, "unread": unread_by_group.get(membership.group_id, 0)}
+        {
+            "group": membership.group,
+            "conversation_id": getattr(getattr(membership.group, "room", None), "pk", None),
+            "unread": unread_by_group.get(membership.group_id, 0),
+        }
         for membership in memberships
     ]
 

@@ -7,6 +7,7 @@ stream position in the same transaction (`store_message`, `change_message`): pos
 increase in commit order, which is the order every viewer receives them in.
 """
 
+import json
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
@@ -14,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.before_you_send import hold_back_if_identifying
+from community.before_you_send import hold_back_if_identifying, words_for
 from messaging.errors import MessagingDenied, SessionEnded, denied
 from messaging.limits import check_send_limits
 from messaging.models import Conversation, ConversationParticipant, Message
@@ -30,10 +31,20 @@ from messaging.selectors.conversations import (
     conversation_position,
     direct_key_for,
     message_envelope,
+    message_sender,
+)
+from messaging.selectors.mentions import (
+    MentionableMember,
+    may_mention,
+    mentionable_members,
+    mentionable_names,
+    mentioned_members,
 )
 from messaging.selectors.sessions import SessionProof, prove_session
 from messaging.services import realtime
+from messaging.services.mentions import record_mentions
 from messaging.services.notifications import notify
+from messaging.services.unread import announce_unread, announce_unread_to_others
 
 MAX_MESSAGE_LENGTH = 4000
 MAX_CLIENT_ID_LENGTH = 64
@@ -146,12 +157,22 @@ def post_message(
     body = clean_body(body)
     content_warning = clean_content_warning(content_warning)
     check_post_message(access=access, body=body)
+    members = (
+        mentionable_members(access=access, user=sender)
+        if may_mention(access=access, text=body)
+        else []
+    )
     hold_back_if_identifying(
         text=checked_text(body=body, content_warning=content_warning),
         user=sender,
-        group_id=access.group_id,
         confirmed=confirmed,
+        words=words_for(
+            user=sender,
+            group_id=access.group_id,
+            mentionable=mentionable_names(candidates=members, user=sender) if members else (),
+        ),
     )
+    mentioned = mentioned_members(text=body, members=members)
     try:
         check_send_limits(access=access)
     except MessagingDenied:
@@ -169,8 +190,14 @@ def post_message(
         client_id=client_id,
         content_warning=content_warning,
         as_moderator=access.as_moderator,
+        mentions=_public_ids(mentioned),
     )
-    return _announced(message, access) if created else message
+    return _announced(message, access, mentioned=mentioned) if created else message
+
+
+def _public_ids(mentioned: list[MentionableMember]) -> list[str] | None:
+    # None, not [], for a message without mentions: what every older row holds.
+    return [member.public_id for member in mentioned] or None
 
 
 def post_message_from_socket(
@@ -192,6 +219,11 @@ def post_message_from_socket(
     body = clean_body(body)
     content_warning = clean_content_warning(content_warning)
     check_post_message(access=access, body=body)
+    mentioned = (
+        mentioned_members(text=body, members=mentionable_members(access=access, user=sender))
+        if may_mention(access=access, text=body)
+        else []
+    )
     if _one_statement_possible() and proof.data_digest:
         row = _insert_with_next_seq(
             conversation_id=access.conversation.pk,
@@ -201,11 +233,13 @@ def post_message_from_socket(
             content_warning=content_warning,
             as_moderator=access.as_moderator,
             created_at=timezone.now(),
+            mentions=_public_ids(mentioned),
             proof=proof,
         )
         if row is not None:
             built = _built_message(row, access, sender, body, client_id, content_warning)
-            return _announced(built, access), proof
+            built.mentions = _public_ids(mentioned)
+            return _announced(built, access, mentioned=mentioned), proof
         # Nothing stored: the session's data changed (or it ended), or this is a resend.
     proof = prove_session(session_key=proof.session_key, user_id=sender.pk)
     if proof is None:
@@ -217,8 +251,9 @@ def post_message_from_socket(
         client_id=client_id,
         content_warning=content_warning,
         as_moderator=access.as_moderator,
+        mentions=_public_ids(mentioned),
     )
-    return (_announced(message, access) if created else message), proof
+    return (_announced(message, access, mentioned=mentioned) if created else message), proof
 
 
 def find_stored_message(*, conversation_id: int, sender_id: int, client_id: str):
@@ -226,10 +261,33 @@ def find_stored_message(*, conversation_id: int, sender_id: int, client_id: str)
     return _existing(conversation_id=conversation_id, sender_id=sender_id, client_id=client_id)
 
 
-def _announced(message: Message, access: ConversationAccess) -> Message:
+def _announced(
+    message: Message, access: ConversationAccess, *, mentioned: list[MentionableMember] = ()
+) -> Message:
+    """A new message: to everyone joined, then to whoever's unread counts it changes (the
+    mentioned members of a room; the other participants of a direct or support thread)."""
     envelope = message_envelope(message, alias=access.alias)
     transaction.on_commit(lambda: realtime.publish_stream_event(envelope))
+    if access.conversation.kind != Conversation.Kind.ROOM:
+        transaction.on_commit(
+            lambda: announce_unread_to_others(
+                conversation_id=message.conversation_id, sender_id=message.sender_id
+            )
+        )
+    elif mentioned:
+        record_mentions(
+            message=message,
+            access=access,
+            mentioned=list(mentioned),
+            sender_name=_sender_name(message, access),
+            new_message=True,
+        )
     return message
+
+
+def _sender_name(message: Message, access: ConversationAccess) -> str:
+    sender = message_sender(message, alias=access.alias)
+    return sender["pseudonym"] if sender is not None else _("Someone")
 
 
 def store_message(
@@ -240,6 +298,7 @@ def store_message(
     client_id: str,
     content_warning: str = "",
     as_moderator: bool = False,
+    mentions: list[str] | None = None,
 ) -> tuple[Message, bool]:
     """The write under every message: takes the conversation's next stream position and
     inserts the row, atomically, so positions increase in commit order. Returns (message,
@@ -254,6 +313,7 @@ def store_message(
             content_warning=content_warning,
             as_moderator=as_moderator,
             created_at=now,
+            mentions=mentions,
         )
         if row is None:
             return _existing_or_raise(conversation_id, sender.pk, client_id), False
@@ -266,6 +326,7 @@ def store_message(
             content_warning=content_warning,
             created_at=now,
             as_moderator=as_moderator,
+            mentions=mentions,
             seq=row[1],
             changed_seq=row[1],
         )
@@ -282,6 +343,7 @@ def store_message(
                 content_warning=content_warning,
                 created_at=now,
                 as_moderator=as_moderator,
+                mentions=mentions,
                 seq=seq,
                 changed_seq=seq,
             )
@@ -335,17 +397,20 @@ WITH next AS (
 )
 INSERT INTO messaging_message (
     conversation_id, sender_id, body, content_warning, client_id, created_at, edited_at,
-    deleted_at, hidden_at, as_moderator, seq, changed_seq
+    deleted_at, hidden_at, as_moderator, mentions, seq, changed_seq
 )
 SELECT %(conversation_id)s, %(sender_id)s, %(body)s, %(content_warning)s, %(client_id)s,
-       %(created_at)s, NULL, NULL, NULL, %(as_moderator)s, next.last_seq, next.last_seq
+       %(created_at)s, NULL, NULL, NULL, %(as_moderator)s, %(mentions)s::jsonb,
+       next.last_seq, next.last_seq
 FROM next
 ON CONFLICT (conversation_id, sender_id, client_id) DO NOTHING
 RETURNING id, seq, created_at
 """
 
 
-def _insert_with_next_seq(*, proof: SessionProof | None = None, **values) -> tuple | None:
+def _insert_with_next_seq(
+    *, proof: SessionProof | None = None, mentions: list[str] | None = None, **values
+) -> tuple | None:
     """PostgreSQL, outside a transaction: one statement, one round trip. The UPDATE holds the
     conversation row's lock until this statement commits, so the next sender's position is
     taken only after this one is visible. With `proof`, the row is written only if the
@@ -360,6 +425,7 @@ def _insert_with_next_seq(*, proof: SessionProof | None = None, **values) -> tup
         }
     else:
         sql = _INSERT_WITH_NEXT_SEQ.format(session_holds="TRUE")
+    values["mentions"] = json.dumps(mentions) if mentions else None
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         return cursor.fetchone()
@@ -430,15 +496,37 @@ def edit_message(
     if content_warning is not None:
         fields["content_warning"] = clean_content_warning(content_warning)
     message, access = _message_for_change(message_id=message_id, actor=editor)
+    members = (
+        mentionable_members(access=access, user=editor, visible_at=message.created_at)
+        if may_mention(access=access, text=body)
+        else []
+    )
     hold_back_if_identifying(
         text=checked_text(
             body=body, content_warning=fields.get("content_warning", message.content_warning)
         ),
         user=editor,
-        group_id=access.group_id,
         confirmed=confirmed,
+        words=words_for(
+            user=editor,
+            group_id=access.group_id,
+            mentionable=mentionable_names(candidates=members, user=editor) if members else (),
+        ),
     )
-    return change_message(message=message, fields=fields)
+    mentioned = mentioned_members(text=body, members=members)
+    if mentioned or message.mentions:
+        fields["mentions"] = _public_ids(mentioned)
+    with transaction.atomic():
+        message = change_message(message=message, fields=fields)
+        if access.conversation.kind == Conversation.Kind.ROOM:
+            record_mentions(
+                message=message,
+                access=access,
+                mentioned=mentioned,
+                sender_name=_sender_name(message, access),
+                new_message=False,
+            )
+    return message
 
 
 def delete_message(*, message_id: int, actor) -> Message:
@@ -599,12 +687,17 @@ def mark_conversation_read(*, access: ConversationAccess, user, seq: int) -> Non
     and never past the conversation's end."""
     conversation = access.conversation
     seq = min(seq, conversation_position(conversation_id=conversation.pk))
-    participant, _created = ConversationParticipant.objects.get_or_create(
+    participant, created = ConversationParticipant.objects.get_or_create(
         conversation_id=conversation.pk,
         user=user,
         defaults={"state": ConversationParticipant.State.ACCEPTED, "last_read_seq": seq},
     )
-    if participant.last_read_seq < seq:
-        ConversationParticipant.objects.filter(pk=participant.pk, last_read_seq__lt=seq).update(
-            last_read_seq=seq
-        )
+    if participant.last_read_seq < seq or created:
+        moved = ConversationParticipant.objects.filter(
+            pk=participant.pk, last_read_seq__lt=seq
+        ).update(last_read_seq=seq)
+        if moved or created:
+            # Every open page of theirs shows the new counts (the inbox, the navigation).
+            transaction.on_commit(
+                lambda: announce_unread(conversation_id=conversation.pk, user_ids=[user.pk])
+            )

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from messaging.models import Notification, NotificationPreferences
+from messaging.models import ChatAnnouncements, Notification, NotificationPreferences
 from messaging.selectors.notifications import (
     notification_preferences,
     preference_of,
@@ -71,8 +71,10 @@ def _push_notification(notification: Notification, *, show_details: bool) -> Non
 
 
 def save_notification_preferences(*, user, values: dict) -> NotificationPreferences:
+    defaults = {field: bool(values.get(field)) for field in PREFERENCE_FIELDS}
+    defaults["chat_announcements"] = values.get("chat_announcements") or ChatAnnouncements.ALL
     preferences, _created = NotificationPreferences.objects.update_or_create(
-        user=user, defaults={field: bool(values.get(field)) for field in PREFERENCE_FIELDS}
+        user=user, defaults=defaults
     )
     return preferences
 

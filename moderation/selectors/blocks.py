@@ -1,4 +1,4 @@
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from community.models import Profile
 from moderation.models import Block
@@ -7,6 +7,15 @@ from moderation.models import Block
 def hidden_author_ids(*, viewer_id: int) -> set[int]:
     """Members whose content `viewer_id` must not see: those they blocked or muted."""
     return set(Block.objects.filter(owner_id=viewer_id).values_list("target_id", flat=True))
+
+
+def kept_apart_ids(*, user_id: int) -> set[int]:
+    """Members `user_id` blocked or muted, and members who blocked or muted `user_id`, in one
+    query."""
+    rows = Block.objects.filter(Q(owner_id=user_id) | Q(target_id=user_id)).values_list(
+        "owner_id", "target_id"
+    )
+    return {owner if target == user_id else target for owner, target in rows}
 
 
 def has_blocked(*, owner_id: int, target_id: int) -> bool:

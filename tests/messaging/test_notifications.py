@@ -141,3 +141,19 @@ def test_the_list_costs_a_fixed_number_of_queries(
     # Session, user, the list, the preferences, the unread count.
     with django_assert_num_queries(5):
         member_client.get(reverse("messaging:notifications"))
+
+
+@pytest.mark.django_db
+def test_settings_page_saves_the_screen_reader_announcements_choice(member_client, member):
+    url = reverse("messaging:notification_settings")
+    page = member_client.get(url).content.decode()
+    assert "<legend>Screen reader announcements in conversations</legend>" in page
+    assert 'type="radio" name="chat_announcements" value="all"' in page
+    assert 'id="id_chat_announcements_0" checked' in page  # "all", the default
+    member_client.post(url, {"mentions": "on", "chat_announcements": "mentions"})
+    assert NotificationPreferences.objects.get(user=member).chat_announcements == "mentions"
+    member_client.post(url, {"chat_announcements": "off"})
+    assert NotificationPreferences.objects.get(user=member).chat_announcements == "off"
+    # Anything else is refused and changes nothing.
+    assert member_client.post(url, {"chat_announcements": "loud"}).status_code == 200
+    assert NotificationPreferences.objects.get(user=member).chat_announcements == "off"
