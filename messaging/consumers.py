@@ -26,7 +26,7 @@ from community.models import User
 from messaging.db import database, run_in_database
 from messaging.errors import ERROR_MESSAGES, MessagingDenied, SessionEnded
 from messaging.fanout import ConversationStream, local_fanout, write_frame
-from messaging.frames import messages_page_text
+from messaging.frames import NEW_MESSAGE_PREFIX, encode_frame, messages_page_text
 from messaging.limits import acheck_send_limits
 from messaging.permissions import (
     ConversationAccess,
@@ -37,7 +37,7 @@ from messaging.permissions import (
 from messaging.selectors import conversations as selectors
 from messaging.selectors.mentions import may_mention, mention_candidates, mentionable_names
 from messaging.selectors.notifications import unread_notification_count
-from messaging.selectors.unread import unread_messages_total
+from messaging.selectors.unread import room_unread_counts, unread_messages_total
 from messaging.services import conversations as services
 from messaging.services import reactions
 from messaging.sockets import CLOSE_SESSION_ENDED, SessionSocket
@@ -46,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 MAX_FRAME_CHARS = 16_000
 MAX_JOINED_CONVERSATIONS = 20
+# Rooms one socket may watch for the inbox's live counts (a member's groups).
+MAX_WATCHED_ROOMS = 100
 # A joined conversation's access is checked again at least this often (seconds), even when no
 # event said it changed.
 ACCESS_TTL = 30.0
@@ -75,6 +77,17 @@ class Joined:
     mentionable_at: float = 0.0
 
 
+@dataclass
+class Watched:
+    """A room the inbox shows: its unread count follows new messages (docs/protocol.md,
+    Watching rooms). Until `position` is known, new messages wait in `early`."""
+
+    group_id: int | None = None
+    position: int | None = None
+    unread: int | None = None
+    early: list = field(default_factory=list)
+
+
 def _integer(frame: dict, name: str, *, required: bool = True, minimum: int = 0) -> int | None:
     value = frame.get(name)
     if value is None and not required:
@@ -98,6 +111,7 @@ class ChatConsumer(SessionSocket):
             await self.close()
             return
         self.joined: dict[int, Joined] = {}
+        self.watching: dict[int, Watched] = {}
         self.hidden_author_ids: set[int] | None = None
         self.socket_id = uuid.uuid4().hex
         self.budget_window_start, self.budget_used = time.monotonic(), 0
@@ -118,6 +132,8 @@ class ChatConsumer(SessionSocket):
     async def disconnect(self, code):
         if hasattr(self, "joined"):
             await self._leave_all()
+            for conversation_id in list(self.watching):
+                await self._unwatch(conversation_id)
         await super().disconnect(code)
 
     # Frames from the client ------------------------------------------------------------------
@@ -286,6 +302,61 @@ class ChatConsumer(SessionSocket):
         joined.last_seq = through
         return True
 
+    async def on_watch(self, frame):
+        """The inbox asks for live unread counts of the member's rooms: each is checked as a
+        join is, then followed through the process's fan-out without joining (no presence,
+        no messages sent): only `room.unread` frames."""
+        ids = frame.get("conversation_ids")
+        if (
+            not isinstance(ids, list)
+            or len(ids) > MAX_WATCHED_ROOMS
+            or any(type(each) is not int or each < 1 for each in ids)
+        ):
+            raise FrameError("invalid")
+        new = [each for each in dict.fromkeys(ids) if each not in self.watching]
+        if len(self.watching) + len(new) > MAX_WATCHED_ROOMS:
+            raise FrameError("too_many_conversations")
+        groups = {}
+        for conversation_id in new:
+            access = await self._fetch_access(conversation_id)
+            if access.conversation.kind != access.conversation.Kind.ROOM:
+                raise MessagingDenied("not_found")
+            groups[conversation_id] = access.group_id
+        fanout = local_fanout()
+        for conversation_id in new:
+            self.watching[conversation_id] = Watched(group_id=groups[conversation_id])
+            try:
+                await fanout.join(conversation_id, self)
+            except BaseException:
+                self.watching.pop(conversation_id, None)
+                raise
+        counts = await database(room_unread_counts)(user_id=self.user_id, conversation_ids=new)
+        for conversation_id in new:
+            watched = self.watching.get(conversation_id)
+            if watched is None:
+                continue  # access ended meanwhile
+            watched.position, watched.unread = counts.get(conversation_id, (0, None))
+            if watched.unread is not None:
+                watched.unread += sum(1 for seq in watched.early if seq > watched.position)
+            watched.early = []
+        await self.send_frame(
+            {
+                "type": "watching",
+                "unread": {
+                    str(conversation_id): watched.unread
+                    for conversation_id, watched in self.watching.items()
+                    if watched.unread is not None
+                },
+            }
+        )
+
+    async def _unwatch(self, conversation_id: int) -> None:
+        if (
+            self.watching.pop(conversation_id, None) is not None
+            and conversation_id not in self.joined
+        ):
+            await local_fanout().leave(conversation_id, self)
+
     async def on_leave(self, frame):
         conversation_id = _integer(frame, "conversation_id", minimum=1)
         await self._leave(conversation_id)
@@ -412,11 +483,16 @@ class ChatConsumer(SessionSocket):
         "react": on_react,
         "history": on_history,
         "read": on_read,
+        "watch": on_watch,
     }
 
     # Events from the channel layer (personal groups user.<id> and session.<digest>) ---------
 
     async def membership_ended(self, event):
+        for conversation_id in [
+            each for each, watched in self.watching.items() if watched.group_id == event["group_id"]
+        ]:
+            await self._unwatch(conversation_id)
         if any(joined.access.group_id == event["group_id"] for joined in self.joined.values()):
             await self.end_socket(CLOSE_ACCESS_ENDED)
 
@@ -461,6 +537,9 @@ class ChatConsumer(SessionSocket):
         )
 
     async def unread_changed(self, event):
+        watched = self.watching.get(event["conversation_id"])
+        if watched is not None and watched.unread is not None:
+            watched.unread = event["unread"]  # the read marker moved (another tab)
         await self.send_frame(
             {
                 "type": "unread",
@@ -487,7 +566,12 @@ class ChatConsumer(SessionSocket):
         calls for) straight to a plain-TCP daphne socket, or returns the text to send the
         ordinary way; None when there is nothing to send (yet)."""
         joined = self.joined.get(conversation_id)
-        if joined is None or self.closing:
+        if joined is None:
+            watched = self.watching.get(conversation_id)
+            if watched is None or self.closing:
+                return None
+            return self._watched_event(conversation_id, watched, seq, author_id, text)
+        if self.closing:
             return None
         if joined.pending is not None:
             joined.pending.append((seq, author_id, created, text, skip))
@@ -509,6 +593,21 @@ class ChatConsumer(SessionSocket):
             write_frame(transport, frame)
             return None
         return text
+
+    def _watched_event(self, conversation_id, watched, seq, author_id, text) -> str | None:
+        """A new message in a watched room counts as unread as the inbox counts it: someone
+        else's, after the read marker (a `skip` or a change counts nothing)."""
+        if author_id == self.user_id or not text.startswith(NEW_MESSAGE_PREFIX):
+            return None
+        if watched.position is None:
+            watched.early.append(seq)
+            return None
+        if watched.unread is None or seq <= watched.position:
+            return None
+        watched.unread += 1
+        return encode_frame(
+            {"type": "room.unread", "conversation_id": conversation_id, "unread": watched.unread}
+        )
 
     def sees_everyone_present(self, conversation_id: int) -> bool:
         """A room's hosts (who may moderate it) see members who appear offline, marked."""
@@ -555,7 +654,9 @@ class ChatConsumer(SessionSocket):
             conversation.links_restricted = room["links_restricted"]
 
     async def drop_conversation(self, conversation_id: int) -> None:
-        """Access to this conversation ended: the socket hears nothing more and closes."""
+        """Access to this conversation ended: the socket hears nothing more and closes (an
+        inbox that only watched the room stops watching it)."""
+        self.watching.pop(conversation_id, None)
         if conversation_id in self.joined:
             await self.end_socket(CLOSE_ACCESS_ENDED)
 
@@ -690,7 +791,8 @@ class ChatConsumer(SessionSocket):
         if joined is None:
             return
         fanout = local_fanout()
-        await fanout.leave(conversation_id, self)
+        if conversation_id not in self.watching:
+            await fanout.leave(conversation_id, self)
         if joined.present:
             await fanout.exit(
                 conversation_id=conversation_id,

@@ -23,6 +23,10 @@ def messages_page_text(
     )
 
 
+# How every `message` frame (a new message, not a change) begins: see stream_envelope.
+NEW_MESSAGE_PREFIX = '{"type":"message",'
+
+
 def skip_text(conversation_id: int, seq: int) -> str:
     return f'{{"type":"skip","conversation_id":{conversation_id},"seq":{seq}}}'
 

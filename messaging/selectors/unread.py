@@ -4,7 +4,7 @@ deleted nor hidden. The navigation's total is the unread messages of the member'
 support conversations plus the unread mentions of them in rooms: room traffic alone does not
 light it."""
 
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from community.models import Membership
@@ -80,4 +80,32 @@ def unread_state(*, user_id: int, conversation_id: int) -> dict:
         "conversation_id": conversation_id,
         "unread": unread_in_conversation(user_id=user_id, conversation_id=conversation_id),
         "total": unread_messages_total(user_id=user_id),
+    }
+
+
+def room_unread_counts(*, user_id: int, conversation_ids: list[int]) -> dict[int, tuple]:
+    """For the inbox's live room counts: room id → (its stream position, the member's unread
+    count there, or None where they have no read marker yet and the inbox shows none). One
+    statement, so each count is exactly the count at that position."""
+    read_up_to = ConversationParticipant.objects.filter(
+        conversation_id=OuterRef("pk"),
+        user_id=user_id,
+        state=ConversationParticipant.State.ACCEPTED,
+    ).values("last_read_seq")[:1]
+    rows = (
+        Conversation.objects.filter(pk__in=conversation_ids, kind=Conversation.Kind.ROOM)
+        .annotate(read_up_to=Subquery(read_up_to))
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(messages__seq__gt=F("read_up_to"))
+                & ~Q(messages__sender_id=user_id)
+                & Q(messages__deleted_at__isnull=True, messages__hidden_at__isnull=True),
+            )
+        )
+        .values_list("pk", "last_seq", "read_up_to", "unread")
+    )
+    return {
+        pk: (position, None if read_up_to is None else unread)
+        for pk, position, read_up_to, unread in rows
     }

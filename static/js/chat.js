@@ -577,17 +577,29 @@ if (root) {
     }
     return seen;
   }
+  function sendRead() {
+    const seq = seenSeq();
+    if (!seq || seq <= lastReadSeq || !joinedNow) return;
+    lastReadSeq = seq;
+    realtime.send({ type: "read", conversation_id: conversationId, seq });
+  }
+  // At most one `read` every 800 ms while the member reads and scrolls; what is pending goes
+  // out at once when they leave the page or switch away from it.
   function scheduleRead() {
-    if (document.hidden || !joinedNow) return;
-    window.clearTimeout(readTimer);
+    if (document.hidden || !joinedNow || readTimer) return;
     readTimer = window.setTimeout(() => {
-      const seq = seenSeq();
-      if (!seq || seq <= lastReadSeq || document.hidden) return;
-      lastReadSeq = seq;
-      realtime.send({ type: "read", conversation_id: conversationId, seq });
+      readTimer = null;
+      if (!document.hidden) sendRead();
     }, 800);
   }
-  document.addEventListener("visibilitychange", scheduleRead);
+  function flushRead() {
+    if (!readTimer) return;
+    window.clearTimeout(readTimer);
+    readTimer = null;
+    sendRead();
+  }
+  window.addEventListener("pagehide", flushRead);
+  document.addEventListener("visibilitychange", () => (document.hidden ? flushRead() : scheduleRead()));
 
   // A stream event (message, message.updated, skip) at position `seq`: true when it is the
   // next one and should be applied.

@@ -153,3 +153,13 @@ def test_two_members_chat_by_keyboard_alone(browser_session, axe, width):
     bob_page.keyboard.press("Enter")
     expect(bob_page.locator("#chat-status")).to_have_text("Live")
     expect(bob_page.locator("#messages-count")).to_be_hidden()
+
+    # Back on the inbox, a new message in the room counts up live there too.
+    bob_page.goto("/messages/")
+    room_item = bob_page.locator(f"[data-conversation-id='{room.pk}']")
+    expect(room_item.locator("[data-unread]")).to_be_hidden()
+    bob_page.wait_for_timeout(300)  # the inbox's `watch` goes out once the socket is open
+    alice_page.keyboard.press("Alt+Shift+M")
+    alice_page.keyboard.type("See you all next week.")
+    alice_page.keyboard.press("Enter")
+    expect(room_item.locator("[data-unread]")).to_have_text("1 unread")
