@@ -2,8 +2,8 @@
 scrolls on its own while the composer stays in view; the composer is the same number of Tab
 stops away with 5 messages and with 200; arrow keys move focus from message to message; older
 messages load on scrolling to the top; "N new messages" when scrolled up; day labels, author
-groups and the "new since your last visit" line; a burst after reconnecting is announced once.
-axe on every state."""
+groups and the "new since your last visit" line; a burst after reconnecting is announced once;
+announcements follow the member's setting (off, mentions). axe on every state."""
 
 import re
 from datetime import timedelta
@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from messaging.models import ConversationParticipant, Message
+from messaging.models import ConversationParticipant, Message, NotificationPreferences
 from messaging.services.conversations import get_or_create_group_room
 from tests.factories import make_member, make_message
 from tests.messaging.conftest import make_group
@@ -213,3 +213,25 @@ def test_a_burst_after_reconnecting_is_announced_as_one_summary(browser_session)
     expect(page.locator("#chat-messages .chat-body").last).to_have_text("While offline 5")
     expect(announcer).to_contain_text("6 new messages")
     assert "While offline" not in announcer.inner_text()
+
+
+@pytest.mark.parametrize("setting", ["off", "mentions"])
+def test_announcements_follow_the_members_setting(browser_session, setting):
+    listener, writer = make_member(pseudonym="QuietListener"), make_member(pseudonym="LoudWriter")
+    group = make_group(name=f"Announcing {setting}", members=[listener, writer])
+    room = get_or_create_group_room(group=group)
+    make_message(conversation=room, sender=listener, body="I am here.")  # may be mentioned
+    NotificationPreferences.objects.create(user=listener, chat_announcements=setting)
+    page = _open(browser_session(), listener, group, WIDTHS["desktop"])
+    other = _open(browser_session(), writer, group, WIDTHS["desktop"])
+    for text in ("Just chatting", "Thanks @QuietListener for that"):
+        other.get_by_label("Your message").fill(text)
+        other.get_by_label("Your message").press("Enter")
+        expect(page.locator("#chat-messages .chat-body").last).to_have_text(text)
+    page.wait_for_timeout(600)  # past the announcer's batching
+    spoken = page.locator("#chat-announcer").inner_text()
+    assert "Just chatting" not in spoken
+    if setting == "off":
+        assert spoken.strip() == ""
+    else:
+        assert "LoudWriter mentioned you: Thanks @QuietListener for that" in spoken
