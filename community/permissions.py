@@ -72,6 +72,28 @@ def require_mfa(view):
     return wrapper
 
 
+def tool_view(check):
+    """For the tools of advocates, moderators and staff: `check(user=...)` first, so that
+    anyone without the role gets 404 (a plain member is never told the tool exists, nor sent
+    to set up two-factor authentication for it), then the second factor (`require_mfa`)."""
+
+    def decorate(view):
+        guarded = require_mfa(view)
+
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                check(user=request.user)
+            except PermissionDenied:
+                raise Http404 from None
+            return guarded(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
 def get_group_for_member_or_404(*, user, slug: str):
     """The group, if `user` is an active member of it; otherwise 404, so that nobody outside
     can tell a private group exists (DESIGN.md invariant 6)."""
@@ -225,7 +247,7 @@ def check_decide_group_proposals(*, user) -> None:
 
 def check_use_advocate_tools(*, user) -> None:
     """Workload, accepting and handing over: verified (not suspended) advocates only. Views
-    also wrap these tools in `require_mfa`."""
+    use it through `tool_view`, which also asks for the second factor."""
 
     if not (user.is_authenticated and is_verified_advocate(user_id=user.pk)):
         raise PermissionDenied(_("Only verified advocates can use this."))

@@ -6,9 +6,6 @@ The reviewer rule — who may review a flagged item or decide an appeal — live
 alerts all ask it.
 """
 
-from functools import wraps
-
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
@@ -17,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from community.models import Membership, Profile, User
-from community.permissions import require_mfa
+from community.permissions import tool_view
 from community.selectors.groups import is_group_moderator
 from messaging.models import Conversation
 from moderation.flaggables import is_anonymous_item
@@ -50,7 +47,7 @@ def can_see_flaggers(user) -> bool:
     return bool(user.is_authenticated and user.is_site_moderator)
 
 
-def check_is_moderator(user) -> None:
+def check_is_moderator(*, user) -> None:
     """The dashboard exists only for moderators, and for staff, to whom what no moderator may
     review falls: 404 for everybody else."""
     if not user.is_authenticated:
@@ -61,17 +58,8 @@ def check_is_moderator(user) -> None:
         raise Http404
 
 
-def moderator_view(view):
-    """Moderator pages: 404 for anyone who moderates nothing, then two-factor required."""
-    guarded = require_mfa(view)
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        check_is_moderator(request.user)
-        return guarded(request, *args, **kwargs)
-
-    return wrapper
+# Moderator pages: 404 for anyone who moderates nothing, then two-factor required.
+moderator_view = tool_view(check_is_moderator)
 
 
 def check_moderate_group(user, group_id: int | None) -> None:

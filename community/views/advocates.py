@@ -27,7 +27,7 @@ from community.permissions import (
     get_support_request_for_member_or_404,
     get_support_request_for_viewer_or_404,
     has_mfa,
-    require_mfa,
+    tool_view,
 )
 from community.selectors.advocates import (
     advocate_workload,
@@ -142,9 +142,8 @@ def apply(request):
     )
 
 
-@require_mfa
+@tool_view(check_use_advocate_tools)
 def workload(request):
-    check_use_advocate_tools(user=request.user)
     advocate = get_own_advocate_profile(user_id=request.user.pk)
     workload = advocate_workload(advocate=advocate)
     return render(
@@ -161,9 +160,8 @@ def workload(request):
 
 
 @require_POST
-@require_mfa
+@tool_view(check_use_advocate_tools)
 def availability(request):
-    check_use_advocate_tools(user=request.user)
     advocate = get_own_advocate_profile(user_id=request.user.pk)
     accepting = request.POST.get("accepting") == "1"
     set_advocate_availability(advocate=advocate, accepting=accepting)
@@ -263,9 +261,8 @@ def _act(request, request_id: int, action, *, done: str, then: str = "") -> Http
 
 
 @require_POST
-@require_mfa
+@tool_view(check_use_advocate_tools)
 def accept_request(request, request_id: int):
-    check_use_advocate_tools(user=request.user)
     return _act(
         request,
         request_id,
@@ -277,9 +274,8 @@ def accept_request(request, request_id: int):
 
 
 @require_POST
-@require_mfa
+@tool_view(check_use_advocate_tools)
 def hand_over_request(request, request_id: int):
-    check_use_advocate_tools(user=request.user)
     target = request.POST.get("to_advocate", "")
     if not target.isdigit():
         messages.error(request, _("Choose an advocate."))

@@ -27,7 +27,7 @@ from community.permissions import (
     has_mfa,
     is_group_moderator_for,
     is_group_owner_for,
-    require_mfa,
+    tool_view,
 )
 from community.selectors import groups as group_selectors
 from community.selectors.posts import thread_list_page
@@ -90,9 +90,8 @@ def group_propose(request):
     return render(request, "community/groups/propose.html", {"form": form})
 
 
-@require_mfa
+@tool_view(check_decide_group_proposals)
 def group_proposals(request):
-    check_decide_group_proposals(user=request.user)
     return render(
         request,
         "community/groups/proposals.html",
@@ -101,9 +100,8 @@ def group_proposals(request):
 
 
 @require_POST
-@require_mfa
+@tool_view(check_decide_group_proposals)
 def group_proposal_decide(request, slug: str):
-    check_decide_group_proposals(user=request.user)
     group = group_selectors.get_proposed_group_or_404(slug=slug)
     form = DecisionForm(request.POST)
     if not form.is_valid():

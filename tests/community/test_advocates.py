@@ -216,7 +216,7 @@ def test_workload_needs_mfa_and_a_verified_advocate(client):
     )
     applicant = make_advocate(status=AdvocateProfile.Status.APPLIED)
     client.force_login(applicant)
-    assert client.get(reverse("advocate_workload")).status_code == 403
+    assert client.get(reverse("advocate_workload")).status_code == 404
     advocate = make_advocate()
     client.force_login(advocate)
     assert client.get(reverse("advocate_workload")).status_code == 200
