@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from config.settings import *  # noqa: F403
 from config.settings import CACHES, CHANNEL_LAYERS, DATA_DIR, DATABASES, HUEY, REDIS_URL
+from config.settings import STORAGES as PRODUCTION_STORAGES  # noqa: F401 - for test_static_files
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 WORKER_NUMBER = int(re.sub(r"\D", "", WORKER) or 0)
@@ -49,7 +50,8 @@ else:
 # The scheduler's queue and locks, per worker; a scheduler process a test starts inherits them.
 HUEY["name"] = f"kindred-test-{WORKER}"
 
-# Static files straight from the source folders: no collectstatic needed to run tests.
+# Static files straight from the source folders: no collectstatic needed to run tests
+# (tests/test_static_files.py collects them with PRODUCTION_STORAGES).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
