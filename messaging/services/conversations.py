@@ -43,7 +43,7 @@ from messaging.selectors.mentions import (
 from messaging.selectors.sessions import SessionProof, prove_session
 from messaging.services import realtime
 from messaging.services.mentions import record_mentions
-from messaging.services.notifications import notify
+from messaging.services.notifications import mark_notifications_read, notify
 from messaging.services.unread import announce_unread, announce_unread_to_others
 
 MAX_MESSAGE_LENGTH = 4000
@@ -668,18 +668,35 @@ def answer_message_request(*, conversation_id: int, user, accept: bool) -> Conve
             participant.state = ConversationParticipant.State.DECLINED
             participant.declined_at = timezone.now()
         participant.save(update_fields=["state", "declined_at"])
+        _clear_request_notices_once_answered(user=user)
     return participant
+
+
+def _clear_request_notices_once_answered(*, user) -> None:
+    """A "new message request" notice is not tied to one request: it is done (read) once no
+    request that rang the bell is waiting any more (filtered ones never ring it)."""
+    waiting = ConversationParticipant.objects.filter(
+        user=user,
+        state=ConversationParticipant.State.REQUESTED,
+        filtered=False,
+        conversation__kind=Conversation.Kind.DIRECT,
+    )
+    if not waiting.exists():
+        mark_notifications_read(recipient_id=user.pk, kind="message_request")
 
 
 def decline_all_message_requests(*, user, filtered: bool) -> int:
     """Declines every request waiting in one of the member's two lists (the filtered one or
     the other) at once. Returns how many."""
-    return ConversationParticipant.objects.filter(
-        user=user,
-        state=ConversationParticipant.State.REQUESTED,
-        filtered=filtered,
-        conversation__kind=Conversation.Kind.DIRECT,
-    ).update(state=ConversationParticipant.State.DECLINED, declined_at=timezone.now())
+    with transaction.atomic():
+        declined = ConversationParticipant.objects.filter(
+            user=user,
+            state=ConversationParticipant.State.REQUESTED,
+            filtered=filtered,
+            conversation__kind=Conversation.Kind.DIRECT,
+        ).update(state=ConversationParticipant.State.DECLINED, declined_at=timezone.now())
+        _clear_request_notices_once_answered(user=user)
+    return declined
 
 
 def mark_conversation_read(*, access: ConversationAccess, user, seq: int) -> None:

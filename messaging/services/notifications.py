@@ -79,8 +79,12 @@ def save_notification_preferences(*, user, values: dict) -> NotificationPreferen
     return preferences
 
 
-def mark_notifications_read(*, recipient_id: int, notification_ids: list[int] | None = None) -> int:
+def mark_notifications_read(
+    *, recipient_id: int, notification_ids: list[int] | None = None, kind: str | None = None
+) -> int:
     notifications = Notification.objects.filter(recipient_id=recipient_id, read_at__isnull=True)
     if notification_ids is not None:
         notifications = notifications.filter(pk__in=notification_ids)
+    if kind is not None:
+        notifications = notifications.filter(kind=kind)
     return notifications.update(read_at=timezone.now())

@@ -372,3 +372,42 @@ async def test_nobody_closes_an_accepted_conversation_over_the_socket_at_once(
     assert error["message"] == "This person is not taking new messages right now."
     assert not await db(Message.objects.filter(body="two").exists)()
     await socket.disconnect()
+
+
+def _request_notice(recipient) -> Notification:
+    return Notification.objects.get(recipient=recipient, kind="message_request")
+
+
+def test_answering_a_request_clears_its_notice(recipient, known_sender):
+    """Issue 13 defect 8: the notice stayed "New" after the request it announced was accepted."""
+    write_to(known_sender, recipient, "hello there")
+    assert _request_notice(recipient).read_at is None
+    conversation = part_of(recipient).conversation
+    signed_in(recipient).post(
+        reverse("messaging:answer_request", args=[conversation.pk]), {"answer": "accept"}
+    )
+    assert _request_notice(recipient).read_at is not None
+
+
+def test_a_notice_stays_new_while_another_request_waits(recipient, known_sender):
+    other = aged(make_member(pseudonym="SecondFriend"))
+    make_group(name="Second", members=[other, recipient])
+    write_to(known_sender, recipient, "first")
+    write_to(other, recipient, "second")
+    first = ConversationParticipant.objects.filter(user=recipient).order_by("pk").first()
+    signed_in(recipient).post(
+        reverse("messaging:answer_request", args=[first.conversation_id]), {"answer": "decline"}
+    )
+    notices = Notification.objects.filter(recipient=recipient, kind="message_request")
+    assert notices.filter(read_at__isnull=True).exists()
+    second = ConversationParticipant.objects.filter(user=recipient).order_by("pk").last()
+    signed_in(recipient).post(
+        reverse("messaging:answer_request", args=[second.conversation_id]), {"answer": "accept"}
+    )
+    assert not notices.filter(read_at__isnull=True).exists()
+
+
+def test_declining_all_clears_the_notices(recipient, known_sender):
+    write_to(known_sender, recipient, "hello there")
+    signed_in(recipient).post(reverse("messaging:decline_all_requests"), {"list": "main"})
+    assert _request_notice(recipient).read_at is not None
