@@ -4,7 +4,9 @@ Markdown (markdown-it-py, raw HTML disabled) → bleach allow-list with linkify.
 why it is safe to keep behind this one function: docs/decisions/0002-sanitising-user-text.md.
 """
 
+import re
 from functools import partial
+from urllib.parse import unquote
 
 import bleach
 from bleach.linkifier import LinkifyFilter
@@ -42,7 +44,16 @@ _markdown = MarkdownIt("js-default", {"linkify": False, "typographer": False}).e
 )
 
 
+# A script scheme anywhere in a link target, once percent-escapes, spaces and control
+# characters are gone. "%3Ejavascript:" is only a relative path, but no real link needs it.
+_SCRIPT_SCHEME = re.compile(r"(?:java|vb)script:", re.IGNORECASE)
+_IGNORED_IN_URLS = re.compile(r"[\s\x00-\x1f]")
+
+
 def _set_link_rel(attrs, new=False):
+    target = _IGNORED_IN_URLS.sub("", unquote(attrs.get((None, "href"), "")))
+    if _SCRIPT_SCHEME.search(target):
+        return None  # the link goes; its text stays
     attrs[(None, "rel")] = LINK_REL
     return attrs
 

@@ -153,3 +153,13 @@ def test_no_output_ever_contains_script_handlers_or_javascript_urls(text):
     for render in (render_markdown, render_plain):
         html = str(render(text))
         assert not dangerous(html), (text, html)
+
+
+@pytest.mark.parametrize(
+    "text", ["[x](>javascript:)", "[x](%6Aavascript:alert(1))", "[x](a%09vbscript:)"]
+)
+def test_a_link_whose_target_names_a_script_scheme_anywhere_is_dropped(text):
+    # Found by the property test above: "%3Ejavascript:" is only a relative path, but no real
+    # link needs one, so the link goes and its text stays.
+    html = str(render_markdown(text))
+    assert "<a" not in html and "x" in html
