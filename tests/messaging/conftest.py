@@ -10,7 +10,9 @@ from django.test import Client
 
 from community.models import Group, Membership
 from messaging.live_store import live_store
+from messaging.models import Conversation, ConversationParticipant
 from messaging.permissions import get_conversation_access_or_404
+from messaging.selectors.conversations import direct_key_for
 from messaging.services.conversations import get_or_create_group_room, post_message
 from tests.community.groups_helpers import add_member
 
@@ -136,6 +138,16 @@ def post_as(conversation, sender, body: str, client_id: str | None = None):
     live_store().clear()
     access = get_conversation_access_or_404(user=sender, conversation_id=conversation.pk)
     return post_message(access=access, sender=sender, body=body, client_id=client_id or body)
+
+
+def make_direct_between(first, second) -> Conversation:
+    """An accepted direct conversation between two members, without a request first."""
+    conversation = Conversation.objects.create(
+        kind=Conversation.Kind.DIRECT, direct_key=direct_key_for(first.pk, second.pk)
+    )
+    for user in (first, second):
+        ConversationParticipant.objects.create(conversation=conversation, user=user)
+    return conversation
 
 
 def make_group(*, name: str = "Testers", members=(), moderators=(), **fields) -> Group:

@@ -8,8 +8,6 @@ from django.urls import reverse
 
 from community.models import Membership
 from messaging.models import (
-    Conversation,
-    ConversationParticipant,
     Mention,
     Message,
     Notification,
@@ -22,6 +20,7 @@ from tests.messaging.conftest import (
     add_member,
     frames_until,
     join,
+    make_direct_between,
     make_group,
     open_socket,
     receive,
@@ -210,21 +209,11 @@ async def test_a_deleted_message_keeps_no_mentions_on_its_tombstone(people):
     await socket.disconnect()
 
 
-def _direct_between(first, second) -> Conversation:
-    low, high = sorted([first.pk, second.pk])
-    conversation = Conversation.objects.create(
-        kind=Conversation.Kind.DIRECT, direct_key=f"{low}:{high}"
-    )
-    for user in (first, second):
-        ConversationParticipant.objects.create(conversation=conversation, user=user)
-    return conversation
-
-
 @pytest.mark.parametrize("kind", ["direct", "support"])
 async def test_direct_and_support_threads_never_resolve_mentions(people, kind):
     writer, otter = people["writer"], people["otter"]
     if kind == "direct":
-        conversation = await db(_direct_between)(writer, otter)
+        conversation = await db(make_direct_between)(writer, otter)
     else:
         conversation = await db(make_support_thread)(member=writer, advocate=otter)
     socket = await open_socket(writer)
@@ -265,7 +254,7 @@ def test_the_room_page_offers_the_candidates_and_the_announcement_preference(cli
 
 
 def test_a_direct_page_offers_no_candidates(client, people):
-    conversation = _direct_between(people["writer"], people["otter"])
+    conversation = make_direct_between(people["writer"], people["otter"])
     client.force_login(people["writer"])
     response = client.get(reverse("messaging:conversation", args=[conversation.pk]))
     assert response.context["mention_candidates"] == []

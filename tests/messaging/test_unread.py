@@ -6,12 +6,12 @@ import pytest
 from channels.db import database_sync_to_async as db
 from django.urls import reverse
 
-from messaging.models import Conversation, ConversationParticipant
 from messaging.services.conversations import get_or_create_group_room
 from tests.factories import make_member, make_message, make_support_thread
 from tests.messaging.conftest import (
     frames_until,
     join,
+    make_direct_between,
     make_group,
     open_socket,
     post_as,
@@ -22,16 +22,6 @@ from tests.messaging.conftest import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _direct_between(first, second) -> Conversation:
-    low, high = sorted([first.pk, second.pk])
-    conversation = Conversation.objects.create(
-        kind=Conversation.Kind.DIRECT, direct_key=f"{low}:{high}"
-    )
-    for user in (first, second):
-        ConversationParticipant.objects.create(conversation=conversation, user=user)
-    return conversation
 
 
 @pytest.fixture
@@ -45,7 +35,7 @@ def pair(transactional_db):
     return {
         "first": first,
         "second": second,
-        "direct": _direct_between(first, second),
+        "direct": make_direct_between(first, second),
         "room": room,
     }
 
