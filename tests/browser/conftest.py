@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
+from django.db import OperationalError, connection
 from django.test import Client
 from playwright.sync_api import sync_playwright
 
 from tests.factories import PASSWORD
-from tests.servers import free_port, start_daphne, stop_daphne
+from tests.servers import daphne_log_path, free_port, start_daphne, stop_daphne
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -35,6 +36,33 @@ def live_server_url(django_db_setup, django_db_blocker):
     process = start_daphne(port)
     yield f"http://127.0.0.1:{port}"
     stop_daphne(process)
+
+
+def _wait_for_database_writers(port: int, wait: float = 60.0) -> None:
+    """Waits until the test's connection can take SQLite's write lock, so that the flush
+    `transactional_db` runs next does not race the live server's last writes (a closed tab's
+    read marker and presence, written as its socket closes). The test's own connection is
+    closed first: a read snapshot it kept open would make SQLite refuse the lock at once.
+    PostgreSQL needs none of this: its flush waits on row locks like any other statement."""
+    if connection.vendor != "sqlite":
+        return
+    connection.close()
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("BEGIN IMMEDIATE")
+                cursor.execute("ROLLBACK")
+            return
+        except OperationalError as error:
+            connection.close()
+            if time.monotonic() >= deadline:
+                log = daphne_log_path(port).read_text()[-4000:]
+                raise AssertionError(
+                    f"the database stayed locked for {wait:.0f}s after the test ({error});"
+                    f" the live server's log ends:\n{log}"
+                ) from error
+            time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")
@@ -104,6 +132,7 @@ def browser_session(chromium, live_server_url, transactional_db):
     problems = [problem for session in sessions for problem in session.problems]
     for session in sessions:
         session.close()
+    _wait_for_database_writers(int(live_server_url.rsplit(":", 1)[1]))
     # CSP violations and script errors show up as console errors: they fail the test.
     assert not problems, "\n".join(problems)
 
