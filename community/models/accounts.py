@@ -109,6 +109,11 @@ class Profile(models.Model):
     # Where the member's phone numbers are written without a country code (ISO 3166 code);
     # empty: the site's default (KINDRED_PHONE_REGION). Used by the "before you send" check.
     phone_region = models.CharField(_("phone numbers region"), max_length=2, blank=True)
+    # How the member reads dates (an IANA zone such as "Europe/Madrid"; empty: the browser's,
+    # else UTC) and which language the site speaks to them (a code from LANGUAGES; empty: the
+    # browser's). Both are the member's own settings, shown to nobody else.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
