@@ -1,4 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.authentication import get_authentication_records
+from allauth.account.internal.flows.reauthentication import reauthenticate_by_password
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django import forms
@@ -40,6 +42,21 @@ class AccountAdapter(DefaultAccountAdapter):
                 code="sign_in_paused",
             ) from None
         super().pre_authenticate(request, **credentials)
+
+    def post_login(self, request, user, **kwargs):
+        # Every sign-in here follows the password typed in this session moments ago: at the
+        # sign-in form (then two-factor, if on), or at sign-up when confirming the address signs
+        # in. allauth counts only its own re-authentication page as recent, so turning on TOTP
+        # straight after signing in asked for the password again (issue 13 defect 5). The sign-in
+        # counts now, and expires after ACCOUNT_REAUTHENTICATION_TIMEOUT like any other. A
+        # sign-in without the password (a code, a reset link, were they turned on) never counts.
+        typed_password = kwargs.get("signup") or any(
+            record.get("method") == "password"
+            for record in get_authentication_records(request, user)
+        )
+        if typed_password:
+            reauthenticate_by_password(request)
+        return super().post_login(request, user, **kwargs)
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -206,6 +206,10 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+# Confirming the address signs the new member in, but only in the browser that signed up: allauth
+# logs in on confirmation only while that sign-up is pending in the session
+# (docs/decisions/0071-careful-flows.md).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
