@@ -205,7 +205,8 @@ def group_leave(request, slug: str):
     if request.method == "POST":
         group_services.leave_group(user=request.user, group=group)
         messages.success(
-            request, _("Your request to join is withdrawn.") if pending else _("You left the group.")
+            request,
+            _("Your request to join is withdrawn.") if pending else _("You left the group."),
         )
         return redirect("group_directory")
     if membership is None or not (pending or membership.is_active):
