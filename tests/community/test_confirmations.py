@@ -11,7 +11,7 @@ from community.services.support_requests import create_support_request
 from moderation.models import AuditLogEntry, Sanction
 from tests.community.advocates_helpers import make_advocate, specialty
 from tests.community.groups_helpers import add_member, make_group, make_reply, make_thread
-from tests.factories import make_member
+from tests.factories import make_member, unlock_journal
 
 pytestmark = pytest.mark.django_db
 
@@ -222,3 +222,27 @@ def test_a_non_member_gets_404_for_a_private_groups_confirmation(client, author,
     response = getattr(client, method)(_sanction_url(private, thread, "remove"), {"reason": "x"})
 
     assert response.status_code == 404
+
+
+# Wiping the journal, deleting the account: the same confirmation page
+
+
+def test_wiping_the_journal_uses_the_shared_confirmation(client, member):
+    client.force_login(member)
+    unlock_journal(client)
+
+    response = client.get(reverse("journal_wipe"))
+
+    _assert_confirmation_page(response, cancel_url=reverse("journal"))
+    html = response.content.decode()
+    assert "What happens" in html and 'class="danger">Wipe my journal</button>' in html
+
+
+def test_deleting_the_account_uses_the_shared_confirmation(client, member):
+    client.force_login(member)
+
+    response = client.get(reverse("account_delete"))
+
+    _assert_confirmation_page(response, cancel_url=reverse("data_rights"))
+    html = response.content.decode()
+    assert "What happens" in html and 'class="danger">Delete my account for good</button>' in html
