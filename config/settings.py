@@ -191,7 +191,11 @@ LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "community.adapters.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "community.forms.SignupForm"
 # A known address does the same work as a new one (community/forms/signup.py, issue 14).
-ACCOUNT_FORMS = {"signup": "community.forms.signup.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "community.forms.signup.SignupForm",
+    "change_password": "community.forms.passwords.ChangePasswordForm",
+    "reset_password_from_key": "community.forms.passwords.ResetPasswordKeyForm",
+}
 ACCOUNT_USER_DISPLAY = "community.adapters.user_display"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
