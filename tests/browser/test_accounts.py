@@ -42,7 +42,9 @@ def test_newcomer_signs_up_verifies_enables_totp_and_signs_in_again(page, axe, s
     _field(page, "Password").fill(NEW_PASSWORD)
     _field(page, "Password (again)").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Join", exact=True).click()
-    expect(page.get_by_text("cannot look like an email address")).to_be_visible()
+    # Said twice: in the summary that takes focus, and next to the field.
+    expect(page.locator(".error-summary")).to_be_focused()
+    expect(page.locator(".errorlist")).to_contain_text("cannot look like an email address")
     expect(_field(page, "Email")).to_have_value(EMAIL)
     axe(page, "on sign up with an error")
 
