@@ -97,3 +97,15 @@ def test_turning_on_totp_long_after_signing_in_asks_for_the_password(client, set
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_reauthenticate"))
+
+
+@pytest.mark.django_db
+def test_the_email_confirmation_sign_in_still_leaves_the_journal_locked(client, mailoutbox):
+    # Only the journal's own unlock opens it, never a sign-in (community/journal_lock.py).
+    client.post(reverse("account_signup"), SIGNUP)
+    client.post(_confirmation_path(mailoutbox))
+
+    response = client.get(reverse("journal"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
