@@ -27,7 +27,10 @@ def avatar(seed, size=40):
 @register.simple_tag(takes_context=True)
 def page_has_form_errors(context) -> bool:
     """Whether a form on the page came back with errors, for base.html's "Error:" title.
-    Only forms already validated count: asking an unvalidated form would run its clean()."""
+    Only forms already validated count: asking an unvalidated form would run its clean().
+    The message composers, which are not Django forms, pass their refusal as `error`."""
+    if isinstance(context.get("error"), str) and context.get("error"):
+        return True
     for layer in context.dicts:
         for value in layer.values():
             if isinstance(value, BaseForm) and value.is_bound and value._errors:

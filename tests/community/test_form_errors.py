@@ -151,3 +151,19 @@ def test_a_wrong_totp_code_opens_with_a_focused_summary(member_client, member):
     _assert_summary_takes_focus(response)
     assert _summary_links(response) == ["id_code"]
     assert _parse(response).title.strip() == f"Error: {settings.KINDRED_NEUTRAL_NAME}"
+
+
+def test_a_refused_direct_message_titles_the_page_error_and_focuses_the_text(
+    member_client, other_member
+):
+    # No shared group: the request is refused, and the typed text is kept in a focused box.
+    response = member_client.post(
+        reverse("messaging:direct_with", args=[other_member.profile.public_id]),
+        {"body": "my typed text", "client_id": "c"},
+    )
+
+    assert response.status_code == 400
+    page = _parse(response)
+    assert page.title.strip() == f"Error: {settings.KINDRED_NEUTRAL_NAME}"
+    body = _by_id(page, "direct-body")
+    assert "autofocus" in body and body["aria-describedby"] == "direct-error"
