@@ -1,6 +1,7 @@
 """Presentation helpers only: rendering, never decisions."""
 
 from django import template
+from django.forms import BaseForm
 
 from community.avatars import avatar_svg
 from community.sanitize import render_markdown, render_plain
@@ -21,3 +22,17 @@ def plain(text):
 @register.simple_tag
 def avatar(seed, size=40):
     return avatar_svg(seed, size)
+
+
+@register.simple_tag(takes_context=True)
+def page_has_form_errors(context) -> bool:
+    """Whether a form on the page came back with errors, for base.html's "Error:" title.
+    Only forms already validated count: asking an unvalidated form would run its clean().
+    The message composers, which are not Django forms, pass their refusal as `error`."""
+    if isinstance(context.get("error"), str) and context.get("error"):
+        return True
+    for layer in context.dicts:
+        for value in layer.values():
+            if isinstance(value, BaseForm) and value.is_bound and value._errors:
+                return True
+    return False

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from community.before_you_send import send_checked
 from community.forms.advocates import (
@@ -307,9 +307,20 @@ def resolve_request(request, request_id: int):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def withdraw_request(request, request_id: int):
+    """A confirmation page first; only its POST withdraws (issue 13 defect 3)."""
+    if request.method == "GET":
+        support_request = _get_viewable_request(request, request_id)
+        detail_url = reverse("support_request_detail", args=[request_id])
+        if support_request.member_id != request.user.pk:
+            return redirect(detail_url)
+        return render(
+            request,
+            "community/advocates/withdraw_confirm.html",
+            {"support_request": support_request, "cancel_url": detail_url},
+        )
     return _act(
         request,
         request_id,

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -228,7 +229,9 @@ def wipe(request):
         wipe_journal(owner=request.user)
         messages.success(request, _("Your journal has been wiped."))
         return redirect("journal")
-    return render(request, "community/journal/wipe.html", {"form": form})
+    return render(
+        request, "community/journal/wipe.html", {"form": form, "cancel_url": reverse("journal")}
+    )
 
 
 def _render_entry_detail(request, entry, share_form=None) -> HttpResponse:
