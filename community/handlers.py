@@ -15,11 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from community.devices import coarse_device
+from community.models import Profile
 from community.services.sign_ins import (
     lift_sign_in_pause,
     record_failed_sign_in,
     record_sign_in,
 )
+from community.time_zones import remember_profile_zone
 
 # allauth's session rows require an address; Kindred records none (decision 0008).
 UNRECORDED_ADDRESS = "::"  # the unspecified address
@@ -43,6 +45,16 @@ def keep_only_a_coarse_device_on_user_sessions(sender, instance, raw, **kwargs):
 
 def _user_agent(request) -> str:
     return request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
+
+
+@receiver(user_logged_in, dispatch_uid="community_remember_time_zone")
+def remember_time_zone_in_the_session(sender, request, user, **kwargs):
+    """The member's time zone setting, kept in the session so no page looks it up
+    (community.time_zones)."""
+    if request is None or not hasattr(request, "session"):
+        return
+    zone = Profile.objects.filter(user=user).values_list("time_zone", flat=True).first()
+    remember_profile_zone(request.session, zone or "")
 
 
 @receiver(user_logged_in, dispatch_uid="community_record_sign_in")

@@ -3,6 +3,7 @@
 from django import template
 
 from community.avatars import avatar_svg
+from community.dates import render_when
 from community.sanitize import render_markdown, render_plain
 
 register = template.Library()
@@ -21,3 +22,9 @@ def plain(text):
 @register.simple_tag
 def avatar(seed, size=40):
     return avatar_svg(seed, size)
+
+
+@register.filter
+def when(value):
+    """Any date or time on a page: `{{ post.created_at|when }}` (community/dates.py)."""
+    return render_when(value)
