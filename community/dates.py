@@ -40,7 +40,16 @@ def relative_text(moment: datetime.datetime, now: datetime.datetime) -> str | No
 
 
 def absolute_text(moment: datetime.datetime) -> str:
+    """Plain text ("2 Dec 2026, 14:05") in the active zone, for a message to this reader."""
     return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def absolute_text_for_someone_else(moment: datetime.datetime) -> str:
+    """Plain text stored now and read later by another person (a notice to a member): in UTC,
+    saying so, never in the writer's zone, which is theirs alone."""
+    return gettext("%(moment)s UTC") % {
+        "moment": date_format(moment.astimezone(datetime.UTC), "DATETIME_FORMAT")
+    }
 
 
 def render_when(value, *, now: datetime.datetime | None = None):

@@ -8,12 +8,11 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from community.dates import absolute_text
 from community.devices import coarse_device
 from community.models import Profile
 from community.services.sign_ins import (
@@ -75,7 +74,7 @@ def record_successful_sign_in(sender, request, user, **kwargs):
             failed.count,
         ) % {
             "count": failed.count,
-            "since": date_format(timezone.localtime(failed.since), "DATETIME_FORMAT"),
+            "since": absolute_text(failed.since),
         }
     messages.warning(
         request,

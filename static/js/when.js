@@ -21,6 +21,22 @@ const full = new Intl.DateTimeFormat(locale, {
   minute: "2-digit", hourCycle: "h23", timeZoneName: "short", timeZone,
 });
 const relative = new Intl.RelativeTimeFormat(locale, { numeric: "always" });
+const clockFormat = new Intl.DateTimeFormat(locale, {
+  hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone,
+});
+const dayFormat = new Intl.DateTimeFormat("en-CA", {
+  year: "numeric", month: "2-digit", day: "2-digit", timeZone,
+});
+
+// For the chat's day labels and spoken times, in the same zone and language.
+export const clock = (date) => clockFormat.format(date);
+// "2026-12-02": the calendar day of a moment in the member's zone.
+export const calendarDay = (date) => dayFormat.format(date);
+export const daysBetween = (earlier, later) =>
+  Math.round((Date.parse(calendarDay(later)) - Date.parse(calendarDay(earlier))) / DAY_MS);
+export const longDay = (date, withYear) => new Intl.DateTimeFormat(locale, {
+  weekday: "long", day: "numeric", month: "long", year: withYear ? "numeric" : undefined, timeZone,
+}).format(date);
 
 // "" for a moment that is not in the last day (then the text is absolute).
 function relativeText(date, now = Date.now()) {
