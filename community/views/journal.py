@@ -11,7 +11,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.csp import CSP
 from django.utils.translation import gettext as _
+from django.views.decorators.csp import csp_override
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -156,6 +158,19 @@ def evidence_thumbnail_image(request, public_id: str):
     return private_image(*thumbnail)
 
 
+# The browser shows an image opened on its own in a page of its making, styled inline; that
+# page may have its inline styles and nothing else (no script, no other origin).
+IMAGE_PAGE_CSP = {
+    "default-src": [CSP.NONE],
+    "img-src": [CSP.SELF],
+    "style-src": [CSP.UNSAFE_INLINE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+}
+
+
+@csp_override(IMAGE_PAGE_CSP)
 @login_required
 @journal_unlock_required
 def evidence_image(request, public_id: str):

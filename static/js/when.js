@@ -53,7 +53,8 @@ export function showTime(time) {
   if (Number.isNaN(date.getTime())) return;
   const text = relativeText(date);
   time.textContent = text || absolute.format(date);
-  time.title = full.format(date);
+  // The server's title (community/dates.py) stays; a time made here gets the browser's own.
+  if (!time.title) time.title = full.format(date);
   if (text) time.dataset.when = "relative";
   else delete time.dataset.when;
 }

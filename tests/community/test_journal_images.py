@@ -235,3 +235,13 @@ def test_the_pdf_cover_says_when_in_the_members_zone_and_counts_entries(member_c
     create_entry(client, title="The second time")
     text = pdf_text(client.post(reverse("journal_export"), {"format": "pdf"}).content)
     assert " 2 entries." in text and "1 entries" not in text
+
+
+def test_the_full_image_page_may_style_itself_but_run_nothing(member_client):
+    entry, files = entry_with_files(member_client, ("photo.png", image_bytes((64, 48))))
+    response = member_client.get(
+        reverse("journal_evidence_image", args=[files["photo.png"].public_id])
+    )
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "style-src 'unsafe-inline'" in policy
+    assert "script-src" not in policy
