@@ -132,7 +132,18 @@ def test_pages_render_dates_in_the_members_zone(client, member):
     client.force_login(member)
     response = client.get(reverse("sign_in_activity"))
     assert response.status_code == 200
-    assert "JST" in response.content.decode()
+    page = response.content.decode()
+    assert re.search(r'<td><time datetime="[^"]+Z" title="[^"]+ JST"', page)
+    assert "&lt;time" not in page
+
+
+def test_inside_a_translated_sentence_the_markup_is_kept_not_escaped():
+    template = Template(
+        "{% load i18n kindred %}"
+        "{% blocktranslate with saved=moment|when %}Saved {{ saved }}{% endblocktranslate %}"
+    )
+    rendered = template.render(Context({"moment": NOW}))
+    assert rendered.startswith('Saved <time datetime="2026-12-02T13:05:00Z"')
 
 
 @pytest.mark.django_db
