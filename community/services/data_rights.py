@@ -93,6 +93,7 @@ def _account(user: User) -> dict:
             "unfamiliar_message_requests": profile.unfamiliar_requests,
             "appear_offline": profile.appear_offline,
             "phone_numbers_region": profile.phone_region,
+            "time_zone": profile.time_zone,
             "created_at": _iso(profile.created_at),
         },
         "words_that_identify_me": list(own_words_of(user_id=user.pk)),

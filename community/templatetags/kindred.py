@@ -4,6 +4,7 @@ from django import template
 from django.forms import BaseForm
 
 from community.avatars import avatar_svg
+from community.dates import render_when
 from community.sanitize import render_markdown, render_plain
 
 register = template.Library()
@@ -36,3 +37,9 @@ def page_has_form_errors(context) -> bool:
             if isinstance(value, BaseForm) and value.is_bound and value._errors:
                 return True
     return False
+
+
+@register.filter
+def when(value):
+    """Any date or time on a page: `{{ post.created_at|when }}` (community/dates.py)."""
+    return render_when(value)

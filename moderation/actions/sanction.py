@@ -7,10 +7,11 @@ anonymous post a group moderator acts on its author without ever learning who it
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from community.dates import absolute_text_for_someone_else
 from community.models import Post, User
 from community.selectors.groups import get_membership
 from community.services.accounts import suspend_account
@@ -155,7 +156,8 @@ def _tell_member(*, sanction: Sanction, group) -> None:
     """The member hears what was decided and why, from "a moderator"; never from which
     post when it came through an anonymous one (the reason is the caller's, and neutral)."""
     ends_at = sanction.ends_at
-    until = formats.date_format(timezone.localtime(ends_at), "DATETIME_FORMAT") if ends_at else ""
+    # Written in the moderator's request, read by the member: never in the moderator's zone.
+    until = absolute_text_for_someone_else(ends_at) if ends_at else ""
     notify(
         recipient_id=sanction.user_id,
         kind="sanction",

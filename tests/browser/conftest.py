@@ -81,9 +81,10 @@ def chromium():
 class BrowserSession:
     """A fresh browser context (its own cookies) on the live server."""
 
-    def __init__(self, chromium, base_url):
+    def __init__(self, chromium, base_url, **context_options):
         self.base_url = base_url
-        self.context = chromium.new_context(base_url=base_url)
+        # context_options: Playwright's new_context options, e.g. timezone_id="Asia/Tokyo".
+        self.context = chromium.new_context(base_url=base_url, **context_options)
         self.page = self.context.new_page()
         self.problems: list[str] = []
         self.page.on("console", self._on_console)
@@ -124,8 +125,8 @@ class BrowserSession:
 def browser_session(chromium, live_server_url, transactional_db):
     sessions = []
 
-    def open_session():
-        session = BrowserSession(chromium, live_server_url)
+    def open_session(**context_options):
+        session = BrowserSession(chromium, live_server_url, **context_options)
         sessions.append(session)
         return session
 
