@@ -124,7 +124,14 @@ def plain_excerpt(text: str, *, length: int = 160) -> str:
             parts.append(f" {token.content} ")
         elif token.type in _EXCERPT_BREAKS:
             parts.append(" ")
-    words = " ".join("".join(parts).split())
+    return shorten_text("".join(parts), length=length)
+
+
+def shorten_text(text: str, *, length: int) -> str:
+    """Plain text on one line, at most `length` characters and an ellipsis, cut at a word
+    where one is near: for excerpts of texts that are not Markdown (chat messages). A plain
+    `str`, never marked safe."""
+    words = " ".join((text or "").split())
     if len(words) <= length:
         return words
     cut = words[:length]
