@@ -3,6 +3,7 @@
 from django import template
 
 from community.avatars import avatar_svg
+from community.durations import describe_duration
 from community.sanitize import render_markdown, render_plain
 
 register = template.Library()
@@ -21,3 +22,9 @@ def plain(text):
 @register.simple_tag
 def avatar(seed, size=40):
     return avatar_svg(seed, size)
+
+
+@register.filter
+def duration(delta):
+    """A timedelta as a person reads it ("3 hours"); empty for None."""
+    return describe_duration(delta) if delta is not None else ""
