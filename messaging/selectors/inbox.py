@@ -17,6 +17,7 @@ from community.models import Group, Membership
 from community.restrictions import hidden_author_ids
 from community.sanitize import shorten_text
 from messaging.models import Conversation, ConversationParticipant, Message
+from messaging.permissions import ViewerFilter
 from messaging.selectors.conversations import participations_with_unread
 
 INBOX_EXCERPT_LENGTH = 90
@@ -74,9 +75,12 @@ class Inbox:
 def _last_visible_message_id(*, conversation, hidden: set[int], since=None):
     """A subquery: the id of the newest message of `conversation` (an OuterRef) the viewer may
     see, tombstones included; with `since` (an expression), none older than it."""
-    messages = Message.objects.filter(conversation_id=conversation)
-    if hidden:
-        messages = messages.exclude(sender_id__in=hidden)
+    # The blocks and mutes through ViewerFilter, their one home; "since joining" differs per
+    # room, so it comes as an expression on the outer row (ViewerFilter's `visible_since`
+    # would be one date for all).
+    messages = ViewerFilter(hidden_author_ids=frozenset(hidden)).restrict(
+        Message.objects.filter(conversation_id=conversation)
+    )
     if since is not None:
         messages = messages.filter(since)
     return Subquery(messages.order_by("-seq").values("pk")[:1])
