@@ -6,6 +6,7 @@ select_related, reactions for a whole page are counted in one query.
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -22,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from community.models import Group, Post, PostRevision, Reaction, ThreadVisit
 from community.permissions import can_see_anonymous_author, is_group_moderator_for
@@ -30,6 +32,10 @@ from community.sanitize import plain_excerpt
 
 THREADS_PAGE_SIZE = 20
 THREAD_EXCERPT_LENGTH = 160
+# A thread the member never opened is "New" while it has had activity this recently: older
+# ones are not news, and a group's whole past must not light up for a newcomer (or for
+# everyone on the day read state began to be kept).
+NEW_THREAD_WINDOW = timedelta(days=14)
 REPLIES_PAGE_SIZE = 30
 
 
@@ -103,12 +109,15 @@ def thread_list_page(*, group: Group, viewer, page_number) -> Page:
     )
     page = Paginator(threads, THREADS_PAGE_SIZE).get_page(page_number)
     decorate_posts(posts=page.object_list, viewer=viewer, with_reactions=False)
+    news_since = timezone.now() - NEW_THREAD_WINDOW
     for thread in page.object_list:
         shows_text = not (thread.deleted_at or thread.hidden_at or thread.content_warning)
         thread.excerpt = (
             plain_excerpt(thread.body, length=THREAD_EXCERPT_LENGTH) if shows_text else ""
         )
-        thread.is_new_to_viewer = thread.seen_at is None and not thread.is_own
+        thread.is_new_to_viewer = (
+            thread.seen_at is None and not thread.is_own and thread.last_activity_at >= news_since
+        )
     return page
 
 

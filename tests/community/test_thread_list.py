@@ -122,6 +122,13 @@ def _opened_a_minute_ago(reader, thread):
     )
 
 
+def test_an_unopened_thread_quiet_for_weeks_is_not_news(client, group, author, reader):
+    old = timezone.now() - timedelta(days=15)
+    make_thread(group, author, title="Old thread", created_at=old, last_activity_at=old)
+    client.force_login(reader)
+    assert "data-unread-thread" not in _thread_card(_group_page(client, group), "Old thread")
+
+
 def test_new_replies_are_counted_until_the_member_opens_the_thread(client, group, author, reader):
     thread = make_thread(group, author, title="Busy thread")
     _opened_a_minute_ago(reader, thread)
