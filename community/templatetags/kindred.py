@@ -5,6 +5,7 @@ from django.forms import BaseForm
 
 from community.avatars import avatar_svg
 from community.dates import render_when
+from community.durations import describe_duration
 from community.sanitize import render_markdown, render_plain
 
 register = template.Library()
@@ -43,3 +44,9 @@ def page_has_form_errors(context) -> bool:
 def when(value):
     """Any date or time on a page: `{{ post.created_at|when }}` (community/dates.py)."""
     return render_when(value)
+
+
+@register.filter
+def duration(delta):
+    """A timedelta as a person reads it ("3 hours"); empty for None."""
+    return describe_duration(delta) if delta is not None else ""

@@ -54,17 +54,17 @@ def group_directory(request):
     query = tag = ""
     if form.is_valid():
         query, tag = form.cleaned_data["q"], form.cleaned_data["tag"]
-    page = group_selectors.directory_page(query=query, tag=tag, page_number=request.GET.get("page"))
+    my_groups = list(group_selectors.member_groups(user_id=request.user.pk))
+    page = group_selectors.directory_page(
+        query=query,
+        tag=tag,
+        page_number=request.GET.get("page"),
+        member_group_ids={group.pk for group in my_groups},
+    )
     return render(
         request,
         "community/groups/directory.html",
-        {
-            "form": form,
-            "page": page,
-            "query": query,
-            "tag": tag,
-            "my_groups": group_selectors.member_groups(user_id=request.user.pk),
-        },
+        {"form": form, "page": page, "query": query, "tag": tag, "my_groups": my_groups},
     )
 
 

@@ -338,9 +338,10 @@ def test_thread_page_query_count_does_not_grow_with_replies(
         )
         Reaction.objects.create(post=reply, user=author, kind="support")
     client.force_login(group_moderator)
-    # session, user, group, membership, block list, thread, block list (replies), reply count,
-    # replies, reaction counts, own reactions, mute check
-    with django_assert_num_queries(12):
+    # session, user, group, membership, block list, thread, the viewer's visit (one upsert:
+    # their list's read state, issue 13), block list (replies), reply count, replies,
+    # reaction counts, own reactions, mute check
+    with django_assert_num_queries(13):
         response = client.get(_thread_url(thread))
     assert response.status_code == 200
     assert response.content.decode().count('class="card post"') == min(rows, 30)
