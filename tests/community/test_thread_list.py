@@ -1,6 +1,7 @@
 """The group page's thread list (issue 13, "Lists that scan"): each thread's excerpt, reply
 count, last activity, and the viewer's own "New" / "N new replies" marker."""
 
+import datetime
 import io
 import json
 import zipfile
@@ -73,7 +74,7 @@ def test_each_thread_shows_an_excerpt_its_reply_count_and_last_activity(
     assert "Heads up The new rota is out, see the notice." in card
     assert "https://example.org/x" not in card and "<strong>" not in card
     assert "2 replies" in card
-    assert f'<time datetime="{replied_at.isoformat()}"' in card
+    assert f'<time datetime="{_utc(replied_at)}"' in card
 
 
 def test_excerpts_are_plain_text_cut_at_a_word_and_escaped(client, group, author, reader):
@@ -234,3 +235,8 @@ def test_thread_list_queries_stay_fixed_with_read_state(
         page = _group_page(client, group)
     assert page.count("data-unread-thread") == rows
     assert page.count("1 new reply") == rows // 2
+
+
+def _utc(moment) -> str:
+    # How the one date helper writes a moment (community/dates.py): UTC to the second.
+    return moment.astimezone(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -2,6 +2,7 @@
 and a short excerpt, its unread count, newest activity first; tombstones and blocked or muted
 authors follow the rule every other page follows."""
 
+import datetime
 from datetime import timedelta
 
 import pytest
@@ -39,7 +40,8 @@ def test_each_direct_conversation_shows_last_message_time_excerpt_and_unread(cli
     item = _item(_inbox(client), direct.pk)
     assert "Heron" in item
     assert "Are you free at six? long" in item and item.count("long") < 40 and "…" in item
-    assert f'datetime="{last.created_at.isoformat()}"' in item
+    utc = last.created_at.astimezone(datetime.UTC).replace(microsecond=0)
+    assert f'datetime="{utc.isoformat().replace("+00:00", "Z")}"' in item
     assert "<span data-unread-count>2</span> unread" in item
 
 
