@@ -145,8 +145,11 @@ def test_moderator_approves_pins_locks_and_acts_on_an_anonymous_post(browser_ses
     # Pin and lock the thread.
     page.goto(f"/groups/{group.slug}/threads/{thread.pk}/")
     thread_card = page.locator(f"#post-{thread.pk}")
+    # The tools fold under one "Moderate" disclosure per post, opened by keyboard here.
+    thread_card.locator(".moderator-menu summary").press("Enter")
     thread_card.get_by_role("button", name="Pin").click()
     expect(page.get_by_text("Thread pinned.")).to_be_visible()
+    page.locator(f"#post-{thread.pk} .moderator-menu summary").click()
     page.locator(f"#post-{thread.pk}").get_by_role("button", name="Lock").click()
     expect(page.get_by_text("This thread is locked; no new replies.")).to_be_visible()
     thread.refresh_from_db()
@@ -155,9 +158,11 @@ def test_moderator_approves_pins_locks_and_acts_on_an_anonymous_post(browser_ses
     # Act on the anonymous reply without ever seeing who wrote it.
     reply_card = page.locator(f"#post-{anonymous_reply.pk}")
     expect(reply_card.locator(".post-author")).to_have_text("Anonymous member")
+    reply_card.locator(".moderator-menu summary").click()
     reply_card.get_by_role("button", name="Hide").click()
     expect(page.get_by_text("The post is hidden.")).to_be_visible()
     expect(page.locator(f"#post-{anonymous_reply.pk}")).to_contain_text("hidden by a moderator")
+    page.locator(f"#post-{anonymous_reply.pk} .moderator-menu summary").click()
     page.locator(f"#post-{anonymous_reply.pk}").get_by_role("link", name="Remove author").click()
     axe(page, "on the remove-author confirmation")
     expect(page.locator("main")).to_contain_text("Anonymous member")
@@ -167,6 +172,7 @@ def test_moderator_approves_pins_locks_and_acts_on_an_anonymous_post(browser_ses
     expect(page.get_by_text("The author is removed from the group.")).to_be_visible()
     axe(page, "on a thread page with moderator tools")
     assert "HiddenFox77" not in page.content()
+    page.locator(f"#post-{anonymous_reply.pk} .moderator-menu summary").click()
     page.locator(f"#post-{anonymous_reply.pk}").get_by_role("link", name="Edit history").click()
     axe(page, "on the edit history page")
     assert "HiddenFox77" not in page.content()
