@@ -1,5 +1,6 @@
 """Moderators' buttons under a post: hide, show again, pin, lock, and sanctions on its author
-(moderation/actions/posts.py). The post page is community's; these act on what it shows."""
+(moderation/actions/posts.py). The post page is community's; these act on what it shows.
+Removing or banning the author goes through a confirmation page with a reason (decision 0071)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

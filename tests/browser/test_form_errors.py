@@ -5,7 +5,9 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
+from community.models import Membership
 from tests.community.advocates_helpers import make_advocate
+from tests.community.groups_helpers import add_member, make_group, make_thread
 from tests.factories import make_member
 
 pytestmark = pytest.mark.browser
@@ -41,3 +43,30 @@ def test_the_support_form_summary_leads_to_the_radio_group(browser_session, axe)
     # The radio itself says what is wrong, not only its fieldset.
     description = page.locator("#id_specialty_0").get_attribute("aria-describedby")
     assert "id_specialty_error" in description.split()
+
+
+def test_a_ban_without_a_reason_stays_on_its_confirmation_with_the_summary_focused(
+    browser_session, axe
+):
+    group = make_group()
+    author = make_member(pseudonym="LoudHeron")
+    moderator = make_member(mfa=True)
+    add_member(group, author)
+    add_member(group, moderator, role=Membership.Role.MODERATOR)
+    thread = make_thread(group, author, title="A thread", body="Words that break the rules")
+    session = browser_session()
+    session.login(moderator)
+    page = session.page
+    page.goto(f"/groups/{group.slug}/threads/{thread.pk}/")
+    page.locator(f"#post-{thread.pk}").get_by_role("link", name="Ban author").click()
+    axe(page, "on the ban confirmation")
+    expect(page.locator("main")).to_contain_text("Words that break the rules")
+
+    page.get_by_role("button", name="Ban author").click()
+
+    expect(page.locator(".error-summary")).to_be_focused()
+    assert page.title() == f"Error: {settings.KINDRED_NEUTRAL_NAME}"
+    axe(page, "on the ban confirmation with an error")
+    assert Membership.objects.get(group=group, user=author).state == Membership.State.ACTIVE
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.locator(f"#post-{thread.pk}")).to_be_visible()

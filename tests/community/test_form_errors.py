@@ -167,3 +167,16 @@ def test_a_refused_direct_message_titles_the_page_error_and_focuses_the_text(
     assert page.title.strip() == f"Error: {settings.KINDRED_NEUTRAL_NAME}"
     body = _by_id(page, "direct-body")
     assert "autofocus" in body and body["aria-describedby"] == "direct-error"
+
+
+def test_the_notification_settings_laid_out_by_hand_have_the_summary_too(member_client):
+    response = member_client.post(
+        reverse("messaging:notification_settings"), {"chat_announcements": "shout"}
+    )
+
+    assert response.status_code == 200
+    _assert_summary_takes_focus(response)
+    assert _summary_links(response) == ["id_chat_announcements_0"]
+    page = _parse(response)
+    _by_id(page, "id_chat_announcements_error")
+    assert "id_chat_announcements_error" in _described_by(page, "id_chat_announcements_0")
