@@ -4,7 +4,7 @@ the zone their browser reported in the `time_zone` cookie (static/js/time-zone.j
 The setting is kept in the session (written when the member signs in or saves it), so finding
 the zone costs no query on any page. It is the member's own: it is put on the page only for
 them (<html data-time-zone>) and never shown to anyone else. Docs:
-docs/decisions/0071-dates-in-the-members-zone.md.
+docs/decisions/0072-dates-in-the-members-zone.md.
 """
 
 import functools

@@ -182,6 +182,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Every form's controls carry aria-describedby for their error and help text (config/forms.py).
+FORM_RENDERER = "config.forms.FormRenderer"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -190,7 +192,11 @@ LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "community.adapters.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "community.forms.SignupForm"
 # A known address does the same work as a new one (community/forms/signup.py, issue 14).
-ACCOUNT_FORMS = {"signup": "community.forms.signup.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "community.forms.signup.SignupForm",
+    "change_password": "community.forms.passwords.ChangePasswordForm",
+    "reset_password_from_key": "community.forms.passwords.ResetPasswordKeyForm",
+}
 ACCOUNT_USER_DISPLAY = "community.adapters.user_display"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -207,6 +213,10 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+# Confirming the address signs the new member in, but only in the browser that signed up: allauth
+# logs in on confirmation only while that sign-up is pending in the session
+# (docs/decisions/0071-careful-flows.md).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
@@ -253,7 +263,7 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
-# One date format per language for every page (community/dates.py, decision 0071).
+# One date format per language for every page (community/dates.py, decision 0072).
 FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.csp import CSP
 from django.utils.translation import gettext as _
@@ -281,7 +282,9 @@ def wipe(request):
         wipe_journal(owner=request.user)
         messages.success(request, _("Your journal has been wiped."))
         return redirect("journal")
-    return render(request, "community/journal/wipe.html", {"form": form})
+    return render(
+        request, "community/journal/wipe.html", {"form": form, "cancel_url": reverse("journal")}
+    )
 
 
 def _render_entry_detail(request, entry, share_form=None) -> HttpResponse:

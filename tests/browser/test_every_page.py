@@ -23,13 +23,13 @@ from django.db import connection
 from django.test import Client
 
 from community.models import User
+from tests.browser.conftest import BLOCKING_IMPACTS
 from tests.crawl import crawl
 from tests.factories import unlock_journal
 
 pytestmark = pytest.mark.browser
 
 WIDTHS = {"desktop": (1280, 800), "phone": (375, 812)}
-IMPACTS = {"moderate", "serious", "critical"}
 DEMO_PASSWORD = "kindred-demo-2026"
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 JS_BUDGET, CSS_BUDGET = 30 * 1024, 20 * 1024
@@ -91,7 +91,7 @@ def _violations(page) -> list[str]:
     return [
         f"{violation['id']} ({violation['impact']}) {[n['target'] for n in violation['nodes']][:3]}"
         for violation in results.response["violations"]
-        if violation.get("impact") in IMPACTS
+        if violation.get("impact") in BLOCKING_IMPACTS
     ]
 
 
