@@ -10,6 +10,7 @@ docs/decisions/0072-dates-in-the-members-zone.md.
 import functools
 import zoneinfo
 
+from django.contrib import auth
 from django.utils import timezone
 
 COOKIE_NAME = "time_zone"
@@ -40,15 +41,18 @@ def remember_profile_zone(session, name: str) -> None:
 
 
 def request_zone_name(request) -> str:
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        if SESSION_KEY not in request.session:
+    session = request.session
+    # Only a signed-in session holds the setting (signing out flushes it), so the user is not
+    # loaded for this: a page that never looks at request.user costs no query here either.
+    if SESSION_KEY not in session and session.get(auth.SESSION_KEY) is not None:
+        user = request.user
+        if user.is_authenticated:
             # A session from before the setting existed: look it up once and keep it.
             profile = getattr(user, "profile", None)
-            remember_profile_zone(request.session, profile.time_zone if profile else "")
-        own = request.session.get(SESSION_KEY, "")
-        if zone_or_none(own) is not None:
-            return own
+            remember_profile_zone(session, profile.time_zone if profile else "")
+    own = session.get(SESSION_KEY, "")
+    if zone_or_none(own) is not None:
+        return own
     browser = request.COOKIES.get(COOKIE_NAME, "")
     if zone_or_none(browser) is not None:
         return browser

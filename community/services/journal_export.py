@@ -282,7 +282,8 @@ MM_PER_PIXEL_AT_96_DPI = 25.4 / 96
 
 
 def exported_sentence(moment: datetime.datetime) -> str:
-    """ "Exported 2 December 2026 at 05:41." in the member's language and time zone."""
+    """The cover's date, e.g. 'Exported 2 December 2026 at 05:41.', in the member's language
+    and time zone."""
     local = timezone.localtime(moment)
     return _("Exported %(date)s at %(time)s.") % {
         # Translators: the export's date on the PDF's cover, in Django's date format syntax.

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from community.dates import render_when
 from community.models import Profile
 from community.services.data_rights import export_all_data
-from community.time_zones import COOKIE_NAME
+from community.time_zones import COOKIE_NAME, SESSION_KEY
 
 NOW = datetime.datetime(2026, 12, 2, 13, 5, tzinfo=datetime.UTC)
 MADRID = "Europe/Madrid"
@@ -230,3 +230,22 @@ def test_the_members_own_data_export_lists_their_zone(client, member):
     with zipfile.ZipFile(io.BytesIO(export_all_data(user=member))) as archive:
         account = json.loads(archive.read("account.json"))
     assert account["profile"]["time_zone"] == MADRID
+
+
+@pytest.mark.django_db
+def test_a_session_from_before_the_setting_looks_the_profile_up_once(client, member):
+    Profile.objects.filter(user=member).update(time_zone=MADRID)
+    client.force_login(member)
+    session = client.session
+    del session[SESSION_KEY]
+    session.save()
+    assert page_zone(client.get(reverse("settings"))) == MADRID
+    assert client.session[SESSION_KEY] == MADRID
+
+
+@pytest.mark.django_db
+def test_signing_out_forgets_the_setting(client, member):
+    Profile.objects.filter(user=member).update(time_zone=MADRID)
+    client.force_login(member)
+    client.post(reverse("account_logout"))
+    assert SESSION_KEY not in client.session
