@@ -1,0 +1,255 @@
+"""The second language (issue 13): every template string is marked for translation, the Spanish
+catalogue is complete and keeps every placeholder, every page speaks Spanish at run time, and
+the language switch is remembered for signed-in members (docs/decisions/0080-language-switch.md,
+docs/translation.md)."""
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from django.conf import settings
+from django.template.base import Lexer, TokenType
+
+BASE_DIR = Path(settings.BASE_DIR)
+TEMPLATE_DIRS = [BASE_DIR / "templates"]
+SPANISH_PO = BASE_DIR / "locale" / "es" / "LC_MESSAGES" / "django.po"
+SPANISH_MO = SPANISH_PO.with_suffix(".mo")
+
+# Text a template may show as it is, in every language.
+UNTRANSLATED_ALLOWED = {"Kindred", "English", "Español", "SHA-256"}
+TRANSLATED_ATTRIBUTES = {"aria-label", "placeholder", "title", "alt", "aria-description"}
+# Stands for what the lexer found outside plain text (a space, so a tag written around
+# `{% if %}` still parses as a tag); each keeps its token's line breaks.
+TOKEN_MARK = " "
+# A block that only adds attributes to a tag of its parent ({% block body_attributes %}).
+ATTRIBUTES_ONLY = re.compile(r'^(\s*[a-z-]+(="[^"]*")?)+\s*$')
+
+
+# --- a) every template string is marked --------------------------------------------------------
+
+
+def _templates():
+    for directory in TEMPLATE_DIRS:
+        yield from sorted(directory.rglob("*.html"))
+        yield from sorted(directory.rglob("*.txt"))
+
+
+def _skeleton(source: str) -> str:
+    """The template with every tag, variable and comment replaced by TOKEN_MARK, and
+    everything inside {% blocktranslate %}, {% comment %} and {% verbatim %} dropped too; line
+    breaks are kept, so positions in the skeleton are positions in the template."""
+    parts = []
+    skipping_until = None
+    for token in Lexer(source).tokenize():
+        raw = token.token_type is TokenType.TEXT and not skipping_until
+        if token.token_type is TokenType.BLOCK:
+            name = token.contents.split()[0] if token.contents else ""
+            if skipping_until and name == skipping_until:
+                skipping_until = None
+            elif not skipping_until and name in ("blocktranslate", "blocktrans"):
+                skipping_until = "end" + name
+            elif not skipping_until and name in ("comment", "verbatim"):
+                skipping_until = "end" + name
+        if raw:
+            parts.append(token.contents)
+        else:
+            text = token.contents if token.token_type is TokenType.TEXT else token.contents + "{}"
+            parts.append(TOKEN_MARK + "\n" * text.count("\n"))
+    return "".join(parts)
+
+
+def _has_words(text: str) -> bool:
+    words = [word for word in text.split() if word.strip("·,.:;()") not in UNTRANSLATED_ALLOWED]
+    return any(character.isalpha() for character in "".join(words))
+
+
+class _UnmarkedTextFinder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, str]] = []
+        self._raw_text_tag = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._raw_text_tag = tag
+        for name, value in attrs:
+            if name in TRANSLATED_ATTRIBUTES and value and _has_words(value):
+                self.found.append((self.getpos()[0], f'{name}="{value.strip()}"'))
+            if (
+                name == "value"
+                and tag == "input"
+                and ("type", "submit") in attrs
+                and value
+                and _has_words(value)
+            ):
+                self.found.append((self.getpos()[0], f'value="{value.strip()}"'))
+
+    def handle_endtag(self, tag):
+        if tag == self._raw_text_tag:
+            self._raw_text_tag = None
+
+    def handle_data(self, data):
+        if self._raw_text_tag is None and _has_words(data) and not ATTRIBUTES_ONLY.match(data):
+            line = self.getpos()[0] + len(data) - len(data.lstrip("\n"))
+            self.found.append((line, " ".join(data.split())))
+
+
+def unmarked_template_text() -> list[str]:
+    problems = []
+    for path in _templates():
+        finder = _UnmarkedTextFinder()
+        finder.feed(_skeleton(path.read_text()))
+        finder.close()
+        for line, text in finder.found:
+            problems.append(f"{path.relative_to(BASE_DIR)}:{line}: {text}")
+    return problems
+
+
+def test_every_template_string_is_marked_for_translation():
+    problems = unmarked_template_text()
+    assert not problems, "Text outside {% translate %}:\n" + "\n".join(problems)
+
+
+def test_the_template_check_finds_unmarked_text_and_attributes(tmp_path, monkeypatch):
+    template = tmp_path / "page.html"
+    template.write_text(
+        '{% load i18n %}<p>{% translate "Fine" %}</p>\n'
+        "{% blocktranslate %}Also fine {{ x }}{% endblocktranslate %}{# a comment #}\n"
+        '<p title="Hover me">Plain words</p>\n'
+        '<input type="search" placeholder="{% translate "Fine" %}"> · Kindred\n'
+    )
+    monkeypatch.setattr(f"{__name__}.TEMPLATE_DIRS", [tmp_path])
+    monkeypatch.setattr(f"{__name__}.BASE_DIR", tmp_path)
+    assert unmarked_template_text() == [
+        'page.html:3: title="Hover me"',
+        "page.html:3: Plain words",
+    ]
+
+
+# --- b) the catalogue is complete -------------------------------------------------------------
+
+
+class Entry:
+    def __init__(self):
+        self.flags: set[str] = set()
+        self.msgid = ""
+        self.msgid_plural = None
+        self.msgstr: dict[int, str] = {}
+        self.line = 0
+        self.obsolete = False
+
+
+def _unquote(text: str) -> str:
+    return (
+        text.strip()[1:-1]
+        .replace('\\"', '"')
+        .replace("\\n", "\n")
+        .replace("\\t", "\t")
+        .replace("\\\\", "\\")
+    )
+
+
+def read_po(path: Path) -> list[Entry]:
+    """The entries of a .po file (enough of the format for our catalogue)."""
+    entries, entry, field = [], Entry(), None
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            if entry.line:
+                entries.append(entry)
+            entry, field = Entry(), None
+            continue
+        if line.startswith("#~"):
+            entry.obsolete = True
+            continue
+        if line.startswith("#,"):
+            entry.flags |= {flag.strip() for flag in line[2:].split(",")}
+            continue
+        if line.startswith("#"):
+            continue
+        entry.line = entry.line or number
+        if line.startswith("msgid_plural "):
+            field, entry.msgid_plural = "plural", _unquote(line[13:])
+        elif line.startswith("msgid "):
+            field, entry.msgid = "msgid", _unquote(line[6:])
+        elif line.startswith("msgstr["):
+            index = int(line[7 : line.index("]")])
+            field = index
+            entry.msgstr[index] = _unquote(line[line.index("]") + 1 :])
+        elif line.startswith("msgstr "):
+            field = 0
+            entry.msgstr[0] = _unquote(line[7:])
+        elif line.startswith('"'):
+            if field == "msgid":
+                entry.msgid += _unquote(line)
+            elif field == "plural":
+                entry.msgid_plural += _unquote(line)
+            else:
+                entry.msgstr[field] += _unquote(line)
+    if entry.line:
+        entries.append(entry)
+    return [each for each in entries if each.msgid and not each.obsolete]
+
+
+PLACEHOLDER = re.compile(r"%\([a-z_0-9]+\)[sdif]|%[sdif]|\{[a-z_0-9]*\}")
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(PLACEHOLDER.findall(text.replace("%%", "")))
+
+
+def catalogue_problems(path: Path) -> list[str]:
+    problems = []
+    for entry in read_po(path):
+        where = f"{path.name}:{entry.line}: {entry.msgid[:60]!r}"
+        if "fuzzy" in entry.flags:
+            problems.append(f"{where} is fuzzy")
+        expected = 2 if entry.msgid_plural is not None else 1
+        strings = [entry.msgstr.get(index, "") for index in range(expected)]
+        if not all(string.strip() for string in strings):
+            problems.append(f"{where} has no translation")
+            continue
+        sources = [entry.msgid] if entry.msgid_plural is None else [entry.msgid_plural]
+        for string in strings:
+            wanted = _placeholders(sources[0])
+            got = _placeholders(string)
+            # A singular may leave out the count ("Un mensaje"), never a named placeholder.
+            if entry.msgid_plural is not None and got != wanted:
+                got = [each for each in got if each not in ("%(count)d", "%(count)s", "%d")]
+                wanted = [each for each in wanted if each not in ("%(count)d", "%(count)s", "%d")]
+            if got != wanted:
+                problems.append(f"{where}: placeholders {got} instead of {wanted}")
+    return problems
+
+
+def test_the_spanish_catalogue_is_complete_and_keeps_every_placeholder():
+    problems = catalogue_problems(SPANISH_PO)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_spanish_catalogue_declares_spanish_plurals():
+    header = SPANISH_PO.read_text().split("\n\n", 1)[0]
+    assert '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"' in header
+    assert '"Language: es\\n"' in header
+
+
+def test_the_catalogue_check_finds_missing_fuzzy_and_broken_placeholders(tmp_path):
+    po = tmp_path / "django.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Language: es\\n"\n\n'
+        'msgid "Fine"\nmsgstr "Bien"\n\n'
+        'msgid "Missing"\nmsgstr ""\n\n'
+        '#, fuzzy\nmsgid "Guessed"\nmsgstr "Adivinado"\n\n'
+        '#, python-format\nmsgid "Hello %(name)s"\nmsgstr "Hola %(nombre)s"\n\n'
+        'msgid "One"\nmsgid_plural "%(count)d things"\nmsgstr[0] "Una cosa"\n'
+        'msgstr[1] "%(count)d cosas"\n'
+    )
+    problems = catalogue_problems(po)
+    assert len(problems) == 3, problems
+    assert "'Missing' has no translation" in problems[0]
+    assert "'Guessed' is fuzzy" in problems[1]
+    assert "%(nombre)s" in problems[2]
+
+
+def test_the_compiled_catalogue_is_up_to_date():
+    assert SPANISH_MO.exists(), "Run `make messages` (make run and make test do it first)."
+    assert SPANISH_MO.stat().st_mtime >= SPANISH_PO.stat().st_mtime, "Run `make messages`."
