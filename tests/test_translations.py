@@ -190,7 +190,7 @@ def read_po(path: Path) -> list[Entry]:
     return [each for each in entries if each.msgid and not each.obsolete]
 
 
-PLACEHOLDER = re.compile(r"%\([a-z_0-9]+\)[sdif]|%[sdif]|\{[a-z_0-9]*\}")
+PLACEHOLDER = re.compile(r"%\([a-z_0-9]+\)[sdif]|%[sdif]|\{[a-z_0-9]*\}|\bCOUNT\b")
 
 
 def _placeholders(text: str) -> list[str]:
