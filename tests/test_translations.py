@@ -7,8 +7,18 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.template.base import Lexer, TokenType
+from django.test import Client
+from django.urls import reverse
+
+from community.models import Membership, Profile
+from messaging.services.conversations import get_or_create_group_room
+from tests.community.advocates_helpers import make_advocate
+from tests.community.groups_helpers import add_member, make_group, make_thread
+from tests.crawl import crawl
+from tests.factories import make_member, make_support_thread, unlock_journal
 
 BASE_DIR = Path(settings.BASE_DIR)
 TEMPLATE_DIRS = [BASE_DIR / "templates"]
@@ -253,3 +263,181 @@ def test_the_catalogue_check_finds_missing_fuzzy_and_broken_placeholders(tmp_pat
 def test_the_compiled_catalogue_is_up_to_date():
     assert SPANISH_MO.exists(), "Run `make messages` (make run and make test do it first)."
     assert SPANISH_MO.stat().st_mtime >= SPANISH_PO.stat().st_mtime, "Run `make messages`."
+
+
+# --- c) every page speaks Spanish at run time -------------------------------------------------
+
+# Content, not interface: rows a data migration writes in English (the library's safety article),
+# which no template string decides.
+CONTENT_NOT_INTERFACE = {"Using this site on a device someone else may check"}
+SHOWN_ATTRIBUTES = TRANSLATED_ATTRIBUTES | {"value"}
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _english_patterns():
+    """One anchored regular expression matching any English msgid of the catalogue whose Spanish
+    differs (placeholders match any text), and one unanchored for the long ones (three words or
+    more), which must not appear even inside a longer text."""
+    spanish = set()
+    english = set()
+    for entry in read_po(SPANISH_PO):
+        strings = list(entry.msgstr.values())
+        spanish |= {_normalised(string) for string in strings}
+        for source in filter(None, [entry.msgid, entry.msgid_plural]):
+            if _normalised(source) not in {_normalised(string) for string in strings}:
+                english.add(_normalised(source))
+    english -= spanish | CONTENT_NOT_INTERFACE
+
+    def pattern(source):
+        parts = PLACEHOLDER.split(source)
+        return ".+?".join(re.escape(part) for part in parts)
+
+    # "In %(name)s" would match any English text starting with "In" (a library article's own
+    # words): a msgid with placeholders counts only with two words of its own or more.
+    english = {
+        source
+        for source in english
+        if not PLACEHOLDER.search(source) or len(PLACEHOLDER.sub(" ", source).split()) >= 2
+    }
+    by_length = sorted(english, key=len, reverse=True)
+    whole = re.compile("^(?:" + "|".join(pattern(source) for source in by_length) + ")$")
+    long_ones = [source for source in by_length if len(PLACEHOLDER.sub("", source).split()) >= 3]
+    inside = re.compile(r"(?<!\w)(?:" + "|".join(pattern(source) for source in long_ones) + r")")
+    return whole, inside
+
+
+class _ShownText(HTMLParser):
+    """Every text node and every shown attribute of a page (data-* too: the chat's script
+    shows those strings), outside scripts and styles."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self.html_lang = None
+        self._raw = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "html":
+            self.html_lang = dict(attrs).get("lang")
+        if tag in ("script", "style"):
+            self._raw = tag
+        for name, value in attrs:
+            if value and (name in SHOWN_ATTRIBUTES or name.startswith("data-")):
+                if name == "value" and tag != "button" and dict(attrs).get("type") != "submit":
+                    continue
+                self.texts.append(_normalised(value))
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag):
+        if tag == self._raw:
+            self._raw = None
+
+    def handle_data(self, data):
+        if self._raw is None and data.strip():
+            self.texts.append(_normalised(data))
+
+
+def english_left_on(pages) -> tuple[list[str], int]:
+    whole, inside = _english_patterns()
+    problems, checked = [], 0
+    for page in pages:
+        if not page.is_html or page.status not in (200, 400, 403, 404):
+            continue
+        checked += 1
+        shown = _ShownText()
+        shown.feed(page.html)
+        if shown.html_lang != "es":
+            problems.append(f"{page.path}: <html lang={shown.html_lang!r}>")
+        for text in shown.texts:
+            found = whole.match(text) or inside.search(text)
+            if found:
+                problems.append(f"{page.path}: {found.group(0)!r} in {text[:80]!r}")
+    return sorted(set(problems)), checked
+
+
+@pytest.fixture
+def spanish_community(db):
+    """Members of every role who chose Spanish, and pages enough for each role's crawl to reach
+    every kind of page: a group with a thread, a reply and its live room, a support thread with
+    an advocate, a report in the queue, a journal entry."""
+    member = make_member(pseudonym="Lucia")
+    group = make_group(name="Turno de noche", rules="Respeto.")
+    add_member(group, member)
+    moderator = make_member(pseudonym="Marta", mfa=True)
+    add_member(group, moderator, role=Membership.Role.MODERATOR)
+    thread = make_thread(group, member, title="Lo que pasó", body="Necesito apoyo.")
+    get_or_create_group_room(group=group)
+    advocate = make_advocate(pseudonym="Ana")
+    add_member(group, advocate)
+    make_support_thread(member=member, advocate=advocate)
+    staff = make_member(pseudonym="Equipo", staff=True, mfa=True)
+    for user in (member, moderator, advocate, staff):
+        user.profile.language = "es"
+        user.profile.save(update_fields=["language"])
+    reporter = Client()
+    reporter.force_login(moderator)
+    reporter.post(
+        reverse("moderation:flag", args=["post", thread.pk]), {"reason": "harassment"}
+    )
+    return {
+        "group": group,
+        "member": member,
+        "moderator": moderator,
+        "advocate": advocate,
+        "staff": staff,
+    }
+
+
+@pytest.mark.django_db
+def test_every_page_an_anonymous_visitor_sees_is_in_spanish(spanish_community):
+    client = Client(HTTP_ACCEPT_LANGUAGE="es")
+    pages = crawl(
+        client,
+        ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/", "/privacy/"],
+        limit=40,
+    )
+    problems, checked = english_left_on(pages)
+    assert checked >= 5
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["member", "moderator", "advocate", "staff"])
+def test_every_page_a_signed_in_member_sees_is_in_their_chosen_spanish(role, spanish_community):
+    client = Client()  # no Accept-Language: the profile's choice alone
+    client.force_login(spanish_community[role])
+    if role == "member":
+        unlock_journal(client)
+    group = spanish_community["group"]
+    start = ["/", "/settings/", f"/groups/{group.slug}/", "/messages/", "/journal/"]
+    if role == "staff":
+        start += ["/moderation/", "/moderation/audit/", "/moderation/appeals/"]
+    pages = crawl(client, start, limit=120)
+    problems, checked = english_left_on(pages)
+    assert checked >= 20, role
+    assert not problems, "\n".join(problems)
+
+
+def test_the_run_time_check_finds_an_english_interface_string():
+    class Page:
+        path = "/x/"
+        status = 200
+        is_html = True
+        html = (
+            '<html lang="es"><p>Guardar</p><p>Save changes</p>'
+            '<button aria-label="Message actions">x</button>'
+            "<p>Hola. Your profile is saved.</p><p>Welcome back, Lucia</p></html>"
+        )
+
+    problems, checked = english_left_on([Page()])
+    assert checked == 1
+    assert problems == [
+        "/x/: 'Message actions' in 'Message actions'",
+        "/x/: 'Save changes' in 'Save changes'",
+        "/x/: 'Welcome back, Lucia' in 'Welcome back, Lucia'",
+        "/x/: 'Your profile is saved.' in 'Hola. Your profile is saved.'",
+    ]
