@@ -13,7 +13,7 @@ from django.template.base import Lexer, TokenType
 from django.test import Client
 from django.urls import reverse
 
-from community.models import Membership, Profile
+from community.models import Membership
 from messaging.services.conversations import get_or_create_group_room
 from tests.community.advocates_helpers import make_advocate
 from tests.community.groups_helpers import add_member, make_group, make_thread
@@ -380,9 +380,7 @@ def spanish_community(db):
         user.profile.save(update_fields=["language"])
     reporter = Client()
     reporter.force_login(moderator)
-    reporter.post(
-        reverse("moderation:flag", args=["post", thread.pk]), {"reason": "harassment"}
-    )
+    reporter.post(reverse("moderation:flag", args=["post", thread.pk]), {"reason": "harassment"})
     return {
         "group": group,
         "member": member,
