@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test venv migrate demo lint fmt clean browser bench messages
+.PHONY: run test venv migrate demo lint fmt clean browser bench messages translations
 
 # Python >= 3.12: an explicit $$PYTHON, else the first suitable interpreter on this machine.
 PYTHON ?= $(shell for c in python3.14 python3.13 python3.12 python3 \
@@ -35,6 +35,13 @@ MO_FILES := $(PO_FILES:.po=.mo)
 	@msgfmt=$$(.ci/find-msgfmt) && $$msgfmt --check-format -o $@ $<
 
 messages: $(MO_FILES)
+
+# After adding or changing strings: extract them into every catalogue (new ones come in empty,
+# changed ones fuzzy), then translate those entries (docs/translation.md).
+translations: venv
+	@.ci/find-msgfmt >/dev/null
+	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=staticfiles \
+	  --ignore=bench --ignore=tests --ignore=var
 
 # `make run` (through migrate) and `make test` compile them first.
 migrate: venv messages

@@ -1,4 +1,4 @@
-"""The language switch (issue 13, a second language; docs/decisions/0080-language-switch.md):
+"""The language switch (issue 13, a second language; docs/decisions/0071-language-switch-and-spanish.md):
 the footer's form for everyone, the settings page's for members, whose choice is saved on their
 profile and comes back at every sign-in, over the browser's Accept-Language."""
 
