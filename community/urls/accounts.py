@@ -5,6 +5,7 @@ from community.views import pages, profiles, sign_ins
 urlpatterns = [
     path("", pages.home, name="home"),
     path("privacy/", pages.privacy, name="privacy"),
+    path("design/", pages.design, name="design"),
     path(
         "settings/safer-device-notice/dismiss/",
         pages.safer_device_notice_dismiss,

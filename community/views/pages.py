@@ -1,6 +1,10 @@
+from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from community.selectors.journal import due_reminders
@@ -25,3 +29,27 @@ def safer_device_notice_dismiss(request):
 
 def privacy(request):
     return render(request, "community/privacy.html")
+
+
+class _SpecimenForm(forms.Form):
+    """The form pattern, shown on the design page with its errors (docs/design.md)."""
+
+    pseudonym = forms.CharField(label=_("Pseudonym"), help_text=_("Shown to other members."))
+    kind = forms.ChoiceField(
+        label=_("What kind of help"),
+        choices=[("peer", _("Peer support")), ("legal", _("Legal"))],
+        widget=forms.RadioSelect,
+    )
+    appear_offline = forms.BooleanField(
+        label=_("Appear offline"), help_text=_("Others do not see you in rooms.")
+    )
+
+
+def design(request):
+    """The design system's specimen page (docs/design.md): every token and component on one
+    page, in DEBUG only."""
+    if not settings.DEBUG:
+        raise Http404
+    form = _SpecimenForm(data={"pseudonym": ""})
+    form.is_valid()
+    return render(request, "community/design.html", {"form": form})

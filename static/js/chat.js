@@ -623,7 +623,7 @@ if (root) {
     entry.item.classList.add("is-failed");
     const state = entry.item.querySelector(".chat-send-state");
     state.replaceChildren(element("span", "", `${strings.failed} ${message || ""} `));
-    state.append(button("link-button", strings.retry, { action: "retry", clientId }));
+    state.append(button("quiet", strings.retry, { action: "retry", clientId }));
   }
 
   // The server's "before you send" check held the message back (nothing was stored): say what
@@ -634,8 +634,8 @@ if (root) {
     entry.item.classList.add("is-held");
     const state = entry.item.querySelector(".chat-send-state");
     state.replaceChildren(element("span", "", `${message} `));
-    const sendAnyway = button("link-button", strings.sendAnyway, { action: "send-anyway", clientId });
-    state.append(sendAnyway, " ", button("link-button", strings.changeIt, { action: "change", clientId }));
+    const sendAnyway = button("quiet", strings.sendAnyway, { action: "send-anyway", clientId });
+    state.append(sendAnyway, " ", button("quiet", strings.changeIt, { action: "change", clientId }));
     sendAnyway.focus();
   }
 

@@ -16,7 +16,7 @@ if (bell) {
   const count = document.getElementById("notification-count");
   const announcer = document.getElementById("notification-announcer");
   const show = (unread) => {
-    count.textContent = unread > 0 ? String(unread) : "";
+    count.querySelector("[data-count]").textContent = String(unread);
     count.hidden = !(unread > 0);
     bell.dataset.unread = String(unread);
   };

@@ -178,7 +178,7 @@ def test_direct_message_request_accepted_then_live(browser_session, axe):
     expect(alice_page.locator("#chat-status")).to_have_text("Live")
 
     bob_page.goto("/messages/requests/")
-    expect(bob_page.locator("#notification-count")).to_have_text("1")
+    expect(bob_page.locator("#notification-count [data-count]")).to_have_text("1")
     axe(bob_page, "on message requests")
     expect(bob_page.get_by_text("Can we talk privately?")).to_be_visible()
     bob_page.get_by_role("button", name="Accept").click()

@@ -61,8 +61,11 @@ def test_two_members_chat_by_keyboard_alone(browser_session, axe, width):
     bob_page = _open(bob_session, bob, f"/rooms/{group.slug}/", size)
     for page in (alice_page, bob_page):
         expect(page.locator("#chat-status")).to_have_text("Live")
-    # The request Bob accepted is unread: one message on the Messages badge.
-    expect(bob_page.locator("#messages-count")).to_be_visible()
+    # The request Bob accepted is unread: one message on the Messages badge (on a phone the
+    # Menu button, which folds the navigation, repeats it).
+    expect(
+        bob_page.locator("#menu-count" if width == "phone" else "#messages-count")
+    ).to_be_visible()
     expect(bob_page.locator("#messages-count [data-count]")).to_have_text("1")
 
     # Alice mentions Bob, picking him from the suggestions with the keyboard.
@@ -88,7 +91,7 @@ def test_two_members_chat_by_keyboard_alone(browser_session, axe, width):
     expect(mentioned).to_have_class(re.compile(r"\bis-mention\b"))
     expect(mentioned).to_have_attribute("aria-label", re.compile("mentions you"))
     expect(bob_page.locator("#chat-announcer")).to_contain_text("AliceHarbor mentioned you")
-    expect(bob_page.locator("#notification-count")).to_have_text("1")
+    expect(bob_page.locator("#notification-count [data-count]")).to_have_text("1")
     # Not highlighted for its writer.
     expect(alice_page.locator("#chat-messages li.chat-message").last).not_to_have_class(
         re.compile(r"\bis-mention\b")
@@ -141,6 +144,11 @@ def test_two_members_chat_by_keyboard_alone(browser_session, axe, width):
     alice_dm.keyboard.type("Are you free at six?")
     alice_dm.keyboard.press("Enter")
     expect(bob_page.locator("#messages-count [data-count]")).to_have_text("2")
+    if width == "phone":
+        expect(
+            bob_page.get_by_role("button", name=re.compile(r"^Menu , [1-9]\d* unread$"))
+        ).to_be_visible()
+        bob_page.get_by_role("button", name=re.compile("^Menu")).press("Enter")
     expect(
         bob_page.get_by_role("link", name=re.compile(r"^Messages\s*,\s*2 unread$"))
     ).to_be_visible()

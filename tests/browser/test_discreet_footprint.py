@@ -86,7 +86,7 @@ def test_a_live_notification_says_new_activity_and_the_tab_stays_neutral(browser
     replying.page.goto(f"/groups/{group.slug}/threads/{thread.pk}/")
     replying.page.get_by_label("Your reply").fill("I am sorry, that sounds hard.")
     replying.page.get_by_role("button", name="Post reply").click()
-    expect(page.locator("#notification-count")).to_have_text("1")
+    expect(page.locator("#notification-count [data-count]")).to_have_text("1")
     expect(page.locator("#notification-announcer")).to_have_text("New activity")
     expect(page).to_have_title("Notes")
     assert "QuietRiver12" not in page.content() and "manager" not in page.content()

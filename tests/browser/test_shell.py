@@ -60,8 +60,9 @@ def test_quick_exit_stays_visible_when_scrolled_and_blanks_the_page_at_once(page
     page.set_viewport_size({"width": 390, "height": 500})
     page.goto("/privacy/")
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    # On a phone it floats in the header's band, 8 px from the top of the window.
     box = page.locator("#quick-exit").bounding_box()
-    assert box is not None and box["y"] <= 1
+    assert box is not None and 0 <= box["y"] <= 10
     expect(page.locator("#quick-exit")).to_be_visible()
 
     # Read the page in the same task as the click, before the neutral site can load.
