@@ -142,6 +142,7 @@ def test_the_template_check_finds_unmarked_text_and_attributes(tmp_path, monkeyp
 class Entry:
     def __init__(self):
         self.flags: set[str] = set()
+        self.msgctxt = None
         self.msgid = ""
         self.msgid_plural = None
         self.msgstr: dict[int, str] = {}
@@ -177,7 +178,9 @@ def read_po(path: Path) -> list[Entry]:
         if line.startswith("#"):
             continue
         entry.line = entry.line or number
-        if line.startswith("msgid_plural "):
+        if line.startswith("msgctxt "):
+            field, entry.msgctxt = "msgctxt", _unquote(line[8:])
+        elif line.startswith("msgid_plural "):
             field, entry.msgid_plural = "plural", _unquote(line[13:])
         elif line.startswith("msgid "):
             field, entry.msgid = "msgid", _unquote(line[6:])
@@ -189,7 +192,9 @@ def read_po(path: Path) -> list[Entry]:
             field = 0
             entry.msgstr[0] = _unquote(line[7:])
         elif line.startswith('"'):
-            if field == "msgid":
+            if field == "msgctxt":
+                entry.msgctxt += _unquote(line)
+            elif field == "msgid":
                 entry.msgid += _unquote(line)
             elif field == "plural":
                 entry.msgid_plural += _unquote(line)
