@@ -248,7 +248,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Notifications <no-reply@loca
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en"
-# Each language is named in itself in the switch (docs/decisions/0071-language-switch-and-spanish.md).
+# Each language is named in itself in the switch (docs/decisions/0071).
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"

@@ -1,4 +1,5 @@
-"""Which language the site speaks to a member (issue 13; docs/decisions/0071-language-switch-and-spanish.md).
+"""Which language the site speaks to a member (issue 13; docs/decisions/0071-language-switch-
+and-spanish.md).
 
 A member's choice lives on `Profile.language` (empty: their browser's) and, for the length of a
 signed-in session, under `MEMBER_LANGUAGE_SESSION_KEY`, so `config.middleware.LocaleMiddleware`

@@ -1,6 +1,6 @@
-"""The language switch (issue 13, a second language; docs/decisions/0071-language-switch-and-spanish.md):
-the footer's form for everyone, the settings page's for members, whose choice is saved on their
-profile and comes back at every sign-in, over the browser's Accept-Language."""
+"""The language switch (issue 13, a second language; docs/decisions/0071): the footer's form
+for everyone, the settings page's for members, whose choice is saved on their profile and comes
+back at every sign-in, over the browser's Accept-Language."""
 
 import re
 
