@@ -2,11 +2,15 @@
 default (docs/decisions/0007-discreet-footprint.md). Kindred sends no notification email or
 push message: nothing about the member's activity leaves the app."""
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from community.models import Profile
+from community.services.language import available_language_codes
 from messaging.models import ChatAnnouncements, Notification, NotificationPreferences
 from messaging.selectors.notifications import (
     notification_preferences,
@@ -25,14 +29,32 @@ PREFERENCE_FIELDS = [
 ]
 
 
-def notify(*, recipient_id: int, kind: str, text: str, url: str = "") -> Notification | None:
+def in_recipient_language(*, recipient_id: int, text: str | Callable[[], str]) -> str:
+    """`text` as the recipient reads it. A notification is stored as text, and the person whose
+    action makes it (a moderator, an advocate) may read the site in another language: callers
+    pass a function that builds the text, run here in the recipient's chosen language (or the
+    current one, if they chose none: their browser's is not known here)."""
+    if not callable(text):
+        return str(text)
+    language = Profile.objects.filter(user_id=recipient_id).values_list("language", flat=True)
+    language = next(iter(language), "")
+    if language in available_language_codes():
+        with translation.override(language):
+            return str(text())
+    return str(text())
+
+
+def notify(
+    *, recipient_id: int, kind: str, text: str | Callable[[], str], url: str = ""
+) -> Notification | None:
     """Creates an in-app notification, unless the member turned this kind off (then None).
     The live bell (pushed over the member's socket after commit) is wired in here, so every
-    caller gets it."""
+    caller gets it. `text` may be a function that builds it (see in_recipient_language)."""
     preferences = notification_preferences(user_id=recipient_id)
     preference = preference_of(kind)
     if preference is not None and not getattr(preferences, preference):
         return None
+    text = in_recipient_language(recipient_id=recipient_id, text=text)
     with transaction.atomic():
         notification = Notification.objects.create(
             recipient_id=recipient_id, kind=kind, text=text[:300], url=url

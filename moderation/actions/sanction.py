@@ -155,15 +155,21 @@ def _tell_member(*, sanction: Sanction, group) -> None:
     """The member hears what was decided and why, from "a moderator"; never from which
     post when it came through an anonymous one (the reason is the caller's, and neutral)."""
     ends_at = sanction.ends_at
-    until = formats.date_format(timezone.localtime(ends_at), "DATETIME_FORMAT") if ends_at else ""
-    notify(
-        recipient_id=sanction.user_id,
-        kind="sanction",
-        text=MEMBER_NOTICE[sanction.kind]
-        % {
+
+    def text():
+        # The date too is written the recipient's way (the text is built in their language).
+        until = (
+            formats.date_format(timezone.localtime(ends_at), "DATETIME_FORMAT") if ends_at else ""
+        )
+        return MEMBER_NOTICE[sanction.kind] % {
             "reason": sanction.reason,
             "group": group.name if group is not None else "",
             "until": until,
-        },
+        }
+
+    notify(
+        recipient_id=sanction.user_id,
+        kind="sanction",
+        text=text,
         url=reverse("moderation:my_notices"),
     )

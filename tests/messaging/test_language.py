@@ -1,9 +1,14 @@
-"""A socket speaks its member's language (issue 13): what a frame says (an error, a notice) is
-in the language their pages are in."""
+"""Messaging speaks each member's language (issue 13): what a socket's frames say (an error, a
+notice) and the text of a notification, in the language the member chose for their pages."""
 
 import pytest
 from channels.db import database_sync_to_async
+from django.test import Client
+from django.urls import reverse
 
+from messaging.models import Notification
+from tests.community.groups_helpers import add_member, make_group, make_thread
+from tests.factories import make_member
 from tests.messaging.conftest import open_socket, receive
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,3 +36,30 @@ async def test_error_frames_stay_in_english_for_a_member_who_chose_it(member):
     await socket.send_to(text_data='{"type": "dance"}')
     assert (await receive(socket))["message"] == "Unknown frame type."
     await socket.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("author_language", "replier_language", "expected"),
+    [
+        ("es", "en", "Nueva respuesta en tu hilo «Lo que pasó»."),
+        ("en", "es", "New reply in your thread “Lo que pasó”."),
+        ("", "es", "Nueva respuesta en tu hilo «Lo que pasó»."),  # no choice: as it is written
+    ],
+)
+def test_a_notification_is_written_in_its_recipients_language_not_the_actors(
+    author_language, replier_language, expected
+):
+    """A notification is stored as text: the reply's author reads the site in one language,
+    the thread's author may read it in another."""
+    author, replier = make_member(), make_member()
+    for user, language in ((author, author_language), (replier, replier_language)):
+        user.profile.language = language
+        user.profile.save(update_fields=["language"])
+    group = make_group()
+    add_member(group, author)
+    add_member(group, replier)
+    thread = make_thread(group, author, title="Lo que pasó")
+    client = Client()
+    client.force_login(replier)
+    client.post(reverse("thread_detail", args=[group.slug, thread.pk]), {"body": "Aquí estoy."})
+    assert Notification.objects.get(recipient=author, kind="thread_reply").text == expected
