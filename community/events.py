@@ -38,7 +38,7 @@ class MemberNotified:
     recipient_id: int
     kind: str
     # Or a function that builds it, run in the recipient's language (messaging.services.
-    # notifications.in_recipient_language): the actor may read the site in another one.
+    # notifications.notify): the actor may read the site in another one.
     text: str | Callable[[], str]
     url: str = ""
 

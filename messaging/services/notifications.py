@@ -29,19 +29,12 @@ PREFERENCE_FIELDS = [
 ]
 
 
-def in_recipient_language(*, recipient_id: int, text: str | Callable[[], str]) -> str:
-    """`text` as the recipient reads it. A notification is stored as text, and the person whose
-    action makes it (a moderator, an advocate) may read the site in another language: callers
-    pass a function that builds the text, run here in the recipient's chosen language (or the
-    current one, if they chose none: their browser's is not known here)."""
-    if not callable(text):
-        return str(text)
-    language = Profile.objects.filter(user_id=recipient_id).values_list("language", flat=True)
-    language = next(iter(language), "")
-    if language in available_language_codes():
-        with translation.override(language):
-            return str(text())
-    return str(text())
+def recipient_language(*, recipient_id: int) -> str:
+    """The language to write to a member in: their own choice, else the current one (the
+    request that makes the notification; their browser's is not known here)."""
+    chosen = Profile.objects.filter(user_id=recipient_id).values_list("language", flat=True)
+    chosen = next(iter(chosen), "")
+    return chosen if chosen in available_language_codes() else translation.get_language()
 
 
 def notify(
@@ -49,18 +42,26 @@ def notify(
 ) -> Notification | None:
     """Creates an in-app notification, unless the member turned this kind off (then None).
     The live bell (pushed over the member's socket after commit) is wired in here, so every
-    caller gets it. `text` may be a function that builds it (see in_recipient_language)."""
+    caller gets it.
+
+    A notification is stored as text, and the person whose action makes it (a moderator, an
+    advocate, a replier) may read the site in another language than the recipient: callers
+    pass a function that builds the text, run here in the recipient's language."""
     preferences = notification_preferences(user_id=recipient_id)
     preference = preference_of(kind)
     if preference is not None and not getattr(preferences, preference):
         return None
-    text = in_recipient_language(recipient_id=recipient_id, text=text)
+    language = recipient_language(recipient_id=recipient_id)
+    with translation.override(language):
+        text = str(text() if callable(text) else text)
     with transaction.atomic():
         notification = Notification.objects.create(
             recipient_id=recipient_id, kind=kind, text=text[:300], url=url
         )
         transaction.on_commit(
-            lambda: _push_notification(notification, show_details=preferences.show_details)
+            lambda: _push_notification(
+                notification, show_details=preferences.show_details, language=language
+            )
         )
     return notification
 
@@ -81,12 +82,14 @@ def discreet_view(notification: Notification, *, show_details: bool) -> dict:
     }
 
 
-def _push_notification(notification: Notification, *, show_details: bool) -> None:
+def _push_notification(notification: Notification, *, show_details: bool, language: str) -> None:
+    with translation.override(language):  # "New activity", in the recipient's language
+        view = discreet_view(notification, show_details=show_details)
     send_to_user(
         user_id=notification.recipient_id,
         event={
             "type": "notification.created",
-            "notification": discreet_view(notification, show_details=show_details),
+            "notification": view,
             "unread_count": unread_notification_count(recipient_id=notification.recipient_id),
         },
     )

@@ -9,7 +9,7 @@ from django.urls import reverse
 from messaging.models import Notification
 from tests.community.groups_helpers import add_member, make_group, make_thread
 from tests.factories import make_member
-from tests.messaging.conftest import open_socket, receive
+from tests.messaging.conftest import open_socket, receive, receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,3 +63,24 @@ def test_a_notification_is_written_in_its_recipients_language_not_the_actors(
     client.force_login(replier)
     client.post(reverse("thread_detail", args=[group.slug, thread.pk]), {"body": "Aquí estoy."})
     assert Notification.objects.get(recipient=author, kind="thread_reply").text == expected
+
+
+async def test_the_live_bell_tells_the_recipient_in_their_language(member):
+    await _choose(member, "es")
+
+    @database_sync_to_async
+    def reply_in_english():
+        replier = make_member()
+        group = make_group()
+        add_member(group, member)
+        add_member(group, replier)
+        thread = make_thread(group, member, title="Lo que pasó")
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(replier)
+        client.post(reverse("thread_detail", args=[group.slug, thread.pk]), {"body": "Hi."})
+
+    socket = await open_socket(member)
+    await reply_in_english()
+    frame = await receive_until(socket, "notification")
+    assert frame["notification"]["text"] == "Actividad nueva"
+    await socket.disconnect()
