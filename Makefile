@@ -91,4 +91,4 @@ bench: venv
 	$(PY) -m bench.idle_sockets --sockets 5000
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) staticfiles $(MO_FILES)
