@@ -444,3 +444,69 @@ def test_the_run_time_check_finds_an_english_interface_string():
         "/x/: 'Welcome back, Lucia' in 'Welcome back, Lucia'",
         "/x/: 'Your profile is saved.' in 'Hola. Your profile is saved.'",
     ]
+
+
+class _Forms(HTMLParser):
+    """The post forms of a page a person fills in (a text box, a date, a password)."""
+
+    FILLED = {"text", "email", "password", "date", "datetime-local", "number", "url", "search"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict] = []
+        self._current = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and (attrs.get("method") or "").lower() == "post":
+            self._current = {"action": attrs.get("action") or "", "fills": False}
+            self.forms.append(self._current)
+        elif self._current is not None and (
+            tag == "textarea" or (tag == "input" and attrs.get("type", "text") in self.FILLED)
+        ):
+            self._current["fills"] = True
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._current = None
+
+
+# Posting nothing to these would act (sign out, delete, wipe) rather than show errors.
+ACTING_FORMS = re.compile(r"logout|delete|wipe|setlang|/end|dismiss|remove|revoke|leave")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["member", "moderator", "advocate", "staff"])
+def test_every_form_sent_empty_shows_its_errors_in_spanish(role, spanish_community):
+    """What the crawl cannot reach: each form's page after a send with nothing filled in, where
+    the error summaries and field errors are (forms' own messages, Django's and ours)."""
+    client = Client()
+    client.force_login(spanish_community[role])
+    if role == "member":
+        unlock_journal(client)
+    group = spanish_community["group"]
+    pages = crawl(client, ["/", "/settings/", f"/groups/{group.slug}/", "/journal/"], limit=80)
+    targets = set()
+    for page in pages:
+        if not page.is_html or page.status != 200:
+            continue
+        forms = _Forms()
+        forms.feed(page.html)
+        for form in forms.forms:
+            action = form["action"] or page.path
+            if form["fills"] and action.startswith("/") and not ACTING_FORMS.search(action):
+                targets.add(action)
+    answered = []
+    for action in sorted(targets):
+        response = client.post(action, {})
+        answered.append(
+            type(pages[0])(
+                action,
+                response.status_code,
+                dict(response.headers.items()),
+                response.content.decode(errors="replace"),
+            )
+        )
+    problems, checked = english_left_on(answered)
+    assert checked >= 5, (role, sorted(targets))
+    assert not problems, "\n".join(problems)
