@@ -9,19 +9,21 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from community.dates import absolute_text
 from community.devices import coarse_device
+from community.models import Profile
 from community.services.language import remember_member_language
 from community.services.sign_ins import (
     lift_sign_in_pause,
     record_failed_sign_in,
     record_sign_in,
 )
+from community.time_zones import remember_profile_zone
 
 # allauth's session rows require an address; Kindred records none (decision 0008).
 UNRECORDED_ADDRESS = "::"  # the unspecified address
@@ -50,7 +52,7 @@ def _user_agent(request) -> str:
 @receiver(user_logged_in, dispatch_uid="community_speak_member_language")
 def speak_member_language(sender, request, user, **kwargs):
     # Connected before the sign-in record below, so its notice is already in their language.
-    if request is None:
+    if request is None or not hasattr(request, "session"):
         return
     try:
         language = user.profile.language
@@ -60,6 +62,16 @@ def speak_member_language(sender, request, user, **kwargs):
     if language:
         translation.activate(language)
         request.LANGUAGE_CODE = language
+
+
+@receiver(user_logged_in, dispatch_uid="community_remember_time_zone")
+def remember_time_zone_in_the_session(sender, request, user, **kwargs):
+    """The member's time zone setting, kept in the session so no page looks it up
+    (community.time_zones)."""
+    if request is None or not hasattr(request, "session"):
+        return
+    zone = Profile.objects.filter(user=user).values_list("time_zone", flat=True).first()
+    remember_profile_zone(request.session, zone or "")
 
 
 @receiver(user_logged_in, dispatch_uid="community_record_sign_in")
@@ -80,7 +92,7 @@ def record_successful_sign_in(sender, request, user, **kwargs):
             failed.count,
         ) % {
             "count": failed.count,
-            "since": date_format(timezone.localtime(failed.since), "DATETIME_FORMAT"),
+            "since": absolute_text(failed.since),
         }
     messages.warning(
         request,

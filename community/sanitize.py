@@ -93,3 +93,48 @@ def render_plain(text: str) -> SafeString:
     if not text:
         return mark_safe("")  # noqa: S308
     return mark_safe(_plain_cleaner.clean(text))  # noqa: S308 - no tags but the links it made
+
+
+# The block tokens whose end separates one run of text from the next.
+_EXCERPT_BREAKS = frozenset(
+    {"paragraph_close", "heading_close", "list_item_close", "blockquote_close", "hr"}
+)
+# An excerpt reads the start of a text only: a 10,000-character post is not parsed whole for
+# 160 characters of it.
+_EXCERPT_SOURCE_LIMIT = 2000
+
+
+def plain_excerpt(text: str, *, length: int = 160) -> str:
+    """The first `length` characters of member-written Markdown as plain text, for lists:
+    markup gone, link targets gone (their text kept), whitespace collapsed, cut at a word
+    with an ellipsis. A plain `str`, never marked safe: templates escape it like any text.
+    Raw HTML is never rendered by the parser (`js-default`), so a tag typed in a post stays
+    visible text here, as it does on the post's page."""
+    if not text:
+        return ""
+    parts: list[str] = []
+    for token in _markdown.parse(text[:_EXCERPT_SOURCE_LIMIT]):
+        if token.type == "inline":
+            for child in token.children or ():
+                if child.type in ("text", "code_inline"):
+                    parts.append(child.content)
+                elif child.type in ("softbreak", "hardbreak"):
+                    parts.append(" ")
+        elif token.type in ("fence", "code_block"):
+            parts.append(f" {token.content} ")
+        elif token.type in _EXCERPT_BREAKS:
+            parts.append(" ")
+    return shorten_text("".join(parts), length=length)
+
+
+def shorten_text(text: str, *, length: int) -> str:
+    """Plain text on one line, at most `length` characters and an ellipsis, cut at a word
+    where one is near: for excerpts of texts that are not Markdown (chat messages). A plain
+    `str`, never marked safe."""
+    words = " ".join((text or "").split())
+    if len(words) <= length:
+        return words
+    cut = words[:length]
+    if " " in cut[length // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" .,;:") + "…"

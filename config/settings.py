@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "community.time_zones.MemberTimeZoneMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -180,6 +181,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Every form's controls carry aria-describedby for their error and help text (config/forms.py).
+FORM_RENDERER = "config.forms.FormRenderer"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -188,7 +191,11 @@ LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "community.adapters.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "community.forms.SignupForm"
 # A known address does the same work as a new one (community/forms/signup.py, issue 14).
-ACCOUNT_FORMS = {"signup": "community.forms.signup.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "community.forms.signup.SignupForm",
+    "change_password": "community.forms.passwords.ChangePasswordForm",
+    "reset_password_from_key": "community.forms.passwords.ResetPasswordKeyForm",
+}
 ACCOUNT_USER_DISPLAY = "community.adapters.user_display"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -205,6 +212,10 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+# Confirming the address signs the new member in, but only in the browser that signed up: allauth
+# logs in on confirmation only while that sign-up is pending in the session
+# (docs/decisions/0071-careful-flows.md).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
@@ -248,13 +259,15 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Notifications <no-reply@loca
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en"
-# Each language is named in itself in the switch (docs/decisions/0071).
+# Each language is named in itself in the switch (docs/decisions/0073).
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SECURE = PRODUCTION
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
+# One date format per language for every page (community/dates.py, decision 0072).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -25,6 +25,7 @@ from messaging.forms import NotificationPreferencesForm
 from messaging.models import Conversation
 from messaging.permissions import get_conversation_access_or_404
 from messaging.selectors import conversations as selectors
+from messaging.selectors import inbox as inbox_selectors
 from messaging.selectors.mentions import mention_candidates
 from messaging.selectors.notifications import (
     get_notification_for_recipient,
@@ -255,11 +256,7 @@ def inbox(request):
         request,
         "messaging/inbox.html",
         {
-            "rooms": selectors.my_rooms(user_id=request.user.pk),
-            "threads": selectors.direct_threads(user_id=request.user.pk),
-            "support_threads": selectors.conversations_with_unread(
-                user_id=request.user.pk, kind=Conversation.Kind.SUPPORT
-            ),
+            "inbox": inbox_selectors.inbox(user_id=request.user.pk),
             "request_count": selectors.message_request_counts(user_id=request.user.pk)[False],
         },
     )

@@ -21,6 +21,20 @@ class FlagForm(forms.Form):
     )
 
 
+class AuthorSanctionForm(forms.Form):
+    """The reason for removing or banning a post's author, asked on the confirmation page."""
+
+    reason = forms.CharField(
+        label=_("Reason (the member is told it)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Say which rule was broken. Do not quote the post, and name no one: not who wrote "
+            "it, not who reported it."
+        ),
+    )
+
+
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"), choices=ReviewItem.Decision.choices, widget=forms.RadioSelect

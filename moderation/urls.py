@@ -23,6 +23,11 @@ urlpatterns = [
         posts.post_moderate,
         name="post_moderate",
     ),
+    path(
+        "groups/<str:slug>/posts/<int:post_id>/moderate/<slug:kind>/",
+        posts.post_sanction,
+        name="post_sanction",
+    ),
     # Moderators (two-factor required)
     path("moderation/", dashboard.queue, name="queue"),
     path("moderation/items/<int:item_id>/", dashboard.item_detail, name="item_detail"),

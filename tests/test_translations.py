@@ -1,6 +1,6 @@
 """The second language (issue 13): every template string is marked for translation, the Spanish
 catalogue is complete and keeps every placeholder, every page speaks Spanish at run time, and
-the language switch is remembered for signed-in members (docs/decisions/0071,
+the language switch is remembered for signed-in members (docs/decisions/0073,
 docs/translation.md)."""
 
 import re

@@ -8,6 +8,7 @@ from community.before_you_send import split_words
 from community.models import Profile
 from community.pseudonyms import validate_pseudonym
 from community.services.profiles import create_profile, pseudonym_taken, suggest_pseudonym
+from community.time_zones import available_zones
 
 
 class PseudonymField(forms.CharField):
@@ -53,8 +54,21 @@ class SignupForm(forms.Form):
         create_profile(user=user, pseudonym=self.cleaned_data["pseudonym"])
 
 
+def time_zone_choices():
+    return [("", _("Use my browser's"))] + [(zone, zone) for zone in sorted(available_zones())]
+
+
 class ProfileForm(forms.ModelForm):
     pseudonym = PseudonymField()
+    # Not part of the public profile: only the member sees it (community/time_zones.py).
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        required=False,
+        help_text=_(
+            "Dates and times are shown in this zone. Only you can see it; nobody else is told."
+        ),
+    )
 
     class Meta:
         model = Profile
@@ -65,6 +79,7 @@ class ProfileForm(forms.ModelForm):
             "dm_policy",
             "unfamiliar_requests",
             "appear_offline",
+            "time_zone",
         ]
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 4}),

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from community.models import AdvocateProfile, Specialty, SupportRequest
 from community.models.advocates import SUPPORT_LANGUAGES
+from community.selectors.advocates import DirectoryOrder
 from community.services.support_requests import is_at_least_a_sentence
 
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
@@ -77,6 +78,14 @@ class DirectoryFilterForm(forms.Form):
         choices=[("", _("Any language")), *SUPPORT_LANGUAGES],
     )
     taking = forms.BooleanField(label=_("Taking requests now"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            (DirectoryOrder.RECOMMENDED, _("Recommended")),
+            (DirectoryOrder.FASTEST, _("Fastest typical response")),
+        ],
+    )
 
 
 class SupportRequestForm(forms.Form):

@@ -4,6 +4,7 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from community.models import IncidentChannel
@@ -215,6 +216,6 @@ class ShareEntryForm(forms.Form):
             % {
                 "number": support_request.pk,
                 "specialty": support_request.specialty,
-                "opened": support_request.created_at.strftime("%Y-%m-%d"),
+                "opened": date_format(timezone.localdate(support_request.created_at)),
             }
         )

@@ -25,7 +25,7 @@ from community.models.journal import (
     JournalShare,
     JournalVersion,
 )
-from community.models.posts import Post, PostRevision, Reaction
+from community.models.posts import Post, PostRevision, Reaction, ThreadVisit
 from community.models.resources import (
     Article,
     ArticleSection,
@@ -71,6 +71,7 @@ __all__ = [
     "Profile",
     "SignInAttempt",
     "Tag",
+    "ThreadVisit",
     "UnfamiliarRequestPolicy",
     "User",
 ]

@@ -91,3 +91,22 @@ class Reaction(models.Model):
 
     def __str__(self):
         return f"reaction #{self.pk}"
+
+
+class ThreadVisit(models.Model):
+    """When a member last opened a thread: what the group's thread list compares the thread's
+    replies with to mark it "New" or "N new replies" for them. The member's own state: read
+    for their lists only, never shown to anyone else, in their data export, gone with their
+    account or the thread (docs/decisions/0074-lists-that-scan-read-state.md)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="visits")
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "thread"], name="thread_visit_unique"),
+        ]
+
+    def __str__(self):
+        return f"thread visit #{self.pk}"

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Group, GroupInvite, Membership, Tag
+from community.sanitize import plain_excerpt
 
 
 def get_membership(*, user, group: Group) -> Membership | None:
@@ -66,13 +67,24 @@ def directory_groups(*, query: str = "", tag: str = ""):
     )
 
 
-def directory_page(*, query: str = "", tag: str = "", page_number) -> Page:
-    """One page of `directory_groups`, each group with the `member_count_label` it shows."""
+DESCRIPTION_EXCERPT_LENGTH = 180
+
+
+def directory_page(
+    *, query: str = "", tag: str = "", page_number, member_group_ids=frozenset()
+) -> Page:
+    """One page of `directory_groups`, each group with what its card shows: the
+    `member_count_label`, a plain-text `description_excerpt`, and `is_viewer_member` (from
+    `member_group_ids`, the viewer's active groups, which the caller has already read)."""
     page = Paginator(directory_groups(query=query, tag=tag), DIRECTORY_PAGE_SIZE).get_page(
         page_number
     )
     for group in page.object_list:
         group.member_count_label = member_count_label(group.active_member_count)
+        group.description_excerpt = plain_excerpt(
+            group.description, length=DESCRIPTION_EXCERPT_LENGTH
+        )
+        group.is_viewer_member = group.pk in member_group_ids
     return page
 
 

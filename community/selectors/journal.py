@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext as _
 
+from community.dates import absolute_text
 from community.encryption import DecryptionError
 from community.models import (
     JournalEntry,
@@ -142,7 +143,7 @@ def verify_chain(*, owner_id: int, versions: list[JournalVersion] | None = None)
         report.versions_checked += 1
         label = _("version %(number)s of an entry saved %(saved)s") % {
             "number": version.number,
-            "saved": version.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "saved": absolute_text(version.created_at),
         }
         if version.chain_position != position or version.previous_hash != expected_previous:
             report.problems.append(_("The chain is broken before %(label)s.") % {"label": label})

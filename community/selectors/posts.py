@@ -6,17 +6,36 @@ select_related, reactions for a whole page are counted in one query.
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Q
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
-from community.models import Group, Post, PostRevision, Reaction
+from community.models import Group, Post, PostRevision, Reaction, ThreadVisit
 from community.permissions import can_see_anonymous_author, is_group_moderator_for
 from community.restrictions import hidden_author_ids
+from community.sanitize import plain_excerpt
 
 THREADS_PAGE_SIZE = 20
+THREAD_EXCERPT_LENGTH = 160
+# A thread the member never opened is "New" while it has had activity this recently: older
+# ones are not news, and a group's whole past must not light up for a newcomer (or for
+# everyone on the day read state began to be kept).
+NEW_THREAD_WINDOW = timedelta(days=14)
 REPLIES_PAGE_SIZE = 30
 
 
@@ -48,14 +67,57 @@ def _visible_posts(*, group: Group, viewer):
 
 
 def thread_list_page(*, group: Group, viewer, page_number) -> Page:
+    """One page of the group's threads, pinned first, then by last activity. Each thread
+    carries, for this viewer: `excerpt` (plain text of the opening post; empty when it is
+    deleted, hidden or behind a content warning), `seen_at` (when they last opened it, or
+    None) and `new_reply_count` (replies they may see, by others, since then), besides what
+    `decorate_posts` sets. The read state is the viewer's own: it only ever marks their list.
+    Two queries (count, page) whatever the number of threads."""
+    visible = _visible_posts(group=group, viewer=viewer)
+    visit = ThreadVisit.objects.filter(user_id=viewer.pk, thread_id=OuterRef("pk")).values(
+        "seen_at"
+    )[:1]
+    # The author has seen their thread as they wrote it, visit or not.
+    seen_at = Coalesce(
+        Subquery(visit),
+        Case(When(author_id=viewer.pk, then=F("created_at"))),
+        output_field=DateTimeField(),
+    )
+    new_replies = (
+        visible.filter(
+            thread_id=OuterRef("pk"),
+            created_at__gt=OuterRef("seen_at"),
+            deleted_at__isnull=True,
+            hidden_at__isnull=True,
+        )
+        .exclude(author_id=viewer.pk)
+        .order_by()
+        .values("thread_id")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
     threads = (
-        _visible_posts(group=group, viewer=viewer)
-        .filter(thread__isnull=True)
+        visible.filter(thread__isnull=True)
         .select_related("author__profile")
+        .annotate(seen_at=seen_at)
+        .annotate(
+            new_reply_count=Coalesce(
+                Subquery(new_replies, output_field=IntegerField()), 0, output_field=IntegerField()
+            )
+        )
         .order_by(F("pinned_at").desc(nulls_last=True), "-last_activity_at", "-pk")
     )
     page = Paginator(threads, THREADS_PAGE_SIZE).get_page(page_number)
     decorate_posts(posts=page.object_list, viewer=viewer, with_reactions=False)
+    news_since = timezone.now() - NEW_THREAD_WINDOW
+    for thread in page.object_list:
+        shows_text = not (thread.deleted_at or thread.hidden_at or thread.content_warning)
+        thread.excerpt = (
+            plain_excerpt(thread.body, length=THREAD_EXCERPT_LENGTH) if shows_text else ""
+        )
+        thread.is_new_to_viewer = (
+            thread.seen_at is None and not thread.is_own and thread.last_activity_at >= news_since
+        )
     return page
 
 

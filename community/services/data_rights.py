@@ -35,6 +35,7 @@ from community.models import (
     Profile,
     SignInAttempt,
     SupportRequest,
+    ThreadVisit,
     User,
 )
 from community.search import forget_erased_text
@@ -52,6 +53,7 @@ def export_all_data(*, user: User) -> bytes:
         "account.json": _account(user),
         "groups.json": _memberships(user),
         "posts.json": _posts(user),
+        "threads_opened.json": _thread_visits(user),
         "perspectives.json": perspectives_written_by(user_id=user.pk),
         "support_requests.json": _support_requests(user),
         "journal/journal.json": build_journal_export(owner=user),
@@ -93,6 +95,7 @@ def _account(user: User) -> dict:
             "unfamiliar_message_requests": profile.unfamiliar_requests,
             "appear_offline": profile.appear_offline,
             "phone_numbers_region": profile.phone_region,
+            "time_zone": profile.time_zone,
             "created_at": _iso(profile.created_at),
         },
         "words_that_identify_me": list(own_words_of(user_id=user.pk)),
@@ -130,6 +133,20 @@ def _posts(user: User) -> list[dict]:
             "deleted_at": _iso(post.deleted_at),
         }
         for post in Post.objects.filter(author=user).select_related("group").order_by("id")
+    ]
+
+
+def _thread_visits(user: User) -> list[dict]:
+    """When the member last opened each thread: their lists' read state, theirs alone."""
+    return [
+        {
+            "group": visit.thread.group.name,
+            "thread": visit.thread_id,
+            "seen_at": _iso(visit.seen_at),
+        }
+        for visit in ThreadVisit.objects.filter(user=user)
+        .select_related("thread__group")
+        .order_by("thread_id")
     ]
 
 

@@ -229,3 +229,43 @@ def _atomic_write(path: Path, data: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
+
+
+# --- Showing images: the owner's thumbnails and the PDF export --------------------------------
+
+THUMBNAIL_SIDE = 480
+
+
+def open_stored_image(evidence: JournalEvidence, *, max_side: int):
+    """The evidence image decrypted and scaled to fit `max_side` (never enlarged), as a Pillow
+    image in RGB or RGBA; None when it is not an image or cannot be read (a damaged file, a
+    missing file, a key that no longer opens it, too many pixels)."""
+    if evidence.kind != JournalEvidence.Kind.IMAGE:
+        return None
+    try:
+        image = Image.open(io.BytesIO(read_evidence_bytes(evidence)))
+        width, height = image.size
+        if width * height > MAX_IMAGE_PIXELS:
+            return None
+        image.draft("RGB", (max_side, max_side))  # JPEG: decode at a smaller scale, faster
+        image.thumbnail((max_side, max_side))
+        if image.mode not in {"RGB", "RGBA"}:
+            image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+        image.load()
+    except Exception:  # noqa: BLE001 - whatever is wrong with the file, the page shows a placeholder
+        return None
+    return image
+
+
+def evidence_thumbnail(evidence: JournalEvidence) -> tuple[bytes, str] | None:
+    """A small copy of an evidence image for its owner's entry page, and its content type;
+    None when the image cannot be shown."""
+    image = open_stored_image(evidence, max_side=THUMBNAIL_SIDE)
+    if image is None:
+        return None
+    output = io.BytesIO()
+    if image.mode == "RGBA":
+        image.save(output, format="PNG", optimize=True)
+        return output.getvalue(), "image/png"
+    image.save(output, format="JPEG", quality=85)
+    return output.getvalue(), "image/jpeg"

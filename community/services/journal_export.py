@@ -15,13 +15,15 @@ import zipfile
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from fpdf import FPDF
 
 from community.models import IncidentChannel, JournalEvidence
 from community.selectors.journal import chain_versions, payload_for, verify_chain
 from community.services.journal import GENESIS_HASH
-from community.services.journal_evidence import read_evidence_bytes
+from community.services.journal_evidence import open_stored_image, read_evidence_bytes
 
 EXPORT_FORMAT = "journal-export/1"
 HASH_RECIPE = (
@@ -191,25 +193,31 @@ class _JournalPDF(FPDF):
     def small(self, text: str) -> None:
         self.paragraph(text, font="Courier", size=8)
 
-    def cover(self, export: dict) -> None:
+    def cover(self, export: dict, exported_at: datetime.datetime) -> None:
         chain = export["chain"]
+        count = len(export["entries"])
         self.heading(_("Incident record"), 18)
         self.paragraph(
-            _(
-                "Exported %(when)s. %(count)s entries. Each entry shows its current text and the "
-                "history of its versions with the time the server saved each one."
+            " ".join(
+                (
+                    exported_sentence(exported_at),
+                    ngettext("%(count)d entry.", "%(count)d entries.", count) % {"count": count},
+                    _(
+                        "Each entry shows its current text and the history of its versions "
+                        "with the time the server saved each one (in UTC)."
+                    ),
+                )
             )
-            % {"when": export["exported_at"], "count": len(export["entries"])}
         )
         state = _("intact") if chain["intact_when_exported"] else _("CHANGES FOUND")
         self.paragraph(_("Integrity check when exported: %(state)s.") % {"state": state})
         self.small(_("Chain head (SHA-256): %(hash)s") % {"hash": chain["head_hash"]})
         self.ln(4)
 
-    def entry(self, number: int, record: dict, titles: dict) -> None:
+    def entry(self, number: int, record: dict, titles: dict, images: dict) -> None:
         current = record["versions"][-1]["payload"]
         self.heading(f"{number}. {current['title']}")
-        when = current["occurred_on"] + (
+        when = date_format(datetime.date.fromisoformat(current["occurred_on"])) + (
             f" {current['occurred_time']}" if current["occurred_time"] else ""
         )
         if current["date_is_approximate"]:
@@ -224,11 +232,11 @@ class _JournalPDF(FPDF):
         self.field(_("What I did next"), current["actions_taken"])
         if current["retaliation_for"]:
             self.field(_("Retaliation for"), titles.get(current["retaliation_for"], ""))
-        self.evidence(record["evidence"])
+        self.evidence(record["evidence"], images)
         self.versions(record["versions"])
         self.ln(5)
 
-    def evidence(self, files: list[dict]) -> None:
+    def evidence(self, files: list[dict], images: dict) -> None:
         for evidence in files:
             self.field(
                 _("Evidence"),
@@ -236,6 +244,26 @@ class _JournalPDF(FPDF):
                 f"{evidence['size_bytes']} bytes)",
             )
             self.small(f"SHA-256 {evidence['sha256']}")
+            if evidence["kind"] == JournalEvidence.Kind.IMAGE:
+                self.picture(images.get(evidence["id"]))
+
+    def picture(self, stored) -> None:
+        """The image at the page's width (or smaller: never enlarged, never taller than a
+        page); a clear note instead when it cannot be read."""
+        image = None if stored is None else open_stored_image(stored, max_side=PDF_IMAGE_SIDE)
+        if image is None:
+            self.paragraph(_("[This image could not be read, so it is not shown here.]"), style="I")
+            self.ln(2)
+            return
+        width_mm = min(self.epw, image.width * MM_PER_PIXEL_AT_96_DPI)
+        height_mm = width_mm * image.height / image.width
+        tallest = self.eph - 10
+        if height_mm > tallest:
+            width_mm, height_mm = width_mm * tallest / height_mm, tallest
+        if self.will_page_break(height_mm):
+            self.add_page()
+        self.image(image, x=self.l_margin, w=width_mm, h=height_mm)
+        self.ln(3)
 
     def versions(self, versions: list[dict]) -> None:
         self.paragraph(_("Versions"), style="B")
@@ -247,18 +275,41 @@ class _JournalPDF(FPDF):
             )
 
 
+# Images in the PDF: at most this many pixels a side (enough for A4 at print quality), shown
+# at their size on a 96-dpi screen, up to the page's width.
+PDF_IMAGE_SIDE = 2000
+MM_PER_PIXEL_AT_96_DPI = 25.4 / 96
+
+
+def exported_sentence(moment: datetime.datetime) -> str:
+    """ "Exported 2 December 2026 at 05:41." in the member's language and time zone."""
+    local = timezone.localtime(moment)
+    return _("Exported %(date)s at %(time)s.") % {
+        # Translators: the export's date on the PDF's cover, in Django's date format syntax.
+        "date": date_format(local, pgettext("journal export date", "j F Y")),
+        "time": date_format(local, "TIME_FORMAT"),
+    }
+
+
 def render_journal_pdf(*, owner) -> bytes:
+    exported_at = timezone.now()
     export = build_journal_export(owner=owner)
+    images = {
+        evidence.public_id: evidence
+        for evidence in JournalEvidence.objects.filter(
+            entry__owner=owner, kind=JournalEvidence.Kind.IMAGE
+        )
+    }
     pdf = _JournalPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=16)
     pdf.set_title(pdf_safe(_("Incident record")))
     pdf.add_page()
-    pdf.cover(export)
+    pdf.cover(export, exported_at)
     titles = {
         record["id"]: record["versions"][-1]["payload"]["title"] for record in export["entries"]
     }
     for number, record in enumerate(export["entries"], start=1):
-        pdf.entry(number, record, titles)
+        pdf.entry(number, record, titles, images)
     return bytes(pdf.output())
 
 

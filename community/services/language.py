@@ -1,4 +1,4 @@
-"""Which language the site speaks to a member (issue 13; docs/decisions/0071-language-switch-
+"""Which language the site speaks to a member (issue 13; docs/decisions/0073-language-switch-
 and-spanish.md).
 
 A member's choice lives on `Profile.language` (empty: their browser's) and, for the length of a

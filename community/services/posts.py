@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from community.before_you_send import hold_back_if_identifying
 from community.events import notify_member
-from community.models import Group, Post, PostRevision, Reaction
+from community.models import Group, Post, PostRevision, Reaction, ThreadVisit
 from community.permissions import (
     check_edit_post,
     check_reply_to_thread,
@@ -88,6 +88,17 @@ def create_reply(
                 url=reply_url(thread=thread, reply_id=reply.pk, position=thread.reply_count + 1),
             )
     return reply
+
+
+def record_thread_visit(*, user, thread: Post) -> None:
+    """The member opened `thread` now: its list stops marking what was there as new. One
+    statement (an upsert), so two tabs opening the thread at once cannot collide."""
+    ThreadVisit.objects.bulk_create(
+        [ThreadVisit(user_id=user.pk, thread_id=thread.pk, seen_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["user", "thread"],
+        update_fields=["seen_at"],
+    )
 
 
 def _keep_revision(post: Post) -> None:

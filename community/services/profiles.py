@@ -37,6 +37,7 @@ def update_profile(
     dm_policy: str,
     appear_offline: bool,
     unfamiliar_requests: str = "",
+    time_zone: str | None = None,
     confirmed: bool = False,
 ) -> Profile:
     """Saves the profile, unless what it says about the member would identify them and they
@@ -50,6 +51,8 @@ def update_profile(
     profile.dm_policy = dm_policy
     profile.appear_offline = appear_offline
     profile.unfamiliar_requests = unfamiliar_requests or profile.unfamiliar_requests
+    if time_zone is not None:
+        profile.time_zone = time_zone
     profile.save(
         update_fields=[
             "pseudonym",
@@ -58,6 +61,7 @@ def update_profile(
             "dm_policy",
             "unfamiliar_requests",
             "appear_offline",
+            "time_zone",
         ]
     )
     return profile

@@ -22,6 +22,16 @@ urlpatterns = [
         name="journal_reminder_delete",
     ),
     path("journal/evidence/<str:public_id>/", journal.evidence_download, name="journal_evidence"),
+    path(
+        "journal/evidence/<str:public_id>/thumbnail/",
+        journal.evidence_thumbnail_image,
+        name="journal_evidence_thumbnail",
+    ),
+    path(
+        "journal/evidence/<str:public_id>/image/",
+        journal.evidence_image,
+        name="journal_evidence_image",
+    ),
     path("journal/entries/<str:public_id>/", journal.entry_detail, name="journal_entry"),
     path("journal/entries/<str:public_id>/edit/", journal.entry_edit, name="journal_entry_edit"),
     path("journal/entries/<str:public_id>/share/", journal.entry_share, name="journal_entry_share"),

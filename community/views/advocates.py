@@ -1,17 +1,15 @@
 """The advocate directory, applying, the advocate workload, and support requests."""
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from community.before_you_send import send_checked
+from community.durations import describe_duration
 from community.forms.advocates import (
     AdvocateApplicationForm,
     DirectoryFilterForm,
@@ -30,6 +28,7 @@ from community.permissions import (
     tool_view,
 )
 from community.selectors.advocates import (
+    DirectoryOrder,
     advocate_workload,
     can_take_requests,
     directory_advocates,
@@ -57,26 +56,19 @@ from community.services.support_requests import (
 )
 
 
-def describe_duration(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
-    hours = round(minutes / 60)
-    if hours < 48:
-        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
-    days = round(hours / 24)
-    return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
-
-
 @login_required
 def directory(request):
     form = DirectoryFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    # The fields that are valid still apply when another is not (the form shows its error);
+    # an unbound form has no cleaned data: no filters.
+    form.is_valid()
+    filters = getattr(form, "cleaned_data", {})
     advocates = directory_advocates(
         specialty=filters.get("specialty"),
         language=filters.get("language", ""),
         taking_requests=filters.get("taking", False),
         text=filters.get("q", ""),
+        order=filters.get("sort") or DirectoryOrder.RECOMMENDED,
     )
     return render(
         request,
@@ -307,9 +299,20 @@ def resolve_request(request, request_id: int):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def withdraw_request(request, request_id: int):
+    """A confirmation page first; only its POST withdraws (issue 13 defect 3)."""
+    if request.method == "GET":
+        support_request = _get_viewable_request(request, request_id)
+        detail_url = reverse("support_request_detail", args=[request_id])
+        if support_request.member_id != request.user.pk:
+            return redirect(detail_url)
+        return render(
+            request,
+            "community/advocates/withdraw_confirm.html",
+            {"support_request": support_request, "cancel_url": detail_url},
+        )
     return _act(
         request,
         request_id,

@@ -4,6 +4,7 @@ laptop left for a minute must not be enough to take or destroy everything."""
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -42,4 +43,8 @@ def delete_my_account(request):
         # Rendered, not redirected: Clear-Site-Data also removes a flash-message cookie.
         request.clear_site_data = True
         return render(request, "community/data_rights/deleted.html")
-    return render(request, "community/data_rights/delete.html", {"form": form})
+    return render(
+        request,
+        "community/data_rights/delete.html",
+        {"form": form, "cancel_url": reverse("data_rights")},
+    )

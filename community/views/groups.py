@@ -4,8 +4,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from community.forms.groups import (
     DecisionForm,
@@ -53,17 +54,17 @@ def group_directory(request):
     query = tag = ""
     if form.is_valid():
         query, tag = form.cleaned_data["q"], form.cleaned_data["tag"]
-    page = group_selectors.directory_page(query=query, tag=tag, page_number=request.GET.get("page"))
+    my_groups = list(group_selectors.member_groups(user_id=request.user.pk))
+    page = group_selectors.directory_page(
+        query=query,
+        tag=tag,
+        page_number=request.GET.get("page"),
+        member_group_ids={group.pk for group in my_groups},
+    )
     return render(
         request,
         "community/groups/directory.html",
-        {
-            "form": form,
-            "page": page,
-            "query": query,
-            "tag": tag,
-            "my_groups": group_selectors.member_groups(user_id=request.user.pk),
-        },
+        {"form": form, "page": page, "query": query, "tag": tag, "my_groups": my_groups},
     )
 
 
@@ -193,13 +194,33 @@ def invite_accept(request, token: str):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def group_leave(request, slug: str):
+    """Leaving a group, or withdrawing a request to join it: a confirmation page first, and
+    only its POST acts (issue 13 defect 3)."""
     group = get_group_for_visitor_or_404(user=request.user, slug=slug)
-    group_services.leave_group(user=request.user, group=group)
-    messages.success(request, _("You left the group."))
-    return redirect("group_directory")
+    membership = group_selectors.get_membership(user=request.user, group=group)
+    pending = membership is not None and membership.state == Membership.State.PENDING
+    if request.method == "POST":
+        group_services.leave_group(user=request.user, group=group)
+        messages.success(
+            request,
+            _("Your request to join is withdrawn.") if pending else _("You left the group."),
+        )
+        return redirect("group_directory")
+    if membership is None or not (pending or membership.is_active):
+        return redirect("group_detail", slug=group.slug)
+    return render(
+        request,
+        "community/groups/leave_confirm.html",
+        {
+            "group": group,
+            "pending": pending,
+            "cancel_url": reverse("group_detail", args=[group.slug]),
+            "confirm_danger": not pending,
+        },
+    )
 
 
 @login_required

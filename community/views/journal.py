@@ -7,10 +7,14 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.csp import CSP
 from django.utils.translation import gettext as _
+from django.views.decorators.csp import csp_override
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -55,7 +59,7 @@ from community.services.journal import (
     share_entry,
     wipe_journal,
 )
-from community.services.journal_evidence import read_evidence_bytes
+from community.services.journal_evidence import evidence_thumbnail, read_evidence_bytes
 from community.services.journal_export import evidence_archive_path, export_journal
 
 
@@ -137,6 +141,56 @@ def entry_edit(request, public_id: str):
 def evidence_download(request, public_id: str):
     evidence = get_journal_evidence_for_owner_or_404(user=request.user, public_id=public_id)
     return _evidence_response(evidence)
+
+
+@login_required
+@journal_unlock_required
+def evidence_thumbnail_image(request, public_id: str):
+    """A small copy of one of the owner's evidence images for their entry page (404 for anyone
+    else, as every journal view; 404 for a file that is not an image); a placeholder picture
+    when the image cannot be read, so the page never breaks."""
+    evidence = get_journal_evidence_for_owner_or_404(user=request.user, public_id=public_id)
+    if evidence.kind != evidence.Kind.IMAGE:
+        raise Http404
+    thumbnail = evidence_thumbnail(evidence)
+    if thumbnail is None:
+        content = render_to_string("community/journal/image_placeholder.svg", request=request)
+        return private_image(content.encode(), "image/svg+xml")
+    return private_image(*thumbnail)
+
+
+# The browser shows an image opened on its own in a page of its making, styled inline; that
+# page may have its inline styles and nothing else (no script, no other origin).
+IMAGE_PAGE_CSP = {
+    "default-src": [CSP.NONE],
+    "img-src": [CSP.SELF],
+    "style-src": [CSP.UNSAFE_INLINE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+}
+
+
+@csp_override(IMAGE_PAGE_CSP)
+@login_required
+@journal_unlock_required
+def evidence_image(request, public_id: str):
+    """The full image, opened in the browser rather than saved (images only: every stored
+    image was re-encoded by us from its pixels, journal_evidence.prepare_evidence)."""
+    evidence = get_journal_evidence_for_owner_or_404(user=request.user, public_id=public_id)
+    if evidence.kind != evidence.Kind.IMAGE:
+        raise Http404
+    response = private_image(read_evidence_bytes(evidence), evidence.content_type)
+    file_name = evidence_archive_path(evidence).rsplit("/", 1)[-1]
+    response["Content-Disposition"] = f'inline; filename="{file_name}"'
+    return response
+
+
+def private_image(content: bytes, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    # Never kept by the browser or a proxy (config.middleware adds the rest of no-store).
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def attachment(content: bytes, content_type: str, file_name: str) -> HttpResponse:
@@ -228,7 +282,9 @@ def wipe(request):
         wipe_journal(owner=request.user)
         messages.success(request, _("Your journal has been wiped."))
         return redirect("journal")
-    return render(request, "community/journal/wipe.html", {"form": form})
+    return render(
+        request, "community/journal/wipe.html", {"form": form, "cancel_url": reverse("journal")}
+    )
 
 
 def _render_entry_detail(request, entry, share_form=None) -> HttpResponse:

@@ -67,6 +67,9 @@ def thread_detail(request, slug: str, thread_id: int):
                     thread=thread, reply_id=reply.pk, position=thread.reply_count + 1
                 )
             )
+    # Before the replies are read: one written meanwhile is then shown and still marked new
+    # in the list, never marked seen without having been shown.
+    post_services.record_thread_visit(user=request.user, thread=thread)
     page = post_selectors.reply_page(
         thread=thread, viewer=request.user, page_number=request.GET.get("page")
     )

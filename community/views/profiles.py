@@ -9,6 +9,7 @@ from community.permissions import get_profile_for_viewer_or_404
 from community.selectors.perspectives import is_contributor
 from community.services import profiles as profile_services
 from community.services.profiles import update_profile
+from community.time_zones import remember_profile_zone
 
 
 @login_required
@@ -43,6 +44,7 @@ def profile_edit(request):
             ),
         )
         if saved is not None:
+            remember_profile_zone(request.session, saved.time_zone)
             messages.success(request, _("Your profile is saved."))
             return redirect("profile_edit")
     return render(request, "community/profile_form.html", {"form": form})

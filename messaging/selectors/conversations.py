@@ -277,10 +277,10 @@ def presence_members(*, conversation_id: int, user_ids) -> dict[int, dict]:
     return listed
 
 
-def conversations_with_unread(*, user_id: int, kind: str) -> list[ConversationParticipant]:
-    """The viewer's accepted conversations of one kind with an `unread` count each, in one
-    query whatever their number."""
-    return list(
+def participations_with_unread(*, user_id: int, kind: str):
+    """The viewer's accepted participations in conversations of one kind, each annotated
+    with its `unread` count: a queryset, for callers that annotate more (the inbox)."""
+    return (
         ConversationParticipant.objects.filter(
             user_id=user_id,
             state=ConversationParticipant.State.ACCEPTED,
@@ -297,18 +297,10 @@ def conversations_with_unread(*, user_id: int, kind: str) -> list[ConversationPa
     )
 
 
-def direct_threads(*, user_id: int) -> list[dict]:
-    """The viewer's direct conversations with the other member's profile and unread count."""
-    parts = conversations_with_unread(user_id=user_id, kind=Conversation.Kind.DIRECT)
-    others = {
-        other.conversation_id: other
-        for other in ConversationParticipant.objects.filter(
-            conversation_id__in=[part.conversation_id for part in parts]
-        )
-        .exclude(user_id=user_id)
-        .select_related("user__profile")
-    }
-    return [{"participant": part, "other": others.get(part.conversation_id)} for part in parts]
+def conversations_with_unread(*, user_id: int, kind: str) -> list[ConversationParticipant]:
+    """The viewer's accepted conversations of one kind with an `unread` count each, in one
+    query whatever their number."""
+    return list(participations_with_unread(user_id=user_id, kind=kind))
 
 
 def message_requests(*, user_id: int, filtered: bool = False) -> list[ConversationParticipant]:
@@ -402,30 +394,6 @@ def request_previews(*, participants: list[ConversationParticipant]) -> dict[int
             "pk", "conversation_id", "body"
         )
     }
-
-
-def my_rooms(*, user_id: int) -> list[dict]:
-    """Every group the viewer is an active member of, with its room's unread count (0 until the
-    viewer has opened the room once), in two queries whatever their number."""
-    unread_by_group = {
-        part.conversation.group_id: part.unread
-        for part in conversations_with_unread(user_id=user_id, kind=Conversation.Kind.ROOM)
-    }
-    memberships = (
-        Membership.objects.filter(
-            user_id=user_id, state=Membership.State.ACTIVE, group__status=Group.Status.ACTIVE
-        )
-        .select_related("group__room")
-        .order_by("group__name")
-    )
-    return [
-        {
-            "group": membership.group,
-            "conversation_id": getattr(getattr(membership.group, "room", None), "pk", None),
-            "unread": unread_by_group.get(membership.group_id, 0),
-        }
-        for membership in memberships
-    ]
 
 
 def group_room(*, group_id: int) -> Conversation | None:

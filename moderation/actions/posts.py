@@ -78,28 +78,34 @@ def _set_thread_flag(*, actor, thread: Post, flag: str, on: bool) -> ActionResul
 def mute_post_author(*, actor, post: Post, hours: int = 24) -> ActionResult:
     """Mutes the author in the post's group: no posts, replies or live-room messages."""
     ends_at = timezone.now() + timedelta(hours=hours)
-    return _sanction_post_author(actor=actor, post=post, kind=Sanction.Kind.MUTE, ends_at=ends_at)
+    reason = _("Acting on a post in %(group)s that breaks the code of conduct.") % {
+        "group": post.group.name
+    }
+    return _sanction_post_author(
+        actor=actor, post=post, kind=Sanction.Kind.MUTE, reason=reason, ends_at=ends_at
+    )
 
 
-def remove_post_author_from_group(*, actor, post: Post) -> ActionResult:
-    return _sanction_post_author(actor=actor, post=post, kind=Sanction.Kind.REMOVE)
+def remove_post_author_from_group(*, actor, post: Post, reason: str) -> ActionResult:
+    return _sanction_post_author(actor=actor, post=post, kind=Sanction.Kind.REMOVE, reason=reason)
 
 
-def ban_post_author_from_group(*, actor, post: Post) -> ActionResult:
-    return _sanction_post_author(actor=actor, post=post, kind=Sanction.Kind.BAN)
+def ban_post_author_from_group(*, actor, post: Post, reason: str) -> ActionResult:
+    return _sanction_post_author(actor=actor, post=post, kind=Sanction.Kind.BAN, reason=reason)
 
 
-def _sanction_post_author(*, actor, post: Post, kind: str, ends_at=None) -> ActionResult:
-    """The reason is the same for every post of the group, so that neither the member's
-    notice nor the records they can appeal from say which post it was."""
+def _sanction_post_author(
+    *, actor, post: Post, kind: str, reason: str, ends_at=None
+) -> ActionResult:
+    """A removal or a ban carries the moderator's own reason, typed on the confirmation page:
+    the audit row keeps it and the member's notice shows it (issue 13 defect 3). A mute, one
+    click, keeps the general reason, the same for every post of the group, so that it does not
+    say which post it was. An empty reason is refused (`sanction_member`)."""
     check_moderate_group(user=actor, group=post.group)
     if post.author_id is None:
         raise GroupError(_("The author of this post has left Kindred."))
     if post.author_id == actor.pk:
         raise GroupError(_("This is your own post."))
-    reason = _("Acting on a post in %(group)s that breaks the code of conduct.") % {
-        "group": post.group.name
-    }
     try:
         return sanction_member(
             actor=actor,

@@ -7,10 +7,11 @@ anonymous post a group moderator acts on its author without ever learning who it
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from community.dates import absolute_text_for_someone_else
 from community.models import Post, User
 from community.selectors.groups import get_membership
 from community.services.accounts import suspend_account
@@ -157,10 +158,9 @@ def _tell_member(*, sanction: Sanction, group) -> None:
     ends_at = sanction.ends_at
 
     def text():
-        # The date too is written the recipient's way (the text is built in their language).
-        until = (
-            formats.date_format(timezone.localtime(ends_at), "DATETIME_FORMAT") if ends_at else ""
-        )
+        # Written in the moderator's request, read by the member: in the member's language
+        # (notify runs this in it) and never in the moderator's zone.
+        until = absolute_text_for_someone_else(ends_at) if ends_at else ""
         return MEMBER_NOTICE[sanction.kind] % {
             "reason": sanction.reason,
             "group": group.name if group is not None else "",

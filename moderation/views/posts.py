@@ -3,17 +3,19 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from community.permissions import get_group_for_reader_or_404
 from community.selectors import posts as post_selectors
 from community.services.groups import GroupError
 from community.views.groups import moderator_gate
 from moderation.actions import posts as post_actions
+from moderation.forms import AuthorSanctionForm
 
 
 def _post_url(post) -> str:
@@ -43,15 +45,21 @@ MODERATOR_ACTIONS = {
         post_actions.mute_post_author,
         gettext_lazy("The author is muted in this group for 24 hours."),
     ),
-    "remove_author": (
+}
+
+# Removing or banning a post's author needs a confirmation with a reason (issue 13 defect 3):
+# the one-click buttons of older pages land on that page instead of acting.
+AUTHOR_SANCTIONS = {
+    "remove": (
         post_actions.remove_post_author_from_group,
         gettext_lazy("The author is removed from the group."),
     ),
-    "ban_author": (
+    "ban": (
         post_actions.ban_post_author_from_group,
         gettext_lazy("The author is banned from the group."),
     ),
 }
+CONFIRMED_ACTIONS = {"remove_author": "remove", "ban_author": "ban"}
 
 
 @require_POST
@@ -61,7 +69,11 @@ def post_moderate(request, slug: str, post_id: int):
     if response := moderator_gate(request, group):
         return response
     post = post_selectors.get_post_or_404(group=group, viewer=request.user, post_id=post_id)
-    action = MODERATOR_ACTIONS.get(request.POST.get("action", ""))
+    requested = request.POST.get("action", "")
+    if requested in CONFIRMED_ACTIONS:
+        kind = CONFIRMED_ACTIONS[requested]
+        return redirect("moderation:post_sanction", slug=group.slug, post_id=post.pk, kind=kind)
+    action = MODERATOR_ACTIONS.get(requested)
     if action is None:
         messages.error(request, _("Unknown action."))
         return redirect(_post_url(post))
@@ -73,3 +85,39 @@ def post_moderate(request, slug: str, post_id: int):
     else:
         messages.success(request, done_message)
     return redirect(_post_url(post))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def post_sanction(request, slug: str, post_id: int, kind: str):
+    """Remove or ban a post's author: a confirmation page showing the post and its author as
+    this moderator may see them (an anonymous author stays "Anonymous member"), with a
+    required reason; only its POST acts."""
+    if kind not in AUTHOR_SANCTIONS:
+        raise Http404
+    group = get_group_for_reader_or_404(user=request.user, slug=slug)
+    if response := moderator_gate(request, group):
+        return response
+    post = post_selectors.get_post_or_404(group=group, viewer=request.user, post_id=post_id)
+    post_selectors.decorate_posts(posts=[post], viewer=request.user, with_reactions=False)
+    form = AuthorSanctionForm(request.POST if request.method == "POST" else None)
+    service, done_message = AUTHOR_SANCTIONS[kind]
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(actor=request.user, post=post, reason=form.cleaned_data["reason"])
+        except GroupError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, done_message)
+            return redirect(_post_url(post))
+    return render(
+        request,
+        "moderation/post_sanction_confirm.html",
+        {
+            "group": group,
+            "post": post,
+            "kind": kind,
+            "form": form,
+            "cancel_url": _post_url(post),
+        },
+    )

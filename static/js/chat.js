@@ -10,6 +10,7 @@
 // one menu that opens from the keyboard (Enter) or from its "⋯" button. Alt+Shift+M goes to
 // the message box from anywhere on the page.
 import { realtime } from "./realtime.js";
+import { calendarDay, clock, daysBetween, longDay, showTime, timeElement } from "./when.js";
 
 const ACK_TIMEOUT_MS = 10000;
 // Consecutive messages of one author within this time are shown as one group.
@@ -95,19 +96,16 @@ if (root) {
     else textarea.removeAttribute("aria-invalid");
   };
 
-  // --- Dates: times in the reader's own time zone; a day label before each day's first message
+  // --- Dates: each message's time is the site's one <time> rendering (when.js, in the
+  // member's zone); a day label before each day's first message, and the spoken time below.
 
-  const startOfDay = (date) => new Date(date.getFullYear(), date.getMonth(), date.getDate());
-  const daysAgo = (date) => Math.round((startOfDay(new Date()) - startOfDay(date)) / 86400000);
-  const clock = (date) => date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const daysAgo = (date) => daysBetween(date, new Date());
   function dayLabel(date) {
     const ago = daysAgo(date);
     if (ago === 0) return strings.today;
     if (ago === 1) return strings.yesterday;
-    const sameYear = date.getFullYear() === new Date().getFullYear();
-    return date.toLocaleDateString([], {
-      weekday: "long", day: "numeric", month: "long", year: sameYear ? undefined : "numeric",
-    });
+    const sameYear = calendarDay(date).slice(0, 4) === calendarDay(new Date()).slice(0, 4);
+    return longDay(date, !sameYear);
   }
   const spokenTime = (date) => (daysAgo(date) === 0 ? clock(date) : `${dayLabel(date)} ${clock(date)}`);
 
@@ -167,9 +165,7 @@ if (root) {
     if (message.mentions?.length) item.dataset.mentions = message.mentions.join(" ");
     const meta = element("p", "chat-meta");
     meta.append(element("span", "chat-author", message.sender ? message.sender.pseudonym : strings.former), " ");
-    const time = element("time", "", clock(new Date(message.created_at)));
-    time.dateTime = message.created_at;
-    meta.append(time);
+    meta.append(timeElement(message.created_at));
     if (message.edited_at && !message.deleted) meta.append(" ", element("span", "chat-edited", strings.edited));
     item.append(meta);
     if (message.deleted || message.hidden) {
@@ -213,7 +209,7 @@ if (root) {
       if (!control.closest(".chat-editor, .chat-menu")) control.tabIndex = -1;
     }
     const time = item.querySelector(".chat-meta time");
-    if (time) time.textContent = clock(new Date(time.dateTime));
+    if (time) showTime(time);
     const stored = item.dataset.messageId && !item.querySelector(".chat-tombstone");
     if (stored && !item.querySelector(".chat-actions-button")) {
       const author = item.querySelector(".chat-author")?.textContent || "";
@@ -251,7 +247,7 @@ if (root) {
     for (const item of storedItems()) {
       const time = item.querySelector(".chat-meta time");
       const created = new Date(time.dateTime);
-      const day = startOfDay(created).getTime();
+      const day = calendarDay(created);
       const isDivider = item.dataset.seq === String(dividerSeq);
       const markers = [];
       if (!previous || previous.day !== day) markers.push(["chat-day", dayLabel(created)]);

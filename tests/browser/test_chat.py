@@ -136,6 +136,7 @@ def test_two_members_chat_live_go_offline_and_lose_access_on_leaving(browser_ses
     # Bob leaves the group from another tab: his room socket closes at once.
     leave_page = bob_session.new_page()
     leave_page.goto(f"/groups/{group.slug}/")
+    leave_page.get_by_role("link", name="Leave this group").click()
     leave_page.get_by_role("button", name="Leave this group").click()
     expect(bob_page.locator("#chat-status")).to_have_text(
         "You no longer have access to this conversation."

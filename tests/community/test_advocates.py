@@ -121,7 +121,8 @@ def test_directory_shows_no_email_and_uses_a_constant_number_of_queries(
 
     add(5)
     member_client.get(reverse("advocate_directory"))  # warm session and content types
-    with django_assert_num_queries(6) as five:
+    # 6 until issue 13: the cards' response times are one more query for all of them.
+    with django_assert_num_queries(7) as five:
         page = member_client.get(reverse("advocate_directory")).content.decode()
     assert "@example.org" not in page
     add(45)

@@ -1,4 +1,4 @@
-"""The language switch (issue 13, a second language; docs/decisions/0071): the footer's form
+"""The language switch (issue 13, a second language; docs/decisions/0073): the footer's form
 for everyone, the settings page's for members, whose choice is saved on their profile and comes
 back at every sign-in, over the browser's Accept-Language."""
 

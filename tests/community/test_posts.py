@@ -126,7 +126,11 @@ def test_group_moderator_acts_on_an_anonymous_author_without_learning_who(
     assert "SecretAuthor" not in response.content.decode()
     assert Sanction.objects.filter(user=author, group=group, kind=Sanction.Kind.MUTE).exists()
 
-    response = client.post(url, {"action": "remove_author"}, follow=True)
+    response = client.post(
+        reverse("moderation:post_sanction", args=[group.slug, reply.pk, "remove"]),
+        {"reason": "Breaks the first rule of the group."},
+        follow=True,
+    )
     assert "SecretAuthor" not in response.content.decode()
     assert Membership.objects.get(user=author, group=group).state == Membership.State.REMOVED
 
@@ -144,7 +148,8 @@ def test_named_post_author_is_sanctioned_through_moderation(client, group, autho
     thread = make_thread(group, author, title="Named thread")
     client.force_login(group_moderator)
     client.post(
-        reverse("moderation:post_moderate", args=[group.slug, thread.pk]), {"action": "ban_author"}
+        reverse("moderation:post_sanction", args=[group.slug, thread.pk, "ban"]),
+        {"reason": "Breaks the first rule of the group."},
     )
     assert Membership.objects.get(user=author, group=group).state == Membership.State.BANNED
     assert Sanction.objects.filter(user=author, group=group, kind=Sanction.Kind.BAN).exists()
@@ -333,9 +338,10 @@ def test_thread_page_query_count_does_not_grow_with_replies(
         )
         Reaction.objects.create(post=reply, user=author, kind="support")
     client.force_login(group_moderator)
-    # session, user, group, membership, block list, thread, block list (replies), reply count,
-    # replies, reaction counts, own reactions, mute check
-    with django_assert_num_queries(12):
+    # session, user, group, membership, block list, thread, the viewer's visit (one upsert:
+    # their list's read state, issue 13), block list (replies), reply count, replies,
+    # reaction counts, own reactions, mute check
+    with django_assert_num_queries(13):
         response = client.get(_thread_url(thread))
     assert response.status_code == 200
     assert response.content.decode().count('class="card post"') == min(rows, 30)
@@ -350,8 +356,8 @@ def test_acting_on_an_anonymous_post_by_the_owner_does_not_reveal_the_owner(
     anonymous = make_thread(group, owner, title="Anonymous", is_anonymous=True)
     client.force_login(group_moderator)
     response = client.post(
-        reverse("moderation:post_moderate", args=[group.slug, anonymous.pk]),
-        {"action": "remove_author"},
+        reverse("moderation:post_sanction", args=[group.slug, anonymous.pk, "remove"]),
+        {"reason": "Breaks the first rule of the group."},
         follow=True,
     )
     # The same answer as for anyone else: no "that is the owner".

@@ -83,15 +83,25 @@ def _anonymous_reply_scene():
     return group, author, moderator, reply
 
 
+def _moderate(client, post, action):
+    """A moderator's button under the post; removing or banning goes through its confirmation,
+    with a reason that, like the general one, does not say which post it was."""
+    if action in {"remove_author", "ban_author"}:
+        kind = action.removesuffix("_author")
+        url = reverse("moderation:post_sanction", args=[post.group.slug, post.pk, kind])
+        return client.post(url, {"reason": "Breaks the first rule of the group."})
+    url = reverse("moderation:post_moderate", args=[post.group.slug, post.pk])
+    return client.post(url, {"action": action})
+
+
 @pytest.mark.parametrize("action", ["mute_author", "remove_author", "ban_author"])
 def test_a_sanction_through_an_anonymous_post_is_one_anonymous_sanction_naming_the_post(
     client, action
 ):
     group, author, moderator, reply = _anonymous_reply_scene()
     client.force_login(moderator)
-    url = reverse("moderation:post_moderate", args=[group.slug, reply.pk])
     for _attempt in range(2):
-        assert client.post(url, {"action": action}).status_code == 302
+        assert _moderate(client, reply, action).status_code == 302
     sanction = Sanction.objects.get(user=author)
     assert (sanction.group_id, sanction.is_anonymous, sanction.created_by_id) == (
         group.pk,
@@ -113,15 +123,9 @@ def test_an_author_who_rejoined_can_be_removed_again_through_another_anonymous_p
 
     group, author, moderator, reply = _anonymous_reply_scene()
     client.force_login(moderator)
-    client.post(
-        reverse("moderation:post_moderate", args=[group.slug, reply.pk]),
-        {"action": "remove_author"},
-    )
+    _moderate(client, reply, "remove_author")
     join_group(user=author, group=group, accepted_rules=True)
     later = make_reply(reply.thread, author, body="again", is_anonymous=True)
-    client.post(
-        reverse("moderation:post_moderate", args=[group.slug, later.pk]),
-        {"action": "remove_author"},
-    )
+    _moderate(client, later, "remove_author")
     assert Membership.objects.get(user=author, group=group).state == Membership.State.REMOVED
     assert Sanction.objects.filter(user=author, kind="remove").count() == 2
