@@ -205,6 +205,7 @@ def read_po(path: Path) -> list[Entry]:
     return [each for each in entries if each.msgid and not each.obsolete]
 
 
+HTML_TAG = re.compile(r"<[^>]+>")
 PLACEHOLDER = re.compile(r"%\([a-z_0-9]+\)[sdif]|%[sdif]|\{[a-z_0-9]*\}|\bCOUNT\b")
 
 
@@ -233,6 +234,8 @@ def catalogue_problems(path: Path) -> list[str]:
                 wanted = [each for each in wanted if each not in ("%(count)d", "%(count)s", "%d")]
             if got != wanted:
                 problems.append(f"{where}: placeholders {got} instead of {wanted}")
+            if sorted(HTML_TAG.findall(string)) != sorted(HTML_TAG.findall(sources[0])):
+                problems.append(f"{where}: its HTML differs from the English")
     return problems
 
 
@@ -256,13 +259,15 @@ def test_the_catalogue_check_finds_missing_fuzzy_and_broken_placeholders(tmp_pat
         '#, fuzzy\nmsgid "Guessed"\nmsgstr "Adivinado"\n\n'
         '#, python-format\nmsgid "Hello %(name)s"\nmsgstr "Hola %(nombre)s"\n\n'
         'msgid "One"\nmsgid_plural "%(count)d things"\nmsgstr[0] "Una cosa"\n'
-        'msgstr[1] "%(count)d cosas"\n'
+        'msgstr[1] "%(count)d cosas"\n\n'
+        'msgid "<a href=\\"%(url)s\\">Sign in</a>."\nmsgstr "Inicia sesión en %(url)s."\n'
     )
     problems = catalogue_problems(po)
-    assert len(problems) == 3, problems
+    assert len(problems) == 4, problems
     assert "'Missing' has no translation" in problems[0]
     assert "'Guessed' is fuzzy" in problems[1]
     assert "%(nombre)s" in problems[2]
+    assert "its HTML differs" in problems[3]
 
 
 def test_the_compiled_catalogue_is_up_to_date():

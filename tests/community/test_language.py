@@ -16,7 +16,7 @@ from tests.factories import PASSWORD, make_member
 
 pytestmark = pytest.mark.django_db
 
-HTML_LANG = re.compile(r'<html lang="([^"]+)">')
+HTML_LANG = re.compile(r'<html lang="([^"]+)"')
 
 
 def _lang(response) -> str:
