@@ -515,3 +515,22 @@ def test_every_form_sent_empty_shows_its_errors_in_spanish(role, spanish_communi
     problems, checked = english_left_on(answered)
     assert checked >= 5, (role, sorted(targets))
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.django_db
+def test_a_forms_help_text_with_numbers_follows_each_requests_language():
+    """A help text built at import (`lazy_text % values`) would stay in the language of the
+    first request the process served: here English and Spanish pages, one after the other."""
+    readers = {}
+    for language in ("en", "es", "en"):
+        user = make_member()
+        user.profile.language = language
+        user.profile.save(update_fields=["language"])
+        client = Client()
+        client.force_login(user)
+        unlock_journal(client)
+        readers.setdefault(language, []).append(
+            client.get(reverse("journal_entry_create")).content.decode()
+        )
+    assert all("Up to 5 files of at most" in html for html in readers["en"])
+    assert "Hasta 5 archivos de" in readers["es"][0]
