@@ -155,3 +155,28 @@ def test_a_staff_account_without_a_profile_can_still_sign_in():
     client = Client()
     client.force_login(staff.__class__.objects.get(pk=staff.pk))
     assert client.session.get("_auth_user_id") == str(staff.pk)
+
+
+def test_account_emails_are_in_the_language_of_the_person_who_asks(member, mailoutbox):
+    Client(HTTP_ACCEPT_LANGUAGE="es").post(
+        reverse("account_reset_password"), {"email": member.email}
+    )
+    assert mailoutbox[-1].subject == "Restablecimiento de contraseña"
+    assert "Alguien pidió restablecer la contraseña de tu cuenta." in mailoutbox[-1].body
+
+
+def test_a_members_account_emails_are_in_their_chosen_language(member, mailoutbox):
+    member.profile.language = "es"
+    member.profile.save(update_fields=["language"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(member)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    client.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": PASSWORD,
+            "password1": "a-new-long-phrase-42",
+            "password2": "a-new-long-phrase-42",
+        },
+    )
+    assert mailoutbox[-1].subject == "Contraseña cambiada"
