@@ -3,13 +3,21 @@ notice) and the text of a notification, in the language the member chose for the
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
 from messaging.models import Notification
 from tests.community.groups_helpers import add_member, make_group, make_thread
 from tests.factories import make_member
-from tests.messaging.conftest import open_socket, receive, receive_until
+from tests.messaging.conftest import (
+    ORIGIN,
+    open_socket,
+    receive,
+    receive_until,
+    session_cookie_for,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,4 +91,36 @@ async def test_the_live_bell_tells_the_recipient_in_their_language(member):
     await reply_in_english()
     frame = await receive_until(socket, "notification")
     assert frame["notification"]["text"] == "Actividad nueva"
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("extra_header", "expected"),
+    [
+        ((b"accept-language", b"es-ES,es;q=0.9"), "Tipo de trama desconocido."),
+        ((b"cookie", b"django_language=es"), "Tipo de trama desconocido."),
+        ((b"accept-language", b"fr"), "Unknown frame type."),
+    ],
+)
+async def test_a_socket_without_a_members_choice_speaks_the_browsers_language(
+    member, extra_header, expected
+):
+    from config.asgi import application  # after Django's setup, as open_socket does
+
+    cookie = await database_sync_to_async(session_cookie_for)(member)
+    headers = [
+        (b"host", b"localhost"),
+        (b"origin", ORIGIN.encode()),
+        (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()),
+    ]
+    if extra_header[0] == b"cookie":
+        headers[2] = (b"cookie", headers[2][1] + b"; " + extra_header[1])
+    else:
+        headers.append(extra_header)
+    socket = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
+    connected, _code = await socket.connect()
+    assert connected
+    assert (await receive(socket))["type"] == "hello"
+    await socket.send_to(text_data='{"type": "dance"}')
+    assert (await receive(socket))["message"] == expected
     await socket.disconnect()
