@@ -2,7 +2,10 @@
 for everyone, the settings page's for members, whose choice is saved on their profile and comes
 back at every sign-in, over the browser's Accept-Language."""
 
+import io
+import json
 import re
+import zipfile
 
 import pytest
 from django.conf import settings
@@ -12,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from community.models import Profile
+from community.services.data_rights import export_all_data
 from tests.factories import PASSWORD, make_member
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +184,11 @@ def test_a_members_account_emails_are_in_their_chosen_language(member, mailoutbo
         },
     )
     assert mailoutbox[-1].subject == "Contraseña cambiada"
+
+
+def test_the_data_export_holds_the_members_language(member):
+    member.profile.language = "es"
+    member.profile.save(update_fields=["language"])
+    with zipfile.ZipFile(io.BytesIO(export_all_data(user=member))) as archive:
+        account = json.loads(archive.read("account.json"))
+    assert account["profile"]["language"] == "es"
