@@ -534,3 +534,15 @@ def test_a_forms_help_text_with_numbers_follows_each_requests_language():
         )
     assert all("Up to 5 files of at most" in html for html in readers["en"])
     assert "Hasta 5 archivos de" in readers["es"][0]
+
+
+@pytest.mark.django_db
+def test_django_and_allauth_strings_on_our_pages_say_tu_like_ours():
+    """Their catalogues say "usted"; config/translation_overrides.py lists what our pages show,
+    so our catalogue (first in LOCALE_PATHS) says it our way."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="es")
+    signup = client.get(reverse("account_signup")).content.decode()
+    assert "Tu contraseña debe tener al menos 10 caracteres." in signup
+    assert "Su contraseña" not in signup
+    login = client.get(reverse("account_login")).content.decode()
+    assert "¿Olvidaste tu contraseña?" in login
