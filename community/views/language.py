@@ -34,7 +34,9 @@ def set_language(request):
         messages.error(request, gettext("That language is not available here."))
         return response
     if signed_in:
-        set_member_language(profile=request.user.profile, language=language)
+        profile = getattr(request.user, "profile", None)  # createsuperuser's accounts: none
+        if profile is not None:
+            set_member_language(profile=profile, language=language)
         remember_member_language(session=request.session, language=language)
     if language:
         activate(language)

@@ -153,12 +153,15 @@ def test_the_members_language_costs_no_query(member):
     assert queries_for_home(chosen) == without_choice
 
 
-def test_a_staff_account_without_a_profile_can_still_sign_in():
+def test_a_staff_account_without_a_profile_can_still_sign_in_and_switch():
     staff = make_member(staff=True)
     Profile.objects.filter(user=staff).delete()
     client = Client()
     client.force_login(staff.__class__.objects.get(pk=staff.pk))
     assert client.session.get("_auth_user_id") == str(staff.pk)
+    response = _switch(client, "es", next_url="/")
+    assert response.status_code == 302
+    assert _lang(client.get("/privacy/")) == "es"
 
 
 def test_account_emails_are_in_the_language_of_the_person_who_asks(member, mailoutbox):
