@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test venv migrate demo lint fmt clean browser bench
+.PHONY: run test venv migrate demo lint fmt clean browser bench messages translations
 
 # Python >= 3.12: an explicit $$PYTHON, else the first suitable interpreter on this machine.
 PYTHON ?= $(shell for c in python3.14 python3.13 python3.12 python3 \
@@ -26,7 +26,25 @@ $(STAMP): requirements.lock
 
 venv: $(STAMP)
 
-migrate: venv
+# Translations (docs/translation.md): each locale/<lang>/LC_MESSAGES/*.po is compiled into the
+# .mo file Django reads, whenever the .po is newer; the .mo files are not committed.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+%.mo: %.po
+	@msgfmt=$$(.ci/find-msgfmt) && $$msgfmt --check-format -o $@ $<
+
+messages: $(MO_FILES)
+
+# After adding or changing strings: extract them into every catalogue (new ones come in empty,
+# changed ones fuzzy), then translate those entries (docs/translation.md).
+translations: venv
+	@.ci/find-msgfmt >/dev/null
+	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=staticfiles \
+	  --ignore=bench --ignore=tests --ignore=var
+
+# `make run` (through migrate) and `make test` compile them first.
+migrate: venv messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 
@@ -46,7 +64,7 @@ run: demo
 browser:
 	@.ci/find-chromium >/dev/null
 
-test: venv browser
+test: venv browser messages
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
 	@# Browser tests: one process, one live daphne server, one Chromium. Playwright's sync API
@@ -73,4 +91,4 @@ bench: venv
 	$(PY) -m bench.idle_sockets --sockets 5000
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) staticfiles $(MO_FILES)

@@ -8,6 +8,9 @@ and a member needs no more than the browser and the kind of device to recognise 
 
 import re
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
+
 # First match wins: Edge and Opera also say "Chrome", Chrome also says "Safari".
 BROWSERS = (
     (re.compile(r"\bEdg(e|A|iOS)?/"), "Edge"),
@@ -27,8 +30,8 @@ PLATFORMS = (
     (re.compile(r"\bMacintosh\b|\bMac OS X\b"), "macOS"),
     (re.compile(r"\bLinux\b|\bX11\b"), "Linux"),
 )
-UNKNOWN_BROWSER = "Unknown browser"
-UNKNOWN_PLATFORM = "unknown device"
+UNKNOWN_BROWSER = _("Unknown browser")
+UNKNOWN_PLATFORM = _("unknown device")
 # Longest label these tables can build; the columns that hold one are sized by it.
 MAX_LABEL_LENGTH = 40
 
@@ -44,3 +47,15 @@ def coarse_device(user_agent: str) -> str:
     browser = _first_match(BROWSERS, user_agent) or UNKNOWN_BROWSER
     platform = _first_match(PLATFORMS, user_agent) or UNKNOWN_PLATFORM
     return f"{browser} on {platform}"
+
+
+def device_label(stored: str) -> str:
+    """A stored label ("Firefox on Windows") as the member reads it, in their language: the
+    product names stay, the words around them are translated."""
+    browser, separator, platform = stored.rpartition(" on ")
+    if not separator:
+        return stored
+    return gettext("%(browser)s on %(platform)s") % {
+        "browser": gettext(browser) if browser == UNKNOWN_BROWSER else browser,
+        "platform": gettext(platform) if platform == UNKNOWN_PLATFORM else platform,
+    }

@@ -37,11 +37,15 @@ class MemberNotified:
 
     recipient_id: int
     kind: str
-    text: str
+    # Or a function that builds it, run in the recipient's language (messaging.services.
+    # notifications.notify): the actor may read the site in another one.
+    text: str | Callable[[], str]
     url: str = ""
 
 
-def notify_member(*, recipient_id: int, kind: str, text: str, url: str = "") -> None:
+def notify_member(
+    *, recipient_id: int, kind: str, text: str | Callable[[], str], url: str = ""
+) -> None:
     publish(MemberNotified(recipient_id=recipient_id, kind=kind, text=text, url=url))
 
 

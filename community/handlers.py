@@ -5,9 +5,11 @@ from allauth.mfa.signals import authentication_failed as two_factor_failed
 from allauth.usersessions.models import UserSession
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -15,6 +17,7 @@ from django.utils.translation import ngettext
 from community.dates import absolute_text
 from community.devices import coarse_device
 from community.models import Profile
+from community.services.language import remember_member_language
 from community.services.sign_ins import (
     lift_sign_in_pause,
     record_failed_sign_in,
@@ -44,6 +47,21 @@ def keep_only_a_coarse_device_on_user_sessions(sender, instance, raw, **kwargs):
 
 def _user_agent(request) -> str:
     return request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
+
+
+@receiver(user_logged_in, dispatch_uid="community_speak_member_language")
+def speak_member_language(sender, request, user, **kwargs):
+    # Connected before the sign-in record below, so its notice is already in their language.
+    if request is None or not hasattr(request, "session"):
+        return
+    try:
+        language = user.profile.language
+    except ObjectDoesNotExist:  # an account made with createsuperuser has no profile
+        language = ""
+    remember_member_language(session=request.session, language=language)
+    if language:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
 
 
 @receiver(user_logged_in, dispatch_uid="community_remember_time_zone")

@@ -4,6 +4,7 @@ from django.http import HttpResponseRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 
+from community.views.language import set_language
 from config.admin_site import require_mfa_for_admin
 
 handler500 = "config.errors.server_error"
@@ -15,6 +16,7 @@ urlpatterns = [
     # Pages without our <link rel="icon"> make browsers ask for /favicon.ico, and browsers
     # keep that one icon for the whole site (history, bookmarks): the neutral one (decision 0007).
     path("favicon.ico", lambda request: HttpResponseRedirect(static("favicon-neutral.svg"))),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("community.urls")),

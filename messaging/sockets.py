@@ -14,7 +14,9 @@ import asyncio
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from messaging.db import database
 from messaging.selectors.sessions import open_session, prove_session
@@ -23,8 +25,28 @@ from messaging.services.realtime import session_channel_group, user_channel_grou
 CLOSE_SESSION_ENDED = 4001
 
 
+def socket_language(scope, profile_language: str) -> str:
+    """The language a socket speaks: the member's own choice, else the language cookie, else
+    the browser's Accept-Language, as config.middleware.LocaleMiddleware decides for a page."""
+    available = {code for code, _name in settings.LANGUAGES}
+    if profile_language in available:
+        return profile_language
+    cookie = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME, "")
+    if cookie in available:
+        return cookie
+    headers = dict(scope.get("headers", []))
+    accept = headers.get(b"accept-language", b"").decode("latin-1")
+    for code, _quality in parse_accept_lang_header(accept):
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
 class SessionSocket(AsyncWebsocketConsumer):
     user = None
+    language = settings.LANGUAGE_CODE
     expiry_timer = None
     closing = False
     personal_groups: list[str] = []
@@ -36,7 +58,9 @@ class SessionSocket(AsyncWebsocketConsumer):
         (a notification reaching the moderation queue's socket)."""
         handler = getattr(self, get_handler_name(message), None)
         if handler is not None:
-            await handler(message)
+            # What a frame says (an error, a notice) is in the member's language, as on a page.
+            with translation.override(self.language):
+                await handler(message)
         elif message["type"].startswith("websocket."):
             raise ValueError(f"No handler for message type {message['type']}")
 
@@ -49,6 +73,8 @@ class SessionSocket(AsyncWebsocketConsumer):
         # A plain user with its profile, kept for the socket's life.
         self.user, self.session_proof = opened
         self.user_id = self.user.pk
+        profile = getattr(self.user, "profile", None)  # staff made with createsuperuser: none
+        self.language = socket_language(self.scope, getattr(profile, "language", ""))
         self.session_key = session_key
         self.personal_groups = [
             user_channel_group(self.user_id),

@@ -7,6 +7,7 @@ staff have since edited.
 """
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from community.models import (
     Article,
@@ -19,9 +20,22 @@ from community.models import (
 from community.services.perspectives import sync_sections
 
 SPECIALTIES = [
-    ("counselling", "Counselling", "Emotional support after harassment, and help to cope."),
-    ("legal", "Legal", "Your rights at work, evidence, deadlines and formal complaints."),
-    ("career", "Career", "Staying, moving on, references, and rebuilding confidence."),
+    # The names are translated where they are shown (Specialty.display_name).
+    (
+        "counselling",
+        gettext_noop("Counselling"),
+        "Emotional support after harassment, and help to cope.",
+    ),
+    (
+        "legal",
+        gettext_noop("Legal"),
+        "Your rights at work, evidence, deadlines and formal complaints.",
+    ),
+    (
+        "career",
+        gettext_noop("Career"),
+        "Staying, moving on, references, and rebuilding confidence.",
+    ),
 ]
 
 ARTICLES = {

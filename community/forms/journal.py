@@ -5,6 +5,8 @@ import datetime
 from django import forms
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from community.models import IncidentChannel
@@ -91,12 +93,19 @@ class EntryForm(forms.Form):
     evidence = MultipleFileField(
         label=_("Evidence (optional)"),
         required=False,
-        help_text=_(
-            "Up to %(count)s files of at most %(size)s MB each: images (JPEG, PNG, WebP, GIF), "
-            "PDF or plain text. Location and camera details are removed from images. "
-            "If the form shows an error, choose the files again."
-        )
-        % {"count": MAX_FILES_PER_SAVE, "size": MAX_EVIDENCE_BYTES // (1024 * 1024)},
+        # Lazy as a whole: `lazy_text % values` would be translated once, at import, in the
+        # language of whichever request came first.
+        help_text=lazy(
+            lambda: (
+                gettext(
+                    "Up to %(count)s files of at most %(size)s MB each: images (JPEG, PNG, WebP, "
+                    "GIF), PDF or plain text. Location and camera details are removed from images. "
+                    "If the form shows an error, choose the files again."
+                )
+                % {"count": MAX_FILES_PER_SAVE, "size": MAX_EVIDENCE_BYTES // (1024 * 1024)}
+            ),
+            str,
+        )(),
     )
 
     def __init__(self, *args, earlier_entries=(), **kwargs):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # The languages an advocate can offer and a member can ask for. A short fixed list keeps the
@@ -36,7 +37,13 @@ class Specialty(models.Model):
         verbose_name_plural = _("specialties")
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language: the seeded specialties' names are in the
+        catalogue (community/demo/library.py); one staff added reads as they wrote it."""
+        return gettext(self.name)
 
 
 class AdvocateProfile(models.Model):

@@ -1,5 +1,7 @@
 """Becoming an advocate: applying, staff review, suspension, and pausing availability."""
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -98,7 +100,7 @@ def approve_specialty(*, pending: PendingSpecialty, reviewer: User) -> None:
         notify_member(
             recipient_id=advocate.user_id,
             kind="advocate.specialty",
-            text=_("Staff approved a specialty you added: you are listed under it now."),
+            text=lambda: _("Staff approved a specialty you added: you are listed under it now."),
             url=reverse("advocate_workload"),
         )
 
@@ -114,7 +116,7 @@ def decline_specialty(*, pending: PendingSpecialty, reviewer: User) -> None:
         notify_member(
             recipient_id=advocate_user_id,
             kind="advocate.specialty",
-            text=_(
+            text=lambda: _(
                 "Staff did not approve a specialty you added. Ask them if you need to know why."
             ),
             url=reverse("advocate_apply"),
@@ -146,14 +148,14 @@ def verify_advocate(*, advocate: AdvocateProfile, reviewer: User) -> AdvocatePro
         notify_member(
             recipient_id=advocate.user_id,
             kind="advocate.verified",
-            text=_("Your advocate application was approved. Welcome."),
+            text=lambda: _("Your advocate application was approved. Welcome."),
             url=reverse("advocate_workload"),
         )
     return advocate
 
 
 def _close_with_reason(
-    *, advocate: AdvocateProfile, reviewer: User, reason: str, status: str, text: str
+    *, advocate: AdvocateProfile, reviewer: User, reason: str, status: str, text: Callable[[], str]
 ) -> AdvocateProfile:
     reason = reason.strip()
     if not reason:
@@ -181,7 +183,9 @@ def decline_advocate(*, advocate: AdvocateProfile, reviewer: User, reason: str) 
         reviewer=reviewer,
         reason=reason,
         status=AdvocateProfile.Status.DECLINED,
-        text=_("Your advocate application was not approved. The reason is on your application."),
+        text=lambda: _(
+            "Your advocate application was not approved. The reason is on your application."
+        ),
     )
 
 
@@ -191,7 +195,7 @@ def suspend_advocate(*, advocate: AdvocateProfile, reviewer: User, reason: str) 
         reviewer=reviewer,
         reason=reason,
         status=AdvocateProfile.Status.SUSPENDED,
-        text=_("Your advocate role is suspended. The reason is on your application."),
+        text=lambda: _("Your advocate role is suspended. The reason is on your application."),
     )
 
 

@@ -96,6 +96,7 @@ def _account(user: User) -> dict:
             "appear_offline": profile.appear_offline,
             "phone_numbers_region": profile.phone_region,
             "time_zone": profile.time_zone,
+            "language": profile.language,
             "created_at": _iso(profile.created_at),
         },
         "words_that_identify_me": list(own_words_of(user_id=user.pk)),

@@ -98,13 +98,17 @@ def decide_group_proposal(*, actor, group: Group, approve: bool, reason: str = "
         if group.created_by_id:
             if approve:
                 _make_owner(group=group, user_id=group.created_by_id)
-                text = _("Your proposed group “%(name)s” was approved.") % {"name": group.name}
                 url = reverse("group_detail", args=[group.slug])
             else:
-                text = _("Your proposed group “%(name)s” was declined.") % {"name": group.name}
                 url = ""
-            if reason:
-                text = f"{text} {_('Reason:')} {reason}"
+
+            def text():
+                if approve:
+                    told = _("Your proposed group “%(name)s” was approved.") % {"name": group.name}
+                else:
+                    told = _("Your proposed group “%(name)s” was declined.") % {"name": group.name}
+                return f"{told} {_('Reason:')} {reason}" if reason else told
+
             notify_member(
                 recipient_id=group.created_by_id, kind="group_proposal", text=text, url=url
             )
@@ -140,7 +144,7 @@ def _tell_moderators_about_request(*, group: Group) -> None:
         notify_member(
             recipient_id=moderator_id,
             kind="join_request_received",
-            text=_("Someone asked to join “%(name)s”.") % {"name": group.name},
+            text=lambda: _("Someone asked to join “%(name)s”.") % {"name": group.name},
             url=reverse("group_requests", args=[group.slug]),
         )
 
@@ -212,15 +216,19 @@ def decide_join_request(
         if approve:
             membership.state = Membership.State.ACTIVE
             membership.joined_at = now
-            text = _("Your request to join “%(name)s” was approved.") % {"name": group.name}
             url = reverse("group_detail", args=[group.slug])
         else:
             # Declined requests leave no trace of a membership; the person may ask again.
             membership.state = Membership.State.LEFT
-            text = _("Your request to join “%(name)s” was declined.") % {"name": group.name}
             url = ""
-        if reason:
-            text = f"{text} {_('Reason:')} {reason}"
+
+        def text():
+            if approve:
+                told = _("Your request to join “%(name)s” was approved.") % {"name": group.name}
+            else:
+                told = _("Your request to join “%(name)s” was declined.") % {"name": group.name}
+            return f"{told} {_('Reason:')} {reason}" if reason else told
+
         membership.updated_at = now
         membership.save(update_fields=["state", "joined_at", "updated_at"])
         notify_member(recipient_id=membership.user_id, kind="join_request", text=text, url=url)

@@ -254,7 +254,7 @@ def share_entry(*, entry: JournalEntry, support_request) -> JournalShare:
             lambda: notify_member(
                 recipient_id=advocate_id,
                 kind="journal_shared",
-                text=gettext("A journal entry was shared with you in a support request."),
+                text=lambda: gettext("A journal entry was shared with you in a support request."),
                 url=url,
             )
         )

@@ -84,7 +84,7 @@ def create_reply(
             notify_member(
                 recipient_id=thread.author_id,
                 kind="thread_reply",
-                text=_("New reply in your thread “%(title)s”.") % {"title": thread.title},
+                text=lambda: _("New reply in your thread “%(title)s”.") % {"title": thread.title},
                 url=reply_url(thread=thread, reply_id=reply.pk, position=thread.reply_count + 1),
             )
     return reply

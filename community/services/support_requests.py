@@ -72,7 +72,7 @@ def _notify_pool(support_request: SupportRequest) -> None:
         notify_member(
             recipient_id=advocate_id,
             kind="support.pool",
-            text=_("A request is waiting in the pool for your specialty."),
+            text=lambda: _("A request is waiting in the pool for your specialty."),
             url=_request_url(support_request),
         )
 
@@ -130,7 +130,7 @@ def create_support_request(
         notify_member(
             recipient_id=advocate_user_id,
             kind="support.new",
-            text=_("You have a new support request."),
+            text=lambda: _("You have a new support request."),
             url=_request_url(support_request),
         )
     else:
@@ -183,7 +183,7 @@ def accept_support_request(
         notify_member(
             recipient_id=locked.member_id,
             kind="support.accepted",
-            text=_("An advocate accepted your request. You can talk now."),
+            text=lambda: _("An advocate accepted your request. You can talk now."),
             url=_request_url(locked),
         )
     return locked
@@ -216,13 +216,13 @@ def hand_over_support_request(
         notify_member(
             recipient_id=to_advocate_user_id,
             kind="support.handover",
-            text=_("A support request was handed over to you."),
+            text=lambda: _("A support request was handed over to you."),
             url=_request_url(locked),
         )
         notify_member(
             recipient_id=locked.member_id,
             kind="support.handover",
-            text=_("Your request was handed over to another advocate."),
+            text=lambda: _("Your request was handed over to another advocate."),
             url=_request_url(locked),
         )
     return locked
@@ -245,7 +245,7 @@ def resolve_support_request(*, support_request: SupportRequest, actor: User) -> 
         notify_member(
             recipient_id=other_id,
             kind="support.resolved",
-            text=_("A support request was marked resolved."),
+            text=lambda: _("A support request was marked resolved."),
             url=_request_url(locked),
         )
     return locked
@@ -268,7 +268,7 @@ def withdraw_support_request(*, support_request: SupportRequest, member: User) -
             notify_member(
                 recipient_id=locked.advocate_id,
                 kind="support.withdrawn",
-                text=_("A support request was withdrawn."),
+                text=lambda: _("A support request was withdrawn."),
                 url=_request_url(locked),
             )
     return locked
@@ -355,7 +355,7 @@ def escalate_support_requests(*, now=None) -> EscalationResult:
                 notify_member(
                     recipient_id=staff_id,
                     kind="support.flagged",
-                    text=_("A support request has waited too long. See the admin."),
+                    text=lambda: _("A support request has waited too long. See the admin."),
                     url=reverse("admin:community_supportrequest_change", args=[support_request.pk]),
                 )
             flagged.append(support_request.pk)

@@ -5,10 +5,17 @@ from django.forms import BaseForm
 
 from community.avatars import avatar_svg
 from community.dates import render_when
+from community.devices import device_label as translated_device_label
 from community.durations import describe_duration
 from community.sanitize import render_markdown, render_plain
 
 register = template.Library()
+
+
+@register.filter
+def device_label(stored: str) -> str:
+    """A stored coarse device label, in the reader's language (community/devices.py)."""
+    return translated_device_label(stored or "")
 
 
 @register.filter

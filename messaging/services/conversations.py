@@ -621,7 +621,7 @@ def _tell_of_request(*, recipient_id: int, filtered: bool) -> None:
     notify(
         recipient_id=recipient_id,
         kind="message_request",
-        text=_("You have a new message request."),
+        text=lambda: _("You have a new message request."),
         url=reverse("messaging:requests"),
     )
 

@@ -55,7 +55,10 @@ def record_mentions(
         Mention.objects.filter(message=message, user_id__in=dropped).update(active=False)
     group = access.conversation.group
     url = reverse("messaging:room", args=[group.slug]) + f"#message-{message.pk}"
-    text = _("%(name)s mentioned you in %(group)s") % {"name": sender_name, "group": group.name}
+
+    def text():
+        return _("%(name)s mentioned you in %(group)s") % {"name": sender_name, "group": group.name}
+
     for user_id in sorted(first_time):
         notify(recipient_id=user_id, kind="mention", text=text, url=url)
     changed = sorted([*first_time, *back, *dropped])

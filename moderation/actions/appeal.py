@@ -84,11 +84,13 @@ def _close(*, appeal: Appeal, actor, grant: bool, note: str) -> None:
 
 
 def _tell_appellant(*, sanction: Sanction, grant: bool, note: str) -> None:
-    text = (
-        _("A moderator reviewed your appeal and lifted the decision. %(note)s")
-        if grant
-        else _("A moderator reviewed your appeal; the decision stands. %(note)s")
-    ) % {"note": note}
+    def text():
+        if grant:
+            told = _("A moderator reviewed your appeal and lifted the decision. %(note)s")
+        else:
+            told = _("A moderator reviewed your appeal; the decision stands. %(note)s")
+        return told % {"note": note}
+
     notify(
         recipient_id=sanction.user_id,
         kind="appeal_outcome",

@@ -93,16 +93,16 @@ def _tell_author(*, item: ReviewItem, decision: str, reason: str) -> None:
     notify(
         recipient_id=item.author_id,
         kind="moderation_decision",
-        text=AUTHOR_NOTICE[decision] % {"reason": reason},
+        text=lambda: AUTHOR_NOTICE[decision] % {"reason": reason},
         url=reverse("moderation:my_notices"),
     )
 
 
 def _tell_reporters(*, reporter_ids: list[int], upheld: bool) -> None:
-    text = (
-        _("Thank you for your report. Outcome: action taken.")
-        if upheld
-        else _("Thank you for your report. Outcome: no action.")
-    )
+    def text():
+        if upheld:
+            return _("Thank you for your report. Outcome: action taken.")
+        return _("Thank you for your report. Outcome: no action.")
+
     for reporter_id in reporter_ids:
         notify(recipient_id=reporter_id, kind="flag_outcome", text=text)

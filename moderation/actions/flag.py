@@ -119,7 +119,7 @@ def _offer_crisis_resources(*, author_id: int | None) -> None:
     notify(
         recipient_id=author_id,
         kind="crisis_resources",
-        text=_(
+        text=lambda: _(
             "You are not alone. If things feel heavy right now, people are ready to "
             "listen, any time of day. Only you can see this."
         ),
@@ -132,11 +132,12 @@ def _alert_reviewers(*, item: ReviewItem, flagger_id: int) -> None:
     everyone who may review the item, wherever they are on the site, except the flagger, who
     knows. Once per item (new or reopened), never per flag; it names no flagger, author or
     content."""
-    text = (
-        _("An urgent report is waiting in the moderation queue.")
-        if item.urgent
-        else _("A new report is waiting in the moderation queue.")
-    )
+
+    def text():
+        if item.urgent:
+            return _("An urgent report is waiting in the moderation queue.")
+        return _("A new report is waiting in the moderation queue.")
+
     recipient_ids = set(item_reviewers(item=item).values_list("pk", flat=True)) - {flagger_id}
     for recipient_id in sorted(recipient_ids):
         notify(

@@ -156,16 +156,20 @@ def _tell_member(*, sanction: Sanction, group) -> None:
     """The member hears what was decided and why, from "a moderator"; never from which
     post when it came through an anonymous one (the reason is the caller's, and neutral)."""
     ends_at = sanction.ends_at
-    # Written in the moderator's request, read by the member: never in the moderator's zone.
-    until = absolute_text_for_someone_else(ends_at) if ends_at else ""
-    notify(
-        recipient_id=sanction.user_id,
-        kind="sanction",
-        text=MEMBER_NOTICE[sanction.kind]
-        % {
+
+    def text():
+        # Written in the moderator's request, read by the member: in the member's language
+        # (notify runs this in it) and never in the moderator's zone.
+        until = absolute_text_for_someone_else(ends_at) if ends_at else ""
+        return MEMBER_NOTICE[sanction.kind] % {
             "reason": sanction.reason,
             "group": group.name if group is not None else "",
             "until": until,
-        },
+        }
+
+    notify(
+        recipient_id=sanction.user_id,
+        kind="sanction",
+        text=text,
         url=reverse("moderation:my_notices"),
     )

@@ -8,8 +8,8 @@ async function refresh(urgent) {
   if (!response.ok) return;
   container.innerHTML = await response.text();
   status.textContent = urgent
-    ? container.dataset.urgentText || "Urgent report received."
-    : container.dataset.updatedText || "The queue was updated.";
+    ? container.dataset.urgentText
+    : container.dataset.updatedText;
 }
 
 function connect(delay) {

@@ -73,9 +73,10 @@ def test_session_and_csrf_cookies_are_not_readable_by_scripts_or_other_sites(mem
     assert settings.CSRF_COOKIE_SAMESITE == "Lax"
 
 
-def test_locale_middleware_is_on_and_english_is_shipped():
-    assert "django.middleware.locale.LocaleMiddleware" in settings.MIDDLEWARE
-    assert [code for code, _name in settings.LANGUAGES] == ["en"]
+def test_locale_middleware_is_on_and_english_and_spanish_are_shipped():
+    # Kindred's own LocaleMiddleware: Django's, with a signed-in member's choice first.
+    assert "config.middleware.LocaleMiddleware" in settings.MIDDLEWARE
+    assert settings.LANGUAGES == [("en", "English"), ("es", "Español")]
 
 
 # Production settings, checked in a separate process as a deployment would run them.
