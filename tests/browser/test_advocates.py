@@ -40,7 +40,7 @@ def test_apply_train_verify_request_with_alias_chat_resolve_and_feedback(browser
     page.get_by_label("Time zone").select_option("Europe/Madrid")
     page.get_by_label("Public bio").fill("I listen first. **Spanish** and English.")
     page.get_by_role("button", name="Apply").click()
-    expect(page.get_by_text("Choose at least one specialty.")).to_be_visible()
+    expect(page.get_by_text("Choose at least one specialty.", exact=True)).to_be_visible()
     expect(page.get_by_label("Training and credentials")).to_have_value(
         "Accredited counsellor, 8 years."
     )
@@ -58,7 +58,9 @@ def test_apply_train_verify_request_with_alias_chat_resolve_and_feedback(browser
         choice = next(c for c in question.choices.all() if c.is_correct == (number != 0))
         page.get_by_label(choice.text).check()
     page.get_by_role("button", name="Submit answers").click()
-    expect(page.get_by_text("Not quite.")).to_be_visible()
+    expect(
+        page.get_by_text("Not quite. Re-read the articles and try again.", exact=True)
+    ).to_be_visible()
     axe(page, "on the training check with an error")
     right = next(c for c in questions[0].choices.all() if c.is_correct)
     page.get_by_label(right.text).check()
@@ -79,7 +81,7 @@ def test_apply_train_verify_request_with_alias_chat_resolve_and_feedback(browser
     seeker_page = seeker_session.page
     seeker_page.goto("/advocates/")
     seeker_page.get_by_label("Specialty").select_option(label="Counselling")
-    seeker_page.get_by_label("Language").select_option(label="Spanish")
+    seeker_page.locator("#id_language").select_option(label="Spanish")
     seeker_page.get_by_role("button", name="Show advocates").click()
     expect(seeker_page.locator(".advocate-card")).to_have_count(1)
     axe(seeker_page, "on the filtered directory")
@@ -134,7 +136,7 @@ def test_apply_train_verify_request_with_alias_chat_resolve_and_feedback(browser
     seeker_page.get_by_label("4").check()
     seeker_page.get_by_label("Your feedback").fill("Too short")
     seeker_page.get_by_role("button", name="Send feedback").click()
-    expect(seeker_page.get_by_text("Write at least a sentence.")).to_be_visible()
+    expect(seeker_page.get_by_text("Write at least a sentence.", exact=True)).to_be_visible()
     expect(seeker_page.get_by_label("Your feedback")).to_have_value("Too short")
     axe(seeker_page, "on the feedback form with an error")
     seeker_page.get_by_label("4").check()

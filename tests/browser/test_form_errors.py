@@ -58,6 +58,7 @@ def test_a_ban_without_a_reason_stays_on_its_confirmation_with_the_summary_focus
     session.login(moderator)
     page = session.page
     page.goto(f"/groups/{group.slug}/threads/{thread.pk}/")
+    page.locator(f"#post-{thread.pk} .moderator-menu summary").click()
     page.locator(f"#post-{thread.pk}").get_by_role("link", name="Ban author").click()
     axe(page, "on the ban confirmation")
     expect(page.locator("main")).to_contain_text("Words that break the rules")

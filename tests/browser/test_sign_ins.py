@@ -32,7 +32,7 @@ def test_a_member_is_told_of_a_failed_attempt_and_ends_another_session(browser_s
     expect(other_device.page).not_to_have_url(reverse("account_login"))
     stranger = browser_session().page
     sign_in_through_the_form(stranger, member.email, "not-the-password")
-    expect(stranger.locator("form")).to_contain_text("not correct")
+    expect(stranger.locator("form.account-form")).to_contain_text("not correct")
     this_device = browser_session()
     page = this_device.page
 
