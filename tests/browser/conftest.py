@@ -45,6 +45,9 @@ def _wait_for_database_writers(port: int, wait: float = 60.0) -> None:
     read marker and presence, written as its socket closes). The test's own connection is
     closed first: a read snapshot it kept open would make SQLite refuse the lock at once.
     PostgreSQL needs none of this: its flush waits on row locks like any other statement."""
+    if connection.vendor == "postgresql":
+        _wait_for_postgres_writers(port, wait)
+        return
     if connection.vendor != "sqlite":
         return
     connection.close()
@@ -119,6 +122,30 @@ class BrowserSession:
 
     def close(self):
         self.context.close()
+
+
+def _wait_for_postgres_writers(port: int, wait: float) -> None:
+    """On PostgreSQL the flush's TRUNCATE could deadlock with the live server's last
+    transaction (a closed tab's read marker, SELECT ... FOR UPDATE): wait until no other
+    connection to the test database is running a statement or holding a transaction open,
+    twice in a row 0.2 s apart."""
+    query = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"
+    )
+    deadline, quiet = time.monotonic() + wait, 0
+    while quiet < 2:
+        with connection.cursor() as cursor:
+            cursor.execute(query)
+            busy = cursor.fetchone()[0]
+        quiet = quiet + 1 if busy == 0 else 0
+        if time.monotonic() >= deadline:
+            log = daphne_log_path(port).read_text()[-4000:]
+            raise AssertionError(
+                f"the live server kept the database busy for {wait:.0f}s after the test;"
+                f" its log ends:\n{log}"
+            )
+        time.sleep(0.2)
 
 
 @pytest.fixture
