@@ -40,7 +40,7 @@ messages: $(MO_FILES)
 # changed ones fuzzy), then translate those entries (docs/translation.md).
 translations: venv
 	@.ci/find-msgfmt >/dev/null
-	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=staticfiles \
+	$(PY) manage.py makemessages --all --no-obsolete --no-location --ignore=.venv --ignore=staticfiles \
 	  --ignore=bench --ignore=tests --ignore=var
 
 # `make run` (through migrate) and `make test` compile them first.

@@ -13,10 +13,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from community.before_you_send import CONFIRM_FIELD, HeldBack, tell_if_self_harm
+from community.confirmation import ask_first
 from community.models import Reaction
 from community.permissions import get_group_for_reader_or_404
 from community.selectors.profiles import get_profile_by_public_id
@@ -296,6 +297,14 @@ def filtered_requests_list(request):
     return _requests_page(request, filtered=True)
 
 
+DECLINE_CONSEQUENCES = [
+    gettext_lazy(
+        "The sender only sees that their message was not delivered, never that you declined."
+    ),
+    gettext_lazy("They cannot send you a request again for 30 days. Declining cannot be undone."),
+]
+
+
 def _list_of(filtered: bool) -> str:
     return "messaging:filtered_requests" if filtered else "messaging:requests"
 
@@ -304,6 +313,17 @@ def _list_of(filtered: bool) -> str:
 @require_POST
 def answer_request(request, conversation_id: int):
     accept = request.POST.get("answer") == "accept"
+    if not accept:
+        if selectors.request_sender_id(conversation_id=conversation_id, user=request.user) is None:
+            raise Http404
+        if response := ask_first(
+            request,
+            heading=_("Decline this message request?"),
+            consequences=DECLINE_CONSEQUENCES,
+            confirm_label=_("Decline"),
+            cancel_url=reverse(_list_of(request.POST.get("list") == "filtered")),
+        ):
+            return response
     try:
         participant = services.answer_message_request(
             conversation_id=conversation_id, user=request.user, accept=accept
@@ -320,6 +340,14 @@ def answer_request(request, conversation_id: int):
 @require_POST
 def decline_all_requests(request):
     filtered = request.POST.get("list") == "filtered"
+    if response := ask_first(
+        request,
+        heading=_("Decline all filtered requests?") if filtered else _("Decline all requests?"),
+        consequences=DECLINE_CONSEQUENCES,
+        confirm_label=_("Decline all"),
+        cancel_url=reverse(_list_of(filtered)),
+    ):
+        return response
     declined = services.decline_all_message_requests(user=request.user, filtered=filtered)
     if declined:
         messages.success(

@@ -35,6 +35,18 @@ class AuthorSanctionForm(forms.Form):
     )
 
 
+class MuteReasonForm(AuthorSanctionForm):
+    """A 24-hour mute's reason is optional: without one the member reads the general reason."""
+
+    reason = forms.CharField(
+        label=_("Reason (optional, the member is told it)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=AuthorSanctionForm.base_fields["reason"].help_text,
+    )
+
+
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"), choices=ReviewItem.Decision.choices, widget=forms.RadioSelect

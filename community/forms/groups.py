@@ -68,6 +68,7 @@ class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[("approve", _("Approve")), ("decline", _("Decline"))],
         error_messages={"required": _("Choose approve or decline.")},
+        widget=forms.HiddenInput,
     )
     reason = forms.CharField(
         label=_("Reason (optional, sent to the person)"),
@@ -76,9 +77,6 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"max_length": _("The reason is too long (1000 characters at most).")},
     )
-
-    def error_text(self) -> str:
-        return " ".join(str(error) for errors in self.errors.values() for error in errors)
 
 
 class InviteForm(forms.Form):

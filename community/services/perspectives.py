@@ -144,7 +144,8 @@ def add_perspective(
     )
 
 
-def _check_own(*, actor, perspective: Perspective) -> None:
+def check_own_perspective(*, actor, perspective: Perspective) -> None:
+    """Only its author changes or deletes a perspective, and only while it shows."""
     if perspective.author_id is None or perspective.author_id != actor.pk:
         raise PerspectiveError(_("You can only change your own perspectives."))
     if not perspective.is_visible:
@@ -159,7 +160,7 @@ def edit_perspective(
     content_warning: str = "",
     confirmed: bool = False,
 ) -> Perspective:
-    _check_own(actor=actor, perspective=perspective)
+    check_own_perspective(actor=actor, perspective=perspective)
     body, content_warning = _clean(body, content_warning)
     hold_back_if_identifying(text=f"{body}\n{content_warning}", user=actor, confirmed=confirmed)
     perspective.body, perspective.content_warning = body, content_warning
@@ -170,7 +171,7 @@ def edit_perspective(
 
 def delete_perspective(*, actor, perspective: Perspective) -> Perspective:
     """The author takes it back: the text is gone for good."""
-    _check_own(actor=actor, perspective=perspective)
+    check_own_perspective(actor=actor, perspective=perspective)
     perspective.body, perspective.content_warning = "", ""
     perspective.deleted_at = timezone.now()
     perspective.save(update_fields=["body", "content_warning", "deleted_at"])

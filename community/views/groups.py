@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from community.confirmation import ask_first
 from community.forms.groups import (
     DecisionForm,
     DirectorySearchForm,
@@ -105,9 +106,29 @@ def group_proposals(request):
 def group_proposal_decide(request, slug: str):
     group = group_selectors.get_proposed_group_or_404(slug=slug)
     form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form.error_text())
-        return redirect("group_proposals")
+    approve = request.POST.get("decision") == "approve"
+    if not (approve and form.is_valid()) and (
+        response := ask_first(
+            request,
+            heading=(
+                _("Approve the group %(name)s?") if approve else _("Decline the group %(name)s?")
+            )
+            % {"name": group.name},
+            consequences=[
+                _("The group opens, and the person who proposed it becomes its owner.")
+                if approve
+                else _(
+                    "The group is not created. The person who proposed it is told, with your "
+                    "reason if you give one."
+                ),
+            ],
+            confirm_label=_("Approve") if approve else _("Decline"),
+            cancel_url=reverse("group_proposals"),
+            form=form,
+            danger=not approve,
+        )
+    ):
+        return response
     approve = form.cleaned_data["decision"] == "approve"
     try:
         group_services.decide_group_proposal(
@@ -249,9 +270,30 @@ def group_request_decide(request, slug: str, membership_id: int):
         group=group, membership_id=membership_id
     )
     form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form.error_text())
-        return redirect("group_requests", slug=group.slug)
+    approve = request.POST.get("decision") == "approve"
+    name = membership.user.profile.pseudonym
+    if not (approve and form.is_valid()) and (
+        response := ask_first(
+            request,
+            heading=(
+                _("Approve %(name)s's request?") if approve else _("Decline %(name)s's request?")
+            )
+            % {"name": name},
+            consequences=[
+                _("They become a member of the group and are told so.")
+                if approve
+                else _(
+                    "They are told their request was declined, with your reason if you give one. "
+                    "They may ask again later."
+                ),
+            ],
+            confirm_label=_("Approve") if approve else _("Decline"),
+            cancel_url=reverse("group_requests", args=[group.slug]),
+            form=form,
+            danger=not approve,
+        )
+    ):
+        return response
     approve = form.cleaned_data["decision"] == "approve"
     try:
         group_services.decide_join_request(
@@ -316,6 +358,17 @@ def group_invite_revoke(request, slug: str, invite_id: int):
     if response := moderator_gate(request, group):
         return response
     invite = group_selectors.get_invite_in_group_or_404(group=group, invite_id=invite_id)
+    if response := ask_first(
+        request,
+        heading=_("Revoke this invite link?"),
+        consequences=[
+            _("The link stops working at once, for anyone who has not used it yet."),
+            _("People who already joined with it stay members."),
+        ],
+        confirm_label=_("Revoke link"),
+        cancel_url=reverse("group_invites", args=[group.slug]),
+    ):
+        return response
     group_services.revoke_invite(actor=request.user, invite=invite)
     messages.success(request, _("The invite link no longer works."))
     return redirect("group_invites", slug=group.slug)

@@ -18,6 +18,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from community.confirmation import ask_first
 from community.forms.journal import (
     ConfirmWipeForm,
     EntryForm,
@@ -269,6 +270,14 @@ def reminder_dismiss(request, reminder_id: int):
 @require_POST
 def reminder_delete(request, reminder_id: int):
     reminder = get_journal_reminder_for_owner_or_404(user=request.user, reminder_id=reminder_id)
+    if response := ask_first(
+        request,
+        heading=_("Delete this reminder?"),
+        consequences=[_("You get no more notifications from it. Your journal entries stay.")],
+        confirm_label=_("Delete reminder"),
+        cancel_url=reverse("journal_reminders"),
+    ):
+        return response
     delete_reminder(reminder=reminder)
     messages.success(request, _("Reminder deleted."))
     return redirect("journal_reminders")
@@ -323,6 +332,23 @@ def entry_share(request, public_id: str):
 def share_revoke(request, public_id: str):
     share = get_journal_share_for_owner_or_404(user=request.user, public_id=public_id)
     entry_public_id = share.entry.public_id
+    if response := ask_first(
+        request,
+        heading=_("Stop sharing this entry?"),
+        consequences=[
+            _(
+                "The advocate can no longer read this entry or its files, from the next page "
+                "they open."
+            ),
+            _(
+                "What they already read or noted cannot be taken back. You can share it again "
+                "later."
+            ),
+        ],
+        confirm_label=_("Revoke sharing"),
+        cancel_url=reverse("journal_entry", args=[entry_public_id]),
+    ):
+        return response
     revoke_share(share=share)
     messages.success(request, _("Sharing revoked. The advocate can no longer read this entry."))
     return redirect("journal_entry", public_id=entry_public_id)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.before_you_send import send_checked
+from community.confirmation import ask_first
 from community.forms.resources import PerspectiveEditForm, PerspectiveForm
 from community.selectors import perspectives as selectors
 from community.selectors.resources import get_published_article_or_404
@@ -98,6 +99,21 @@ def perspective_edit(request, perspective_id: int):
 @require_POST
 def perspective_delete(request, perspective_id: int):
     perspective = selectors.get_perspective_or_404(perspective_id=perspective_id)
+    try:
+        services.check_own_perspective(actor=request.user, perspective=perspective)
+    except services.PerspectiveError:
+        raise Http404 from None
+    if response := ask_first(
+        request,
+        heading=_("Delete your perspective?"),
+        consequences=[
+            _("Its text is gone for good; a note that it was deleted stays in the article."),
+            _("The “helpful” marks it received go with it."),
+        ],
+        confirm_label=_("Delete this perspective"),
+        cancel_url=reverse("perspective_edit", args=[perspective.pk]),
+    ):
+        return response
     try:
         services.delete_perspective(actor=request.user, perspective=perspective)
     except services.PerspectiveError:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.before_you_send import send_checked
+from community.confirmation import ask_first
 from community.forms.posts import EditPostForm, ReplyForm, ThreadForm
 from community.permissions import (
     can_reply_to_thread,
@@ -114,6 +115,18 @@ def post_edit(request, slug: str, post_id: int):
 def post_delete(request, slug: str, post_id: int):
     group = get_group_for_reader_or_404(user=request.user, slug=slug)
     post = post_selectors.get_post_or_404(group=group, viewer=request.user, post_id=post_id)
+    check_edit_post(user=request.user, post=post)
+    if response := ask_first(
+        request,
+        heading=_("Delete this post?"),
+        consequences=[
+            _("The post leaves the thread; a note that it was deleted stays in its place."),
+            _("Replies to it stay. Deleting cannot be undone."),
+        ],
+        confirm_label=_("Delete post"),
+        cancel_url=reverse("post_edit", args=[group.slug, post.pk]),
+    ):
+        return response
     post_services.delete_post(actor=request.user, post=post)
     messages.success(request, _("Your post is deleted."))
     return redirect(_post_url(post))

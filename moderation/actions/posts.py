@@ -75,10 +75,11 @@ def _set_thread_flag(*, actor, thread: Post, flag: str, on: bool) -> ActionResul
         return _audit_post_change(actor=actor, post=thread, action=action, snapshot=thread.title)
 
 
-def mute_post_author(*, actor, post: Post, hours: int = 24) -> ActionResult:
-    """Mutes the author in the post's group: no posts, replies or live-room messages."""
+def mute_post_author(*, actor, post: Post, reason: str = "", hours: int = 24) -> ActionResult:
+    """Mutes the author in the post's group: no posts, replies or live-room messages. Without
+    a reason of the moderator's own, the general one is kept."""
     ends_at = timezone.now() + timedelta(hours=hours)
-    reason = _("Acting on a post in %(group)s that breaks the code of conduct.") % {
+    reason = reason or _("Acting on a post in %(group)s that breaks the code of conduct.") % {
         "group": post.group.name
     }
     return _sanction_post_author(
@@ -98,9 +99,10 @@ def _sanction_post_author(
     *, actor, post: Post, kind: str, reason: str, ends_at=None
 ) -> ActionResult:
     """A removal or a ban carries the moderator's own reason, typed on the confirmation page:
-    the audit row keeps it and the member's notice shows it (issue 13 defect 3). A mute, one
-    click, keeps the general reason, the same for every post of the group, so that it does not
-    say which post it was. An empty reason is refused (`sanction_member`)."""
+    the audit row keeps it and the member's notice shows it (issue 13 defect 3). A mute's
+    reason is optional there: left empty, it is the general one, the same for every post of the
+    group, so that it does not say which post it was. An empty reason is refused
+    (`sanction_member`)."""
     check_moderate_group(user=actor, group=post.group)
     if post.author_id is None:
         raise GroupError(_("The author of this post has left Kindred."))

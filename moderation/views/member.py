@@ -5,13 +5,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.before_you_send import send_checked
+from community.confirmation import ask_first
 from messaging.errors import MessagingDenied
+from messaging.selectors.conversations import request_sender_id
+from messaging.views import DECLINE_CONSEQUENCES
 from moderation.actions.appeal import AppealError, submit_appeal
 from moderation.actions.flag import flag_content
 from moderation.flaggables import get_flaggable
@@ -146,6 +150,22 @@ def unblock(request, block_id: int):
 @require_POST
 def decline_and_block_request(request, conversation_id: int):
     """From the message-requests lists: decline the request and block its sender."""
+    if request_sender_id(conversation_id=conversation_id, user=request.user) is None:
+        raise Http404
+    if response := ask_first(
+        request,
+        heading=_("Decline this request and block its sender?"),
+        consequences=[
+            *DECLINE_CONSEQUENCES,
+            _(
+                "Blocked, they cannot message you or see your profile, and you no longer see what "
+                "they write; they are not told. You can unblock them in “Blocked and muted”."
+            ),
+        ],
+        confirm_label=_("Decline and block"),
+        cancel_url=_safe_next(request) or reverse("messaging:requests"),
+    ):
+        return response
     try:
         decline_request_and_block(owner=request.user, conversation_id=conversation_id)
     except MessagingDenied:

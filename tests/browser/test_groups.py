@@ -151,6 +151,10 @@ def test_moderator_approves_pins_locks_and_acts_on_an_anonymous_post(browser_ses
     expect(page.get_by_text("Thread pinned.")).to_be_visible()
     page.locator(f"#post-{thread.pk} .moderator-menu summary").click()
     page.locator(f"#post-{thread.pk}").get_by_role("button", name="Lock").click()
+    # Locking asks first, on the shared confirmation page.
+    expect(page.get_by_role("heading", name="Lock this thread?")).to_be_visible()
+    axe(page, "on the lock confirmation")
+    page.get_by_role("button", name="Lock thread").click()
     expect(page.get_by_text("This thread is locked; no new replies.")).to_be_visible()
     thread.refresh_from_db()
     assert thread.pinned_at and thread.locked_at
@@ -160,6 +164,7 @@ def test_moderator_approves_pins_locks_and_acts_on_an_anonymous_post(browser_ses
     expect(reply_card.locator(".post-author")).to_have_text("Anonymous member")
     reply_card.locator(".moderator-menu summary").click()
     reply_card.get_by_role("button", name="Hide").click()
+    page.get_by_role("button", name="Hide post").click()
     expect(page.get_by_text("The post is hidden.")).to_be_visible()
     expect(page.locator(f"#post-{anonymous_reply.pk}")).to_contain_text("hidden by a moderator")
     page.locator(f"#post-{anonymous_reply.pk} .moderator-menu summary").click()

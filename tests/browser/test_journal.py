@@ -109,6 +109,8 @@ def test_record_edit_verify_export_share_and_revoke(browser_session, axe, tmp_pa
     axe(advocate_session.page, "on the advocate's shared-entries page")
 
     page.get_by_role("button", name="Revoke").click()
+    expect(page.get_by_role("heading", name="Stop sharing this entry?")).to_be_visible()
+    page.get_by_role("button", name="Revoke sharing").click()
     expect(page.locator(".messages")).to_contain_text("Sharing revoked")
     advocate_session.page.reload()
     expect(advocate_session.page.locator("main")).to_contain_text("Nothing is shared")

@@ -79,6 +79,11 @@ def test_a_member_declines_and_blocks_a_filtered_request(browser_session, axe):
     axe(page, "on the filtered requests list")
 
     request.get_by_role("button", name="Decline and block").press("Enter")
+    expect(
+        page.get_by_role("heading", name="Decline this request and block its sender?")
+    ).to_be_visible()
+    axe(page, "on the decline-and-block confirmation")
+    page.get_by_role("button", name="Decline and block").press("Enter")
 
     expect(page.locator(".messages")).to_contain_text("Declined and blocked.")
     expect(page.get_by_text("No filtered requests.")).to_be_visible()

@@ -139,7 +139,7 @@ def test_denied_request_tells_the_requester_the_reason(client, member):
     client.force_login(moderator)
     client.post(
         reverse("group_request_decide", args=[group.slug, membership.pk]),
-        {"decision": "decline", "reason": "This group is for engineers."},
+        {"decision": "decline", "reason": "This group is for engineers.", "confirmed": "1"},
     )
     membership.refresh_from_db()
     assert membership.state == Membership.State.LEFT
@@ -245,7 +245,7 @@ def test_moderator_creates_and_revokes_invites(client):
     client.post(reverse("group_invites", args=[group.slug]), {"valid_hours": "48", "max_uses": "3"})
     invite = GroupInvite.objects.get(group=group)
     assert invite.max_uses == 3 and invite.is_usable()
-    client.post(reverse("group_invite_revoke", args=[group.slug, invite.pk]))
+    client.post(reverse("group_invite_revoke", args=[group.slug, invite.pk]), {"confirmed": "1"})
     invite.refresh_from_db()
     assert not invite.is_usable()
 
@@ -333,7 +333,7 @@ def test_staff_approves_or_declines_proposals_and_proposer_is_told(client, membe
     client.post(reverse("group_proposal_decide", args=[approved.slug]), {"decision": "approve"})
     client.post(
         reverse("group_proposal_decide", args=[declined.slug]),
-        {"decision": "decline", "reason": "We already have a group for this."},
+        {"decision": "decline", "reason": "We already have a group for this.", "confirmed": "1"},
     )
     approved.refresh_from_db()
     declined.refresh_from_db()

@@ -99,7 +99,9 @@ def test_revoking_ends_the_advocates_access_at_once(member_client, sharing):
     advocate_client = signed_in(advocate)
     assert advocate_client.get(evidence_url).status_code == 200
 
-    response = member_client.post(reverse("journal_share_revoke", args=[share.public_id]))
+    response = member_client.post(
+        reverse("journal_share_revoke", args=[share.public_id]), {"confirmed": "1"}
+    )
     assert response.status_code == 302
     assert not JournalShare.objects.exists()
     page = advocate_client.get(

@@ -104,12 +104,17 @@ def test_a_member_adds_edits_and_deletes_their_perspective():
     edit_url = reverse("perspective_edit", args=[perspective.pk])
     assert signed_in(other).get(edit_url).status_code == 404
     delete_url = reverse("perspective_delete", args=[perspective.pk])
+    assert signed_in(other).post(delete_url, {"confirmed": "1"}).status_code == 404
     assert signed_in(other).post(delete_url).status_code == 404
     assert client.post(edit_url, {"body": "Save them somewhere safe"}).status_code == 302
     perspective.refresh_from_db()
     assert perspective.body == "Save them somewhere safe" and perspective.edited_at
     assert perspective.content_warning == ""
-    assert client.post(delete_url).status_code == 302
+    asked = client.post(delete_url)
+    assert asked.status_code == 200 and "Delete your perspective?" in asked.content.decode()
+    perspective.refresh_from_db()
+    assert not perspective.deleted_at
+    assert client.post(delete_url, {"confirmed": "1"}).status_code == 302
     perspective.refresh_from_db()
     assert perspective.deleted_at and perspective.body == ""
     page = client.get(reverse("resource_article", args=[article.slug])).content.decode()

@@ -117,12 +117,23 @@ def test_group_moderator_acts_on_an_anonymous_author_without_learning_who(
     client.force_login(group_moderator)
     url = reverse("moderation:post_moderate", args=[group.slug, reply.pk])
 
-    response = client.post(url, {"action": "hide"}, follow=True)
+    response = client.post(url, {"action": "hide"})
+    assert "SecretAuthor" not in response.content.decode()
+    reply.refresh_from_db()
+    assert reply.hidden_at is None  # asked first
+    response = client.post(url, {"action": "hide", "confirmed": "1"}, follow=True)
     assert "SecretAuthor" not in response.content.decode()
     reply.refresh_from_db()
     assert reply.hidden_at is not None
 
     response = client.post(url, {"action": "mute_author"}, follow=True)
+    assert "SecretAuthor" not in response.content.decode()
+    assert not Sanction.objects.exists()  # the mute's confirmation page, with its reason field
+    response = client.post(
+        reverse("moderation:post_sanction", args=[group.slug, reply.pk, "mute"]),
+        {"reason": ""},
+        follow=True,
+    )
     assert "SecretAuthor" not in response.content.decode()
     assert Sanction.objects.filter(user=author, group=group, kind=Sanction.Kind.MUTE).exists()
 
@@ -174,7 +185,8 @@ def test_moderator_pins_and_locks_a_thread(client, group, author, reader, group_
     client.force_login(group_moderator)
     client.post(reverse("moderation:post_moderate", args=[group.slug, older.pk]), {"action": "pin"})
     client.post(
-        reverse("moderation:post_moderate", args=[group.slug, older.pk]), {"action": "lock"}
+        reverse("moderation:post_moderate", args=[group.slug, older.pk]),
+        {"action": "lock", "confirmed": "1"},
     )
     listing = client.get(reverse("group_detail", args=[group.slug])).content.decode()
     assert listing.index("Older thread") < listing.index("Newer thread")
@@ -241,7 +253,7 @@ def test_deleted_post_leaves_a_tombstone(client, group, author, reader):
     thread = make_thread(group, author)
     reply = make_reply(thread, author, body="words I regret")
     client.force_login(author)
-    client.post(reverse("post_delete", args=[group.slug, reply.pk]))
+    client.post(reverse("post_delete", args=[group.slug, reply.pk]), {"confirmed": "1"})
     reply.refresh_from_db()
     assert reply.deleted_at is not None and reply.body == ""
     assert PostRevision.objects.get(post=reply).body == "words I regret"

@@ -159,10 +159,13 @@ def test_decline_and_block_declines_and_blocks_and_the_sender_sees_only_not_deli
     conversation = Conversation.objects.get(kind="direct")
     client = signed_in(recipient)
 
-    response = client.post(
-        reverse("moderation:decline_and_block_request", args=[conversation.pk]),
-        {"next": reverse("messaging:filtered_requests")},
+    url = reverse("moderation:decline_and_block_request", args=[conversation.pk])
+    asked = client.post(url, {"next": reverse("messaging:filtered_requests")})
+    assert asked.status_code == 200 and "Decline this request and block its sender?" in (
+        asked.content.decode()
     )
+    assert part_of(recipient).state == "requested" and not Block.objects.exists()
+    response = client.post(url, {"next": reverse("messaging:filtered_requests"), "confirmed": "1"})
 
     assert response.status_code == 302
     assert response["Location"] == reverse("messaging:filtered_requests")
@@ -214,7 +217,9 @@ def test_decline_all_declines_one_list_at_once(recipient, known_sender):
     client = signed_in(recipient)
 
     response = client.post(
-        reverse("messaging:decline_all_requests"), {"list": "filtered"}, follow=True
+        reverse("messaging:decline_all_requests"),
+        {"list": "filtered", "confirmed": "1"},
+        follow=True,
     )
 
     assert "Declined 3 requests." in response.content.decode()
@@ -224,7 +229,9 @@ def test_decline_all_declines_one_list_at_once(recipient, known_sender):
     assert states == {True: "declined", False: "requested"}
     assert ConversationParticipant.objects.filter(user=recipient, state="declined").count() == 3
     again = client.post(
-        reverse("messaging:decline_all_requests"), {"list": "filtered"}, follow=True
+        reverse("messaging:decline_all_requests"),
+        {"list": "filtered", "confirmed": "1"},
+        follow=True,
     )
     assert "There was no request to decline." in again.content.decode()
 
@@ -295,7 +302,8 @@ def test_a_blocked_sender_cannot_ask_again_even_after_the_cooldown(recipient, kn
     write_to(known_sender, recipient, "first")
     conversation = Conversation.objects.get()
     signed_in(recipient).post(
-        reverse("moderation:decline_and_block_request", args=[conversation.pk])
+        reverse("moderation:decline_and_block_request", args=[conversation.pk]),
+        {"confirmed": "1"},
     )
     ConversationParticipant.objects.filter(user=recipient).update(
         declined_at=timezone.now() - timedelta(days=31)
@@ -396,7 +404,8 @@ def test_a_notice_stays_new_while_another_request_waits(recipient, known_sender)
     write_to(other, recipient, "second")
     first = ConversationParticipant.objects.filter(user=recipient).order_by("pk").first()
     signed_in(recipient).post(
-        reverse("messaging:answer_request", args=[first.conversation_id]), {"answer": "decline"}
+        reverse("messaging:answer_request", args=[first.conversation_id]),
+        {"answer": "decline", "confirmed": "1"},
     )
     notices = Notification.objects.filter(recipient=recipient, kind="message_request")
     assert notices.filter(read_at__isnull=True).exists()
@@ -409,5 +418,7 @@ def test_a_notice_stays_new_while_another_request_waits(recipient, known_sender)
 
 def test_declining_all_clears_the_notices(recipient, known_sender):
     write_to(known_sender, recipient, "hello there")
-    signed_in(recipient).post(reverse("messaging:decline_all_requests"), {"list": "main"})
+    signed_in(recipient).post(
+        reverse("messaging:decline_all_requests"), {"list": "main", "confirmed": "1"}
+    )
     assert _request_notice(recipient).read_at is not None

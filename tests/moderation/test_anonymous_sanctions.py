@@ -36,12 +36,12 @@ def world():
 
 def _act(client, actor, reply, action):
     client.force_login(actor)
-    if action in {"remove_author", "ban_author"}:  # through the confirmation, with a reason
+    if action in {"mute_author", "remove_author", "ban_author"}:  # confirmed, with a reason
         kind = action.removesuffix("_author")
         url = reverse("moderation:post_sanction", args=[reply.group.slug, reply.pk, kind])
         return client.post(url, {"reason": "Breaks the first rule of the group."})
     url = reverse("moderation:post_moderate", args=[reply.group.slug, reply.pk])
-    return client.post(url, {"action": action})
+    return client.post(url, {"action": action, "confirmed": "1"})
 
 
 def _flag_hide_remove_and_appeal(client, world):

@@ -187,8 +187,8 @@ def test_staff_decide_an_anonymous_authors_appeal_without_learning_who_it_is(cli
     )
     client.force_login(site_moderator)
     client.post(
-        reverse("moderation:post_moderate", args=[room.group.slug, reply.pk]),
-        {"action": "mute_author"},
+        reverse("moderation:post_sanction", args=[room.group.slug, reply.pk, "mute"]),
+        {"reason": ""},
     )
     mute = Sanction.objects.get(user=author)
     appeal = submit_appeal(appellant=author, sanction=mute, text="I meant no harm").obj

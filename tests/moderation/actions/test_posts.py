@@ -35,7 +35,7 @@ def test_each_post_action_writes_one_audit_row_and_nothing_when_repeated(
     client.force_login(moderator)
 
     for _attempt in range(2):
-        assert client.post(url, {"action": first}).status_code == 302
+        assert client.post(url, {"action": first, "confirmed": "1"}).status_code == 302
     entry = AuditLogEntry.objects.get()
     assert (entry.action, entry.target_kind, entry.target_id) == (action, "post", thread.pk)
     assert (entry.actor_id, entry.group_id, entry.target_user_id) == (
@@ -45,7 +45,7 @@ def test_each_post_action_writes_one_audit_row_and_nothing_when_repeated(
     )
 
     for _attempt in range(2):
-        assert client.post(url, {"action": then}).status_code == 302
+        assert client.post(url, {"action": then, "confirmed": "1"}).status_code == 302
     assert list(AuditLogEntry.objects.order_by("id").values_list("action", flat=True)) == [
         action,
         undo_action,
@@ -65,7 +65,8 @@ def test_audit_rows_of_an_anonymous_thread_do_not_name_its_author(client):
     client.force_login(moderator)
     for action in ("pin", "lock", "hide", "unhide", "unlock", "unpin"):
         client.post(
-            reverse("moderation:post_moderate", args=[group.slug, thread.pk]), {"action": action}
+            reverse("moderation:post_moderate", args=[group.slug, thread.pk]),
+            {"action": action, "confirmed": "1"},
         )
     assert AuditLogEntry.objects.count() == 6
     assert not AuditLogEntry.objects.exclude(target_user_id=None).exists()
@@ -84,14 +85,14 @@ def _anonymous_reply_scene():
 
 
 def _moderate(client, post, action):
-    """A moderator's button under the post; removing or banning goes through its confirmation,
-    with a reason that, like the general one, does not say which post it was."""
-    if action in {"remove_author", "ban_author"}:
+    """A moderator's button under the post; muting, removing or banning goes through its
+    confirmation, with a reason that, like the general one, does not say which post it was."""
+    if action in {"mute_author", "remove_author", "ban_author"}:
         kind = action.removesuffix("_author")
         url = reverse("moderation:post_sanction", args=[post.group.slug, post.pk, kind])
         return client.post(url, {"reason": "Breaks the first rule of the group."})
     url = reverse("moderation:post_moderate", args=[post.group.slug, post.pk])
-    return client.post(url, {"action": action})
+    return client.post(url, {"action": action, "confirmed": "1"})
 
 
 @pytest.mark.parametrize("action", ["mute_author", "remove_author", "ban_author"])

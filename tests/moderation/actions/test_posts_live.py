@@ -15,8 +15,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _moderate(actor, post, action: str) -> int:
     client = Client()
     client.force_login(actor)
+    if action == "mute_author":  # through its confirmation page
+        url = reverse("moderation:post_sanction", args=[post.group.slug, post.pk, "mute"])
+        return client.post(url, {"reason": ""}).status_code
     url = reverse("moderation:post_moderate", args=[post.group.slug, post.pk])
-    return client.post(url, {"action": action}).status_code
+    return client.post(url, {"action": action, "confirmed": "1"}).status_code
 
 
 @pytest.mark.parametrize("anonymous", [True, False], ids=["anonymous", "named"])
