@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from community.before_you_send import send_checked
+from community.confirmation import ask_first
 from community.durations import describe_duration
 from community.forms.advocates import (
     AdvocateApplicationForm,
@@ -272,6 +273,20 @@ def hand_over_request(request, request_id: int):
     if not target.isdigit():
         messages.error(request, _("Choose an advocate."))
         return redirect("support_request_detail", request_id=request_id)
+    if response := ask_first(
+        request,
+        heading=_("Hand this request over?"),
+        consequences=[
+            _(
+                "The advocate you chose takes it on, with its private thread; they and the "
+                "member are told."
+            ),
+            _("You can no longer see the request or its thread."),
+        ],
+        confirm_label=_("Hand over"),
+        cancel_url=reverse("support_request_detail", args=[request_id]),
+    ):
+        return response
     return _act(
         request,
         request_id,
@@ -289,6 +304,21 @@ def hand_over_request(request, request_id: int):
 @require_POST
 @login_required
 def resolve_request(request, request_id: int):
+    support_request = _get_viewable_request(request, request_id)
+    if request.user.pk in (support_request.member_id, support_request.advocate_id) and (
+        response := ask_first(
+            request,
+            heading=_("Mark this request resolved?"),
+            consequences=[
+                _("The request is closed for good and the other person is told."),
+                _("Your private thread stays readable. A new need starts a new request."),
+            ],
+            confirm_label=_("Mark resolved"),
+            cancel_url=reverse("support_request_detail", args=[request_id]),
+            danger=False,
+        )
+    ):
+        return response
     return _act(
         request,
         request_id,

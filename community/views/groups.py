@@ -416,6 +416,23 @@ def group_members(request, slug: str):
         membership = group_selectors.get_membership_in_group_or_404(
             group=group, membership_id=int(membership_id)
         )
+        demoting = (
+            membership.role == Membership.Role.MODERATOR and request.POST.get("role") == "member"
+        )
+        if demoting and (
+            response := ask_first(
+                request,
+                heading=_("Make %(name)s a member again?")
+                % {"name": membership.user.profile.pseudonym},
+                consequences=[
+                    _("They lose the group's moderator tools at once, in the live room too."),
+                    _("What they did as a moderator stays in the audit log."),
+                ],
+                confirm_label=_("Make a member"),
+                cancel_url=reverse("group_members", args=[group.slug]),
+            )
+        ):
+            return response
         try:
             group_services.set_member_role(
                 actor=request.user, membership=membership, role=request.POST.get("role", "")

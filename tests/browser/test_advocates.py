@@ -132,6 +132,8 @@ def test_apply_train_verify_request_with_alias_chat_resolve_and_feedback(browser
     # The member resolves it and leaves private feedback.
     seeker_page.goto(f"/support/{support_request.pk}/")
     seeker_page.get_by_role("button", name="Mark resolved").click()
+    expect(seeker_page.get_by_role("heading", name="Mark this request resolved?")).to_be_visible()
+    seeker_page.get_by_role("button", name="Mark resolved").click()
     expect(seeker_page.get_by_test_id("status")).to_have_text("Resolved")
     seeker_page.get_by_label("4").check()
     seeker_page.get_by_label("Your feedback").fill("Too short")

@@ -262,7 +262,64 @@ def remove_an_email_address():
     )
 
 
+def _accepted_request():
+    member = make_member()
+    advocate = make_advocate(mfa=True)
+    support_request = SupportRequest.objects.create(
+        member=member,
+        advocate=advocate,
+        specialty=specialty("counselling"),
+        summary="I need to talk",
+        language="en",
+        status=SupportRequest.Status.ACCEPTED,
+    )
+    return member, advocate, support_request
+
+
+def resolve_a_support_request():
+    member, _advocate, support_request = _accepted_request()
+    return Case(
+        _signed_in(member),
+        reverse("support_request_resolve", args=[support_request.pk]),
+        {},
+        lambda: SupportRequest.objects.get(pk=support_request.pk).status == "accepted",
+        "Mark this request resolved?",
+        reverse("support_request_detail", args=[support_request.pk]),
+    )
+
+
+def hand_over_a_support_request():
+    _member, advocate, support_request = _accepted_request()
+    second = make_advocate(pseudonym="SecondLighthouse", mfa=True)
+    return Case(
+        _signed_in(advocate),
+        reverse("support_request_hand_over", args=[support_request.pk]),
+        {"to_advocate": str(second.pk)},
+        lambda: SupportRequest.objects.get(pk=support_request.pk).advocate_id == advocate.pk,
+        "Hand this request over?",
+        reverse("support_request_detail", args=[support_request.pk]),
+    )
+
+
+def step_down_a_moderator():
+    group, _author, moderator, _thread = _group_scene()
+    owner = make_member(pseudonym="GroupOwner", mfa=True)
+    add_member(group, owner, role=Membership.Role.OWNER)
+    membership = Membership.objects.get(group=group, user=moderator)
+    return Case(
+        _signed_in(owner),
+        reverse("group_members", args=[group.slug]),
+        {"membership": str(membership.pk), "role": "member"},
+        lambda: Membership.objects.get(pk=membership.pk).role == Membership.Role.MODERATOR,
+        "Make GroupMod a member again?",
+        reverse("group_members", args=[group.slug]),
+    )
+
+
 CASES = [
+    resolve_a_support_request,
+    hand_over_a_support_request,
+    step_down_a_moderator,
     delete_own_post,
     hide_a_post,
     lock_a_thread,

@@ -249,7 +249,9 @@ def test_lifecycle_is_timestamped_and_visible_to_both_sides():
     support_request = send(member, advocate=advocate)
     advocate_client, member_client = logged_in(advocate), logged_in(member)
     advocate_client.post(reverse("support_request_accept", args=[support_request.pk]))
-    member_client.post(reverse("support_request_resolve", args=[support_request.pk]))
+    member_client.post(
+        reverse("support_request_resolve", args=[support_request.pk]), {"confirmed": "1"}
+    )
     support_request.refresh_from_db()
     assert support_request.status == SupportRequest.Status.RESOLVED
     assert support_request.accepted_at and support_request.resolved_at
@@ -283,7 +285,7 @@ def test_hand_over_moves_request_and_thread_to_the_new_advocate():
     )
     response = logged_in(first).post(
         reverse("support_request_hand_over", args=[support_request.pk]),
-        {"to_advocate": second.pk},
+        {"to_advocate": second.pk, "confirmed": "1"},
     )
     assert response["Location"] == reverse("advocate_workload")
     support_request.refresh_from_db()
