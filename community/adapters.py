@@ -4,13 +4,23 @@ from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.authentication import get_authentication_records
 from allauth.account.internal.flows.login import record_authentication
+from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django import forms
+from django.utils import translation
 from django.utils.translation import ngettext
 
 from community.encryption import decrypt_text, encrypt_text, rotate_token
+from community.services.language import account_language
 from community.services.sign_ins import SignInPaused, check_sign_in_allowed
+
+
+def _account_of(email: str):
+    address = (
+        EmailAddress.objects.select_related("user__profile").filter(email__iexact=email).first()
+    )
+    return address.user if address is not None else None
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -22,7 +32,12 @@ class AccountAdapter(DefaultAccountAdapter):
         # drop them, so they are removed here, the last step before rendering: Kindred never
         # mails those (DESIGN.md invariant 4).
         context = {key: value for key, value in context.items() if key not in {"ip", "user_agent"}}
-        return super().send_mail(template_prefix, email, context)
+        # In the recipient's chosen language, whoever asked (a reset asked from a browser in
+        # another language still reaches a Spanish-speaking member in Spanish); without a
+        # choice, the language of the request that sent it.
+        language = account_language(context.get("user") or _account_of(email))
+        with translation.override(language or translation.get_language()):
+            return super().send_mail(template_prefix, email, context)
 
     def pre_authenticate(self, request, **credentials):
         # Kindred's lockout before allauth's own limits: keyed by the address typed, so an

@@ -15,6 +15,13 @@ class DescribedBoundField(BoundField):
                 attrs["aria-describedby"] = described_by
         return attrs
 
+    # Labels sit above their controls (docs/design.md): no trailing colon, in any form.
+    def label_tag(self, contents=None, attrs=None, label_suffix=None, tag=None):
+        return super().label_tag(contents, attrs, "" if label_suffix is None else label_suffix, tag)
+
+    def legend_tag(self, contents=None, attrs=None, label_suffix=None):
+        return super().legend_tag(contents, attrs, "" if label_suffix is None else label_suffix)
+
     @property
     def summary_target_id(self) -> str:
         """The id the error summary links to: the control itself, or a group's first input."""

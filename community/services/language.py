@@ -27,6 +27,14 @@ def set_member_language(*, profile: Profile, language: str) -> None:
         profile.save(update_fields=["language"])
 
 
+def account_language(user) -> str:
+    """The language a member chose ("", their browser's, when they chose none): account
+    emails to them are written in it, whoever's request sent them."""
+    profile = getattr(user, "profile", None) if user is not None else None
+    language = profile.language if profile is not None else ""
+    return language if language in available_language_codes() else ""
+
+
 def remember_member_language(*, session, language: str) -> None:
     """Keeps the member's language in their session (the middleware reads it there)."""
     if language in available_language_codes():

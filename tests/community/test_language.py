@@ -195,3 +195,21 @@ def test_the_data_export_holds_the_members_language(member):
     with zipfile.ZipFile(io.BytesIO(export_all_data(user=member))) as archive:
         account = json.loads(archive.read("account.json"))
     assert account["profile"]["language"] == "es"
+
+
+def test_a_members_account_emails_are_in_their_language_whoever_asks(member, mailoutbox):
+    member.profile.language = "es"
+    member.profile.save(update_fields=["language"])
+    Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        reverse("account_reset_password"), {"email": member.email}
+    )
+    assert mailoutbox[-1].subject == "Restablecimiento de contraseña"
+
+
+def test_an_english_speaking_member_gets_english_from_a_spanish_browser(member, mailoutbox):
+    member.profile.language = "en"
+    member.profile.save(update_fields=["language"])
+    Client(HTTP_ACCEPT_LANGUAGE="es").post(
+        reverse("account_reset_password"), {"email": member.email}
+    )
+    assert mailoutbox[-1].subject == "Password reset"

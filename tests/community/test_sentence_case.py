@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.crawl import crawl
 from tests.factories import PASSWORD, make_member
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +102,26 @@ def test_signing_up_is_called_join_everywhere(client):
     assert "<title>Join · Kindred</title>" in signup
     assert re.search(r"<h1[^>]*>\s*Join\s*</h1>", signup)
     assert re.search(r'<button[^>]*type="submit"[^>]*>\s*Join\s*</button>', signup)
+
+
+LABEL_OR_LEGEND = re.compile(r"<(label|legend)\b[^>]*>(.*?)</\1>", re.S)
+
+
+def _colon_labels(html: str) -> list[str]:
+    texts = (re.sub(r"<[^>]+>", "", inner).strip() for _tag, inner in LABEL_OR_LEGEND.findall(html))
+    return [text for text in texts if text.endswith(":")]
+
+
+def test_no_label_or_legend_ends_in_a_colon_on_any_page(member):
+    """Labels sit above their controls (docs/design.md): Django's trailing colon is gone from
+    every form, the project's and allauth's, on every page a member reaches."""
+    anonymous = [Client().get(reverse(name)).content.decode() for name in ANONYMOUS_PAGES]
+    client = _reauthenticated(member)
+    pages = crawl(
+        client, ["/", "/settings/", "/groups/", "/journal/", *map(reverse, MEMBER_PAGES[:-1])]
+    )
+    assert len(pages) > 20
+    found = {page.path: _colon_labels(page.html) for page in pages if page.is_html} | {
+        name: _colon_labels(html) for name, html in zip(ANONYMOUS_PAGES, anonymous, strict=True)
+    }
+    assert {path: labels for path, labels in found.items() if labels} == {}
