@@ -1,7 +1,7 @@
 """Changing posts: threads, replies, edits, deletions, reactions; and the changes moderation
 decides (hiding, removing, redacting, pinning, locking), which it asks for here."""
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -90,15 +90,25 @@ def create_reply(
     return reply
 
 
-def record_thread_visit(*, user, thread: Post) -> None:
-    """The member opened `thread` now: its list stops marking what was there as new. One
-    statement (an upsert), so two tabs opening the thread at once cannot collide."""
-    ThreadVisit.objects.bulk_create(
-        [ThreadVisit(user_id=user.pk, thread_id=thread.pk, seen_at=timezone.now())],
-        update_conflicts=True,
-        unique_fields=["user", "thread"],
-        update_fields=["seen_at"],
+def record_thread_visit(*, user, thread: Post, seen_through=None) -> None:
+    """The member was shown `thread` up to `seen_through` (default now: its last page): its
+    list stops marking replies up to then as new. The mark never moves back, so opening the
+    first page of a long thread again leaves what a later page showed seen. One statement (an
+    upsert keeping the later time), so two tabs opening the thread at once cannot collide."""
+    seen_through = seen_through or timezone.now()
+    table = connection.ops.quote_name(ThreadVisit._meta.db_table)
+    later = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    # Only the code's own identifiers are interpolated; the values are parameters.
+    upsert = (
+        f"INSERT INTO {table} (user_id, thread_id, seen_at) VALUES (%s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT (user_id, thread_id) "
+        f"DO UPDATE SET seen_at = {later}({table}.seen_at, excluded.seen_at)"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            upsert,
+            [user.pk, thread.pk, connection.ops.adapt_datetimefield_value(seen_through)],
+        )
 
 
 def _keep_revision(post: Post) -> None:

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -68,11 +69,17 @@ def thread_detail(request, slug: str, thread_id: int):
                     thread=thread, reply_id=reply.pk, position=thread.reply_count + 1
                 )
             )
-    # Before the replies are read: one written meanwhile is then shown and still marked new
-    # in the list, never marked seen without having been shown.
-    post_services.record_thread_visit(user=request.user, thread=thread)
+    # Taken before the replies are read: one written meanwhile is then shown and still marked
+    # new in the list, never marked seen without having been shown. A page with more after it
+    # marks only what it showed.
+    started = timezone.now()
     page = post_selectors.reply_page(
         thread=thread, viewer=request.user, page_number=request.GET.get("page")
+    )
+    shown = list(page.object_list)  # already read: no query
+    seen_through = shown[-1].created_at if page.has_next() and shown else started
+    post_services.record_thread_visit(
+        user=request.user, thread=thread, seen_through=min(seen_through, started)
     )
     return render(
         request,

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from community.models import ThreadVisit
 from community.sanitize import plain_excerpt
+from community.selectors.posts import REPLIES_PAGE_SIZE
 from community.services.data_rights import delete_account
 from community.services.posts import create_reply
 from moderation.models import Block
@@ -240,3 +241,30 @@ def test_thread_list_queries_stay_fixed_with_read_state(
 def _utc(moment) -> str:
     # How the one date helper writes a moment (community/dates.py): UTC to the second.
     return moment.astimezone(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def test_opening_the_first_page_of_a_long_thread_leaves_the_later_pages_new(
+    client, group, author, reader
+):
+    """A thread longer than one page: what the member has not been shown stays new, and opening
+    an earlier page again never marks a later page's replies new once more."""
+    thread = make_thread(group, author, title="Long thread")
+    _opened_a_minute_ago(reader, thread)
+    start = timezone.now() - timedelta(seconds=50)
+    for number in range(REPLIES_PAGE_SIZE + 5):
+        make_reply(
+            thread, author, body=f"Reply {number}", created_at=start + timedelta(seconds=number)
+        )
+    client.force_login(reader)
+    assert f"{REPLIES_PAGE_SIZE + 5} new replies" in _thread_card(
+        _group_page(client, group), "Long thread"
+    )
+
+    _open(client, thread)  # the first page: replies 0 to 29
+
+    assert "5 new replies" in _thread_card(_group_page(client, group), "Long thread")
+    last_page = reverse("thread_detail", args=[group.slug, thread.pk]) + "?page=2"
+    assert client.get(last_page).status_code == 200
+    assert "data-unread-thread" not in _thread_card(_group_page(client, group), "Long thread")
+    _open(client, thread)  # the first page again
+    assert "data-unread-thread" not in _thread_card(_group_page(client, group), "Long thread")
