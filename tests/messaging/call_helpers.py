@@ -52,6 +52,15 @@ def circle(*, members=(), host=None):
     return host, get_or_create_group_room(group=group)
 
 
+async def state_where(socket, test) -> dict:
+    """Reads `call.state` frames until one passes `test` (every change to a call sends each
+    participant their state again, so one may come before the one a test waits for)."""
+    while True:
+        state = await receive_until(socket, "call.state")
+        if test(state):
+            return state
+
+
 async def start(socket, conversation, media: str = "video") -> dict:
     await send(socket, {"type": "call.start", "conversation_id": conversation.pk, "media": media})
     return await receive_until(socket, "call.state")
@@ -66,16 +75,12 @@ async def admitted(host_socket, member_socket, call_id: str) -> dict:
     """The member knocks and the host admits them; returns the member's admitted state."""
     waiting = await join_call(member_socket, call_id)
     assert waiting["you"]["state"] == "waiting"
-    host_view = await receive_until(host_socket, "call.state")
-    while not host_view["waiting"]:
-        host_view = await receive_until(host_socket, "call.state")
+    await state_where(host_socket, lambda state: state["waiting"])
     await send(
         host_socket,
         {"type": "call.admit", "call_id": call_id, "peer_id": waiting["you"]["peer_id"]},
     )
-    state = await receive_until(member_socket, "call.state")
-    assert state["you"]["state"] == "admitted"
-    return state
+    return await state_where(member_socket, lambda state: state["you"]["state"] == "admitted")
 
 
 make_member_async = db(make_member)

@@ -29,6 +29,7 @@ from tests.messaging.call_helpers import (
     make_member_async,
     offer_sdp,
     start,
+    state_where,
 )
 from tests.messaging.conftest import (
     add_member,
@@ -86,15 +87,14 @@ async def test_a_moderator_starts_a_circle_call_and_admits_a_member_from_the_wai
     # A waiting member sees nobody and gets no relay credentials.
     assert waiting["you"]["state"] == "waiting" and waiting["participants"] == []
     assert "ice_servers" not in waiting
-    host_view = await receive_until(host_socket, "call.state")
+    host_view = await state_where(host_socket, lambda state: state["waiting"])
     pseudonym = await db(lambda: member.profile.pseudonym)()
     assert host_view["waiting"] == [{"peer_id": waiting["you"]["peer_id"], "name": pseudonym}]
     await send(
         host_socket,
         {"type": "call.admit", "call_id": state["call_id"], "peer_id": waiting["you"]["peer_id"]},
     )
-    inside = await receive_until(member_socket, "call.state")
-    assert inside["you"]["state"] == "admitted"
+    inside = await state_where(member_socket, lambda state: state["you"]["state"] == "admitted")
     assert [person["name"] for person in inside["participants"]][1] == pseudonym
     assert member.email not in json.dumps(inside) and host.email not in json.dumps(inside)
     assert await db(AuditLogEntry.objects.filter(action="call_admit", target_id=call.pk).count)()
@@ -313,7 +313,7 @@ async def test_a_locked_call_takes_nobody_new(member):
     host_socket, member_socket = await open_socket(host), await open_socket(member)
     call_id = (await start(host_socket, room))["call_id"]
     await send(host_socket, {"type": "call.lock", "call_id": call_id, "locked": True})
-    assert (await receive_until(host_socket, "call.state"))["locked"] is True
+    await state_where(host_socket, lambda state: state["locked"])
     await send(member_socket, {"type": "call.join", "call_id": call_id})
     assert (await receive_until(member_socket, "error"))["code"] == "call_locked"
     await _close(host_socket, member_socket)
@@ -326,9 +326,9 @@ async def test_a_removed_participant_is_out_for_everyone_and_cannot_rejoin(membe
     ended = await receive_until(removed, "call.ended")
     assert ended["reason"] == "removed"
     # Everyone else's list drops them (their client closes its connection to them).
-    state = await receive_until(stays, "call.state")
-    while peers[1] in [person["peer_id"] for person in state["participants"]]:
-        state = await receive_until(stays, "call.state")
+    await state_where(
+        stays, lambda state: peers[1] not in [person["peer_id"] for person in state["participants"]]
+    )
     # Nothing more is relayed to or from them.
     await send(
         stays, {"type": "call.offer", "call_id": call_id, "to": peers[1], "sdp": offer_sdp()}
@@ -428,9 +428,7 @@ async def test_the_host_leaving_ends_the_call_unless_handed_to_another_moderator
     await send(sockets[0], {"type": "call.hand_host", "call_id": call_id, "peer_id": member_peer})
     assert (await receive_until(sockets[0], "error"))["code"] == "cannot_host"
     await send(sockets[0], {"type": "call.hand_host", "call_id": call_id, "peer_id": second_peer})
-    new_state = await receive_until(sockets[2], "call.state")
-    while not new_state["you"]["host"]:
-        new_state = await receive_until(sockets[2], "call.state")
+    await state_where(sockets[2], lambda state: state["you"]["host"])
     await send(sockets[0], {"type": "call.leave", "call_id": call_id})
     await receive_until(sockets[0], "call.left")
     call = await db(Call.objects.get)(public_id=call_id)
@@ -447,9 +445,7 @@ async def test_a_call_socket_that_closes_leaves_the_call(member):
     call_id = (await start(host_socket, room))["call_id"]
     await admitted(host_socket, member_socket, call_id)
     await member_socket.disconnect()
-    state = await receive_until(host_socket, "call.state")
-    while len(state["participants"]) != 1:
-        state = await receive_until(host_socket, "call.state")
+    await state_where(host_socket, lambda state: len(state["participants"]) == 1)
     participant = await db(CallParticipant.objects.get)(user=member)
     assert participant.state == "left" and participant.channel_name == ""
     await _close(host_socket)
