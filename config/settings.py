@@ -370,6 +370,13 @@ KINDRED_STREAM_CHECK_SECONDS = env.int("KINDRED_STREAM_CHECK_SECONDS", 5)
 # `make run` starts a local coturn on 127.0.0.1 and sets them when the machine has one.
 TURN_URLS = env.list("TURN_URLS")
 TURN_SECRET = env.str("TURN_SECRET")
+if TURN_URLS and not TURN_SECRET and PRODUCTION:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("TURN_SECRET must be set in production when TURN_URLS is.")
+if TURN_URLS and not TURN_SECRET:
+    # Embedded mode's local relay (`make run`) shares this checkout's generated secret.
+    TURN_SECRET = generated_secret(DATA_DIR / "turn_secret", new_django_secret)
 # How long a participant's TURN credentials stay valid (a length of time: 2h, 90m).
 TURN_CREDENTIAL_TTL = env.duration("TURN_CREDENTIAL_TTL", "4h")
 # Full mesh: every participant sends to every other, so the call stays small.

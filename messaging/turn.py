@@ -41,3 +41,38 @@ def ice_servers_for(*, peer_id: str, now: float | None = None) -> list[dict]:
             "credential": turn_password(secret=settings.TURN_SECRET, username=username),
         }
     ]
+
+
+# Embedded mode's local relay: Debian's coturn, where the machine has it.
+TURNSERVER_BINARY = "/usr/bin/turnserver"
+
+
+def local_turnserver_command(
+    *, port: int, secret: str, data_dir, binary: str = TURNSERVER_BINARY, relay_ports=None
+) -> list[str]:
+    """coturn on 127.0.0.1 only, for `make run` and the test fixtures: TURN with the
+    REST-scheme secret, no STUN (nobody learns their own or anyone's address from it), no
+    TLS (loopback), loopback peers allowed (every participant is on this machine). Its log,
+    which holds addresses, stays in the git-ignored data folder."""
+    low, high = relay_ports or (port + 1, port + 100)
+    return [
+        binary,
+        "--listening-ip=127.0.0.1",
+        "--relay-ip=127.0.0.1",
+        f"--listening-port={port}",
+        f"--min-port={low}",
+        f"--max-port={high}",
+        "--use-auth-secret",
+        f"--static-auth-secret={secret}",
+        "--realm=kindred.local",
+        "--fingerprint",
+        "--no-stun",
+        "--no-tls",
+        "--no-dtls",
+        "--no-cli",
+        "--no-multicast-peers",
+        "--allow-loopback-peers",
+        "--simple-log",
+        f"--log-file={data_dir}/turnserver-{port}.log",
+        f"--pidfile={data_dir}/turnserver-{port}.pid",
+    ]
