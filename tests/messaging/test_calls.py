@@ -480,3 +480,33 @@ async def test_a_member_removed_from_the_group_is_out_of_its_call_at_once(member
         output = await member_socket.receive_output(timeout=3)
     assert output["code"] == 4003
     await _close(host_socket)
+
+
+async def test_every_host_action_writes_one_audit_row_and_a_repeat_writes_none(member):
+    host, room = await _circle(member)
+    host_socket, member_socket = await open_socket(host), await open_socket(member)
+    call_id = (await start(host_socket, room))["call_id"]
+    peer = (await admitted(host_socket, member_socket, call_id))["you"]["peer_id"]
+    actions = [
+        ({"type": "call.lock", "locked": True}, "call_lock"),
+        ({"type": "call.lock", "locked": False}, "call_unlock"),
+        ({"type": "call.mute", "peer_id": peer}, "call_mute"),
+        ({"type": "call.ask_unmute", "peer_id": peer}, "call_ask_unmute"),
+        ({"type": "call.stop_video", "peer_id": peer}, "call_stop_video"),
+        ({"type": "call.allow_video", "peer_id": peer}, "call_allow_video"),
+        ({"type": "call.allow_screen", "peer_id": peer, "allowed": True}, "call_allow_screen"),
+        ({"type": "call.allow_screen", "peer_id": peer, "allowed": False}, "call_stop_screen"),
+    ]
+    call = await db(Call.objects.get)(public_id=call_id)
+    for frame, action in actions:
+        for _twice in range(2):
+            await send(host_socket, {**frame, "call_id": call_id})
+            await _still_up(host_socket)
+        rows = await db(list)(AuditLogEntry.objects.filter(action=action, target_id=call.pk))
+        assert len(rows) == 1, action
+        assert rows[0].target_kind == "call" and rows[0].group_id == room.group_id
+        assert rows[0].actor_id == host.pk
+    # Screen sharing is off unless the host allows it for a person.
+    state = await state_where(member_socket, lambda state: not state["you"]["may_share_screen"])
+    assert state["you"]["may_use_mic"] and state["you"]["may_use_video"]
+    await _close(host_socket, member_socket)
