@@ -186,7 +186,7 @@ class CallFrames:
             call_id=seat.call_id,
             channel_name=self.channel_name,
             to=to,
-            sending=sending if kind == "call.offer" else set(),
+            sending=sending,
         )
         text = encode_frame(
             {"type": kind, "call_id": seat.call_id, "from": seat.peer_id, **payload}

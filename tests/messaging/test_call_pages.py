@@ -1,0 +1,77 @@
+"""The call screen's pages: reached only through the conversation's access check and the
+call's unguessable id; starting one only where the member may."""
+
+import pytest
+from django.urls import reverse
+
+from messaging.models import Call, CallParticipant
+from tests.factories import make_member, make_support_thread
+from tests.messaging.call_helpers import TURN_SECRET, TURN_URLS, circle
+
+
+@pytest.fixture(autouse=True)
+def _relay(settings):
+    settings.TURN_URLS = TURN_URLS
+    settings.TURN_SECRET = TURN_SECRET
+
+
+def _call_in(room, host) -> Call:
+    call = Call.objects.create(kind="circle", media="video", conversation=room, host=host)
+    CallParticipant.objects.create(call=call, user=host, display_name="Host", state="admitted")
+    return call
+
+
+def test_members_see_the_call_screen_with_the_recording_notice_and_outsiders_get_404(
+    client, member
+):
+    host, room = circle(members=[member])
+    call = _call_in(room, host)
+    client.force_login(member)
+    page = client.get(reverse("messaging:call", args=[call.public_id]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Others could still record their own screen" in text
+    assert 'id="call-join"' in text
+    room_page = client.get(reverse("messaging:room", args=[room.group.slug])).content.decode()
+    assert reverse("messaging:call", args=[call.public_id]) in room_page
+    client.force_login(make_member())
+    assert client.get(reverse("messaging:call", args=[call.public_id])).status_code == 404
+    assert client.get(reverse("messaging:call", args=["not-a-call-id"])).status_code == 404
+
+
+def test_an_ended_call_is_gone(client, member):
+    host, room = circle(members=[member])
+    call = _call_in(room, host)
+    call.state = Call.State.ENDED
+    call.save(update_fields=["state"])
+    client.force_login(member)
+    assert client.get(reverse("messaging:call", args=[call.public_id])).status_code == 404
+
+
+def test_only_hosts_reach_the_start_page_of_a_circle_call(client, member):
+    host, room = circle(members=[member])
+    client.force_login(member)
+    assert client.get(reverse("messaging:call_start", args=[room.pk])).status_code == 404
+    room_page = client.get(reverse("messaging:room", args=[room.group.slug])).content.decode()
+    assert reverse("messaging:call_start", args=[room.pk]) not in room_page
+    client.force_login(host)
+    page = client.get(reverse("messaging:call_start", args=[room.pk]))
+    assert page.status_code == 200 and 'data-media="video"' in page.content.decode()
+
+
+def test_both_people_of_a_support_thread_may_start_a_private_call(client, member):
+    advocate = make_member(mfa=True)
+    thread = make_support_thread(member=member, advocate=advocate)
+    for person in (member, advocate):
+        client.force_login(person)
+        assert client.get(reverse("messaging:call_start", args=[thread.pk])).status_code == 200
+    client.force_login(make_member())
+    assert client.get(reverse("messaging:call_start", args=[thread.pk])).status_code == 404
+
+
+def test_without_a_relay_the_screen_says_calls_are_off(client, member, settings):
+    settings.TURN_URLS = []
+    host, room = circle(members=[member])
+    client.force_login(host)
+    text = client.get(reverse("messaging:call_start", args=[room.pk])).content.decode()
+    assert 'id="call-off"' in text and "call.js" not in text
