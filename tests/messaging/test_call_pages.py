@@ -75,3 +75,27 @@ def test_without_a_relay_the_screen_says_calls_are_off(client, member, settings)
     client.force_login(host)
     text = client.get(reverse("messaging:call_start", args=[room.pk])).content.decode()
     assert 'id="call-off"' in text and "call.js" not in text
+
+
+def test_the_call_screen_speaks_the_members_language(client, member):
+    from tests.crawl import crawl
+    from tests.test_translations import english_left_on
+
+    host, room = circle(members=[member])
+    call = _call_in(room, host)
+    for person in (member, host):
+        person.profile.language = "es"
+        person.profile.save(update_fields=["language"])
+    client.force_login(member)
+    pages = crawl(client, [reverse("messaging:call", args=[call.public_id])], limit=1)
+    client.force_login(host)
+    end = Call.objects.filter(pk=call.pk)
+    end.update(state=Call.State.ENDED)
+    pages += crawl(client, [reverse("messaging:call_start", args=[room.pk])], limit=1)
+    problems, checked = english_left_on(pages)
+    assert checked == 2 and not problems, "\n".join(problems)
+    # What the script says is in Spanish too.
+    assert (
+        "Esperando a que el anfitri" in pages[0].html
+        and "Waiting for the host" not in pages[0].html
+    )
