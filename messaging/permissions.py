@@ -316,3 +316,16 @@ def check_in_call(*, call_access: CallAccess, channel_name: str) -> CallParticip
     ):
         raise denied("not_in_call")
     return participant
+
+
+def get_call_for_record_or_404(*, user, call_id) -> Call:
+    """The call a member may save to their journal: one they were admitted to, whatever
+    happened since (ended, removed from it, even out of the group: documenting is theirs)."""
+    if not isinstance(call_id, str) or not _CALL_ID.match(call_id) or not user.is_authenticated:
+        raise Http404
+    call = Call.objects.filter(
+        public_id=call_id, participants__user_id=user.pk, participants__was_admitted=True
+    ).first()
+    if call is None:
+        raise Http404
+    return call

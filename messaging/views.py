@@ -27,6 +27,7 @@ from messaging.models import Conversation
 from messaging.permissions import (
     check_start_call,
     get_call_access_or_404,
+    get_call_for_record_or_404,
     get_conversation_access_or_404,
 )
 from messaging.selectors import conversations as selectors
@@ -39,6 +40,7 @@ from messaging.selectors.notifications import (
     recent_notifications,
     unread_notification_count,
 )
+from messaging.services import calls as call_services
 from messaging.services import conversations as services
 from messaging.services import reactions
 from messaging.services.notifications import (
@@ -489,3 +491,14 @@ def call_start(request, conversation_id: int):
     if existing is not None:
         return redirect("messaging:call", call_id=existing.public_id)
     return _call_screen(request, access=access, may_start=True)
+
+
+@login_required
+@require_POST
+def call_to_journal(request, call_id: str):
+    """ "Save to my journal": one step, then the new entry (the journal asks for the password
+    again there if it is locked)."""
+    call = get_call_for_record_or_404(user=request.user, call_id=call_id)
+    entry = call_services.save_call_to_journal(call=call, owner=request.user)
+    messages.success(request, _("The call is saved in your journal."))
+    return redirect("journal_entry", public_id=entry.public_id)

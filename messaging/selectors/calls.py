@@ -85,13 +85,16 @@ def call_state(*, call: Call, participant: CallParticipant, is_host: bool) -> di
     return frame
 
 
-def call_record(*, call: Call) -> dict:
+def call_record(*, call: Call, participant: CallParticipant) -> dict:
     """What a participant may save to their journal: when, who was there (by the names the
-    call showed), and the host actions everyone saw."""
+    call showed), and the host actions shown while they were in it."""
     names = list(
         CallParticipant.objects.filter(call_id=call.pk, was_admitted=True)
         .order_by("joined_at", "pk")
         .values_list("display_name", flat=True)
     )
-    events = list(CallEvent.objects.filter(call_id=call.pk).order_by("created_at", "pk"))
+    events = CallEvent.objects.filter(call_id=call.pk, created_at__gte=participant.joined_at)
+    if participant.left_at is not None:
+        events = events.filter(created_at__lte=participant.left_at)
+    events = list(events.order_by("created_at", "pk"))
     return {"call": call, "names": names, "events": events}

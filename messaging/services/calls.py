@@ -10,7 +10,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from community.models import IncidentChannel
+from community.services.journal import EntryContent, record_entry
 from messaging import call_audit
 from messaging.errors import denied
 from messaging.frames import encode_frame
@@ -23,7 +26,7 @@ from messaging.permissions import (
     get_conversation_access_or_404,
     may_host_call,
 )
-from messaging.selectors.calls import active_call_in, admitted_count, call_limit
+from messaging.selectors.calls import active_call_in, admitted_count, call_limit, call_record
 from messaging.selectors.conversations import MODERATOR_NAME
 from messaging.services import realtime
 from messaging.turn import calls_available
@@ -322,7 +325,8 @@ def remove_participant(*, call_access: CallAccess, actor, peer_id) -> bool:
         if target.state == CallParticipant.State.REMOVED:
             return False
         target.state = CallParticipant.State.REMOVED
-        target.save(update_fields=["state"])
+        target.left_at = timezone.now()
+        target.save(update_fields=["state", "left_at"])
         _host_action(
             call_access=call_access,
             actor=actor,
@@ -367,3 +371,46 @@ def hand_host(*, call_access: CallAccess, actor, peer_id) -> bool:
             target=target,
         )
     return True
+
+
+# The participant's record ----------------------------------------------------------------------
+
+
+def save_call_to_journal(*, call: Call, owner):
+    """One step after (or during) a call: an ordinary entry of the owner's private journal,
+    encrypted and in their hash chain like any other (community.services.journal), with when
+    the call began and ended, who was in it (by the names the call showed) and the host
+    actions everyone saw. Only for someone who was admitted to it (the caller checks)."""
+    participant = CallParticipant.objects.get(call=call, user=owner)
+    record = call_record(call=call, participant=participant)
+    started = timezone.localtime(call.started_at)
+    ended = timezone.localtime(call.ended_at) if call.ended_at else None
+    events = [
+        f"{timezone.localtime(event.created_at):%H:%M} {event.get_kind_display()}"
+        + (f": {event.subject_name}" if event.subject_name else "")
+        for event in record["events"]
+    ]
+    lines = [
+        gettext("Started at %(time)s.") % {"time": f"{started:%Y-%m-%d %H:%M}"},
+        gettext("Ended at %(time)s.") % {"time": f"{ended:%Y-%m-%d %H:%M}"}
+        if ended
+        else gettext("Still going on when saved."),
+        gettext("Present: %(names)s.") % {"names": ", ".join(record["names"])},
+        gettext("What happened in the call:"),
+        *events,
+    ]
+    content = EntryContent(
+        title=gettext("%(kind)s on %(date)s")
+        % {"kind": call.get_kind_display(), "date": f"{started:%Y-%m-%d}"},
+        occurred_on=started.date(),
+        occurred_time=f"{started:%H:%M}",
+        date_is_approximate=False,
+        channel=IncidentChannel.VIDEO_CALL,
+        place=str(call.get_kind_display()),
+        people_involved=", ".join(record["names"]),
+        witnesses="",
+        what_happened="\n".join(lines),
+        effect="",
+        actions_taken="",
+    )
+    return record_entry(owner=owner, content=content, evidence=[])

@@ -18,6 +18,7 @@ let iceServers = [];
 const peers = new Map(); // peer id -> {pc, polite, makingOffer, ignoreOffer, stream}
 const local = { mic: null, camera: null, screen: null };
 let names = new Map();
+let everAdmitted = false;
 
 function status(text) {
   $("call-status").textContent = text;
@@ -313,6 +314,7 @@ realtime.on("call.state", (frame) => {
   $("call-join-group")?.setAttribute("hidden", "");
   if (me.state === "waiting") status(texts.waiting);
   if (me.state === "admitted" && before !== "admitted") status(texts.joined);
+  if (me.state === "admitted") everAdmitted = true;
   const present = new Map(frame.participants.map((person) => [person.peer_id, person.name]));
   if (me.state === "admitted") {
     for (const [peerId, name] of present) if (!names.has(peerId) && before === "admitted") announce(say("arrived", name));
@@ -331,6 +333,12 @@ realtime.on("call.notice", (frame) => {
   if (frame.call_id === callId) status(texts[frame.kind] || "");
 });
 
+function offerRecord() {
+  const form = $("call-record");
+  form.action = form.dataset.action.replace("CALL_ID", callId);
+  form.hidden = false;
+}
+
 function over(reason) {
   for (const peerId of [...peers.keys()]) disconnect(peerId);
   for (const kind of Object.keys(local)) stopLocal(kind);
@@ -338,6 +346,7 @@ function over(reason) {
   me = null;
   render();
   status(texts[reason] || texts.ended);
+  if (reason !== "turned_away" && reason !== "not_found" && everAdmitted) offerRecord();
 }
 
 realtime.on("call.ended", (frame) => {

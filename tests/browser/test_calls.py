@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from community.models import JournalEntry
 from messaging.models import Call
 from messaging.services.conversations import get_or_create_group_room
 from messaging.turn import TURNSERVER_BINARY
@@ -254,3 +255,12 @@ def test_a_circle_call_through_the_relay_with_the_hosts_controls(call_sessions, 
     expect(first_page.locator("#call-people .call-tile")).to_have_count(0)
     call.refresh_from_db()
     assert call.state == "ended"
+
+    # A participant saves what happened to their journal, in one step.
+    _press(first_page, first_page.get_by_role("button", name="Save this call to my journal"))
+    first_page.wait_for_url(lambda url: "/calls/" not in url)
+    entry = JournalEntry.objects.get(owner=first)
+    text = entry.current_version.what_happened
+    assert "Microphone muted by the host: MemberAlder2" in text
+    assert "Removed from the call: MemberRowan3" in text
+    assert "HostBirch1" in entry.current_version.people_involved

@@ -17,7 +17,9 @@ def _relay(settings):
 
 def _call_in(room, host) -> Call:
     call = Call.objects.create(kind="circle", media="video", conversation=room, host=host)
-    CallParticipant.objects.create(call=call, user=host, display_name="Host", state="admitted")
+    CallParticipant.objects.create(
+        call=call, user=host, display_name="Host", state="admitted", was_admitted=True
+    )
     return call
 
 
@@ -98,4 +100,61 @@ def test_the_call_screen_speaks_the_members_language(client, member):
     assert (
         "Esperando a que el anfitri" in pages[0].html
         and "Waiting for the host" not in pages[0].html
+    )
+
+
+def _ended_call_with_events(room, host, member):
+    from messaging.models import CallEvent
+
+    call = _call_in(room, host)
+    CallParticipant.objects.create(
+        call=call, user=member, display_name="Quiet Fern", state="left", was_admitted=True
+    )
+    CallEvent.objects.create(call=call, kind="muted", subject_name="Loud Stranger")
+    CallEvent.objects.create(call=call, kind="removed", subject_name="Loud Stranger")
+    CallEvent.objects.create(call=call, kind="ended")
+    call.state, call.ended_at = Call.State.ENDED, call.started_at
+    call.save(update_fields=["state", "ended_at"])
+    return call
+
+
+def test_a_participant_saves_the_call_to_their_journal_in_one_step(client, member):
+    from community.models import JournalEntry
+    from community.selectors.journal import verify_chain
+
+    host, room = circle(members=[member])
+    call = _ended_call_with_events(room, host, member)
+    client.force_login(member)
+    response = client.post(reverse("messaging:call_to_journal", args=[call.public_id]))
+    entry = JournalEntry.objects.get(owner=member)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("journal_entry", args=[entry.public_id])
+    version = entry.current_version
+    assert "Host" in version.people_involved and "Quiet Fern" in version.people_involved
+    text = version.what_happened
+    assert "Microphone muted by the host: Loud Stranger" in text
+    assert "Removed from the call: Loud Stranger" in text and "Call ended" in text
+    assert version.channel == "video_call"
+    # An ordinary entry: encrypted at rest and a link of the owner's hash chain.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT what_happened FROM community_journalversion WHERE id = %s", [version.pk]
+        )
+        assert "Loud Stranger" not in cursor.fetchone()[0]
+    report = verify_chain(owner_id=member.pk)
+    assert report.intact and report.versions_checked == 1
+
+
+def test_only_people_who_were_in_the_call_can_save_it(client, member):
+    host, room = circle(members=[member])
+    call = _ended_call_with_events(room, host, member)
+    client.force_login(make_member())
+    assert (
+        client.post(reverse("messaging:call_to_journal", args=[call.public_id])).status_code == 404
+    )
+    client.force_login(member)
+    assert (
+        client.get(reverse("messaging:call_to_journal", args=[call.public_id])).status_code == 405
     )
