@@ -456,6 +456,7 @@ def call_texts() -> dict:
         "remove": _("Remove"),
         "remove_confirm": _("Remove %(name)s from the call? They cannot come back."),
         "cancel": _("Cancel"),
+        "report": _("Report %(name)s"),
         "locked": _("The call is locked: nobody new can join."),
         "unlocked": _("The call is open to members again."),
     }

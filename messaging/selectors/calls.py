@@ -42,6 +42,8 @@ def admitted_count(*, call_pk: int, excluding_user_id: int | None = None) -> int
 def _person(participant: CallParticipant, *, host_id: int | None) -> dict:
     return {
         "peer_id": participant.peer_id,
+        # What a report from inside the call names (moderation's `call_participant`).
+        "report_id": participant.pk,
         "name": participant.display_name,
         "host": participant.user_id == host_id,
         "may_use_mic": participant.may_use_mic,

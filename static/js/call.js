@@ -267,6 +267,16 @@ function render() {
     tile.querySelector(".call-name").textContent = mine ? say("you", person.name) : person.name;
     const flags = [person.host ? texts.host : "", person.may_use_mic ? "" : texts.mic_off];
     tile.querySelector(".call-flags").textContent = flags.filter(Boolean).join(" · ");
+    if (!mine && !tile.querySelector(".call-report")) {
+      // In a new tab, so the call goes on; the reported person never learns who reported.
+      const report = document.createElement("a");
+      report.className = "button secondary small call-report";
+      report.href = root.dataset.reportUrl.replace(/0\/$/, `${person.report_id}/`);
+      report.target = "_blank";
+      report.rel = "noopener";
+      report.textContent = say("report", person.name);
+      tile.querySelector(".call-name").after(report);
+    }
     // The host's buttons are rebuilt only when what they offer changes, so focus stays put.
     const key = me.host && !mine ? JSON.stringify([person, media]) : "";
     if (tile.dataset.key !== key) {
