@@ -18,7 +18,7 @@ from messaging.models import Call
 from messaging.services.conversations import get_or_create_group_room
 from messaging.turn import TURNSERVER_BINARY
 from tests.browser.conftest import CHROMIUM_ARGS, BrowserSession, _wait_for_database_writers
-from tests.factories import make_member
+from tests.factories import make_member, make_support_thread
 from tests.messaging.conftest import make_group
 from tests.servers import free_port, start_daphne, start_turnserver, stop_daphne
 
@@ -264,3 +264,37 @@ def test_a_circle_call_through_the_relay_with_the_hosts_controls(call_sessions, 
     assert "Microphone muted by the host: MemberAlder2" in text
     assert "Removed from the call: MemberRowan3" in text
     assert "HostBirch1" in entry.current_version.people_involved
+
+
+def test_a_private_voice_call_from_a_support_thread(call_sessions, axe):
+    member = make_member(pseudonym="MemberHazel5")
+    advocate = make_member(pseudonym="AdvocateElm6", mfa=True)
+    thread = make_support_thread(member=member, advocate=advocate, alias="Robin")
+    member_page, advocate_page = call_sessions(member), call_sessions(advocate)
+
+    member_page.goto(f"/messages/{thread.pk}/")
+    member_page.get_by_role("link", name="Start a call").click()
+    _press(member_page, member_page.get_by_role("button", name="Start a voice call"))
+    expect(member_page.locator("#call-status")).to_have_text(
+        "You are in the call. Your camera and microphone are off."
+    )
+    advocate_page.goto(f"/messages/{thread.pk}/")
+    advocate_page.get_by_role("link", name="Join the voice call").click()
+    _press(advocate_page, advocate_page.get_by_role("button", name="Join the call"))
+    # No waiting room: only the two of them can reach it.
+    expect(advocate_page.locator("#call-status")).to_have_text(
+        "You are in the call. Your camera and microphone are off."
+    )
+    # The member appears by the request's alias only.
+    expect(advocate_page.locator("#call-people")).to_contain_text("Robin")
+    expect(advocate_page.locator("#call-people")).not_to_contain_text("MemberHazel5")
+    expect(advocate_page.locator("#call-camera")).to_be_hidden()
+    for page in (member_page, advocate_page):
+        _press(page, page.locator("#call-mic"))
+    for page in (member_page, advocate_page):
+        for each in _wait_for_media(page, 1, video=False):
+            assert each["local"] == "relay" and each["remote"] == "relay", each
+            assert set(each["candidateTypes"]) == {"relay"}
+    axe(advocate_page, "on a private voice call")
+    _press(member_page, member_page.get_by_role("button", name="Leave the call"))
+    expect(advocate_page.locator("#call-status")).to_have_text("The host left, so the call ended.")
