@@ -167,9 +167,12 @@ def test_a_circle_call_through_the_relay_with_the_hosts_controls(call_sessions, 
     host = make_member(pseudonym="HostBirch1", mfa=True)
     first = make_member(pseudonym="MemberAlder2")
     second = make_member(pseudonym="MemberRowan3")
-    group = make_group(name="Evening circle", members=[first, second], moderators=[host])
+    moderator = make_member(pseudonym="ModeratorYew4", mfa=True)
+    group = make_group(name="Evening circle", members=[first, second], moderators=[host, moderator])
     room = get_or_create_group_room(group=group)
-    host_page, first_page, second_page = (call_sessions(user) for user in (host, first, second))
+    host_page, first_page, second_page, moderator_page = (
+        call_sessions(user) for user in (host, first, second, moderator)
+    )
 
     host_page.goto(f"/messages/{room.pk}/call/")
     _press(host_page, host_page.get_by_role("button", name="Start a video call"))
@@ -232,6 +235,22 @@ def test_a_circle_call_through_the_relay_with_the_hosts_controls(call_sessions, 
     expect(first_page.locator("#call-mic")).to_have_attribute("aria-pressed", "false")
     expect(first_page.locator("#call-mic")).to_be_disabled()
     expect(first_tile).to_contain_text("Microphone off")
+
+    # Report from inside the call: the flag form opens in a new tab, the call goes on, and a
+    # moderator of the group who is elsewhere on the site is alerted at once.
+    moderator_page.goto("/")
+    expect(moderator_page.locator("#notification-bell")).to_have_attribute("data-unread", "0")
+    with first_page.context.expect_page() as new_tab:
+        first_page.locator("#call-people .call-tile", has_text="MemberRowan3").get_by_role(
+            "link", name="Report MemberRowan3"
+        ).click()
+    report_page = new_tab.value
+    report_page.get_by_label("Harassment").check()
+    report_page.get_by_role("button", name="Send report").click()
+    report_page.wait_for_url(lambda url: "/flag/" not in url)
+    expect(moderator_page.locator("#notification-bell")).to_have_attribute("data-unread", "1")
+    report_page.close()
+    expect(first_page.locator("#call-people .call-tile")).to_have_count(3)
 
     # Remove: out for everyone at once, and no way back in.
     second_tile = host_page.locator("#call-people .call-tile", has_text="MemberRowan3")
