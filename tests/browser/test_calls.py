@@ -174,6 +174,9 @@ def test_a_circle_call_through_the_relay_with_the_hosts_controls(call_sessions, 
         call_sessions(user) for user in (host, first, second, moderator)
     )
 
+    # A member already in the room is offered the call the moment it starts.
+    first_page.goto(f"/rooms/{group.slug}/")
+    expect(first_page.locator("#chat-status")).to_have_text("Live")
     host_page.goto(f"/messages/{room.pk}/call/")
     _press(host_page, host_page.get_by_role("button", name="Start a video call"))
     expect(host_page.locator("#call-status")).to_have_text(
@@ -183,9 +186,12 @@ def test_a_circle_call_through_the_relay_with_the_hosts_controls(call_sessions, 
     assert host_page.url.endswith(f"/calls/{call.public_id}/")
 
     # The members find the call in the room, knock, and the host lets them in.
+    expect(first_page.locator("#chat-call-live")).to_be_visible()
+    first_page.locator("#chat-call-live").click()
     for page, name in ((first_page, "MemberAlder2"), (second_page, "MemberRowan3")):
-        page.goto(f"/rooms/{group.slug}/")
-        page.get_by_role("link", name="Join the video call").click()
+        if page is second_page:
+            page.goto(f"/rooms/{group.slug}/")
+            page.get_by_role("link", name="Join the video call").click()
         expect(page.locator(".call-recording-notice")).to_contain_text(
             "Others could still record their own screen"
         )
