@@ -510,3 +510,19 @@ async def test_every_host_action_writes_one_audit_row_and_a_repeat_writes_none(m
     state = await state_where(member_socket, lambda state: not state["you"]["may_share_screen"])
     assert state["you"]["may_use_mic"] and state["you"]["may_use_video"]
     await _close(host_socket, member_socket)
+
+
+async def test_the_hosts_attendee_list_shows_members_who_appear_offline_elsewhere(member):
+    def shy():
+        member.profile.appear_offline = True
+        member.profile.save(update_fields=["appear_offline"])
+
+    await db(shy)()
+    host, room = await _circle(member)
+    host_socket, member_socket = await open_socket(host), await open_socket(member)
+    call_id = (await start(host_socket, room))["call_id"]
+    await admitted(host_socket, member_socket, call_id)
+    pseudonym = await db(lambda: member.profile.pseudonym)()
+    state = await state_where(host_socket, lambda state: len(state["participants"]) == 2)
+    assert pseudonym in [person["name"] for person in state["participants"]]
+    await _close(host_socket, member_socket)
