@@ -372,9 +372,19 @@ realtime.on("error", (frame) => {
   if (starting && frame.code !== "rate_limited") wanted = false;
 });
 realtime.on("open", () => {
-  // After a dropped connection the server has taken this socket out of the call: back in.
+  // After a dropped connection the server has taken this socket out of the call: back in
+  // (and a start or join asked for before the socket opened is sent now).
   if (wanted && callId) realtime.send({ type: "call.join", call_id: callId });
+  else if (wanted && starting) startCall();
 });
+
+function startCall() {
+  realtime.send({
+    type: "call.start",
+    conversation_id: Number(root.dataset.conversationId),
+    media: starting,
+  });
+}
 
 // Buttons ------------------------------------------------------------------------------------
 
@@ -383,7 +393,7 @@ for (const start of document.querySelectorAll("#call-start button")) {
     wanted = true;
     starting = start.dataset.media;
     status(texts.connecting);
-    realtime.send({ type: "call.start", conversation_id: Number(root.dataset.conversationId), media: starting });
+    startCall();
   });
 }
 $("call-join")?.addEventListener("click", () => {
@@ -407,3 +417,4 @@ $("call-end-no").addEventListener("click", () => {
 $("call-end-yes").addEventListener("click", () => send("call.end", {}));
 
 realtime.start();
+root.dataset.ready = "true";

@@ -139,7 +139,10 @@ def call_sessions(media_chromium, call_server, transactional_db):
 
 
 def _press(page, locator) -> None:
-    """Operates a control from the keyboard: focus, then Enter."""
+    """Operates a control from the keyboard: focus, then Enter (once the call screen's
+    script is running, where there is one)."""
+    if page.locator("#call").count():
+        expect(page.locator("#call")).to_have_attribute("data-ready", "true")
     locator.focus()
     page.keyboard.press("Enter")
 
