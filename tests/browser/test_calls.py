@@ -232,6 +232,14 @@ def test_a_circle_call_through_the_relay_with_the_hosts_controls(call_sessions, 
     axe(host_page, "on the call screen, as its host, with two members in the call")
     axe(first_page, "on the call screen, as a member")
 
+    # Turn away: a knock the host refuses, for good.
+    moderator_page.goto(f"/calls/{call.public_id}/")
+    _press(moderator_page, moderator_page.get_by_role("button", name="Join the call"))
+    knocking = host_page.locator("#call-waiting li", has_text="ModeratorYew4")
+    _press(host_page, knocking.get_by_role("button", name="Turn away"))
+    expect(moderator_page.locator("#call-status")).to_have_text("The host did not let you in.")
+    expect(host_page.locator("#call-waiting-empty")).to_be_visible()
+
     # Lock: nobody new may join.
     _press(host_page, host_page.locator("#call-lock"))
     expect(host_page.locator("#call-lock")).to_have_attribute("aria-pressed", "true")
@@ -244,6 +252,20 @@ def test_a_circle_call_through_the_relay_with_the_hosts_controls(call_sessions, 
     expect(first_page.locator("#call-mic")).to_have_attribute("aria-pressed", "false")
     expect(first_page.locator("#call-mic")).to_be_disabled()
     expect(first_tile).to_contain_text("Microphone off")
+    _press(host_page, first_tile.get_by_role("button", name="Ask to unmute"))
+    expect(first_page.locator("#call-status")).to_have_text(
+        "The host asks you to unmute. Turn your microphone on if you wish."
+    )
+    expect(first_page.locator("#call-mic")).to_be_enabled()
+    expect(first_page.locator("#call-mic")).to_have_attribute("aria-pressed", "false")
+
+    # Stop video: the member's camera goes off and cannot come back until allowed.
+    _press(host_page, first_tile.get_by_role("button", name="Stop video"))
+    expect(first_page.locator("#call-status")).to_have_text("The host stopped your video.")
+    expect(first_page.locator("#call-camera")).to_have_attribute("aria-pressed", "false")
+    expect(first_page.locator("#call-camera")).to_be_disabled()
+    _press(host_page, first_tile.get_by_role("button", name="Allow video"))
+    expect(first_page.locator("#call-camera")).to_be_enabled()
 
     # Report from inside the call: the flag form opens in a new tab, the call goes on, and a
     # moderator of the group who is elsewhere on the site is alerted at once.
