@@ -380,7 +380,8 @@ def save_call_to_journal(*, call: Call, owner):
     """One step after (or during) a call: an ordinary entry of the owner's private journal,
     encrypted and in their hash chain like any other (community.services.journal), with when
     the call began and ended, who was in it (by the names the call showed) and the host
-    actions everyone saw. Only for someone who was admitted to it (the caller checks)."""
+    actions shown while the owner was in it. Only for someone who was admitted to it (the
+    caller checks: messaging.permissions.get_call_for_record_or_404)."""
     participant = CallParticipant.objects.get(call=call, user=owner)
     record = call_record(call=call, participant=participant)
     started = timezone.localtime(call.started_at)
