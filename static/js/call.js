@@ -317,7 +317,13 @@ realtime.on("call.state", (frame) => {
   starting = null;
   state = frame;
   me = frame.you;
-  if (frame.ice_servers) iceServers = frame.ice_servers;
+  if (frame.ice_servers) {
+    // Fresh credentials (they expire): for new connections and any ICE restart of the others.
+    iceServers = frame.ice_servers;
+    for (const entry of peers.values()) {
+      entry.pc.setConfiguration({ iceServers, iceTransportPolicy: "relay" });
+    }
+  }
   const url = root.dataset.callUrl.replace("CALL_ID", callId);
   if (window.location.pathname !== url) window.history.replaceState(null, "", url);
   $("call-start")?.setAttribute("hidden", "");
