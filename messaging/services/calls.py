@@ -192,6 +192,18 @@ def _end(call: Call, *, reason: str) -> None:
         channel_name="", left_at=call.ended_at
     )
     _announce(call, ended=reason)
+    news = encode_frame(
+        {
+            "type": "call.finished",
+            "conversation_id": call.conversation_id,
+            "call_id": call.public_id,
+        }
+    )
+    transaction.on_commit(
+        lambda: realtime.broadcast_conversation_text(
+            conversation_id=call.conversation_id, text=news
+        )
+    )
 
 
 # Host controls ------------------------------------------------------------------------------

@@ -1023,6 +1023,10 @@ if (root) {
     link.href = link.dataset.url.replace("CALL_ID", frame.call_id);
     link.hidden = false;
   });
+  realtime.on("call.finished", (frame) => {
+    if (frame.conversation_id !== conversationId) return;
+    for (const link of document.querySelectorAll(".chat-call")) link.hidden = true;
+  });
 
   // --- Start --------------------------------------------------------------------------------
 

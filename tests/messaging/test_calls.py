@@ -526,3 +526,24 @@ async def test_the_hosts_attendee_list_shows_members_who_appear_offline_elsewher
     state = await state_where(host_socket, lambda state: len(state["participants"]) == 2)
     assert pseudonym in [person["name"] for person in state["participants"]]
     await _close(host_socket, member_socket)
+
+
+async def test_sockets_in_the_room_hear_when_a_call_starts_and_finishes(member):
+    from tests.messaging.conftest import join
+
+    host, room = await _circle(member)
+    host_socket, member_socket = await open_socket(host), await open_socket(member)
+    await join(member_socket, room.pk)
+    call_id = (await start(host_socket, room))["call_id"]
+    started = await receive_until(member_socket, "call.started")
+    assert started == {
+        "type": "call.started",
+        "conversation_id": room.pk,
+        "call_id": call_id,
+        "kind": "circle",
+        "media": "video",
+    }
+    await send(host_socket, {"type": "call.end", "call_id": call_id})
+    finished = await receive_until(member_socket, "call.finished")
+    assert finished["call_id"] == call_id
+    await _close(host_socket, member_socket)
