@@ -382,6 +382,9 @@ TURN_CREDENTIAL_TTL = env.duration("TURN_CREDENTIAL_TTL", "4h")
 # Full mesh: every participant sends to every other, so the call stays small.
 KINDRED_CALL_VIDEO_LIMIT = env.int("KINDRED_CALL_VIDEO_LIMIT", 6)
 KINDRED_CALL_VOICE_LIMIT = env.int("KINDRED_CALL_VOICE_LIMIT", 12)
+# How long a call waits for its host's dropped connection to come back before it ends for
+# everyone (seconds; leaving on purpose ends it at once).
+KINDRED_CALL_HOST_GRACE = env.int("KINDRED_CALL_HOST_GRACE", 20)
 
 # Timed work (docs/decisions/0070-timed-work.md): each app's `tasks.py` declares its timers as
 # Huey periodic tasks; one scheduler process runs them all (`python manage.py run_huey`, which

@@ -8,6 +8,10 @@ an admitted participant to another admitted participant of the same call, straig
 socket the target is in the call with (`channel_layer.send`), after messaging.call_signals has
 removed every network address but the relay's."""
 
+import asyncio
+import logging
+
+from django.conf import settings
 from django.http import Http404
 
 from messaging.call_signals import ForbiddenCandidate, clean_candidate, clean_sdp
@@ -22,6 +26,8 @@ from messaging.services.realtime import call_channel_group
 from messaging.turn import ice_servers_for
 
 MAX_PEER_ID_CHARS = 32
+
+logger = logging.getLogger(__name__)
 
 
 def _peer_id(frame: dict) -> str:
@@ -81,6 +87,13 @@ def _as_host(*, user, call_id, channel_name, action, **arguments):
     return action(call_access=call_access, actor=user, **arguments)
 
 
+async def _end_if_host_gone(call_pk: int) -> None:
+    try:
+        await run_in_database(calls.end_if_host_gone, call_pk=call_pk)
+    except Exception:
+        logger.exception("ending a call whose host left failed")
+
+
 class CallFrames:
     seat: calls.Seat | None = None
 
@@ -125,14 +138,25 @@ class CallFrames:
             )
         await self._send_call_state()
 
-    async def _leave_call(self) -> None:
+    async def _leave_call(self, *, dropped: bool = False) -> None:
         seat, self.seat = self.seat, None
         if seat is None:
             return
         await self.channel_layer.group_discard(call_channel_group(seat.call_pk), self.channel_name)
-        await run_in_database(
-            calls.leave_call, call_pk=seat.call_pk, user=self.user, channel_name=self.channel_name
+        waits = await run_in_database(
+            calls.leave_call,
+            call_pk=seat.call_pk,
+            user=self.user,
+            channel_name=self.channel_name,
+            dropped=dropped,
         )
+        if waits:
+            # The host's connection dropped: the call ends unless they are back in time.
+            loop = asyncio.get_running_loop()
+            loop.call_later(
+                settings.KINDRED_CALL_HOST_GRACE,
+                lambda: loop.create_task(_end_if_host_gone(seat.call_pk)),
+            )
 
     async def _call_over(self, reason: str) -> None:
         seat, self.seat = self.seat, None

@@ -132,7 +132,7 @@ class ChatConsumer(CallFrames, SessionSocket):
 
     async def disconnect(self, code):
         if hasattr(self, "joined"):
-            await self._leave_call()
+            await self._leave_call(dropped=True)
             await self._leave_all()
             for conversation_id in list(self.watching):
                 await self._unwatch(conversation_id)

@@ -8,6 +8,7 @@ nothing the second time."""
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -82,8 +83,12 @@ def start_call(*, access: ConversationAccess, user, media: str, channel_name: st
         type(access.conversation).objects.select_for_update().filter(
             pk=access.conversation.pk
         ).first()
-        if active_call_in(conversation_id=access.conversation.pk) is not None:
-            raise denied("call_active")
+        current = active_call_in(conversation_id=access.conversation.pk)
+        if current is not None:
+            # A call whose host never came back (the process that waited for them died).
+            end_if_host_gone(call_pk=current.pk)
+            if active_call_in(conversation_id=access.conversation.pk) is not None:
+                raise denied("call_active")
         call = Call.objects.create(
             kind=kind,
             media=media,
@@ -163,24 +168,41 @@ def join_call(*, call_access: CallAccess, user, channel_name: str) -> Seat:
     return _seat(call, participant, replaced)
 
 
-def leave_call(*, call_pk: int, user, channel_name: str) -> None:
-    """The socket leaves (or closed). The host leaving ends the call for everyone."""
+def leave_call(*, call_pk: int, user, channel_name: str, dropped: bool = False) -> bool:
+    """The socket leaves (or closed). The host leaving ends the call for everyone; a host
+    whose connection dropped (`dropped`) has KINDRED_CALL_HOST_GRACE seconds to come back
+    (`end_if_host_gone`). Returns whether the call now waits for its host."""
     with transaction.atomic():
         call = Call.objects.select_for_update().select_related("conversation").get(pk=call_pk)
         participant = CallParticipant.objects.filter(
             call=call, user=user, channel_name=channel_name
         ).first()
         if participant is None or call.state != Call.State.ACTIVE:
-            return
+            return False
         participant.channel_name = ""
         if participant.state in (CallParticipant.State.ADMITTED, CallParticipant.State.WAITING):
             participant.state = CallParticipant.State.LEFT
         participant.left_at = timezone.now()
         participant.save(update_fields=["channel_name", "state", "left_at"])
-        if call.host_id == user.pk:
+        waits = call.host_id == user.pk and dropped and settings.KINDRED_CALL_HOST_GRACE > 0
+        if call.host_id == user.pk and not waits:
             _end(call, reason="host_left")
         else:
             _announce(call)
+    return waits
+
+
+def end_if_host_gone(*, call_pk: int) -> None:
+    """After the grace: the host did not come back, so the call ends for everyone."""
+    with transaction.atomic():
+        call = Call.objects.select_for_update().select_related("conversation").get(pk=call_pk)
+        if call.state != Call.State.ACTIVE:
+            return
+        host_here = CallParticipant.objects.filter(
+            call=call, user_id=call.host_id, state=CallParticipant.State.ADMITTED
+        ).exclude(channel_name="")
+        if not host_here.exists():
+            _end(call, reason="host_left")
 
 
 def _end(call: Call, *, reason: str) -> None:

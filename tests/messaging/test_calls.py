@@ -2,6 +2,7 @@
 waiting room, the mesh limits, the signalling relay and its address rule (DESIGN.md invariant
 11), and the host's controls with their audit rows."""
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -547,3 +548,31 @@ async def test_sockets_in_the_room_hear_when_a_call_starts_and_finishes(member):
     finished = await receive_until(member_socket, "call.finished")
     assert finished["call_id"] == call_id
     await _close(host_socket, member_socket)
+
+
+async def test_a_host_whose_connection_drops_may_come_back_within_the_grace(member, settings):
+    settings.KINDRED_CALL_HOST_GRACE = 1
+    host, room = await _circle(member)
+    host_socket, member_socket = await open_socket(host), await open_socket(member)
+    call_id = (await start(host_socket, room))["call_id"]
+    await admitted(host_socket, member_socket, call_id)
+    await host_socket.disconnect()
+    back = await open_socket(host)
+    state = await join_call(back, call_id)
+    assert state["you"]["state"] == "admitted" and state["you"]["host"] is True
+    await asyncio.sleep(1.5)
+    call = await db(Call.objects.get)(public_id=call_id)
+    assert call.state == "active"
+    await _close(back, member_socket)
+
+
+async def test_a_host_who_does_not_come_back_ends_the_call_for_everyone(member, settings):
+    settings.KINDRED_CALL_HOST_GRACE = 1
+    host, room = await _circle(member)
+    host_socket, member_socket = await open_socket(host), await open_socket(member)
+    call_id = (await start(host_socket, room))["call_id"]
+    await admitted(host_socket, member_socket, call_id)
+    await host_socket.disconnect()
+    ended = await receive_until(member_socket, "call.ended", wait=5)
+    assert ended["reason"] == "host_left"
+    await _close(member_socket)
