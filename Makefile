@@ -55,14 +55,25 @@ demo: migrate
 # support requests escalate; docs/decisions/0070-timed-work.md) and stops when daphne does.
 # A background job of a script ignores Ctrl-C until the scheduler sets its own handler, so the
 # trap stops it with SIGTERM whatever the moment.
+# Calls need a TURN relay: where the machine has coturn, a local one on 127.0.0.1 (its secret
+# generated once into var/turn_secret, unless TURN_SECRET is set); without it calls are off.
+TURN_PORT ?= 3478
 run: demo
-	@$(PY) manage.py run_huey & scheduler=$$!; \
-	trap 'kill -TERM $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \
+	@$(PY) manage.py run_huey & scheduler=$$!; relay=; \
+	if [ -x /usr/bin/turnserver ]; then \
+	  export TURN_URLS="$${TURN_URLS:-turn:127.0.0.1:$(TURN_PORT)?transport=udp}"; \
+	  $(PY) manage.py run_turn --port $(TURN_PORT) & relay=$$!; \
+	  echo "Calls: TURN relay process $$relay (coturn on 127.0.0.1:$(TURN_PORT))"; \
+	else \
+	  echo "Calls are off: this machine has no coturn (/usr/bin/turnserver; Debian: apt-get install coturn)"; \
+	fi; \
+	trap 'kill -TERM $$scheduler $$relay 2>/dev/null; wait $$scheduler $$relay' EXIT; \
 	echo "Timers: scheduler process $$scheduler (manage.py run_huey)"; \
 	$(PY) -m daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 browser:
 	@.ci/find-chromium >/dev/null
+	@.ci/find-coturn >/dev/null || true
 
 test: venv browser messages
 	$(PY) manage.py collectstatic --noinput --verbosity 0

@@ -364,6 +364,28 @@ KINDRED_PRESENCE_TTL = env.int("KINDRED_PRESENCE_TTL", 20)
 # the way (a lost publication): missing ones are read from the database.
 KINDRED_STREAM_CHECK_SECONDS = env.int("KINDRED_STREAM_CHECK_SECONDS", 5)
 
+# Calls (docs/protocol.md, "Calls"): WebRTC media goes only through Kindred's own TURN relay
+# (coturn with `use-auth-secret`); TURN_URLS lists its addresses (comma-separated turn: or
+# turns: URLs) and TURN_SECRET is coturn's `static-auth-secret`. Without both, calls are off.
+# `make run` starts a local coturn on 127.0.0.1 and sets them when the machine has one.
+TURN_URLS = env.list("TURN_URLS")
+TURN_SECRET = env.str("TURN_SECRET")
+if TURN_URLS and not TURN_SECRET and PRODUCTION:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("TURN_SECRET must be set in production when TURN_URLS is.")
+if TURN_URLS and not TURN_SECRET:
+    # Embedded mode's local relay (`make run`) shares this checkout's generated secret.
+    TURN_SECRET = generated_secret(DATA_DIR / "turn_secret", new_django_secret)
+# How long a participant's TURN credentials stay valid (a length of time: 2h, 90m).
+TURN_CREDENTIAL_TTL = env.duration("TURN_CREDENTIAL_TTL", "4h")
+# Full mesh: every participant sends to every other, so the call stays small.
+KINDRED_CALL_VIDEO_LIMIT = env.int("KINDRED_CALL_VIDEO_LIMIT", 6)
+KINDRED_CALL_VOICE_LIMIT = env.int("KINDRED_CALL_VOICE_LIMIT", 12)
+# How long a call waits for its host's dropped connection to come back before it ends for
+# everyone (seconds; leaving on purpose ends it at once).
+KINDRED_CALL_HOST_GRACE = env.int("KINDRED_CALL_HOST_GRACE", 20)
+
 # Timed work (docs/decisions/0070-timed-work.md): each app's `tasks.py` declares its timers as
 # Huey periodic tasks; one scheduler process runs them all (`python manage.py run_huey`, which
 # `make run` starts next to daphne). Daphne never runs a timer, however many processes serve.

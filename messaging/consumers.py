@@ -23,6 +23,7 @@ from twisted.internet.interfaces import ISSLTransport
 
 from community import before_you_send, restrictions
 from community.models import User
+from messaging.consumer_calls import CallFrames
 from messaging.db import database, run_in_database
 from messaging.errors import ERROR_MESSAGES, MessagingDenied, SessionEnded
 from messaging.fanout import ConversationStream, local_fanout, write_frame
@@ -105,7 +106,7 @@ def _decode(text_data: str):
         raise FrameError("malformed") from None
 
 
-class ChatConsumer(SessionSocket):
+class ChatConsumer(CallFrames, SessionSocket):
     async def connect(self):
         if not await self.open_session():
             await self.close()
@@ -131,6 +132,7 @@ class ChatConsumer(SessionSocket):
 
     async def disconnect(self, code):
         if hasattr(self, "joined"):
+            await self._leave_call(dropped=True)
             await self._leave_all()
             for conversation_id in list(self.watching):
                 await self._unwatch(conversation_id)
@@ -484,6 +486,7 @@ class ChatConsumer(SessionSocket):
         "history": on_history,
         "read": on_read,
         "watch": on_watch,
+        **CallFrames.CALL_HANDLERS,
     }
 
     # Events from the channel layer (personal groups user.<id> and session.<digest>) ---------
@@ -493,11 +496,17 @@ class ChatConsumer(SessionSocket):
             each for each, watched in self.watching.items() if watched.group_id == event["group_id"]
         ]:
             await self._unwatch(conversation_id)
-        if any(joined.access.group_id == event["group_id"] for joined in self.joined.values()):
+        in_its_call = self.seat is not None and self.seat.group_id == event["group_id"]
+        if in_its_call or any(
+            joined.access.group_id == event["group_id"] for joined in self.joined.values()
+        ):
             await self.end_socket(CLOSE_ACCESS_ENDED)
 
     async def conversation_ended(self, event):
-        if event["conversation_id"] in self.joined:
+        in_its_call = (
+            self.seat is not None and self.seat.conversation_id == event["conversation_id"]
+        )
+        if in_its_call or event["conversation_id"] in self.joined:
             await self.end_socket(CLOSE_ACCESS_ENDED)
 
     async def access_changed(self, event):

@@ -46,6 +46,20 @@ ERROR_MESSAGES = {
     "unsupported": _("Only text frames are supported."),
     "not_joined": _("Join the conversation first."),
     "too_many_conversations": _("Too many conversations open on one connection."),
+    "calls_off": _("Calls are not available on this server: it has no relay for them."),
+    "call_not_allowed": _("Only a group's moderators can start a call in its room."),
+    "call_active": _("A call is already going on here."),
+    "call_full": _("This call is full: a call with video takes at most 6 people, a voice call 12."),
+    "call_locked": _("The host has locked this call: nobody new can join."),
+    "call_removed": _("You cannot join this call."),
+    "not_in_call": _("Join the call first."),
+    "not_host": _("Only the host can do that."),
+    "cannot_host": _("Only a moderator of the group can host this call."),
+    "forbidden_candidate": _(
+        "Only relayed connections are allowed: that candidate would reveal a network address."
+    ),
+    "mic_off_by_host": _("The host muted you: wait until they ask you to unmute."),
+    "video_stopped": _("The host stopped your video or screen sharing."),
     "server_error": _("Something went wrong on our side. Try again."),
     "identity_warning": _("Before you send: this could identify you. Nothing was sent."),
 }

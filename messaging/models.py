@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -236,3 +238,126 @@ class NotificationPreferences(models.Model):
 
     def __str__(self):
         return f"notification preferences #{self.pk}"
+
+
+def new_call_token() -> str:
+    """A call's id and a participant's peer id: random, never derived from anything else."""
+    return secrets.token_urlsafe(18)
+
+
+class Call(models.Model):
+    """A voice or video call in a group's room (a circle call) or in a support thread (a
+    private call). WebRTC media never passes through Kindred's processes: it goes through the
+    TURN relay; the chat socket carries the signalling (docs/protocol.md, "Calls"). Everything
+    about a call is reached by its `public_id`, and only through the conversation's access
+    check."""
+
+    class Kind(models.TextChoices):
+        CIRCLE = "circle", _("Circle call")
+        PRIVATE = "private", _("Private call")
+
+    class Media(models.TextChoices):
+        VOICE = "voice", _("Voice only")
+        VIDEO = "video", _("Voice and video")
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_call_token, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    media = models.CharField(max_length=10, choices=Media.choices)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="calls")
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    # Nobody new may join; those already admitted may come back after a dropped connection.
+    locked = models.BooleanField(default=False)
+    # Newcomers wait until the host admits them (on by default for circle calls).
+    waiting_room = models.BooleanField(default=True)
+    started_at = models.DateTimeField(default=timezone.now, editable=False)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation"],
+                condition=models.Q(state="active"),
+                name="call_one_active_per_conversation",
+            ),
+        ]
+
+    def __str__(self):
+        return f"call #{self.pk}"
+
+    @property
+    def channel_group_name(self) -> str:
+        """Channel-layer group of the sockets in this call; never built from raw input."""
+        return f"call.{self.pk}"
+
+
+class CallParticipant(models.Model):
+    """One member's place in one call. `peer_id` is how the call's frames name them (random,
+    per call: it says nothing about their profile). `channel_name` is the socket that is in the
+    call now ("" when none): signalling is relayed to it and to nothing else."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting to be admitted")
+        ADMITTED = "admitted", _("In the call")
+        LEFT = "left", _("Left")
+        TURNED_AWAY = "turned_away", _("Turned away")
+        REMOVED = "removed", _("Removed")
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    peer_id = models.CharField(max_length=32, unique=True, default=new_call_token, editable=False)
+    # How the call shows them: the pseudonym, a support thread's alias, or "Moderator".
+    display_name = models.CharField(max_length=64)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.WAITING)
+    was_admitted = models.BooleanField(default=False)
+    # Host controls: off means the server relays no offer of theirs that sends that medium.
+    may_use_mic = models.BooleanField(default=True)
+    may_use_video = models.BooleanField(default=True)
+    may_share_screen = models.BooleanField(default=False)
+    channel_name = models.CharField(max_length=200, blank=True, default="")
+    joined_at = models.DateTimeField(default=timezone.now, editable=False)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["call", "user"], name="call_participant_unique"),
+        ]
+
+    def __str__(self):
+        return f"call participant #{self.pk}"
+
+
+class CallEvent(models.Model):
+    """What happened in a call that its participants saw (a removal, a mute, the end): what a
+    participant saves to their journal afterwards. Host actions are also in moderation's audit
+    log; this is the participants' own view of them, by display name only."""
+
+    class Kind(models.TextChoices):
+        STARTED = "started", _("Call started")
+        ADMITTED = "admitted", _("Admitted")
+        TURNED_AWAY = "turned_away", _("Turned away")
+        LOCKED = "locked", _("Call locked")
+        UNLOCKED = "unlocked", _("Call unlocked")
+        MUTED = "muted", _("Microphone muted by the host")
+        ASKED_TO_UNMUTE = "asked_to_unmute", _("Asked to unmute")
+        VIDEO_STOPPED = "video_stopped", _("Video stopped by the host")
+        VIDEO_ALLOWED = "video_allowed", _("Video allowed again")
+        SCREEN_ALLOWED = "screen_allowed", _("Screen sharing allowed")
+        SCREEN_DISALLOWED = "screen_disallowed", _("Screen sharing turned off")
+        REMOVED = "removed", _("Removed from the call")
+        HOST_HANDED = "host_handed", _("Host role handed over")
+        ENDED = "ended", _("Call ended")
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    subject_name = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self):
+        return f"call event #{self.pk}"

@@ -4,6 +4,7 @@ Existence stays hidden: a conversation the viewer cannot enter answers 404 (`not
 same as one that does not exist (DESIGN.md invariant 6).
 """
 
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +19,8 @@ from community.permissions import can_use_moderator_tools
 from community.sanitize import render_plain
 from community.selectors.advocates import is_verified_advocate
 from messaging.errors import denied
-from messaging.models import Conversation, ConversationParticipant
+from messaging.models import Call, CallParticipant, Conversation, ConversationParticipant
+from messaging.selectors.calls import get_active_call, get_call_participant
 from messaging.selectors.conversations import (
     get_conversation,
     get_participant,
@@ -232,3 +234,98 @@ def _share_a_group(first_user_id: int, second_user_id: int) -> bool:
 def _has_link(body: str) -> bool:
     # A link is whatever the one sanitising pipeline would turn into one.
     return "<a " in render_plain(body)
+
+
+# Calls ----------------------------------------------------------------------------------------
+
+_CALL_ID = re.compile(r"^[A-Za-z0-9_\-]{8,32}$")
+
+
+@dataclass
+class CallAccess:
+    """A member's standing in one active call, as of this check: the conversation's own
+    access (checked again every time), and their participant row, if they have one."""
+
+    call: Call
+    access: ConversationAccess
+    participant: CallParticipant | None
+
+    @property
+    def is_host(self) -> bool:
+        return self.call.host_id == self.access.user_id and may_host_call(
+            call=self.call, access=self.access
+        )
+
+
+def may_host_call(*, call: Call, access: ConversationAccess) -> bool:
+    """Host powers: in a circle, the group's moderators (and site moderators) with two-factor
+    authentication, exactly as every moderator tool (`can_moderate` comes from
+    community.permissions.can_use_moderator_tools); in a private call, either of the two."""
+    if call.kind == Call.Kind.CIRCLE:
+        return access.can_moderate
+    return True
+
+
+def get_call_access_or_404(*, user, call_id) -> CallAccess:
+    """The call by its public id, through the conversation's access check: a call that does
+    not exist, has ended, or sits in a conversation the member may not enter answers the same
+    (`not_found`)."""
+    if not isinstance(call_id, str) or not _CALL_ID.match(call_id):
+        raise Http404
+    call = get_active_call(call_id=call_id)
+    if call is None:
+        raise Http404
+    access = get_conversation_access_or_404(user=user, conversation_id=call.conversation_id)
+    return CallAccess(
+        call=call,
+        access=access,
+        participant=get_call_participant(call_pk=call.pk, user_id=user.pk),
+    )
+
+
+def check_start_call(*, access: ConversationAccess) -> Call.Kind:
+    """Who may start a call where: a group's moderators in its room (a circle call); the
+    advocate or the member in a support thread (a private call). Direct messages have none."""
+    kind = access.conversation.kind
+    if kind == Conversation.Kind.ROOM:
+        if not access.can_moderate:
+            raise denied("call_not_allowed")
+        return Call.Kind.CIRCLE
+    if kind == Conversation.Kind.SUPPORT:
+        return Call.Kind.PRIVATE
+    raise denied("call_not_allowed")
+
+
+def check_host_call(*, call_access: CallAccess) -> None:
+    participant = call_access.participant
+    if (
+        not call_access.is_host
+        or participant is None
+        or participant.state != CallParticipant.State.ADMITTED
+    ):
+        raise denied("not_host")
+
+
+def check_in_call(*, call_access: CallAccess, channel_name: str) -> CallParticipant:
+    """An admitted participant, in the call on this very socket."""
+    participant = call_access.participant
+    if (
+        participant is None
+        or participant.state != CallParticipant.State.ADMITTED
+        or participant.channel_name != channel_name
+    ):
+        raise denied("not_in_call")
+    return participant
+
+
+def get_call_for_record_or_404(*, user, call_id) -> Call:
+    """The call a member may save to their journal: one they were admitted to, whatever
+    happened since (ended, removed from it, even out of the group: documenting is theirs)."""
+    if not isinstance(call_id, str) or not _CALL_ID.match(call_id) or not user.is_authenticated:
+        raise Http404
+    call = Call.objects.filter(
+        public_id=call_id, participants__user_id=user.pk, participants__was_admitted=True
+    ).first()
+    if call is None:
+        raise Http404
+    return call

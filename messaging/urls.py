@@ -19,6 +19,9 @@ urlpatterns = [
     path("messages/<int:conversation_id>/", views.conversation_detail, name="conversation"),
     path("messages/<int:conversation_id>/send/", views.send_message, name="send"),
     path("messages/message/<int:message_id>/react/", views.react, name="react"),
+    path("calls/<str:call_id>/", views.call_page, name="call"),
+    path("calls/<str:call_id>/journal/", views.call_to_journal, name="call_to_journal"),
+    path("messages/<int:conversation_id>/call/", views.call_start, name="call_start"),
     path("notifications/", views.notifications, name="notifications"),
     path(
         "notifications/<int:notification_id>/",

@@ -7,6 +7,7 @@ they also read without JavaScript, and the form posts here when scripts are off.
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -24,9 +25,15 @@ from community.selectors.profiles import get_profile_by_public_id
 from messaging.errors import ERROR_MESSAGES, MessagingDenied
 from messaging.forms import NotificationPreferencesForm
 from messaging.models import Conversation
-from messaging.permissions import get_conversation_access_or_404
+from messaging.permissions import (
+    check_start_call,
+    get_call_access_or_404,
+    get_call_for_record_or_404,
+    get_conversation_access_or_404,
+)
 from messaging.selectors import conversations as selectors
 from messaging.selectors import inbox as inbox_selectors
+from messaging.selectors.calls import active_call_in
 from messaging.selectors.mentions import mention_candidates
 from messaging.selectors.notifications import (
     get_notification_for_recipient,
@@ -34,12 +41,14 @@ from messaging.selectors.notifications import (
     recent_notifications,
     unread_notification_count,
 )
+from messaging.services import calls as call_services
 from messaging.services import conversations as services
 from messaging.services import reactions
 from messaging.services.notifications import (
     mark_notifications_read,
     save_notification_preferences,
 )
+from messaging.turn import calls_available
 
 
 def _conversation_page(
@@ -84,6 +93,11 @@ def _conversation_page(
             ),
             # What a screen reader announces of new messages here ("all", "mentions", "off").
             "announcements": notification_preferences(user_id=request.user.pk).chat_announcements,
+            # A call going on here (its screen), or whether this member may start one.
+            "active_call": active_call_in(conversation_id=conversation.pk),
+            "may_start_call": calls_available()
+            and conversation.kind != Conversation.Kind.DIRECT
+            and (conversation.kind != Conversation.Kind.ROOM or access.can_moderate),
         },
         status=status,
     )
@@ -407,3 +421,113 @@ def notification_settings(request):
         messages.success(request, _("Your notification settings are saved."))
         return redirect("messaging:notification_settings")
     return render(request, "messaging/notification_settings.html", {"form": form})
+
+
+# Calls ------------------------------------------------------------------------------------------
+
+
+def _call_screen(request, *, access, call=None, may_start: bool = False):
+    """The call screen. The call itself runs over the socket (static/js/call.js); the page
+    only says where the member is and what the call will and will not do."""
+    conversation = access.conversation
+    return render(
+        request,
+        "messaging/call.html",
+        {
+            "call": call,
+            "conversation": conversation,
+            "private": conversation.kind == Conversation.Kind.SUPPORT,
+            "may_start": may_start,
+            "calls_available": calls_available(),
+            "back": _conversation_url(conversation),
+            "video_limit": settings.KINDRED_CALL_VIDEO_LIMIT,
+            "voice_limit": settings.KINDRED_CALL_VOICE_LIMIT,
+            "call_texts": call_texts(),
+        },
+    )
+
+
+def call_texts() -> dict:
+    """What static/js/call.js says to people, in their language."""
+    return {
+        "connecting": _("Connecting…"),
+        "waiting": _("Waiting for the host to let you in."),
+        "joined": _("You are in the call. Your camera and microphone are off."),
+        "ended": _("The call has ended."),
+        "ended_by_host": _("The host ended the call for everyone."),
+        "host_left": _("The host left, so the call ended."),
+        "removed": _("The host removed you from this call."),
+        "turned_away": _("The host did not let you in."),
+        "joined_elsewhere": _("You joined this call in another tab."),
+        "not_found": _("This call is not available."),
+        "muted": _("The host muted your microphone."),
+        "unmute_asked": _("The host asks you to unmute. Turn your microphone on if you wish."),
+        "video_stopped": _("The host stopped your video."),
+        "video_allowed": _("The host allowed your video again."),
+        "screen_allowed": _("The host allowed you to share your screen."),
+        "screen_stopped": _("The host stopped your screen sharing."),
+        "no_device": _("Your browser did not give access to that device."),
+        "arrived": _("%(name)s joined the call."),
+        "departed": _("%(name)s left the call."),
+        "you": _("%(name)s (you)"),
+        "host": _("Host"),
+        "mic_off": _("Microphone off"),
+        "admit": _("Let in"),
+        "turn_away": _("Turn away"),
+        "mute": _("Mute"),
+        "ask_unmute": _("Ask to unmute"),
+        "stop_video": _("Stop video"),
+        "allow_video": _("Allow video"),
+        "allow_screen": _("Allow screen sharing"),
+        "stop_screen": _("Stop screen sharing"),
+        "make_host": _("Make host"),
+        "remove": _("Remove"),
+        "remove_confirm": _("Remove %(name)s from the call? They cannot come back."),
+        "cancel": _("Cancel"),
+        "report": _("Report %(name)s"),
+        "locked": _("The call is locked: nobody new can join."),
+        "unlocked": _("The call is open to members again."),
+    }
+
+
+def _conversation_url(conversation) -> str:
+    if conversation.kind == Conversation.Kind.ROOM:
+        return reverse("messaging:room", args=[conversation.group.slug])
+    return reverse("messaging:conversation", args=[conversation.pk])
+
+
+@login_required
+def call_page(request, call_id: str):
+    """A call by its unguessable id, through the conversation's own access check: for anyone
+    else, and for a call that has ended, 404."""
+    try:
+        call_access = get_call_access_or_404(user=request.user, call_id=call_id)
+    except MessagingDenied:
+        raise Http404 from None
+    return _call_screen(request, access=call_access.access, call=call_access.call)
+
+
+@login_required
+def call_start(request, conversation_id: int):
+    """Where a host starts a call (the socket's `call.start`); the call already going on
+    here, if there is one."""
+    try:
+        access = get_conversation_access_or_404(user=request.user, conversation_id=conversation_id)
+        check_start_call(access=access)
+    except MessagingDenied:
+        raise Http404 from None
+    existing = active_call_in(conversation_id=conversation_id)
+    if existing is not None:
+        return redirect("messaging:call", call_id=existing.public_id)
+    return _call_screen(request, access=access, may_start=True)
+
+
+@login_required
+@require_POST
+def call_to_journal(request, call_id: str):
+    """ "Save to my journal": one step, then the new entry (the journal asks for the password
+    again there if it is locked)."""
+    call = get_call_for_record_or_404(user=request.user, call_id=call_id)
+    entry = call_services.save_call_to_journal(call=call, owner=request.user)
+    messages.success(request, _("The call is saved in your journal."))
+    return redirect("journal_entry", public_id=entry.public_id)

@@ -10,6 +10,8 @@ class ModerationConfig(AppConfig):
         # cycle: apps.py is imported before the models exist; what follows imports them.
         from community import restrictions
         from community.demo import register_seeder
+        from messaging import call_audit
+        from moderation.actions.calls import record_call_action
         from moderation.demo import seed_moderation
         from moderation.selectors.blocks import (
             has_blocked,
@@ -28,3 +30,5 @@ class ModerationConfig(AppConfig):
             )
         )
         register_seeder(seed_moderation)
+        # Call host actions are messaging's frames; their audit rows are moderation's.
+        call_audit.register(record_call_action)

@@ -15,7 +15,13 @@ from django.utils.translation import gettext_lazy
 from community.models import Post
 from community.selectors.groups import is_active_member
 from community.services import perspectives, posts, profiles
-from messaging.models import Conversation, ConversationParticipant, Message
+from messaging.models import (
+    CallEvent,
+    CallParticipant,
+    Conversation,
+    ConversationParticipant,
+    Message,
+)
 from messaging.services import conversations
 from moderation.selectors.blocks import has_blocked
 
@@ -299,5 +305,65 @@ register(
         context=_perspective_context,
         select_related=("author__profile", "section__article"),
         is_anonymous=lambda perspective: perspective.is_anonymous,
+    )
+)
+
+
+# --- People in a call (a report from inside it) -----------------------------------------------
+
+
+def _call_participant_snapshot(participant) -> str:
+    call = participant.call
+    return _("%(name)s, in a %(kind)s that began %(started)s") % {
+        "name": participant.display_name,
+        "kind": call.get_kind_display().lower(),
+        "started": f"{call.started_at:%Y-%m-%d %H:%M} UTC",
+    }
+
+
+def _call_participant_can_view(user, participant) -> bool:
+    """Only someone who was in the same call may report a person in it."""
+    return (
+        user.is_authenticated
+        and user.pk != participant.user_id
+        and CallParticipant.objects.filter(
+            call_id=participant.call_id, user_id=user.pk, was_admitted=True
+        ).exists()
+    )
+
+
+def _call_context(participant) -> list[ContextLine]:
+    """What everyone in the call saw happen (host actions), by the names the call showed."""
+    events = CallEvent.objects.filter(call_id=participant.call_id).order_by("created_at", "pk")
+    return [
+        ContextLine(
+            author=event.subject_name or "",
+            text=f"{event.created_at:%H:%M} {event.get_kind_display()}",
+            is_flagged=event.subject_name == participant.display_name,
+            hidden=False,
+        )
+        for event in events[:50]
+    ]
+
+
+register(
+    Flaggable(
+        kind="call_participant",
+        label=gettext_lazy("Person in a call"),
+        model_label="messaging.CallParticipant",
+        author_id=lambda participant: participant.user_id,
+        # A circle call's reports go to its group's moderators (and the site's); a private
+        # call's, like a support thread's, to site moderators only.
+        group_id=lambda participant: participant.call.conversation.group_id,
+        snapshot=_call_participant_snapshot,
+        can_view=_call_participant_can_view,
+        # Nothing of a call is stored to hide: moderators act on the person (a sanction; the
+        # host removes them from the call).
+        hide=lambda participant: None,
+        unhide=lambda participant: None,
+        delete=lambda participant: None,
+        redact=lambda participant, text: None,
+        context=_call_context,
+        select_related=("call__conversation",),
     )
 )

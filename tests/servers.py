@@ -19,6 +19,8 @@ import websockets
 from django.conf import settings
 from django.db import connection as database_connection
 
+from messaging.turn import local_turnserver_command
+
 ROOT = Path(__file__).resolve().parents[1]
 # The Redis the multi-process tests join their servers through (they skip without one).
 REDIS_URL = os.environ.get("KINDRED_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -117,3 +119,16 @@ async def until_frame(connection, frame_type: str, wait: float = 10) -> dict:
         frame = json.loads(await asyncio.wait_for(connection.recv(), wait))
         if frame["type"] == frame_type:
             return frame
+
+
+def start_turnserver(port: int, secret: str) -> subprocess.Popen:
+    """The call tests' own TURN relay: coturn on 127.0.0.1:`port` (UDP and TCP), with the
+    REST-scheme `secret`, as `make run` starts it (messaging.turn.local_turnserver_command)."""
+    command = local_turnserver_command(
+        port=port, secret=secret, data_dir=settings.DATA_DIR, relay_ports=(port + 1, port + 60)
+    )
+    process = subprocess.Popen(  # noqa: S603 - the fixed coturn binary and our arguments
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _wait_for_port(port, process)
+    return process

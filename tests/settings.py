@@ -59,3 +59,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 MEDIA_ROOT = DATA_DIR / f"test-media-{WORKER}"
+
+# Calls (issue 15): a relay configured, so pages offer calls and the crawls reach the call
+# screens; nothing listens there unless a test starts coturn (tests/servers.py).
+TURN_URLS = TURN_URLS or ["turn:127.0.0.1:3478?transport=udp"]  # noqa: F405
+TURN_SECRET = TURN_SECRET or "test-turn-secret"  # noqa: F405

@@ -26,7 +26,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from messaging.frames import FANOUT_EVENT, encode_frame
-from messaging.models import Conversation
+from messaging.models import Call, Conversation
 
 _collecting = threading.local()
 
@@ -183,3 +183,22 @@ def refresh_user_access(*, user_id: int) -> None:
     """Something that decides what this member may do in conversations changed (a mute, a
     role, two-factor authentication, their profile): their sockets check access again."""
     send_to_user(user_id=user_id, event={"type": "access.changed"})
+
+
+def call_channel_group(call_pk: int) -> str:
+    return Call(pk=call_pk).channel_group_name
+
+
+def publish_call_change(*, call_pk: int, event: dict) -> None:
+    """A call changed: each socket in it reads its own `call.state` again (and acts on an
+    `ended` or a `notice` for it)."""
+    _publish(call_channel_group(call_pk), event)
+
+
+def broadcast_conversation_text(*, conversation_id: int, text: str) -> None:
+    """A frame without a stream position for every socket joined to the conversation (a call
+    started in it)."""
+    _publish(
+        conversation_group(conversation_id),
+        {"type": FANOUT_EVENT, "conversation_id": conversation_id, "text": text},
+    )

@@ -1015,6 +1015,19 @@ if (root) {
     if (frame.conversation_id === conversationId && frame.message) showError(frame.message);
   });
 
+  // A call began here (docs/protocol.md, "Calls"): offer the way in at once.
+  realtime.on("call.started", (frame) => {
+    const link = document.getElementById("chat-call-live");
+    if (frame.conversation_id !== conversationId || !link) return;
+    document.querySelector(".chat-call:not(#chat-call-live)")?.remove();
+    link.href = link.dataset.url.replace("CALL_ID", frame.call_id);
+    link.hidden = false;
+  });
+  realtime.on("call.finished", (frame) => {
+    if (frame.conversation_id !== conversationId) return;
+    for (const link of document.querySelectorAll(".chat-call")) link.hidden = true;
+  });
+
   // --- Start --------------------------------------------------------------------------------
 
   for (const item of messageItems()) finish(item);

@@ -1,0 +1,350 @@
+"""A circle call in three real Chromium contexts (host and two members) through a real coturn
+on 127.0.0.1, with fake camera and microphone: everyone receives everyone's audio and video,
+every connection is relayed and no host or server-reflexive candidate ever reaches anyone
+(DESIGN.md invariant 11); the waiting room, lock, mute, remove and end for all, operated from
+the keyboard; axe on the call screen.
+
+The call tests run their own daphne (with TURN_URLS and TURN_SECRET) and their own Chromium
+(the fake-media flags), next to the shared ones of tests/browser/conftest.py."""
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from community.models import JournalEntry
+from messaging.models import Call
+from messaging.services.conversations import get_or_create_group_room
+from messaging.turn import TURNSERVER_BINARY
+from tests.browser.conftest import CHROMIUM_ARGS, BrowserSession, _wait_for_database_writers
+from tests.factories import make_member, make_support_thread
+from tests.messaging.conftest import make_group
+from tests.servers import free_port, start_daphne, start_turnserver, stop_daphne
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(TURNSERVER_BINARY).exists(), reason="coturn is not installed (.ci/find-coturn)"
+    ),
+]
+
+SECRET = "browser-test-turn-secret"
+MEDIA_ARGS = [
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+]
+# Test instrumentation, not a stand-in for our code: every RTCPeerConnection the page makes is
+# kept where the test can read its statistics and descriptions.
+KEEP_PEER_CONNECTIONS = """
+(() => {
+  const Native = window.RTCPeerConnection;
+  window.__peerConnections = [];
+  window.RTCPeerConnection = function (...args) {
+    const connection = new Native(...args);
+    window.__peerConnections.push({ connection, config: args[0] });
+    return connection;
+  };
+  window.RTCPeerConnection.prototype = Native.prototype;
+})();
+"""
+# Per open connection: the selected pair's candidate types, the types of every candidate the
+# page knows of, inbound video frames and audio packets, and the remote description's
+# candidate lines.
+READ_CONNECTIONS = """
+async () => {
+  const out = [];
+  for (const { connection, config } of window.__peerConnections) {
+    if (connection.connectionState === "closed") continue;
+    const stats = await connection.getStats();
+    const byId = new Map();
+    stats.forEach((report) => byId.set(report.id, report));
+    let pair = null, frames = 0, packets = 0;
+    const candidateTypes = [];
+    stats.forEach((report) => {
+      const { type, kind } = report;
+      if (type === "transport" && report.selectedCandidatePairId) {
+        pair = byId.get(report.selectedCandidatePairId);
+      }
+      if (type === "local-candidate" || type === "remote-candidate") {
+        candidateTypes.push(report.candidateType);
+      }
+      if (type === "inbound-rtp" && kind === "video") frames += report.framesDecoded || 0;
+      if (type === "inbound-rtp" && kind === "audio") packets += report.packetsReceived || 0;
+    });
+    out.push({
+      state: connection.connectionState,
+      policy: config.iceTransportPolicy,
+      servers: config.iceServers.map((server) => server.urls),
+      local: pair ? byId.get(pair.localCandidateId).candidateType : null,
+      remote: pair ? byId.get(pair.remoteCandidateId).candidateType : null,
+      candidateTypes,
+      frames,
+      packets,
+      remoteSdp: connection.remoteDescription ? connection.remoteDescription.sdp : "",
+    });
+  }
+  return out;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def relay():
+    port = free_port()
+    process = start_turnserver(port, SECRET)
+    yield port
+    stop_daphne(process)
+
+
+@pytest.fixture(scope="module")
+def call_server(django_db_setup, django_db_blocker, relay):
+    port = free_port()
+    process = start_daphne(
+        port,
+        {"TURN_URLS": f"turn:127.0.0.1:{relay}?transport=udp", "TURN_SECRET": SECRET},
+    )
+    yield f"http://127.0.0.1:{port}"
+    stop_daphne(process)
+
+
+@pytest.fixture(scope="module")
+def media_chromium(chromium):
+    browser = chromium.browser_type.launch(
+        executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+        args=[*CHROMIUM_ARGS, *MEDIA_ARGS],
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def call_sessions(media_chromium, call_server, transactional_db):
+    sessions = []
+
+    def open_session(user):
+        session = BrowserSession(media_chromium, call_server)
+        session.context.add_init_script(KEEP_PEER_CONNECTIONS)
+        session.login(user)
+        sessions.append(session)
+        return session.page
+
+    yield open_session
+    problems = [problem for session in sessions for problem in session.problems]
+    for session in sessions:
+        session.close()
+    _wait_for_database_writers(int(call_server.rsplit(":", 1)[1]))
+    assert not problems, "\n".join(problems)
+
+
+def _press(page, locator) -> None:
+    """Operates a control from the keyboard: focus, then Enter (once the call screen's
+    script is running, where there is one)."""
+    if page.locator("#call").count():
+        expect(page.locator("#call")).to_have_attribute("data-ready", "true")
+    locator.focus()
+    page.keyboard.press("Enter")
+
+
+def _connections(page) -> list[dict]:
+    return page.evaluate(READ_CONNECTIONS)
+
+
+def _wait_for_media(page, count: int, *, video: bool = True) -> list[dict]:
+    """Waits until the page has `count` connected peer connections that receive media."""
+    for _attempt in range(60):
+        connections = [each for each in _connections(page) if each["state"] == "connected"]
+        receiving = [
+            each
+            for each in connections
+            if each["packets"] > 0 and (each["frames"] > 0 or not video)
+        ]
+        if len(receiving) >= count:
+            return connections
+        page.wait_for_timeout(500)
+    raise AssertionError(f"media did not flow: {_connections(page)}")
+
+
+def test_a_circle_call_through_the_relay_with_the_hosts_controls(call_sessions, axe):
+    host = make_member(pseudonym="HostBirch1", mfa=True)
+    first = make_member(pseudonym="MemberAlder2")
+    second = make_member(pseudonym="MemberRowan3")
+    moderator = make_member(pseudonym="ModeratorYew4", mfa=True)
+    group = make_group(name="Evening circle", members=[first, second], moderators=[host, moderator])
+    room = get_or_create_group_room(group=group)
+    host_page, first_page, second_page, moderator_page = (
+        call_sessions(user) for user in (host, first, second, moderator)
+    )
+
+    # A member already in the room is offered the call the moment it starts.
+    first_page.goto(f"/rooms/{group.slug}/")
+    expect(first_page.locator("#chat-status")).to_have_text("Live")
+    host_page.goto(f"/messages/{room.pk}/call/")
+    _press(host_page, host_page.get_by_role("button", name="Start a video call"))
+    expect(host_page.locator("#call-status")).to_have_text(
+        "You are in the call. Your camera and microphone are off."
+    )
+    call = Call.objects.get(conversation=room)
+    assert host_page.url.endswith(f"/calls/{call.public_id}/")
+
+    # The members find the call in the room, knock, and the host lets them in.
+    expect(first_page.locator("#chat-call-live")).to_be_visible()
+    first_page.locator("#chat-call-live").click()
+    for page, name in ((first_page, "MemberAlder2"), (second_page, "MemberRowan3")):
+        if page is second_page:
+            page.goto(f"/rooms/{group.slug}/")
+            page.get_by_role("link", name="Join the video call").click()
+        expect(page.locator(".call-recording-notice")).to_contain_text(
+            "Others could still record their own screen"
+        )
+        _press(page, page.get_by_role("button", name="Join the call"))
+        expect(page.locator("#call-status")).to_have_text("Waiting for the host to let you in.")
+        waiting = host_page.locator("#call-waiting li", has_text=name)
+        _press(host_page, waiting.get_by_role("button", name="Let in"))
+        expect(page.locator("#call-status")).to_have_text(
+            "You are in the call. Your camera and microphone are off."
+        )
+    for page in (host_page, first_page, second_page):
+        expect(page.locator("#call-people .call-tile")).to_have_count(3)
+        # Camera and microphone were off on joining; now each turns both on.
+        expect(page.locator("#call-mic")).to_have_attribute("aria-pressed", "false")
+        _press(page, page.locator("#call-mic"))
+        _press(page, page.locator("#call-camera"))
+        expect(page.locator("#call-camera")).to_have_attribute("aria-pressed", "true")
+
+    # Everyone receives everyone's audio and video, more and more of it, through the relay.
+    before = {}
+    for name, page in (("host", host_page), ("first", first_page), ("second", second_page)):
+        connections = _wait_for_media(page, 2)
+        before[name] = sum(each["frames"] for each in connections)
+        for each in connections:
+            assert each["policy"] == "relay" and all(
+                url.startswith("turn:127.0.0.1") for urls in each["servers"] for url in urls
+            )
+            assert each["local"] == "relay" and each["remote"] == "relay", each
+            assert set(each["candidateTypes"]) == {"relay"}, each
+            assert "typ host" not in each["remoteSdp"] and "typ srflx" not in each["remoteSdp"]
+    host_page.wait_for_timeout(1500)
+    for name, page in (("host", host_page), ("first", first_page), ("second", second_page)):
+        assert sum(each["frames"] for each in _connections(page)) > before[name]
+
+    axe(host_page, "on the call screen, as its host, with two members in the call")
+    axe(first_page, "on the call screen, as a member")
+
+    # Turn away: a knock the host refuses, for good.
+    moderator_page.goto(f"/calls/{call.public_id}/")
+    _press(moderator_page, moderator_page.get_by_role("button", name="Join the call"))
+    knocking = host_page.locator("#call-waiting li", has_text="ModeratorYew4")
+    _press(host_page, knocking.get_by_role("button", name="Turn away"))
+    expect(moderator_page.locator("#call-status")).to_have_text("The host did not let you in.")
+    expect(host_page.locator("#call-waiting-empty")).to_be_visible()
+
+    # Lock: nobody new may join.
+    _press(host_page, host_page.locator("#call-lock"))
+    expect(host_page.locator("#call-lock")).to_have_attribute("aria-pressed", "true")
+    Call.objects.filter(pk=call.pk, locked=True).get()
+
+    # Mute: the member is told, their microphone goes off and stays off until asked.
+    first_tile = host_page.locator("#call-people .call-tile", has_text="MemberAlder2")
+    _press(host_page, first_tile.get_by_role("button", name="Mute"))
+    expect(first_page.locator("#call-status")).to_have_text("The host muted your microphone.")
+    expect(first_page.locator("#call-mic")).to_have_attribute("aria-pressed", "false")
+    expect(first_page.locator("#call-mic")).to_be_disabled()
+    expect(first_tile).to_contain_text("Microphone off")
+    _press(host_page, first_tile.get_by_role("button", name="Ask to unmute"))
+    expect(first_page.locator("#call-status")).to_have_text(
+        "The host asks you to unmute. Turn your microphone on if you wish."
+    )
+    expect(first_page.locator("#call-mic")).to_be_enabled()
+    expect(first_page.locator("#call-mic")).to_have_attribute("aria-pressed", "false")
+
+    # Stop video: the member's camera goes off and cannot come back until allowed.
+    _press(host_page, first_tile.get_by_role("button", name="Stop video"))
+    expect(first_page.locator("#call-status")).to_have_text("The host stopped your video.")
+    expect(first_page.locator("#call-camera")).to_have_attribute("aria-pressed", "false")
+    expect(first_page.locator("#call-camera")).to_be_disabled()
+    _press(host_page, first_tile.get_by_role("button", name="Allow video"))
+    expect(first_page.locator("#call-camera")).to_be_enabled()
+
+    # Report from inside the call: the flag form opens in a new tab, the call goes on, and a
+    # moderator of the group who is elsewhere on the site is alerted at once.
+    moderator_page.goto("/")
+    expect(moderator_page.locator("#notification-bell")).to_have_attribute("data-unread", "0")
+    with first_page.context.expect_page() as new_tab:
+        first_page.locator("#call-people .call-tile", has_text="MemberRowan3").get_by_role(
+            "link", name="Report MemberRowan3"
+        ).click()
+    report_page = new_tab.value
+    report_page.get_by_label("Harassment").check()
+    report_page.get_by_role("button", name="Send report").click()
+    report_page.wait_for_url(lambda url: "/flag/" not in url)
+    expect(moderator_page.locator("#notification-bell")).to_have_attribute("data-unread", "1")
+    report_page.close()
+    expect(first_page.locator("#call-people .call-tile")).to_have_count(3)
+
+    # Remove: out for everyone at once, and no way back in.
+    second_tile = host_page.locator("#call-people .call-tile", has_text="MemberRowan3")
+    _press(host_page, second_tile.get_by_role("button", name="Remove"))
+    _press(host_page, second_tile.get_by_role("alert").get_by_role("button", name="Remove"))
+    expect(second_page.locator("#call-status")).to_have_text("The host removed you from this call.")
+    for page in (host_page, first_page):
+        expect(page.locator("#call-people .call-tile")).to_have_count(2)
+        expect(page.locator("#call-people")).not_to_contain_text("MemberRowan3")
+    assert [each["state"] for each in _connections(second_page)] == []
+    for page in (host_page, first_page):
+        assert len([each for each in _connections(page) if each["state"] != "closed"]) == 1
+    second_page.reload()
+    _press(second_page, second_page.get_by_role("button", name="Join the call"))
+    expect(second_page.locator("#call-status")).to_have_text("You cannot join this call.")
+
+    # End for all.
+    _press(host_page, host_page.get_by_role("button", name="End the call for everyone"))
+    _press(host_page, host_page.get_by_role("button", name="End for everyone"))
+    expect(first_page.locator("#call-status")).to_have_text("The host ended the call for everyone.")
+    expect(first_page.locator("#call-people .call-tile")).to_have_count(0)
+    call.refresh_from_db()
+    assert call.state == "ended"
+
+    # A participant saves what happened to their journal, in one step.
+    _press(first_page, first_page.get_by_role("button", name="Save this call to my journal"))
+    first_page.wait_for_url(lambda url: "/calls/" not in url)
+    entry = JournalEntry.objects.get(owner=first)
+    text = entry.current_version.what_happened
+    assert "Microphone muted by the host: MemberAlder2" in text
+    assert "Removed from the call: MemberRowan3" in text
+    assert "HostBirch1" in entry.current_version.people_involved
+
+
+def test_a_private_voice_call_from_a_support_thread(call_sessions, axe):
+    member = make_member(pseudonym="MemberHazel5")
+    advocate = make_member(pseudonym="AdvocateElm6", mfa=True)
+    thread = make_support_thread(member=member, advocate=advocate, alias="Robin")
+    member_page, advocate_page = call_sessions(member), call_sessions(advocate)
+
+    member_page.goto(f"/messages/{thread.pk}/")
+    member_page.get_by_role("link", name="Start a call").click()
+    _press(member_page, member_page.get_by_role("button", name="Start a voice call"))
+    expect(member_page.locator("#call-status")).to_have_text(
+        "You are in the call. Your camera and microphone are off."
+    )
+    advocate_page.goto(f"/messages/{thread.pk}/")
+    advocate_page.get_by_role("link", name="Join the voice call").click()
+    _press(advocate_page, advocate_page.get_by_role("button", name="Join the call"))
+    # No waiting room: only the two of them can reach it.
+    expect(advocate_page.locator("#call-status")).to_have_text(
+        "You are in the call. Your camera and microphone are off."
+    )
+    # The member appears by the request's alias only.
+    expect(advocate_page.locator("#call-people")).to_contain_text("Robin")
+    expect(advocate_page.locator("#call-people")).not_to_contain_text("MemberHazel5")
+    expect(advocate_page.locator("#call-camera")).to_be_hidden()
+    for page in (member_page, advocate_page):
+        _press(page, page.locator("#call-mic"))
+    for page in (member_page, advocate_page):
+        for each in _wait_for_media(page, 1, video=False):
+            assert each["local"] == "relay" and each["remote"] == "relay", each
+            assert set(each["candidateTypes"]) == {"relay"}
+    axe(advocate_page, "on a private voice call")
+    _press(member_page, member_page.get_by_role("button", name="Leave the call"))
+    expect(advocate_page.locator("#call-status")).to_have_text("The host left, so the call ended.")
