@@ -55,10 +55,15 @@ demo: migrate
 # support requests escalate; docs/decisions/0070-timed-work.md) and stops when daphne does.
 # A background job of a script ignores Ctrl-C until the scheduler sets its own handler, so the
 # trap stops it with SIGTERM whatever the moment.
+# The matching escrow service (docs/decisions/0080-matching-escrow.md) runs next to them too,
+# with its own key (ESCROW_OPRF_KEY, or one generated into var/escrow/ in embedded mode); in
+# production it runs on a host of its own.
 run: demo
 	@$(PY) manage.py run_huey & scheduler=$$!; \
-	trap 'kill -TERM $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \
+	$(PY) manage.py run_matching_escrow & escrow=$$!; \
+	trap 'kill -TERM $$scheduler $$escrow 2>/dev/null; wait $$scheduler $$escrow' EXIT; \
 	echo "Timers: scheduler process $$scheduler (manage.py run_huey)"; \
+	echo "Matching escrow: process $$escrow (manage.py run_matching_escrow)"; \
 	$(PY) -m daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 browser:

@@ -1,9 +1,31 @@
+import os
+import secrets
+
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
 from messaging.live_store import live_store
 from tests.factories import make_member
+from tests.servers import free_port, start_escrow, stop_daphne
+
+
+@pytest.fixture(scope="session")
+def matching_escrow():
+    """The matching escrow service, a real process with a key of its own (decision 0080), for
+    this worker's session. Its address goes into the settings and into the environment the
+    live server (tests/browser/conftest.py) inherits."""
+    port = free_port()
+    process = start_escrow(port, secrets.token_hex(32))
+    url = f"http://127.0.0.1:{port}"
+    previous = settings.ESCROW_URL
+    os.environ["KINDRED_TEST_ESCROW_URL"] = url
+    settings.ESCROW_URL = url
+    yield url
+    settings.ESCROW_URL = previous
+    os.environ.pop("KINDRED_TEST_ESCROW_URL", None)
+    stop_daphne(process)
 
 
 @pytest.fixture(autouse=True)
