@@ -5,6 +5,8 @@ from django.urls import path
 from community.views import matching
 
 urlpatterns = [
+    path("matching/", matching.matching_entries, name="matching"),
+    path("matching/counsellor/", matching.matching_counsellor, name="matching_counsellor"),
     path("matching/status/", matching.matching_status, name="matching_status"),
     path("matching/evaluate/", matching.matching_evaluate, name="matching_evaluate"),
     path("matching/entries/", matching.matching_entry_add, name="matching_entry_add"),

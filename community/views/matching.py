@@ -3,13 +3,17 @@ and give only blinded elements, π, sealed blobs and public keys, as JSON (CSRF-
 
 import json
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from community.matching import escrow
+from community.matching.identifiers import PHONE_REGIONS
 from community.models import MatchingMatch
 from community.permissions import (
     check_matching_counsellor,
@@ -17,7 +21,13 @@ from community.permissions import (
     matching_ineligibility,
     tool_view,
 )
-from community.selectors.matching import counsellors_with_keys, match_shares, share_x
+from community.selectors.matching import (
+    counsellors_with_keys,
+    entries_of,
+    match_shares,
+    matches_waiting,
+    share_x,
+)
 from community.services import matching as matching_service
 
 
@@ -43,6 +53,29 @@ def _refusal(request):
     return JsonResponse(
         {"error": reason, "message": _("Your account cannot add matching entries yet.")},
         status=403,
+    )
+
+
+@login_required
+@require_GET
+def matching_entries(request):
+    """The member's page: add an entry (the browser normalises, shows it back, blinds, seals),
+    and list and withdraw their own entries. It never says whether anything matched. Without
+    the escrow service it says so and offers no form."""
+    reason = matching_ineligibility(user=request.user)
+    available = reason is None and escrow.escrow_available()
+    region = request.user.profile.phone_region or settings.KINDRED_PHONE_REGION
+    return render(
+        request,
+        "community/matching/entries.html",
+        {
+            "reason": reason,
+            "escrow_down": reason is None and not available,
+            "has_counsellors": bool(counsellors_with_keys()),
+            "entries": entries_of(user=request.user),
+            "regions": sorted(PHONE_REGIONS),
+            "region": region.upper() if region.upper() in PHONE_REGIONS else "US",
+        },
     )
 
 
@@ -98,17 +131,40 @@ def matching_entry_add(request):
             sealed=sealed if isinstance(sealed, dict) else {},
         )
     except matching_service.MatchingError as error:
-        return JsonResponse({"error": error.code, "message": error.message}, status=400)
+        # A refusal the page shows as a form error would be (200: not a failed request).
+        return JsonResponse({"error": error.code, "message": error.message}, status=200)
     # The same answer whether or not it matched: a member never learns that.
+    messages.success(request, _("Your entry is saved."))
     return JsonResponse({"entry": entry.pk}, status=201)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def matching_entry_withdraw(request, entry_id: int):
+    """A confirmation page first; its POST deletes the entry at once."""
     entry = get_matching_entry_for_owner_or_404(user=request.user, entry_id=entry_id)
+    if request.method == "GET":
+        return render(
+            request,
+            "community/matching/withdraw_confirm.html",
+            {"entry": entry, "cancel_url": reverse("matching")},
+        )
     matching_service.withdraw_entry(entry=entry)
-    return JsonResponse({"withdrawn": entry_id})
+    messages.success(request, _("Your entry is withdrawn and deleted."))
+    return redirect("matching")
+
+
+@tool_view(check_matching_counsellor)
+@require_GET
+def matching_counsellor(request):
+    """The counsellor's page: their key (made, wrapped and kept in their browser), and the
+    matches waiting, each opened in the browser."""
+    counsellor = request.user.matching_counsellor
+    return render(
+        request,
+        "community/matching/counsellor.html",
+        {"counsellor": counsellor, "matches": matches_waiting()},
+    )
 
 
 @tool_view(check_matching_counsellor)
