@@ -10,11 +10,26 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from community.models import MatchingCounsellor, MatchingEntry, MatchingMatch
+from tests.browser.conftest import assert_accessible
 from tests.community.advocates_helpers import make_advocate
 from tests.factories import make_member
 
 pytestmark = pytest.mark.browser
 PASSPHRASE = "a long passphrase for the key"
+
+
+def _check_page(page, context: str) -> None:
+    """axe with no moderate or worse violation, and no sideways scroll at 375 px (the matching
+    pages are not in the demo crawl of tests/browser/test_every_page.py: its advocate is no
+    matching counsellor, its member has no second factor)."""
+    assert_accessible(page, context)
+    page.set_viewport_size({"width": 375, "height": 812})
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{context}: scrolls sideways by {overflow}px"
+    assert_accessible(page, f"{context} (375 px)")
+    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def _member():
@@ -48,6 +63,7 @@ def test_two_members_one_person_different_spellings_one_match_opened_by_the_coun
     page.get_by_role("button", name="Create my key").click()
     expect(page.locator("#key-feedback")).to_contain_text("Your key is made and saved")
     expect(page.get_by_role("link", name="Download the backup")).to_be_visible()
+    _check_page(page, "counsellor key set up")
     assert MatchingCounsellor.objects.get().public_key
 
     alice, bob = browser_session(), browser_session()
@@ -55,6 +71,7 @@ def test_two_members_one_person_different_spellings_one_match_opened_by_the_coun
     bob.login(_member())
     _add(alice.page, "email", "J.Doe@Example.com ", "email:j.doe@example.com")
     expect(alice.page.get_by_text("Your entry is saved.")).to_be_visible()
+    _check_page(alice.page, "member's entries")
     _add(bob.page, "email", "j.doe@example.com", "email:j.doe@example.com")
     expect(bob.page.get_by_text("Your entry is saved.")).to_be_visible()
     _add(alice.page, "phone", "+1 415 555 0100", "phone:+14155550100")
