@@ -14,9 +14,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community import events
 from community.events import notify_member
 from community.matching import escrow
-from community.models import MatchingCounsellor, MatchingEntry, MatchingMatch, SealedShare
+from community.models import (
+    MatchingCounsellor,
+    MatchingEntry,
+    MatchingMatch,
+    SealedShare,
+    Specialty,
+    SupportRequest,
+)
 from community.permissions import check_add_matching_entry, check_matching_counsellor
 from community.selectors.matching import counsellors_with_keys
 
@@ -144,3 +152,50 @@ def set_counsellor_key(*, user, public_key: str) -> MatchingCounsellor:
     counsellor.key_set_at = timezone.now()
     counsellor.save(update_fields=["public_key", "key_set_at"])
     return counsellor
+
+
+def match_alias(*, match: MatchingMatch, entry: MatchingEntry) -> str:
+    """How the member appears in the thread a counsellor opens from a match: per match and
+    entry, never their pseudonym (the alias is unique, so a second contact finds the first)."""
+    return f"Match {match.pk}-{entry.pk}"
+
+
+def contact_match_member(*, user, match: MatchingMatch, entry_id: int) -> SupportRequest:
+    """Opens (or finds) a private support thread between the counsellor and the owner of one
+    of the match's entries. The member sees it among their support requests and chooses
+    whether to reply; the counsellor sees them only by the match's alias."""
+    check_matching_counsellor(user=user)
+    entry = MatchingEntry.objects.filter(pk=entry_id, index=match.index).first()
+    if entry is None:
+        raise MatchingError("entry", _("That entry is not part of this match any more."))
+    alias = match_alias(match=match, entry=entry)
+    with transaction.atomic():
+        existing = SupportRequest.objects.filter(alias=alias).first()
+        if existing is not None:
+            return existing
+        now = timezone.now()
+        support_request = SupportRequest.objects.create(
+            member_id=entry.owner_id,
+            advocate=user,
+            accepted_by=user,
+            specialty=Specialty.objects.get(slug="legal"),
+            summary=_(
+                "A matching counsellor would like to talk with you about one of your matching "
+                "entries. You choose whether to reply."
+            ),
+            language=entry.owner.profile.language or "en",
+            alias=alias,
+            status=SupportRequest.Status.ACCEPTED,
+            accepted_at=now,
+        )
+        events.publish(events.SupportRequestAccepted(support_request=support_request))
+        notify_member(
+            recipient_id=entry.owner_id,
+            kind="support.matching",
+            text=lambda: _(
+                "A matching counsellor opened a private conversation with you. You choose "
+                "whether to reply."
+            ),
+            url=reverse("support_request_detail", args=[support_request.pk]),
+        )
+    return support_request

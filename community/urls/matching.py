@@ -17,4 +17,9 @@ urlpatterns = [
     ),
     path("matching/counsellor/key/", matching.matching_counsellor_key, name="matching_key"),
     path("matching/matches/<int:match_id>/", matching.matching_match, name="matching_match"),
+    path(
+        "matching/matches/<int:match_id>/contact/<int:entry_id>/",
+        matching.matching_contact,
+        name="matching_contact",
+    ),
 ]

@@ -193,8 +193,24 @@ def matching_match(request, match_id: int):
                     "blob": share["blob"],
                     "sealed_to": share["sealed_to"],
                     "owner_joined": share["owner_joined"].isoformat(),
+                    "contact_url": reverse("matching_contact", args=[match.pk, share["entry"]]),
                 }
                 for share in shares
             ],
         }
     )
+
+
+@tool_view(check_matching_counsellor)
+@require_POST
+def matching_contact(request, match_id: int, entry_id: int):
+    """From an opened match: a private support thread with the member who made this entry."""
+    match = get_object_or_404(MatchingMatch, pk=match_id)
+    try:
+        support_request = matching_service.contact_match_member(
+            user=request.user, match=match, entry_id=entry_id
+        )
+    except matching_service.MatchingError as error:
+        messages.error(request, error.message)
+        return redirect("matching_counsellor")
+    return redirect("support_request_detail", support_request.pk)

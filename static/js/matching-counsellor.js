@@ -119,9 +119,25 @@ if (panel) {
     entries.className = "plain-list";
     for (const share of shares) {
       const item = document.createElement("li");
-      item.textContent = list.dataset.entry
-        .replace("%(entry)s", share.entry)
-        .replace("%(joined)s", new Date(share.owner_joined).toLocaleDateString());
+      item.append(
+        list.dataset.entry
+          .replace("%(entry)s", share.entry)
+          .replace("%(joined)s", new Date(share.owner_joined).toLocaleDateString()),
+      );
+      const contact = document.createElement("form");
+      contact.method = "post";
+      contact.action = share.contact_url;
+      contact.className = "inline-form";
+      const token = document.createElement("input");
+      token.type = "hidden";
+      token.name = "csrfmiddlewaretoken";
+      token.value = csrf;
+      const button = document.createElement("button");
+      button.type = "submit";
+      button.className = "secondary small";
+      button.textContent = list.dataset.contact;
+      contact.append(token, " ", button);
+      item.append(" ", contact);
       entries.append(item);
     }
     result.append(named, entries);

@@ -3,6 +3,7 @@ a key in their browser; two members name one person in different spellings; the 
 browser opens the match and sees the identifier. The escrow is the real process
 (tests/conftest.py `matching_escrow`), the cryptography the page's own."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -105,3 +106,8 @@ def test_two_members_one_person_different_spellings_one_match_opened_by_the_coun
         "email:j.doe@example.com",
         "phone:+14155550100",
     ]
+
+    # Reaching a member: a private support thread, where the counsellor sees the alias.
+    page.get_by_role("button", name="Contact this member privately").first.click()
+    page.wait_for_url("**/support/*/")
+    expect(page.get_by_text(re.compile(r"Match \d+-\d+")).first).to_be_visible()

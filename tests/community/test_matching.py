@@ -16,8 +16,14 @@ from django.test import Client
 from django.utils import timezone
 
 from community.matching import identifiers
-from community.models import MatchingCounsellor, MatchingEntry, MatchingMatch, SealedShare
-from messaging.models import Notification
+from community.models import (
+    MatchingCounsellor,
+    MatchingEntry,
+    MatchingMatch,
+    SealedShare,
+    SupportRequest,
+)
+from messaging.models import Conversation, Notification
 from tests.community import matching_helpers as browser
 from tests.community.advocates_helpers import make_advocate
 from tests.factories import make_member
@@ -297,3 +303,33 @@ def test_staff_see_who_counsels_never_an_entry(counsellor, members):
     assert staff.get("/admin/community/matchingentry/").status_code == 404
     assert staff.get("/admin/community/sealedshare/").status_code == 404
     assert identifiers.normalise_email("j.doe@example.com") not in listing.content.decode()
+
+
+def test_the_counsellor_reaches_each_member_through_a_support_thread_by_alias(counsellor, members):
+    (alice, alice_client), (bob, bob_client), (carol, carol_client) = members
+    browser.add_entry(alice_client, "email", "j.doe@example.com")
+    browser.add_entry(bob_client, "email", "J.Doe@example.com")
+    browser.add_entry(carol_client, "email", "not.matched@example.com")
+    [match_id] = _match_ids()
+    opened = browser.open_match(counsellor["client"], counsellor["private"], match_id)
+    client = counsellor["client"]
+    for entry_id in opened["entries"]:
+        response = client.post(f"/matching/matches/{match_id}/contact/{entry_id}/")
+        assert response.status_code == 302
+        again = client.post(f"/matching/matches/{match_id}/contact/{entry_id}/")
+        assert again.url == response.url  # the same thread, not a second one
+    requests = SupportRequest.objects.filter(advocate=counsellor["user"]).order_by("pk")
+    assert {r.member_id for r in requests} == {alice.pk, bob.pk}
+    assert all(r.alias.startswith(f"Match {match_id}-") for r in requests)
+    assert Conversation.objects.filter(support_request__in=requests).count() == 2
+    # Each member is told a counsellor wrote; they choose whether to reply.
+    assert Notification.objects.filter(recipient=alice, kind="support.matching").exists()
+    page = client.get(f"/support/{requests[0].pk}/").content.decode()
+    assert requests[0].alias in page
+    assert alice.profile.pseudonym not in page
+    # An entry outside the match cannot be contacted from it.
+    carols = MatchingEntry.objects.get(owner=carol).pk
+    client.post(f"/matching/matches/{match_id}/contact/{carols}/")
+    assert not SupportRequest.objects.filter(member=carol).exists()
+    # A member cannot use it.
+    assert alice_client.post(f"/matching/matches/{match_id}/contact/{carols}/").status_code == 404
