@@ -111,3 +111,14 @@ def test_two_members_one_person_different_spellings_one_match_opened_by_the_coun
     page.get_by_role("button", name="Contact this member privately").first.click()
     page.wait_for_url("**/support/*/")
     expect(page.get_by_text(re.compile(r"Match \d+-\d+")).first).to_be_visible()
+
+    # Withdrawal: deleted at once and out of matches. Bob's entries, newest first: the
+    # unmatched one, the phone number, the email.
+    bob.page.goto("/matching/")
+    bob.page.get_by_role("link", name="Withdraw").nth(1).click()
+    bob.page.get_by_role("button", name="Withdraw and delete").click()
+    expect(bob.page.get_by_text("Your entry is withdrawn and deleted.")).to_be_visible()
+    assert MatchingEntry.objects.count() == 4
+    assert MatchingMatch.objects.count() == 1
+    page.goto("/matching/counsellor/")
+    expect(page.get_by_role("button", name="Open in this browser")).to_have_count(1)

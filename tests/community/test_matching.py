@@ -3,9 +3,11 @@ endpoints, the real escrow process and real cryptography (tests/community/matchi
 plays the browsers)."""
 
 import base64
+import difflib
 import hashlib
 import hmac
 import os
+import re
 from datetime import timedelta
 
 import pytest
@@ -333,3 +335,27 @@ def test_the_counsellor_reaches_each_member_through_a_support_thread_by_alias(co
     assert not SupportRequest.objects.filter(member=carol).exists()
     # A member cannot use it.
     assert alice_client.post(f"/matching/matches/{match_id}/contact/{carols}/").status_code == 404
+
+
+def _member_pages(client) -> dict:
+    pages = {}
+    for path in ("/matching/", "/notifications/", "/messages/", "/support/", "/"):
+        response = client.get(path, follow=True)
+        text = re.sub(r'(nonce|value|content)="[^"]*"', "", response.content.decode())
+        pages[path] = (response.status_code, re.sub(r"\b\d+ (seconds?|minutes?) ago\b", "", text))
+    return pages
+
+
+def test_no_page_tells_a_member_that_someone_else_named_the_same_person(counsellor, members):
+    (_a, alice_client), (_b, bob_client), _ = members
+    browser.add_entry(alice_client, "email", "j.doe@example.com")
+    _member_pages(alice_client)  # shows (and so ends) her own "Your entry is saved."
+    before = _member_pages(alice_client)
+    assert {status for status, _text in before.values()} == {200}
+    browser.add_entry(bob_client, "email", "j.doe@example.com")
+    assert _match_ids()
+    after = _member_pages(alice_client)
+    for path in before:
+        assert after[path] == before[path], "\n".join(
+            difflib.unified_diff(before[path][1].splitlines(), after[path][1].splitlines())
+        )
