@@ -18,6 +18,7 @@ from community.models import MatchingMatch
 from community.permissions import (
     check_matching_counsellor,
     get_matching_entry_for_owner_or_404,
+    is_matching_counsellor,
     matching_ineligibility,
     tool_view,
 )
@@ -75,6 +76,7 @@ def matching_entries(request):
             "entries": entries_of(user=request.user),
             "regions": sorted(PHONE_REGIONS),
             "region": region.upper() if region.upper() in PHONE_REGIONS else "US",
+            "is_counsellor": is_matching_counsellor(user=request.user),
         },
     )
 
