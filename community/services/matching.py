@@ -137,6 +137,13 @@ def withdraw_entry(*, entry: MatchingEntry) -> None:
             MatchingMatch.objects.filter(index=index).delete()
 
 
+def withdraw_all_entries(*, owner_id: int) -> None:
+    """An account being deleted: its entries go the way a withdrawal goes, matches included."""
+    with transaction.atomic():
+        for entry in MatchingEntry.objects.filter(owner_id=owner_id):
+            withdraw_entry(entry=entry)
+
+
 def set_counsellor_key(*, user, public_key: str) -> MatchingCounsellor:
     """The counsellor's browser made a key pair and sends the public half (X25519, base64).
     Entries sealed to an older key stay sealed to it (decision 0080, "key loss")."""

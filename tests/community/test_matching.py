@@ -25,6 +25,7 @@ from community.models import (
     SealedShare,
     SupportRequest,
 )
+from community.services.data_rights import delete_account
 from messaging.models import Conversation, Notification
 from tests.community import matching_helpers as browser
 from tests.community.advocates_helpers import make_advocate
@@ -359,3 +360,13 @@ def test_no_page_tells_a_member_that_someone_else_named_the_same_person(counsell
         assert after[path] == before[path], "\n".join(
             difflib.unified_diff(before[path][1].splitlines(), after[path][1].splitlines())
         )
+
+
+def test_deleting_an_account_ends_the_matches_its_entries_made(counsellor, members):
+    (alice, alice_client), (_b, bob_client), _ = members
+    browser.add_entry(alice_client, "email", "j.doe@example.com")
+    browser.add_entry(bob_client, "email", "j.doe@example.com")
+    assert _match_ids()
+    delete_account(user=alice, delete_contributions=False)
+    assert not MatchingEntry.objects.filter(owner_id=alice.pk).exists()
+    assert _match_ids() == []
