@@ -370,3 +370,27 @@ def test_deleting_an_account_ends_the_matches_its_entries_made(counsellor, membe
     delete_account(user=alice, delete_contributions=False)
     assert not MatchingEntry.objects.filter(owner_id=alice.pk).exists()
     assert _match_ids() == []
+
+
+def test_staff_designate_only_verified_legal_advocates_with_two_factor(db):
+    staff = Client()
+    staff.force_login(make_member(staff=True, mfa=True))
+    without_mfa = make_advocate(specialties=("legal",), mfa=False)
+    counselling = make_advocate(specialties=("counselling",))
+    legal = make_advocate(specialties=("legal",))
+    form = staff.get("/admin/community/matchingcounsellor/add/").content.decode()
+    assert legal.profile.pseudonym in form
+    assert counselling.profile.pseudonym not in form
+    assert legal.email not in form
+    refused = staff.post("/admin/community/matchingcounsellor/add/", {"user": without_mfa.pk})
+    assert refused.status_code == 200
+    assert "two-factor authentication first" in refused.content.decode()
+    added = staff.post("/admin/community/matchingcounsellor/add/", {"user": legal.pk})
+    assert added.status_code == 302
+    counsellor = MatchingCounsellor.objects.get(user=legal)
+    # Removing is deleting the row (with the blobs sealed to that counsellor).
+    removed = staff.post(
+        f"/admin/community/matchingcounsellor/{counsellor.pk}/delete/", {"post": "yes"}
+    )
+    assert removed.status_code == 302
+    assert not MatchingCounsellor.objects.exists()
