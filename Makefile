@@ -57,9 +57,13 @@ demo: migrate
 # trap stops it with SIGTERM whatever the moment.
 # Calls need a TURN relay: where the machine has coturn, a local one on 127.0.0.1 (its secret
 # generated once into var/turn_secret, unless TURN_SECRET is set); without it calls are off.
+# The matching escrow service (docs/decisions/0080-matching-escrow.md) runs next to them too,
+# with its own key (ESCROW_OPRF_KEY, or one generated into var/escrow/ in embedded mode); in
+# production it runs on a host of its own.
 TURN_PORT ?= 3478
 run: demo
 	@$(PY) manage.py run_huey & scheduler=$$!; relay=; \
+	$(PY) manage.py run_matching_escrow & escrow=$$!; \
 	if [ -x /usr/bin/turnserver ]; then \
 	  export TURN_URLS="$${TURN_URLS:-turn:127.0.0.1:$(TURN_PORT)?transport=udp}"; \
 	  $(PY) manage.py run_turn --port $(TURN_PORT) & relay=$$!; \
@@ -67,8 +71,9 @@ run: demo
 	else \
 	  echo "Calls are off: this machine has no coturn (/usr/bin/turnserver; Debian: apt-get install coturn)"; \
 	fi; \
-	trap 'kill -TERM $$scheduler $$relay 2>/dev/null; wait $$scheduler $$relay' EXIT; \
+	trap 'kill -TERM $$scheduler $$escrow $$relay 2>/dev/null; wait $$scheduler $$escrow $$relay' EXIT; \
 	echo "Timers: scheduler process $$scheduler (manage.py run_huey)"; \
+	echo "Matching escrow: process $$escrow (manage.py run_matching_escrow)"; \
 	$(PY) -m daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 browser:

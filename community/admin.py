@@ -15,6 +15,7 @@ from community.models import (
     Article,
     CheckChoice,
     CheckQuestion,
+    MatchingCounsellor,
     ModuleArticle,
     PendingSpecialty,
     Profile,
@@ -409,3 +410,63 @@ for model, model_admin in list(admin.site._registry.items()):
         admin.site.register(
             model, type(type(model_admin).__name__, (PrivateDeletePage, type(model_admin)), {})
         )
+
+
+class CounsellorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.profile.pseudonym  # never the email address
+
+
+class MatchingCounsellorForm(forms.ModelForm):
+    """Staff designate a matching counsellor: a verified legal advocate with two-factor
+    authentication (decision 0080)."""
+
+    user = CounsellorChoiceField(
+        label=_("advocate"),
+        queryset=User.objects.filter(
+            advocate_profile__status=AdvocateProfile.Status.VERIFIED,
+            advocate_profile__specialties__slug="legal",
+            matching_counsellor__isnull=True,
+        )
+        .select_related("profile")
+        .order_by("profile__pseudonym"),
+    )
+
+    class Meta:
+        model = MatchingCounsellor
+        fields = ["user"]
+
+    def clean_user(self):
+        user = self.cleaned_data["user"]
+        if not has_mfa(user):
+            raise forms.ValidationError(
+                _("This advocate must set up two-factor authentication first."), code="mfa"
+            )
+        return user
+
+
+@admin.register(MatchingCounsellor)
+class MatchingCounsellorAdmin(PrivateAdmin):
+    """Designate and remove matching counsellors. Staff see who holds the role and whether
+    their browser set a key, never an entry, a blob or a match: nothing here opens anything."""
+
+    form = MatchingCounsellorForm
+    list_display = ["pseudonym", "has_key", "key_set_at", "designated_at"]
+    list_select_related = ["user__profile"]
+
+    @admin.display(description=_("advocate"))
+    def pseudonym(self, counsellor):
+        return counsellor.user.profile.pseudonym
+
+    @admin.display(description=_("key set"), boolean=True)
+    def has_key(self, counsellor):
+        return bool(counsellor.public_key)
+
+    def get_fields(self, request, obj=None):
+        return ["user"] if obj is None else ["pseudonym", "has_key", "key_set_at", "designated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["pseudonym", "has_key", "key_set_at", "designated_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)

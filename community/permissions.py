@@ -3,21 +3,27 @@ the existence of the thing must stay hidden."""
 
 from functools import wraps
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import restrictions
 from community.models import (
+    AdvocateProfile,
     Group,
     JournalEntry,
     JournalEvidence,
     JournalReminder,
     JournalShare,
+    MatchingCounsellor,
+    MatchingEntry,
     Membership,
     SupportRequest,
 )
@@ -372,3 +378,45 @@ def is_group_owner_for(*, user, group) -> bool:
     return bool(
         membership is not None and membership.is_active and membership.role == membership.Role.OWNER
     )
+
+
+def matching_ineligibility(*, user) -> str | None:
+    """Why `user` may not add matching entries (decision 0080), or None. Against Sybil
+    "second reporters": a verified address, two-factor authentication and an account of some
+    age (KINDRED_MATCHING_MIN_ACCOUNT_AGE)."""
+    if not user.is_authenticated:
+        return "signed_out"
+    if not EmailAddress.objects.filter(user_id=user.pk, verified=True).exists():
+        return "unverified"
+    if not has_mfa(user):
+        return "mfa"
+    if timezone.now() - user.date_joined < settings.KINDRED_MATCHING_MIN_ACCOUNT_AGE:
+        return "too_new"
+    return None
+
+
+def check_add_matching_entry(*, user) -> None:
+    if matching_ineligibility(user=user) is not None:
+        raise PermissionDenied(_("Your account cannot add matching entries yet."))
+
+
+def is_matching_counsellor(*, user) -> bool:
+    """A designated matching counsellor who is (still) a verified legal advocate."""
+    if not user.is_authenticated:
+        return False
+    return MatchingCounsellor.objects.filter(
+        user_id=user.pk,
+        user__advocate_profile__status=AdvocateProfile.Status.VERIFIED,
+        user__advocate_profile__specialties__slug="legal",
+    ).exists()
+
+
+def check_matching_counsellor(*, user) -> None:
+    """Counsellor pages: designated, still a verified legal advocate, with the second factor
+    (views use `tool_view`, which asks for it)."""
+    if not is_matching_counsellor(user=user):
+        raise PermissionDenied(_("Only matching counsellors can use this."))
+
+
+def get_matching_entry_for_owner_or_404(*, user, entry_id: int):
+    return get_object_or_404(MatchingEntry, pk=entry_id, owner_id=user.pk)

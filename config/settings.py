@@ -321,6 +321,24 @@ KINDRED_QUICK_EXIT_URL = env.str("KINDRED_QUICK_EXIT_URL", "https://www.wikipedi
 # of this region (ISO 3166 code), unless the member set their own in their profile.
 KINDRED_PHONE_REGION = env.str("KINDRED_PHONE_REGION", "US")
 
+# Matching escrow (docs/decisions/0080-matching-escrow.md). The web tier reaches the escrow
+# service at ESCROW_URL and proves itself with ESCROW_SECRET; the escrow's own OPRF key
+# (ESCROW_OPRF_KEY) is read by `manage.py run_matching_escrow` alone, never here, so the web
+# tier's settings never hold it. The escrow evaluates at most ESCROW_DAILY_LIMIT identifiers
+# per account per UTC day; matching entries need a verified, MFA-protected account at least
+# KINDRED_MATCHING_MIN_ACCOUNT_AGE old.
+if PRODUCTION:
+    ESCROW_URL = env.str("ESCROW_URL", required=True)
+    ESCROW_SECRET = env.str("ESCROW_SECRET", required=True)
+else:
+    ESCROW_URL = env.str("ESCROW_URL", "http://127.0.0.1:8790")
+    ESCROW_SECRET = env.str("ESCROW_SECRET") or generated_secret(
+        DATA_DIR / "escrow_secret", new_django_secret
+    )
+ESCROW_DAILY_LIMIT = env.int("ESCROW_DAILY_LIMIT", 10)
+ESCROW_TIMEOUT = env.duration("ESCROW_TIMEOUT", "5s")
+KINDRED_MATCHING_MIN_ACCOUNT_AGE = env.duration("KINDRED_MATCHING_MIN_ACCOUNT_AGE", "14d")
+
 # Sign-in lockout (docs/decisions/0008): after this many failed sign-ins with one address
 # within the window, signing in with that address is paused for the period, whether or not an
 # account has it. The journal asks for the password (or the code) again after this long without

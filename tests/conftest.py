@@ -1,9 +1,35 @@
+import os
+import secrets
+
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
 from messaging.live_store import live_store
 from tests.factories import make_member
+from tests.servers import free_port, start_escrow, stop_daphne
+
+
+@pytest.fixture(scope="session")
+def matching_escrow():
+    """The matching escrow service, a real process with a key of its own (decision 0080), for
+    this worker's session. Its address goes into the settings and into the environment the
+    live server (tests/browser/conftest.py) inherits."""
+    port = free_port()
+    # The shared secret in the environment every process reads (this one's settings, the
+    # escrow's, the live server's), so none depends on a file another process is writing.
+    shared = secrets.token_urlsafe(32)
+    previous = settings.ESCROW_URL, settings.ESCROW_SECRET
+    os.environ["ESCROW_SECRET"] = settings.ESCROW_SECRET = shared
+    process = start_escrow(port, secrets.token_hex(32))
+    url = f"http://127.0.0.1:{port}"
+    os.environ["KINDRED_TEST_ESCROW_URL"] = settings.ESCROW_URL = url
+    yield url
+    settings.ESCROW_URL, settings.ESCROW_SECRET = previous
+    os.environ.pop("KINDRED_TEST_ESCROW_URL", None)
+    os.environ.pop("ESCROW_SECRET", None)
+    stop_daphne(process)
 
 
 @pytest.fixture(autouse=True)

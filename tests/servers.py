@@ -132,3 +132,29 @@ def start_turnserver(port: int, secret: str) -> subprocess.Popen:
     )
     _wait_for_port(port, process)
     return process
+
+
+def escrow_log_path(port: int) -> Path:
+    return Path(settings.DATA_DIR) / f"escrow-{port}.log"
+
+
+def start_escrow(port: int, oprf_key_hex: str, extra_env: dict | None = None) -> subprocess.Popen:
+    """The matching escrow service (`manage.py run_matching_escrow`) on 127.0.0.1:`port`, with
+    its key in its own environment only (the test process's environment never holds it)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "ESCROW_OPRF_KEY": oprf_key_hex,
+        "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
+    }
+    log = open(escrow_log_path(port), "w")  # noqa: SIM115
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "manage.py", "run_matching_escrow", "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    _wait_for_port(port, process)
+    return process

@@ -50,6 +50,11 @@ else:
 # The scheduler's queue and locks, per worker; a scheduler process a test starts inherits them.
 HUEY["name"] = f"kindred-test-{WORKER}"
 
+# The matching escrow: the one the `matching_escrow` fixture starts (tests/conftest.py), whose
+# address it puts in the environment the live server inherits; without it, an address nothing
+# listens on (never a developer's own escrow from `make run`).
+ESCROW_URL = os.environ.get("KINDRED_TEST_ESCROW_URL", "http://127.0.0.1:9")
+
 # Static files straight from the source folders: no collectstatic needed to run tests
 # (tests/test_static_files.py collects them with PRODUCTION_STORAGES).
 STORAGES = {

@@ -25,6 +25,12 @@ from community.models.journal import (
     JournalShare,
     JournalVersion,
 )
+from community.models.matching import (
+    MatchingCounsellor,
+    MatchingEntry,
+    MatchingMatch,
+    SealedShare,
+)
 from community.models.posts import Post, PostRevision, Reaction, ThreadVisit
 from community.models.resources import (
     Article,
@@ -40,6 +46,10 @@ from community.models.resources import (
 
 __all__ = [
     "IdentifyingWords",
+    "MatchingCounsellor",
+    "MatchingEntry",
+    "MatchingMatch",
+    "SealedShare",
     "IncidentChannel",
     "JournalEntry",
     "JournalEvidence",

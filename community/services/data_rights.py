@@ -42,6 +42,7 @@ from community.search import forget_erased_text
 from community.selectors.perspectives import perspectives_written_by
 from community.services.journal import wipe_journal
 from community.services.journal_export import add_evidence_to_zip, build_journal_export
+from community.services.matching import withdraw_all_entries
 from community.services.perspectives import erase_perspectives_of
 
 logger = logging.getLogger(__name__)
@@ -172,6 +173,8 @@ def delete_account(*, user: User, delete_contributions: bool) -> None:
     user_id = user.pk
     with transaction.atomic():
         wipe_journal(owner=user)
+        # Matching entries go as withdrawn ones do: a match left with one account ends.
+        withdraw_all_entries(owner_id=user_id)
         # Messaging erases the member's messages when asked to (messaging/handlers.py).
         events.publish(
             events.MemberAccountDeleting(user_id=user_id, delete_contributions=delete_contributions)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("community.urls.advocates")),
     path("", include("community.urls.resources")),
     path("", include("community.urls.search")),
+    path("", include("community.urls.matching")),
 ]

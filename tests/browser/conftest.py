@@ -32,7 +32,7 @@ BLOCKING_IMPACTS = {"moderate", "serious", "critical"}
 
 
 @pytest.fixture(scope="session")
-def live_server_url(django_db_setup, django_db_blocker):
+def live_server_url(django_db_setup, django_db_blocker, matching_escrow):
     port = free_port()
     process = start_daphne(port)
     yield f"http://127.0.0.1:{port}"

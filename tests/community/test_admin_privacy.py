@@ -19,6 +19,7 @@ from community.models import (
     AdvocateProfile,
     Article,
     CheckQuestion,
+    MatchingCounsellor,
     PendingSpecialty,
     SupportFeedback,
     SupportRequest,
@@ -81,6 +82,7 @@ def _rows_tied_to(member) -> dict:
         action="warn",
         target=AuditTarget(kind="profile", id=member.profile.pk, user_id=member.pk, group_id=None),
     )
+    counsellor = MatchingCounsellor.objects.create(user=member, public_key="A" * 43 + "=")
     permission_group = PermissionGroup.objects.create(name="Reviewers")
     member.groups.add(permission_group)
     rows = {
@@ -97,6 +99,7 @@ def _rows_tied_to(member) -> dict:
         TrainingModule: TrainingModule.objects.first(),
         CheckQuestion: CheckQuestion.objects.first(),
         audit._meta.model: audit,
+        MatchingCounsellor: counsellor,
     }
     for obj in rows.values():
         # Something on every history page.

@@ -95,6 +95,8 @@ def _production_env(**overrides):
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
             "DJANGO_ALLOWED_HOSTS": "peer.example.org",
             "KINDRED_ENCRYPTION_KEYS": ",".join(Fernet.generate_key().decode() for _ in range(2)),
+            "ESCROW_URL": "https://escrow.internal.example.org:8790",
+            "ESCROW_SECRET": secrets.token_urlsafe(32),
         }
     )
     for key, value in overrides.items():
@@ -128,6 +130,8 @@ def test_production_configuration_passes_check_deploy():
         ("KINDRED_ENCRYPTION_KEYS", "KINDRED_ENCRYPTION_KEYS must be set in production"),
         ("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY must be set in production"),
         ("DJANGO_ALLOWED_HOSTS", "DJANGO_ALLOWED_HOSTS must be set in production"),
+        ("ESCROW_URL", "ESCROW_URL"),
+        ("ESCROW_SECRET", "ESCROW_SECRET"),
     ],
 )
 def test_production_refuses_to_start_without_its_secrets(missing, message):
