@@ -39,6 +39,7 @@ from community.models import (
     User,
 )
 from community.search import forget_erased_text
+from community.selectors.matching import entries_of
 from community.selectors.perspectives import perspectives_written_by
 from community.services.journal import wipe_journal
 from community.services.journal_export import add_evidence_to_zip, build_journal_export
@@ -57,6 +58,7 @@ def export_all_data(*, user: User) -> bytes:
         "threads_opened.json": _thread_visits(user),
         "perspectives.json": perspectives_written_by(user_id=user.pk),
         "support_requests.json": _support_requests(user),
+        "matching_entries.json": _matching_entries(user),
         "journal/journal.json": build_journal_export(owner=user),
         "journal/reminders.json": [
             {
@@ -150,6 +152,24 @@ def _thread_visits(user: User) -> list[dict]:
         .select_related("thread__group")
         .order_by("thread_id")
     ]
+
+
+def _matching_entries(user: User) -> dict:
+    """The member's matching entries as the server holds them (decision 0080): when each was
+    added. Never the index nor a sealed blob (they would only help someone test guesses
+    against the escrow), never whether an entry matched (no member learns that)."""
+    return {
+        "about": (
+            "Whom you named is not stored readable on Kindred's server: only a keyed index and "
+            "copies sealed to the matching counsellors, which nobody at Kindred can open. Your "
+            "browser keeps its own note of what you entered; this file lists when each entry "
+            "was added."
+        ),
+        "entries": [
+            {"entry": entry.pk, "added_at": _iso(entry.created_at)}
+            for entry in entries_of(user=user)
+        ],
+    }
 
 
 def _support_requests(user: User) -> list[dict]:

@@ -6,8 +6,11 @@ import base64
 import difflib
 import hashlib
 import hmac
+import io
+import json
 import os
 import re
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -25,7 +28,7 @@ from community.models import (
     SealedShare,
     SupportRequest,
 )
-from community.services.data_rights import delete_account
+from community.services.data_rights import delete_account, export_all_data
 from messaging.models import Conversation, Notification
 from tests.community import matching_helpers as browser
 from tests.community.advocates_helpers import make_advocate
@@ -370,6 +373,30 @@ def test_deleting_an_account_ends_the_matches_its_entries_made(counsellor, membe
     delete_account(user=alice, delete_contributions=False)
     assert not MatchingEntry.objects.filter(owner_id=alice.pk).exists()
     assert _match_ids() == []
+
+
+def test_the_members_export_lists_their_entries_and_nothing_that_names_or_matches(
+    counsellor, members
+):
+    (alice, alice_client), (_b, bob_client), _ = members
+    browser.add_entry(alice_client, "email", "j.doe@example.com")
+    browser.add_entry(bob_client, "email", "j.doe@example.com")
+    assert _match_ids()
+    entry = MatchingEntry.objects.get(owner=alice)
+
+    with zipfile.ZipFile(io.BytesIO(export_all_data(user=alice))) as archive:
+        raw = archive.read("matching_entries.json").decode()
+        everything = b"".join(archive.read(name) for name in archive.namelist()).decode(
+            "utf-8", "replace"
+        )
+
+    exported = json.loads(raw)
+    assert exported["entries"] == [{"entry": entry.pk, "added_at": entry.created_at.isoformat()}]
+    assert "j.doe" not in everything.lower()
+    assert entry.index not in everything
+    for blob in SealedShare.objects.filter(entry=entry).values_list("blob", flat=True):
+        assert blob not in everything
+    assert "match" not in json.dumps(exported["entries"]).lower()
 
 
 def test_staff_designate_only_verified_legal_advocates_with_two_factor(db):
