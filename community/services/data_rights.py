@@ -160,10 +160,10 @@ def _matching_entries(user: User) -> dict:
     against the escrow), never whether an entry matched (no member learns that)."""
     return {
         "about": (
-            "Whom you named is not stored readable on Kindred's server: only a keyed index and "
-            "copies sealed to the matching counsellors, which nobody at Kindred can open. Your "
-            "browser keeps its own note of what you entered; this file lists when each entry "
-            "was added."
+            "Whom you named is not stored readable on the server: only a keyed index and "
+            "copies sealed to the matching counsellors, which nobody running the service can "
+            "open. Your browser keeps its own note of what you entered; this file lists when "
+            "each entry was added."
         ),
         "entries": [
             {"entry": entry.pk, "added_at": _iso(entry.created_at)}

@@ -2,6 +2,7 @@
 
 import html as entities
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.template import Context, Template
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from community.sanitize import LINK_REL, render_markdown, render_plain
 
 TAG = re.compile(r"<[^>]*>")
-IN_MARKUP = re.compile(r"\bon\w+\s*=|javascript:|vbscript:", re.IGNORECASE)
+SCRIPT_URL = re.compile(r"javascript:|vbscript:", re.IGNORECASE)
 # A data: URL is one only as a URL's scheme: at the start of an attribute value or of a CSS
 # url(). Elsewhere in a value (href="%3Edata:", a relative path) it is inert.
 DATA_URL = re.compile(r"""(?:=|url\()\s*["']?\s*data:""", re.IGNORECASE)
@@ -21,14 +22,36 @@ def dangerous(html: str) -> list[str]:
     """What could run: a script element anywhere, or a handler or script URL inside any tag
     (entities decoded first, as the browser decodes them).
 
-    The same words in escaped text ("&lt;script&gt;", a sentence about "onload=") are inert.
+    The same words in escaped text ("&lt;script&gt;", a sentence about "onload=") are inert,
+    and so are they inside an attribute's value.
     """
     found = re.findall(r"<script", html, re.IGNORECASE)
     for tag in TAG.findall(html):
         decoded = entities.unescape(tag)
-        if IN_MARKUP.search(decoded) or DATA_URL.search(decoded):
+        handlers = [name for name in _attribute_names(tag) if name.lower().startswith("on")]
+        if handlers or SCRIPT_URL.search(decoded) or DATA_URL.search(decoded):
             found.append(tag)
     return found
+
+
+class _AttributeNames(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.names: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.names.extend(name for name, _value in attrs)
+
+    handle_startendtag = handle_starttag
+
+
+def _attribute_names(tag: str) -> list[str]:
+    """The attribute names of one tag as a browser reads them: "onerror=" inside an attribute's
+    value (a link to the relative path "onerror=") is no handler."""
+    parser = _AttributeNames()
+    parser.feed(tag)
+    parser.close()
+    return parser.names
 
 
 XSS_VECTORS = [
