@@ -184,7 +184,11 @@ class ChatConsumer(CallFrames, SessionSocket):
             )
         except MessagingDenied as error:
             await self.send_error(
-                error.code, ref=reference, client_id=client_id, retry_after=error.retry_after
+                error.code,
+                ref=reference,
+                client_id=client_id,
+                retry_after=error.retry_after,
+                message=str(error.message),
             )
         except Http404:
             await self.send_error("not_found", ref=reference, client_id=client_id)

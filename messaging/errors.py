@@ -13,7 +13,7 @@ class MessagingDenied(PermissionDenied):
 
     def __init__(self, code: str | None = None, message=None, *, retry_after: float | None = None):
         self.code = code or self.code
-        self.message = message or self.default_message
+        self.message = message or ERROR_MESSAGES.get(self.code) or self.default_message
         self.retry_after = retry_after
         super().__init__(str(self.message))
 
@@ -49,7 +49,7 @@ ERROR_MESSAGES = {
     "calls_off": _("Calls are not available on this server: it has no relay for them."),
     "call_not_allowed": _("Only a group's moderators can start a call in its room."),
     "call_active": _("A call is already going on here."),
-    "call_full": _("This call is full: a call with video takes at most 6 people, a voice call 12."),
+    "call_full": _("This call is full: it takes at most %(limit)d people."),
     "call_locked": _("The host has locked this call: nobody new can join."),
     "call_removed": _("You cannot join this call."),
     "not_in_call": _("Join the call first."),
@@ -65,5 +65,9 @@ ERROR_MESSAGES = {
 }
 
 
-def denied(code: str, *, retry_after: float | None = None) -> MessagingDenied:
-    return MessagingDenied(code, ERROR_MESSAGES.get(code), retry_after=retry_after)
+def denied(code: str, *, retry_after: float | None = None, **details) -> MessagingDenied:
+    """The error for `code`; `details` fill the placeholders of its message."""
+    message = ERROR_MESSAGES.get(code)
+    if details and message is not None:
+        message = message % details
+    return MessagingDenied(code, message, retry_after=retry_after)

@@ -312,14 +312,19 @@ class CallParticipant(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="participants")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     peer_id = models.CharField(max_length=32, unique=True, default=new_call_token, editable=False)
-    # How the call shows them: the pseudonym, a support thread's alias, or "Moderator".
+    # How the call shows them: the pseudonym, a support thread's alias, or "Moderator"; and
+    # their profile's avatar seed, or "" where the conversation does not show their profile.
     display_name = models.CharField(max_length=64)
+    avatar_seed = models.CharField(max_length=32, blank=True, default="")
     state = models.CharField(max_length=12, choices=State.choices, default=State.WAITING)
     was_admitted = models.BooleanField(default=False)
     # Host controls: off means the server relays no offer of theirs that sends that medium.
     may_use_mic = models.BooleanField(default=True)
     may_use_video = models.BooleanField(default=True)
     may_share_screen = models.BooleanField(default=False)
+    # Whether the host may hand them the call (messaging.permissions.may_host_call), as of
+    # their joining; handing it over checks again.
+    may_host = models.BooleanField(default=False)
     channel_name = models.CharField(max_length=200, blank=True, default="")
     joined_at = models.DateTimeField(default=timezone.now, editable=False)
     left_at = models.DateTimeField(null=True, blank=True)

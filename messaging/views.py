@@ -466,6 +466,7 @@ def call_texts() -> dict:
         "video_allowed": _("The host allowed your video again."),
         "screen_allowed": _("The host allowed you to share your screen."),
         "screen_stopped": _("The host stopped your screen sharing."),
+        "now_host": _("You are now the host of this call."),
         "no_device": _("Your browser did not give access to that device."),
         "arrived": _("%(name)s joined the call."),
         "departed": _("%(name)s left the call."),

@@ -11,12 +11,19 @@ can try each role at once.
 from django.db import transaction
 
 from community.demo.accounts import DemoLogin, seed_accounts
-from community.demo.advocates import seed_advocates
+from community.demo.advocates import seed_advocates, seed_support_thread
 from community.demo.groups import seed_groups
 from community.demo.journal import seed_journal
 from community.demo.perspectives import seed_perspectives
 
-DEMO_SEEDERS: list = [seed_accounts, seed_groups, seed_advocates, seed_journal, seed_perspectives]
+DEMO_SEEDERS: list = [
+    seed_accounts,
+    seed_groups,
+    seed_advocates,
+    seed_support_thread,
+    seed_journal,
+    seed_perspectives,
+]
 
 
 def register_seeder(seeder) -> None:

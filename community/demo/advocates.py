@@ -1,12 +1,19 @@
 """Demo advocates for `make run`: one verified advocate per specialty, trained, with the
-published demo TOTP secret. Idempotent."""
+published demo TOTP secret; and one accepted support request. Idempotent."""
 
 from django.utils import timezone
 
 from community.demo.accounts import DEMO_TOTP_SECRET, DemoLogin, ensure_demo_member
 from community.demo.library import ensure_specialties, seed_library
-from community.models import AdvocateProfile, TrainingCompletion, TrainingModule
+from community.models import (
+    AdvocateProfile,
+    SupportRequest,
+    TrainingCompletion,
+    TrainingModule,
+    User,
+)
 from community.services.advocates import encode_languages
+from community.services.support_requests import accept_support_request, create_support_request
 
 DEMO_ADVOCATES = [
     (
@@ -65,3 +72,29 @@ def seed_advocates() -> list[DemoLogin]:
             DemoLogin(f"{specialty} advocate", email, user.profile.pseudonym, DEMO_TOTP_SECRET)
         )
     return logins
+
+
+DEMO_SUPPORT_SUMMARY = (
+    "My manager keeps commenting on how I dress in front of the team. I would like to talk "
+    "it through and decide whether to report it."
+)
+
+
+def seed_support_thread() -> list[DemoLogin]:
+    """River's request to the demo counsellor, accepted: a support thread to read and write
+    in, and to hold a private call from (docs/protocol.md, "Calls")."""
+    river = User.objects.get(email="river@example.com")
+    counsellor = User.objects.get(email=DEMO_ADVOCATES[0][0])
+    if SupportRequest.objects.filter(member=river, advocate=counsellor).exists():
+        return []
+    support_request = create_support_request(
+        member=river,
+        specialty=ensure_specialties()["counselling"],
+        summary=DEMO_SUPPORT_SUMMARY,
+        language="en",
+        urgency=SupportRequest.Urgency.NORMAL,
+        advocate_user_id=counsellor.pk,
+        confirmed=True,
+    )
+    accept_support_request(support_request=support_request, advocate_user=counsellor)
+    return []

@@ -3,6 +3,7 @@ participant's socket is told of it (`call.state`, docs/protocol.md)."""
 
 from django.conf import settings
 
+from community.avatars import avatar_pattern
 from messaging.models import Call, CallEvent, CallParticipant
 
 
@@ -45,6 +46,8 @@ def _person(participant: CallParticipant, *, host_id: int | None) -> dict:
         # What a report from inside the call names (moderation's `call_participant`).
         "report_id": participant.pk,
         "name": participant.display_name,
+        # Drawn by the client; null where the conversation shows no profile (an alias).
+        "avatar": avatar_pattern(participant.avatar_seed) if participant.avatar_seed else None,
         "host": participant.user_id == host_id,
         "may_use_mic": participant.may_use_mic,
         "may_use_video": participant.may_use_video,
@@ -81,7 +84,11 @@ def call_state(*, call: Call, participant: CallParticipant, is_host: bool) -> di
     )
     for other in present:
         if other.state == CallParticipant.State.ADMITTED:
-            frame["participants"].append(_person(other, host_id=call.host_id))
+            person = _person(other, host_id=call.host_id)
+            if is_host:
+                # Whom the host may hand the call to: told to the host only.
+                person["may_host"] = other.may_host and other.pk != participant.pk
+            frame["participants"].append(person)
         elif is_host:
             frame["waiting"].append({"peer_id": other.peer_id, "name": other.display_name})
     return frame

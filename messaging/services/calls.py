@@ -46,14 +46,15 @@ class Seat:
     replaced_channel: str = ""
 
 
-def display_name_in(*, access: ConversationAccess, user) -> str:
+def shown_in_call(*, access: ConversationAccess, user) -> dict:
     """How a call shows a member: as the conversation shows them (a support thread's alias,
-    "Moderator" for a site moderator outside the group, else the pseudonym)."""
+    "Moderator" for a site moderator outside the group, both without an avatar; else the
+    pseudonym and the profile's avatar)."""
     if access.alias is not None and access.alias[0] == user.pk:
-        return access.alias[1]
+        return {"display_name": access.alias[1], "avatar_seed": ""}
     if access.as_moderator:
-        return str(MODERATOR_NAME)
-    return user.profile.pseudonym
+        return {"display_name": str(MODERATOR_NAME), "avatar_seed": ""}
+    return {"display_name": user.profile.pseudonym, "avatar_seed": user.profile.avatar_seed}
 
 
 def _announce(call: Call, **event) -> None:
@@ -99,7 +100,8 @@ def start_call(*, access: ConversationAccess, user, media: str, channel_name: st
         participant = CallParticipant.objects.create(
             call=call,
             user=user,
-            display_name=display_name_in(access=access, user=user),
+            **shown_in_call(access=access, user=user),
+            may_host=True,
             state=CallParticipant.State.ADMITTED,
             was_admitted=True,
             channel_name=channel_name,
@@ -129,6 +131,12 @@ def _locked_call(call_pk: int) -> Call:
     return call
 
 
+def _check_room_for_one_more(call: Call, *, excluding_user_id: int | None = None) -> None:
+    limit = call_limit(call)
+    if admitted_count(call_pk=call.pk, excluding_user_id=excluding_user_id) >= limit:
+        raise denied("call_full", limit=limit)
+
+
 def join_call(*, call_access: CallAccess, user, channel_name: str) -> Seat:
     """Into the call, or into its waiting room. Turned away or removed: never again."""
     with transaction.atomic():
@@ -146,17 +154,16 @@ def join_call(*, call_access: CallAccess, user, channel_name: str) -> Seat:
         straight_in = (
             is_host or returning or call.kind == Call.Kind.PRIVATE or not call.waiting_room
         )
-        if straight_in and admitted_count(call_pk=call.pk, excluding_user_id=user.pk) >= call_limit(
-            call
-        ):
-            raise denied("call_full")
+        if straight_in:
+            _check_room_for_one_more(call, excluding_user_id=user.pk)
         if participant is None:
             participant = CallParticipant(
                 call=call,
                 user=user,
-                display_name=display_name_in(access=call_access.access, user=user),
+                **shown_in_call(access=call_access.access, user=user),
             )
         replaced = participant.channel_name if participant.channel_name != channel_name else ""
+        participant.may_host = may_host_call(call=call, access=call_access.access)
         participant.state = (
             CallParticipant.State.ADMITTED if straight_in else CallParticipant.State.WAITING
         )
@@ -273,8 +280,7 @@ def admit(*, call_access: CallAccess, actor, peer_id, admitted: bool) -> bool:
         if target.state != CallParticipant.State.WAITING or not target.channel_name:
             return False
         if admitted:
-            if admitted_count(call_pk=call.pk) >= call_limit(call):
-                raise denied("call_full")
+            _check_room_for_one_more(call)
             target.state, target.was_admitted = CallParticipant.State.ADMITTED, True
         else:
             target.state = CallParticipant.State.TURNED_AWAY

@@ -41,6 +41,10 @@ function connect(peerId, offerer) {
   peers.set(peerId, entry);
   pc.ontrack = ({ track }) => {
     entry.stream.addTrack(track);
+    // A remote track is muted while its sender sends nothing (camera off, sharing stopped):
+    // the tile shows the avatar then, not a frozen picture.
+    track.addEventListener("mute", render);
+    track.addEventListener("unmute", render);
     render();
   };
   pc.onicecandidate = ({ candidate }) => {
@@ -189,6 +193,35 @@ function button(label, className, onClick) {
   return element;
 }
 
+// The person's avatar, drawn from the cells the server sends (never markup); their initial
+// where the conversation shows no profile (a support thread's alias, "Moderator").
+const SVG = "http://www.w3.org/2000/svg";
+
+function drawAvatar(holder, avatar, name) {
+  const key = JSON.stringify(avatar) + name;
+  if (holder.dataset.key === key) return;
+  holder.dataset.key = key;
+  if (!avatar) {
+    holder.replaceChildren(name.slice(0, 1).toUpperCase());
+    return;
+  }
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "-0.5 -0.5 6 6");
+  svg.setAttribute("focusable", "false");
+  const square = (x, y, size, fill) => {
+    const rect = document.createElementNS(SVG, "rect");
+    for (const [attribute, value] of Object.entries({ x, y, width: size, height: size, fill })) {
+      rect.setAttribute(attribute, value);
+    }
+    return rect;
+  };
+  svg.append(
+    square(-0.5, -0.5, 6, avatar.background),
+    ...avatar.cells.map(([x, y]) => square(x, y, 1, avatar.colour)),
+  );
+  holder.replaceChildren(svg);
+}
+
 function hostActions(person, holder) {
   const act = (type, fields = {}) => () => send(type, { peer_id: person.peer_id, ...fields });
   const small = "secondary small";
@@ -209,7 +242,7 @@ function hostActions(person, holder) {
       ),
     );
   }
-  holder.append(button(texts.make_host, small, act("call.hand_host")));
+  if (person.may_host) holder.append(button(texts.make_host, small, act("call.hand_host")));
   const confirm = document.createElement("p");
   confirm.hidden = true;
   confirm.setAttribute("role", "alert");
@@ -259,10 +292,11 @@ function render() {
     const stream = mine ? new MediaStream(tracks) : peers.get(person.peer_id)?.stream;
     if (stream && (mine || video.srcObject !== stream)) video.srcObject = stream;
     video.muted = mine;
-    const showsVideo = media === "video" && stream && stream.getVideoTracks().length > 0;
+    const showsVideo =
+      media === "video" && stream && stream.getVideoTracks().some((track) => !track.muted);
     video.hidden = !showsVideo;
     const avatar = tile.querySelector(".call-avatar");
-    avatar.textContent = person.name.slice(0, 1).toUpperCase();
+    drawAvatar(avatar, person.avatar, person.name);
     avatar.hidden = Boolean(showsVideo);
     tile.querySelector(".call-name").textContent = mine ? say("you", person.name) : person.name;
     const flags = [person.host ? texts.host : "", person.may_use_mic ? "" : texts.mic_off];
@@ -312,6 +346,7 @@ function render() {
 realtime.on("call.state", (frame) => {
   if (!wanted || (callId && frame.call_id !== callId)) return;
   const before = me ? me.state : null;
+  const wasHost = Boolean(me && me.host);
   callId = frame.call_id;
   media = frame.media;
   starting = null;
@@ -331,6 +366,7 @@ realtime.on("call.state", (frame) => {
   if (me.state === "waiting") status(texts.waiting);
   if (me.state === "admitted" && before !== "admitted") status(texts.joined);
   if (me.state === "admitted") everAdmitted = true;
+  if (me.state === "admitted" && before === "admitted" && me.host && !wasHost) status(texts.now_host);
   const present = new Map(frame.participants.map((person) => [person.peer_id, person.name]));
   if (me.state === "admitted") {
     for (const [peerId, name] of present) if (!names.has(peerId) && before === "admitted") announce(say("arrived", name));

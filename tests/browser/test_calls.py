@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from community.avatars import avatar_pattern
 from community.models import JournalEntry
 from messaging.models import Call
 from messaging.services.conversations import get_or_create_group_room
@@ -316,6 +317,104 @@ def test_a_circle_call_through_the_relay_with_the_hosts_controls(call_sessions, 
     assert "HostBirch1" in entry.current_version.people_involved
 
 
+def _frames_from(page, peer_page) -> int:
+    """Video frames `page` has decoded from `peer_page`'s connection (each page keeps one
+    connection per peer; the peer's is the one whose remote description names its ICE
+    username fragment)."""
+    fragments = peer_page.evaluate(
+        """() => window.__peerConnections
+          .filter(({ connection }) => connection.connectionState !== "closed")
+          .map(({ connection }) => connection.localDescription.sdp)
+          .map((sdp) => sdp.match(/a=ice-ufrag:(\\S+)/)[1])"""
+    )
+    return sum(
+        each["frames"]
+        for each in _connections(page)
+        if any(f"a=ice-ufrag:{fragment}" in each["remoteSdp"] for fragment in fragments)
+    )
+
+
+def test_screen_sharing_only_when_allowed_and_the_host_role_handed_on(call_sessions):
+    host = make_member(pseudonym="HostWillow7", mfa=True)
+    member = make_member(pseudonym="MemberAspen8")
+    deputy = make_member(pseudonym="ModeratorLarch9", mfa=True)
+    group = make_group(name="Morning circle", members=[member], moderators=[host, deputy])
+    room = get_or_create_group_room(group=group)
+    host_page, member_page, deputy_page = (call_sessions(user) for user in (host, member, deputy))
+    host_page.goto(f"/messages/{room.pk}/call/")
+    _press(host_page, host_page.get_by_role("button", name="Start a video call"))
+    host_page.wait_for_url("**/calls/*/")
+    call_url = host_page.url
+    for page, name in ((member_page, "MemberAspen8"), (deputy_page, "ModeratorLarch9")):
+        page.goto(call_url)
+        _press(page, page.get_by_role("button", name="Join the call"))
+        waiting = host_page.locator("#call-waiting li", has_text=name)
+        _press(host_page, waiting.get_by_role("button", name="Let in"))
+        expect(page.locator("#call-people .call-tile")).to_have_count(
+            2 if page is member_page else 3
+        )
+
+    # With every camera off, each person shows as their own avatar, drawn by the page.
+    member_tile = host_page.locator("#call-people .call-tile", has_text="MemberAspen8")
+    squares = len(avatar_pattern(member.profile.avatar_seed)["cells"])
+    expect(member_tile.locator(".call-avatar svg rect")).to_have_count(1 + squares)
+    expect(member_tile.locator("video")).to_be_hidden()
+
+    # Screen sharing is off for everyone until the host allows it for one person.
+    expect(member_page.locator("#call-screen")).to_be_hidden()
+    _press(host_page, member_tile.get_by_role("button", name="Allow screen sharing"))
+    expect(member_page.locator("#call-status")).to_have_text(
+        "The host allowed you to share your screen."
+    )
+    expect(deputy_page.locator("#call-screen")).to_be_hidden()
+    _press(member_page, member_page.locator("#call-screen"))
+    expect(member_page.locator("#call-screen")).to_have_attribute("aria-pressed", "true")
+    # Everyone else receives the shared screen through the relay, frame after frame.
+    for page in (host_page, deputy_page):
+        expect(
+            page.locator("#call-people .call-tile", has_text="MemberAspen8").locator("video")
+        ).to_be_visible()
+        for _attempt in range(40):
+            if _frames_from(page, member_page) > 0:
+                break
+            page.wait_for_timeout(250)
+        first = _frames_from(page, member_page)
+        page.wait_for_timeout(1000)
+        assert _frames_from(page, member_page) > first > 0
+        for each in _connections(page):
+            assert each["local"] == "relay" and each["remote"] == "relay", each
+    # The host takes it back: the member's sharing stops and the button goes.
+    _press(host_page, member_tile.get_by_role("button", name="Stop screen sharing"))
+    expect(member_page.locator("#call-status")).to_have_text(
+        "The host stopped your screen sharing."
+    )
+    expect(member_page.locator("#call-screen")).to_be_hidden()
+    expect(member_tile.locator("video")).to_be_hidden()
+    expect(member_tile.locator(".call-avatar")).to_be_visible()
+
+    # The host role goes to another moderator of the group, who is told; the call outlives
+    # the first host's leaving.
+    # Only to someone who could host: the member is offered no such button.
+    expect(member_tile.get_by_role("button", name="Make host")).to_have_count(0)
+    deputy_tile = host_page.locator("#call-people .call-tile", has_text="ModeratorLarch9")
+    _press(host_page, deputy_tile.get_by_role("button", name="Make host"))
+    expect(deputy_page.locator("#call-status")).to_have_text("You are now the host of this call.")
+    expect(deputy_page.locator("#call-host")).to_be_visible()
+    expect(host_page.locator("#call-host")).to_be_hidden()
+    expect(host_page.locator(".call-person-actions button")).to_have_count(0)
+    _press(host_page, host_page.get_by_role("button", name="Leave the call"))
+    for page in (member_page, deputy_page):
+        expect(page.locator("#call-people .call-tile")).to_have_count(2)
+    expect(member_page.locator("#call-status")).not_to_contain_text("ended")
+    new_host_view = deputy_page.locator("#call-people .call-tile", has_text="MemberAspen8")
+    expect(new_host_view.get_by_role("button", name="Mute")).to_be_visible()
+    _press(deputy_page, deputy_page.get_by_role("button", name="End the call for everyone"))
+    _press(deputy_page, deputy_page.get_by_role("button", name="End for everyone"))
+    expect(member_page.locator("#call-status")).to_have_text(
+        "The host ended the call for everyone."
+    )
+
+
 def test_a_private_voice_call_from_a_support_thread(call_sessions, axe):
     member = make_member(pseudonym="MemberHazel5")
     advocate = make_member(pseudonym="AdvocateElm6", mfa=True)
@@ -338,6 +437,13 @@ def test_a_private_voice_call_from_a_support_thread(call_sessions, axe):
     # The member appears by the request's alias only.
     expect(advocate_page.locator("#call-people")).to_contain_text("Robin")
     expect(advocate_page.locator("#call-people")).not_to_contain_text("MemberHazel5")
+    # No avatar for the alias (it would tie the alias to a profile); the advocate has theirs.
+    robin = advocate_page.locator("#call-people .call-tile", has_text="Robin")
+    expect(robin.locator(".call-avatar")).to_have_text("R")
+    expect(robin.locator(".call-avatar svg")).to_have_count(0)
+    advocate_tile = member_page.locator("#call-people .call-tile", has_text="AdvocateElm6")
+    squares = len(avatar_pattern(advocate.profile.avatar_seed)["cells"])
+    expect(advocate_tile.locator(".call-avatar svg rect")).to_have_count(1 + squares)
     expect(advocate_page.locator("#call-camera")).to_be_hidden()
     for page in (member_page, advocate_page):
         _press(page, page.locator("#call-mic"))

@@ -12,6 +12,7 @@ import time
 import pytest
 from channels.db import database_sync_to_async as db
 
+from community.avatars import avatar_pattern
 from community.models import Membership
 from community.services.groups import end_membership
 from messaging.models import Call, CallParticipant
@@ -305,7 +306,8 @@ async def test_the_mesh_limit_refuses_one_more_with_a_clear_message(member, othe
         sockets[0], {"type": "call.admit", "call_id": call_id, "peer_id": waiting["you"]["peer_id"]}
     )
     error = await receive_until(sockets[0], "error")
-    assert error["code"] == "call_full" and "12" in error["message"]
+    # The message names the limit this call has, not a constant.
+    assert error["code"] == "call_full" and "at most 2 people" in error["message"]
     await _close(*sockets)
 
 
@@ -425,6 +427,15 @@ async def test_the_host_leaving_ends_the_call_unless_handed_to_another_moderator
     call_id = state["call_id"]
     member_peer = (await admitted(sockets[0], sockets[1], call_id))["you"]["peer_id"]
     second_peer = (await admitted(sockets[0], sockets[2], call_id))["you"]["peer_id"]
+    # The host is told whom the call may go to; nobody else is told who could host.
+    host_view = await state_where(sockets[0], lambda state: len(state["participants"]) == 3)
+    assert {person["peer_id"]: person["may_host"] for person in host_view["participants"]} == {
+        state["you"]["peer_id"]: False,
+        member_peer: False,
+        second_peer: True,
+    }
+    member_view = await state_where(sockets[1], lambda state: len(state["participants"]) == 3)
+    assert not any("may_host" in person for person in member_view["participants"])
     # Not to an ordinary member.
     await send(sockets[0], {"type": "call.hand_host", "call_id": call_id, "peer_id": member_peer})
     assert (await receive_until(sockets[0], "error"))["code"] == "cannot_host"
@@ -468,6 +479,35 @@ async def test_a_private_call_in_a_support_thread_is_for_the_two_of_them_only(me
     await send(stranger, {"type": "call.join", "call_id": state["call_id"]})
     assert (await receive_until(stranger, "error"))["code"] == "not_found"
     await _close(advocate_socket, member_socket, stranger)
+
+
+async def test_the_call_draws_each_person_by_their_avatar_but_an_alias_by_none(member):
+    host, room = await _circle(member)
+    host_socket, member_socket = await open_socket(host), await open_socket(member)
+    state = await start(host_socket, room, media="voice")
+    inside = await admitted(host_socket, member_socket, state["call_id"])
+    seeds = await db(lambda: [host.profile.avatar_seed, member.profile.avatar_seed])()
+    # Data to draw, never markup and never the seed itself.
+    assert [person["avatar"] for person in inside["participants"]] == [
+        avatar_pattern(seed) for seed in seeds
+    ]
+    assert not any(seed in json.dumps(inside) for seed in seeds)
+    assert "<" not in json.dumps([person["avatar"] for person in inside["participants"]])
+    await _close(host_socket, member_socket)
+
+    advocate = await make_member_async(mfa=True)
+    thread = await db(make_support_thread)(member=member, advocate=advocate, alias="Robin")
+    advocate_socket, member_socket = await open_socket(advocate), await open_socket(member)
+    state = await start(advocate_socket, thread, media="voice")
+    inside = await join_call(member_socket, state["call_id"])
+    shown = {person["name"]: person["avatar"] for person in inside["participants"]}
+    advocate_seed = await db(lambda: advocate.profile.avatar_seed)()
+    # The aliased member's own avatar would tie the alias to their profile.
+    assert shown == {
+        await db(lambda: advocate.profile.pseudonym)(): avatar_pattern(advocate_seed),
+        "Robin": None,
+    }
+    await _close(advocate_socket, member_socket)
 
 
 async def test_a_member_removed_from_the_group_is_out_of_its_call_at_once(member):

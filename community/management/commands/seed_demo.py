@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from community.demo import seed_demo
 from community.demo.accounts import DEMO_PASSWORD
+from community.demo.advocates import DEMO_ADVOCATES
 
 
 class Command(BaseCommand):
@@ -18,3 +19,7 @@ class Command(BaseCommand):
             if login.totp_secret:
                 line += f"  (authenticator secret {login.totp_secret})"
             self.stdout.write(line)
+        self.stdout.write(
+            f"River and {DEMO_ADVOCATES[0][1]} share a support thread: sign in as each in two "
+            "browsers to try a private call."
+        )

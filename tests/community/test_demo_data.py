@@ -23,3 +23,19 @@ def test_every_demo_group_opens_with_its_live_room(db):
     assert Conversation.objects.filter(kind=Conversation.Kind.ROOM, group__in=active).count() == (
         active.count()
     )
+
+
+def test_the_demo_has_one_accepted_support_request_with_its_private_thread(db):
+    from community.demo.advocates import DEMO_ADVOCATES
+    from community.models import SupportRequest
+    from messaging.models import Conversation
+
+    seed_demo()
+    seed_demo()
+    river = User.objects.get(email="river@example.com")
+    counsellor = User.objects.get(email=DEMO_ADVOCATES[0][0])
+    support_request = SupportRequest.objects.get(member=river)
+    assert support_request.advocate == counsellor
+    assert support_request.status == SupportRequest.Status.ACCEPTED
+    thread = Conversation.objects.get(support_request=support_request)
+    assert set(thread.participants.values_list("user_id", flat=True)) == {river.pk, counsellor.pk}
