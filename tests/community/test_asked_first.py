@@ -81,28 +81,25 @@ def delete_own_post():
     )
 
 
-def hide_a_post():
+def _moderate_thread(action: str, *, changes: str, heading: str) -> Case:
+    """A moderator's button under a thread; `changes` is the field it sets."""
     group, _author, moderator, thread = _group_scene()
     return Case(
         _signed_in(moderator),
         reverse("moderation:post_moderate", args=[group.slug, thread.pk]),
-        {"action": "hide"},
-        lambda: Post.objects.get(pk=thread.pk).hidden_at is None,
-        "Hide this post?",
+        {"action": action},
+        lambda: getattr(Post.objects.get(pk=thread.pk), changes) is None,
+        heading,
         _thread_anchor(group, thread),
     )
+
+
+def hide_a_post():
+    return _moderate_thread("hide", changes="hidden_at", heading="Hide this post?")
 
 
 def lock_a_thread():
-    group, _author, moderator, thread = _group_scene()
-    return Case(
-        _signed_in(moderator),
-        reverse("moderation:post_moderate", args=[group.slug, thread.pk]),
-        {"action": "lock"},
-        lambda: Post.objects.get(pk=thread.pk).locked_at is None,
-        "Lock this thread?",
-        _thread_anchor(group, thread),
-    )
+    return _moderate_thread("lock", changes="locked_at", heading="Lock this thread?")
 
 
 def revoke_an_invite():
