@@ -27,7 +27,7 @@ from community.services.groups import create_invite
 from community.services.journal import share_entry
 from messaging.models import ConversationParticipant
 from moderation.models import Block, Sanction
-from tests.community.advocates_helpers import make_advocate, specialty
+from tests.community.advocates_helpers import accepted_request, make_advocate
 from tests.community.groups_helpers import add_member, make_group, make_reply, make_thread
 from tests.community.test_journal import create_entry
 from tests.community.test_perspectives import add, make_article
@@ -180,14 +180,7 @@ def revoke_a_journal_share():
     member = make_member()
     client = unlock_journal(_signed_in(member))
     entry = create_entry(client)
-    support_request = SupportRequest.objects.create(
-        member=member,
-        advocate=make_advocate(),
-        specialty=specialty("counselling"),
-        summary="I need to talk",
-        language="en",
-        status=SupportRequest.Status.ACCEPTED,
-    )
+    support_request = accepted_request(member=member, advocate=make_advocate())
     share = share_entry(entry=entry, support_request=support_request)
     return Case(
         client,
@@ -262,15 +255,7 @@ def remove_an_email_address():
 def _accepted_request():
     member = make_member()
     advocate = make_advocate(mfa=True)
-    support_request = SupportRequest.objects.create(
-        member=member,
-        advocate=advocate,
-        specialty=specialty("counselling"),
-        summary="I need to talk",
-        language="en",
-        status=SupportRequest.Status.ACCEPTED,
-    )
-    return member, advocate, support_request
+    return member, advocate, accepted_request(member=member, advocate=advocate)
 
 
 def resolve_a_support_request():
