@@ -435,3 +435,11 @@ def test_an_address_of_someone_else_is_not_offered_for_removal():
     )
     assert "victim@example.org" not in response.content.decode()
     assert EmailAddress.objects.filter(email="victim@example.org").exists()
+
+
+def test_an_advocate_who_cannot_see_a_request_gets_404_not_the_hand_over_step():
+    _member, _advocate, support_request = _accepted_request()
+    stranger = make_advocate(pseudonym="OtherLighthouse", mfa=True)
+    url = reverse("support_request_hand_over", args=[support_request.pk])
+    response = _signed_in(stranger).post(url, {"to_advocate": str(stranger.pk)})
+    assert response.status_code == 404
