@@ -443,3 +443,14 @@ def test_an_advocate_who_cannot_see_a_request_gets_404_not_the_hand_over_step():
     url = reverse("support_request_hand_over", args=[support_request.pk])
     response = _signed_in(stranger).post(url, {"to_advocate": str(stranger.pk)})
     assert response.status_code == 404
+
+
+def test_removing_the_primary_address_is_refused_at_once_not_asked_about():
+    case = remove_an_email_address()
+    refused = case.client.post(
+        case.url, {"action_remove": "", "email": "first@example.org"}, follow=True
+    )
+    html = refused.content.decode()
+    assert "What happens" not in html
+    assert "first@example.org" in html and "cannot" in html.lower()
+    assert EmailAddress.objects.filter(email="first@example.org").exists()
