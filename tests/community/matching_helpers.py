@@ -12,13 +12,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.test import Client
 from django.utils import timezone
 
 from community.matching import identifiers, oprf
 from community.models import MatchingCounsellor
 from tests.community.advocates_helpers import make_advocate
-from tests.factories import make_member
+from tests.factories import make_member, signed_in
 
 P = 2**255 - 19
 SALT = b"kindred-matching-v1"
@@ -126,12 +125,6 @@ def eligible_member(**options):
     user.date_joined = timezone.now() - timedelta(days=30)
     user.save(update_fields=["date_joined"])
     return user
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def eligible_client(**options):
