@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from community.before_you_send import CONFIRM_FIELD, HeldBack, tell_if_self_harm
@@ -311,14 +311,6 @@ def filtered_requests_list(request):
     return _requests_page(request, filtered=True)
 
 
-DECLINE_CONSEQUENCES = [
-    gettext_lazy(
-        "The sender only sees that their message was not delivered, never that you declined."
-    ),
-    gettext_lazy("They cannot send you a request again for 30 days. Declining cannot be undone."),
-]
-
-
 def _list_of(filtered: bool) -> str:
     return "messaging:filtered_requests" if filtered else "messaging:requests"
 
@@ -333,7 +325,7 @@ def answer_request(request, conversation_id: int):
         if response := ask_first(
             request,
             heading=_("Decline this message request?"),
-            consequences=DECLINE_CONSEQUENCES,
+            consequences=services.DECLINE_REQUEST_CONSEQUENCES,
             confirm_label=_("Decline"),
             cancel_url=reverse(_list_of(request.POST.get("list") == "filtered")),
         ):
@@ -357,7 +349,7 @@ def decline_all_requests(request):
     if response := ask_first(
         request,
         heading=_("Decline all filtered requests?") if filtered else _("Decline all requests?"),
-        consequences=DECLINE_CONSEQUENCES,
+        consequences=services.DECLINE_REQUEST_CONSEQUENCES,
         confirm_label=_("Decline all"),
         cancel_url=reverse(_list_of(filtered)),
     ):

@@ -4,6 +4,7 @@ import itertools
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.test import Client
 
 from community.models import Profile, User
 
@@ -69,6 +70,13 @@ def make_support_thread(*, member, advocate, alias: str = ""):
         status=SupportRequest.Status.ACCEPTED,
     )
     return create_support_conversation(support_request=support_request)
+
+
+def signed_in(user):
+    """A test client signed in as `user` (without a password step: force_login)."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def unlock_journal(client, *, password: str = PASSWORD):

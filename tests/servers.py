@@ -82,9 +82,21 @@ def start_daphne(
     else:
         key, certificate = (_endpoint_quoted(path) for path in tls)
         listen = ["-e", f"ssl:{port}:privateKey={key}:certKey={certificate}:interface=127.0.0.1"]
-    log = open(daphne_log_path(port), "w")  # noqa: SIM115
+    return _start_python(
+        ["-m", "daphne", *listen, "config.asgi:application"],
+        env=env,
+        log_path=daphne_log_path(port),
+        port=port,
+    )
+
+
+def _start_python(
+    arguments: list[str], *, env: dict, log_path: Path, port: int
+) -> subprocess.Popen:
+    """Our own interpreter with `arguments`, its output in `log_path`, once `port` listens."""
+    log = open(log_path, "w")  # noqa: SIM115
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-m", "daphne", *listen, "config.asgi:application"],
+        [sys.executable, *arguments],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -148,13 +160,9 @@ def start_escrow(port: int, oprf_key_hex: str, extra_env: dict | None = None) ->
         "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     }
-    log = open(escrow_log_path(port), "w")  # noqa: SIM115
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "manage.py", "run_matching_escrow", "--bind", f"127.0.0.1:{port}"],
-        cwd=ROOT,
+    return _start_python(
+        ["manage.py", "run_matching_escrow", "--bind", f"127.0.0.1:{port}"],
         env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        log_path=escrow_log_path(port),
+        port=port,
     )
-    _wait_for_port(port, process)
-    return process

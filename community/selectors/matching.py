@@ -49,7 +49,6 @@ def match_shares(*, match: MatchingMatch, user) -> list[dict]:
             "blob": share.blob,
             "sealed_to": share.sealed_to,
             "owner_joined": share.entry.owner.date_joined,
-            "created_at": share.entry.created_at,
         }
         for share in shares
     ]

@@ -106,11 +106,14 @@ def add_entry(*, user, index: str, sealed: dict) -> MatchingEntry:
     return entry
 
 
-def _detect_match(index: str) -> None:
+def _is_a_match(index: str) -> bool:
     """A match is entries with one π from at least two different accounts (one member naming
     someone twice is one entry, and x is per account, so never two points of a line)."""
-    owners = MatchingEntry.objects.filter(index=index).values("owner_id").distinct().count()
-    if owners < 2:
+    return MatchingEntry.objects.filter(index=index).values("owner_id").distinct().count() >= 2
+
+
+def _detect_match(index: str) -> None:
+    if not _is_a_match(index):
         return
     match, _created = MatchingMatch.objects.get_or_create(index=index)
     counsellor_ids = list(MatchingCounsellor.objects.values_list("user_id", flat=True))
@@ -132,8 +135,7 @@ def withdraw_entry(*, entry: MatchingEntry) -> None:
     with transaction.atomic():
         index = entry.index
         entry.delete()
-        owners = MatchingEntry.objects.filter(index=index).values("owner_id").distinct().count()
-        if owners < 2:
+        if not _is_a_match(index):
             MatchingMatch.objects.filter(index=index).delete()
 
 

@@ -240,17 +240,20 @@ def request_detail(request, request_id: int):
     return render(request, "community/advocates/request_detail.html", context)
 
 
-def _act(request, request_id: int, action, *, done: str, then: str = "") -> HttpResponse:
-    """Runs one lifecycle service on a request the viewer may see. A domain error becomes a
-    message on the request page; success goes to `then` (default: the request page)."""
-    support_request = _get_viewable_request(request, request_id)
+def _act(
+    request, support_request: SupportRequest, action, *, done: str, then: str = ""
+) -> HttpResponse:
+    """Runs one lifecycle service on a request the viewer may see (`_get_viewable_request`).
+    A domain error becomes a message on the request page; success goes to `then` (default:
+    the request page)."""
+    detail_url = reverse("support_request_detail", args=[support_request.pk])
     try:
         action(support_request)
     except SupportRequestError as error:
         messages.error(request, str(error))
-        return redirect("support_request_detail", request_id=request_id)
+        return redirect(detail_url)
     messages.success(request, done)
-    return redirect(then or reverse("support_request_detail", args=[request_id]))
+    return redirect(then or detail_url)
 
 
 @require_POST
@@ -258,7 +261,7 @@ def _act(request, request_id: int, action, *, done: str, then: str = "") -> Http
 def accept_request(request, request_id: int):
     return _act(
         request,
-        request_id,
+        _get_viewable_request(request, request_id),
         lambda support_request: accept_support_request(
             support_request=support_request, advocate_user=request.user
         ),
@@ -273,6 +276,8 @@ def hand_over_request(request, request_id: int):
     if not target.isdigit():
         messages.error(request, _("Choose an advocate."))
         return redirect("support_request_detail", request_id=request_id)
+    # Before asking: someone who may not see the request gets 404, not the step.
+    support_request = _get_viewable_request(request, request_id)
     if response := ask_first(
         request,
         heading=_("Hand this request over?"),
@@ -289,7 +294,7 @@ def hand_over_request(request, request_id: int):
         return response
     return _act(
         request,
-        request_id,
+        support_request,
         lambda support_request: hand_over_support_request(
             support_request=support_request,
             advocate_user=request.user,
@@ -321,7 +326,7 @@ def resolve_request(request, request_id: int):
         return response
     return _act(
         request,
-        request_id,
+        support_request,
         lambda support_request: resolve_support_request(
             support_request=support_request, actor=request.user
         ),
@@ -345,7 +350,7 @@ def withdraw_request(request, request_id: int):
         )
     return _act(
         request,
-        request_id,
+        _get_viewable_request(request, request_id),
         lambda support_request: withdraw_support_request(
             support_request=support_request, member=request.user
         ),

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -92,6 +92,32 @@ def group_propose(request):
     return render(request, "community/groups/propose.html", {"form": form})
 
 
+def _ask_first_for_decision(
+    request,
+    form: DecisionForm,
+    *,
+    approve_heading: str,
+    decline_heading: str,
+    approve_consequence: str,
+    decline_consequence: str,
+    cancel_url: str,
+) -> HttpResponse | None:
+    """An approval with a valid form goes straight through (None); a decline, or a form with
+    errors, asks first, showing the reason field so it can be given or corrected."""
+    approve = request.POST.get("decision") == "approve"
+    if approve and form.is_valid():
+        return None
+    return ask_first(
+        request,
+        heading=approve_heading if approve else decline_heading,
+        consequences=[approve_consequence if approve else decline_consequence],
+        confirm_label=_("Approve") if approve else _("Decline"),
+        cancel_url=cancel_url,
+        form=form,
+        danger=not approve,
+    )
+
+
 @tool_view(check_decide_group_proposals)
 def group_proposals(request):
     return render(
@@ -106,27 +132,17 @@ def group_proposals(request):
 def group_proposal_decide(request, slug: str):
     group = group_selectors.get_proposed_group_or_404(slug=slug)
     form = DecisionForm(request.POST)
-    approve = request.POST.get("decision") == "approve"
-    if not (approve and form.is_valid()) and (
-        response := ask_first(
-            request,
-            heading=(
-                _("Approve the group %(name)s?") if approve else _("Decline the group %(name)s?")
-            )
-            % {"name": group.name},
-            consequences=[
-                _("The group opens, and the person who proposed it becomes its owner.")
-                if approve
-                else _(
-                    "The group is not created. The person who proposed it is told, with your "
-                    "reason if you give one."
-                ),
-            ],
-            confirm_label=_("Approve") if approve else _("Decline"),
-            cancel_url=reverse("group_proposals"),
-            form=form,
-            danger=not approve,
-        )
+    if response := _ask_first_for_decision(
+        request,
+        form,
+        approve_heading=_("Approve the group %(name)s?") % {"name": group.name},
+        decline_heading=_("Decline the group %(name)s?") % {"name": group.name},
+        approve_consequence=_("The group opens, and the person who proposed it becomes its owner."),
+        decline_consequence=_(
+            "The group is not created. The person who proposed it is told, with your "
+            "reason if you give one."
+        ),
+        cancel_url=reverse("group_proposals"),
     ):
         return response
     approve = form.cleaned_data["decision"] == "approve"
@@ -270,28 +286,18 @@ def group_request_decide(request, slug: str, membership_id: int):
         group=group, membership_id=membership_id
     )
     form = DecisionForm(request.POST)
-    approve = request.POST.get("decision") == "approve"
     name = membership.user.profile.pseudonym
-    if not (approve and form.is_valid()) and (
-        response := ask_first(
-            request,
-            heading=(
-                _("Approve %(name)s's request?") if approve else _("Decline %(name)s's request?")
-            )
-            % {"name": name},
-            consequences=[
-                _("They become a member of the group and are told so.")
-                if approve
-                else _(
-                    "They are told their request was declined, with your reason if you give one. "
-                    "They may ask again later."
-                ),
-            ],
-            confirm_label=_("Approve") if approve else _("Decline"),
-            cancel_url=reverse("group_requests", args=[group.slug]),
-            form=form,
-            danger=not approve,
-        )
+    if response := _ask_first_for_decision(
+        request,
+        form,
+        approve_heading=_("Approve %(name)s's request?") % {"name": name},
+        decline_heading=_("Decline %(name)s's request?") % {"name": name},
+        approve_consequence=_("They become a member of the group and are told so."),
+        decline_consequence=_(
+            "They are told their request was declined, with your reason if you give one. "
+            "They may ask again later."
+        ),
+        cancel_url=reverse("group_requests", args=[group.slug]),
     ):
         return response
     approve = form.cleaned_data["decision"] == "approve"

@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from community.before_you_send import hold_back_if_identifying, words_for
 from messaging.errors import MessagingDenied, SessionEnded, denied
@@ -647,6 +648,16 @@ def _ask_again_if_declined(*, conversation: Conversation, sender, recipient) -> 
     theirs.declined_at = None
     theirs.save(update_fields=["filtered", "state", "requested_at", "declined_at"])
     _tell_of_request(recipient_id=recipient.pk, filtered=theirs.filtered)
+
+
+# What declining a message request does, as the confirmation step says it (the requests
+# lists, and moderation's "decline and block").
+DECLINE_REQUEST_CONSEQUENCES = [
+    gettext_lazy(
+        "The sender only sees that their message was not delivered, never that you declined."
+    ),
+    gettext_lazy("They cannot send you a request again for 30 days. Declining cannot be undone."),
+]
 
 
 def answer_message_request(*, conversation_id: int, user, accept: bool) -> ConversationParticipant:

@@ -9,9 +9,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from community.models import JournalEntry, SupportRequest
+from community.models import JournalEntry
 from community.services.journal_evidence import read_evidence_bytes
-from tests.community.advocates_helpers import make_advocate, specialty
+from tests.community.advocates_helpers import accepted_request, make_advocate
 from tests.community.test_journal import jpeg_with_gps
 from tests.factories import PASSWORD, make_member
 
@@ -25,14 +25,7 @@ def test_record_edit_verify_export_share_and_revoke(browser_session, axe, tmp_pa
 
     member = make_member(pseudonym="SteadyOtter21")
     advocate = make_advocate(pseudonym="KindLighthouse5")
-    support_request = SupportRequest.objects.create(
-        member=member,
-        advocate=advocate,
-        specialty=specialty("counselling"),
-        summary="I want to talk about my manager",
-        language="en",
-        status=SupportRequest.Status.ACCEPTED,
-    )
+    support_request = accepted_request(member=member, advocate=advocate)
     session = browser_session()
     session.login(member)
     page = session.page

@@ -4,16 +4,14 @@ browser opens the match and sees the identifier. The escrow is the real process
 (tests/conftest.py `matching_escrow`), the cryptography the page's own."""
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from community.models import MatchingCounsellor, MatchingEntry, MatchingMatch
 from tests.browser.conftest import assert_accessible
 from tests.community.advocates_helpers import make_advocate
-from tests.factories import make_member
+from tests.community.matching_helpers import eligible_member
 
 pytestmark = pytest.mark.browser
 PASSPHRASE = "a long passphrase for the key"
@@ -31,13 +29,6 @@ def _check_page(page, context: str) -> None:
     assert overflow <= 0, f"{context}: scrolls sideways by {overflow}px"
     assert_accessible(page, f"{context} (375 px)")
     page.set_viewport_size({"width": 1280, "height": 800})
-
-
-def _member():
-    user = make_member(mfa=True)
-    user.date_joined = timezone.now() - timedelta(days=30)
-    user.save(update_fields=["date_joined"])
-    return user
 
 
 def _add(page, kind: str, text: str, shown: str, region: str = "US"):
@@ -68,8 +59,8 @@ def test_two_members_one_person_different_spellings_one_match_opened_by_the_coun
     assert MatchingCounsellor.objects.get().public_key
 
     alice, bob = browser_session(), browser_session()
-    alice.login(_member())
-    bob.login(_member())
+    alice.login(eligible_member())
+    bob.login(eligible_member())
     _add(alice.page, "email", "J.Doe@Example.com ", "email:j.doe@example.com")
     expect(alice.page.get_by_text("Your entry is saved.")).to_be_visible()
     _check_page(alice.page, "member's entries")

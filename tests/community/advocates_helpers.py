@@ -1,7 +1,13 @@
 """Builders for advocates and support requests in tests: real rows through the real models."""
 
 from community.demo.library import ensure_specialties, seed_library
-from community.models import AdvocateProfile, Specialty, TrainingCompletion, TrainingModule
+from community.models import (
+    AdvocateProfile,
+    Specialty,
+    SupportRequest,
+    TrainingCompletion,
+    TrainingModule,
+)
 from community.services.advocates import encode_languages
 from tests.factories import make_member
 
@@ -34,6 +40,19 @@ def make_advocate(
     )
     advocate.specialties.set([specialty(slug) for slug in specialties])
     return user
+
+
+def accepted_request(*, member, advocate, status=SupportRequest.Status.ACCEPTED) -> SupportRequest:
+    """A counselling request between `member` and `advocate` (accepted unless `status` says
+    otherwise), without going through the directory."""
+    return SupportRequest.objects.create(
+        member=member,
+        advocate=advocate,
+        specialty=specialty("counselling"),
+        summary="I need to talk",
+        language="en",
+        status=status,
+    )
 
 
 def complete_advocate_training(user) -> None:

@@ -1,17 +1,23 @@
 """A member's and a counsellor's browser, in Python (decision 0080's construction): what
 static/js/matching.js does, step for step, so the server-side tests go through the real
-endpoints and the real escrow with real cryptography. The server has none of this code."""
+endpoints and the real escrow with real cryptography. The server has none of this code.
+Also the people those tests need: members who may add entries and a counsellor with a key."""
 
 import base64
 import json
 import secrets
+from datetime import timedelta
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.utils import timezone
 
 from community.matching import identifiers, oprf
+from community.models import MatchingCounsellor
+from tests.community.advocates_helpers import make_advocate
+from tests.factories import make_member, signed_in
 
 P = 2**255 - 19
 SALT = b"kindred-matching-v1"
@@ -110,3 +116,31 @@ def open_match(client, private: X25519PrivateKey, match_id: int) -> dict:
         record = base64.b64decode(share["record"])
         records.append(json.loads(AESGCM(record_key(key)).decrypt(record[:12], record[12:], None)))
     return {"entries": [share["entry"] for share in data["shares"]], "records": records}
+
+
+def eligible_member(**options):
+    """A member who may add matching entries: two-factor authentication and an account older
+    than KINDRED_MATCHING_MIN_ACCOUNT_AGE (a verified address is make_member's default)."""
+    user = make_member(mfa=True, **options)
+    user.date_joined = timezone.now() - timedelta(days=30)
+    user.save(update_fields=["date_joined"])
+    return user
+
+
+def eligible_client(**options):
+    user = eligible_member(**options)
+    return user, signed_in(user)
+
+
+def counsellor_with_key() -> dict:
+    """A designated matching counsellor whose browser made a key pair and sent the public half
+    through the real endpoint."""
+    user = make_advocate(specialties=("legal",))
+    MatchingCounsellor.objects.create(user=user)
+    client = signed_in(user)
+    private, public = new_counsellor_key()
+    response = client.post(
+        "/matching/counsellor/key/", {"public_key": public}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    return {"user": user, "client": client, "private": private, "public": public}

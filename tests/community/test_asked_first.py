@@ -27,11 +27,11 @@ from community.services.groups import create_invite
 from community.services.journal import share_entry
 from messaging.models import ConversationParticipant
 from moderation.models import Block, Sanction
-from tests.community.advocates_helpers import make_advocate, specialty
+from tests.community.advocates_helpers import accepted_request, make_advocate
 from tests.community.groups_helpers import add_member, make_group, make_reply, make_thread
 from tests.community.test_journal import create_entry
 from tests.community.test_perspectives import add, make_article
-from tests.factories import PASSWORD, make_member, unlock_journal
+from tests.factories import PASSWORD, make_member, signed_in, unlock_journal
 from tests.messaging.conftest import make_group as make_group_with
 from tests.messaging.test_message_requests import aged, write_to
 
@@ -46,12 +46,6 @@ class Case:
     state: Callable[[], object]  # what the action changes
     heading: str
     cancel_url: str
-
-
-def _signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _group_scene():
@@ -72,7 +66,7 @@ def delete_own_post():
     group, author, _moderator, thread = _group_scene()
     reply = make_reply(thread, author, body="words I may regret")
     return Case(
-        _signed_in(author),
+        signed_in(author),
         reverse("post_delete", args=[group.slug, reply.pk]),
         {},
         lambda: Post.objects.get(pk=reply.pk).deleted_at is None,
@@ -81,35 +75,32 @@ def delete_own_post():
     )
 
 
-def hide_a_post():
+def _moderate_thread(action: str, *, changes: str, heading: str) -> Case:
+    """A moderator's button under a thread; `changes` is the field it sets."""
     group, _author, moderator, thread = _group_scene()
     return Case(
-        _signed_in(moderator),
+        signed_in(moderator),
         reverse("moderation:post_moderate", args=[group.slug, thread.pk]),
-        {"action": "hide"},
-        lambda: Post.objects.get(pk=thread.pk).hidden_at is None,
-        "Hide this post?",
+        {"action": action},
+        lambda: getattr(Post.objects.get(pk=thread.pk), changes) is None,
+        heading,
         _thread_anchor(group, thread),
     )
+
+
+def hide_a_post():
+    return _moderate_thread("hide", changes="hidden_at", heading="Hide this post?")
 
 
 def lock_a_thread():
-    group, _author, moderator, thread = _group_scene()
-    return Case(
-        _signed_in(moderator),
-        reverse("moderation:post_moderate", args=[group.slug, thread.pk]),
-        {"action": "lock"},
-        lambda: Post.objects.get(pk=thread.pk).locked_at is None,
-        "Lock this thread?",
-        _thread_anchor(group, thread),
-    )
+    return _moderate_thread("lock", changes="locked_at", heading="Lock this thread?")
 
 
 def revoke_an_invite():
     group, _author, moderator, _thread = _group_scene()
     invite = create_invite(actor=moderator, group=group, valid_hours=24, max_uses=1)
     return Case(
-        _signed_in(moderator),
+        signed_in(moderator),
         reverse("group_invite_revoke", args=[group.slug, invite.pk]),
         {},
         lambda: GroupInvite.objects.get(pk=invite.pk).revoked_at is None,
@@ -124,7 +115,7 @@ def decline_a_join_request(pseudonym="AskingHeron"):
     add_member(group, moderator, role=Membership.Role.OWNER)
     asking = add_member(group, make_member(pseudonym=pseudonym), state="pending")
     return Case(
-        _signed_in(moderator),
+        signed_in(moderator),
         reverse("group_request_decide", args=[group.slug, asking.pk]),
         {"decision": "decline", "reason": "For engineers only."},
         lambda: Membership.objects.get(pk=asking.pk).state == Membership.State.PENDING,
@@ -139,7 +130,7 @@ def decline_a_group_proposal():
         name="Night shift", status=Group.Status.PROPOSED, created_by=make_member()
     )
     return Case(
-        _signed_in(staff),
+        signed_in(staff),
         reverse("group_proposal_decide", args=[proposed.slug]),
         {"decision": "decline", "reason": "We have one."},
         lambda: Group.objects.get(pk=proposed.pk).status == Group.Status.PROPOSED,
@@ -151,7 +142,7 @@ def decline_a_group_proposal():
 def delete_a_perspective():
     article = make_article()
     author = make_member()
-    client = _signed_in(author)
+    client = signed_in(author)
     add(client, article, "write-it-down-soon", "Keep copies at home")
     perspective = Perspective.objects.get()
     return Case(
@@ -170,7 +161,7 @@ def delete_a_reminder():
         owner=member, due_on=datetime.date(2027, 1, 1), note="deadline"
     )
     return Case(
-        unlock_journal(_signed_in(member)),
+        unlock_journal(signed_in(member)),
         reverse("journal_reminder_delete", args=[reminder.pk]),
         {},
         lambda: JournalReminder.objects.filter(pk=reminder.pk).exists(),
@@ -181,16 +172,9 @@ def delete_a_reminder():
 
 def revoke_a_journal_share():
     member = make_member()
-    client = unlock_journal(_signed_in(member))
+    client = unlock_journal(signed_in(member))
     entry = create_entry(client)
-    support_request = SupportRequest.objects.create(
-        member=member,
-        advocate=make_advocate(),
-        specialty=specialty("counselling"),
-        summary="I need to talk",
-        language="en",
-        status=SupportRequest.Status.ACCEPTED,
-    )
+    support_request = accepted_request(member=member, advocate=make_advocate())
     share = share_entry(entry=entry, support_request=support_request)
     return Case(
         client,
@@ -214,7 +198,7 @@ def _message_request():
 def decline_a_message_request():
     recipient, participant = _message_request()
     return Case(
-        _signed_in(recipient),
+        signed_in(recipient),
         reverse("messaging:answer_request", args=[participant.conversation_id]),
         {"answer": "decline", "list": "requests"},
         lambda: ConversationParticipant.objects.get(pk=participant.pk).state == "requested",
@@ -226,7 +210,7 @@ def decline_a_message_request():
 def decline_all_message_requests():
     recipient, participant = _message_request()
     return Case(
-        _signed_in(recipient),
+        signed_in(recipient),
         reverse("messaging:decline_all_requests"),
         {"list": "requests"},
         lambda: ConversationParticipant.objects.get(pk=participant.pk).state == "requested",
@@ -238,7 +222,7 @@ def decline_all_message_requests():
 def decline_and_block():
     recipient, participant = _message_request()
     return Case(
-        _signed_in(recipient),
+        signed_in(recipient),
         reverse("moderation:decline_and_block_request", args=[participant.conversation_id]),
         {"next": reverse("messaging:requests")},
         lambda: not Block.objects.exists(),
@@ -265,21 +249,13 @@ def remove_an_email_address():
 def _accepted_request():
     member = make_member()
     advocate = make_advocate(mfa=True)
-    support_request = SupportRequest.objects.create(
-        member=member,
-        advocate=advocate,
-        specialty=specialty("counselling"),
-        summary="I need to talk",
-        language="en",
-        status=SupportRequest.Status.ACCEPTED,
-    )
-    return member, advocate, support_request
+    return member, advocate, accepted_request(member=member, advocate=advocate)
 
 
 def resolve_a_support_request():
     member, _advocate, support_request = _accepted_request()
     return Case(
-        _signed_in(member),
+        signed_in(member),
         reverse("support_request_resolve", args=[support_request.pk]),
         {},
         lambda: SupportRequest.objects.get(pk=support_request.pk).status == "accepted",
@@ -292,7 +268,7 @@ def hand_over_a_support_request():
     _member, advocate, support_request = _accepted_request()
     second = make_advocate(pseudonym="SecondLighthouse", mfa=True)
     return Case(
-        _signed_in(advocate),
+        signed_in(advocate),
         reverse("support_request_hand_over", args=[support_request.pk]),
         {"to_advocate": str(second.pk)},
         lambda: SupportRequest.objects.get(pk=support_request.pk).advocate_id == advocate.pk,
@@ -307,7 +283,7 @@ def step_down_a_moderator():
     add_member(group, owner, role=Membership.Role.OWNER)
     membership = Membership.objects.get(group=group, user=moderator)
     return Case(
-        _signed_in(owner),
+        signed_in(owner),
         reverse("group_members", args=[group.slug]),
         {"membership": str(membership.pk), "role": "member"},
         lambda: Membership.objects.get(pk=membership.pk).role == Membership.Role.MODERATOR,
@@ -396,7 +372,7 @@ def test_approving_a_join_request_is_one_click_and_a_bad_reason_lands_on_the_ste
 
 def test_muting_an_author_is_reached_from_the_post_and_asks_with_an_optional_reason():
     group, _author, moderator, thread = _group_scene()
-    client = _signed_in(moderator)
+    client = signed_in(moderator)
     one_click = client.post(
         reverse("moderation:post_moderate", args=[group.slug, thread.pk]), {"action": "mute_author"}
     )
@@ -410,7 +386,7 @@ def test_muting_an_author_is_reached_from_the_post_and_asks_with_an_optional_rea
 
 def test_a_mutes_own_reason_reaches_the_member_and_without_one_the_general_reason_does():
     group, author, moderator, thread = _group_scene()
-    client = _signed_in(moderator)
+    client = signed_in(moderator)
     url = reverse("moderation:post_sanction", args=[group.slug, thread.pk, "mute"])
     assert client.post(url, {"reason": "Rule 2: no names."}).status_code == 302
     assert Sanction.objects.get(user=author).reason == "Rule 2: no names."
@@ -424,7 +400,7 @@ def test_a_mutes_own_reason_reaches_the_member_and_without_one_the_general_reaso
 
 def test_a_stranger_gets_404_not_a_confirmation():
     recipient, participant = _message_request()
-    stranger = _signed_in(make_member())
+    stranger = signed_in(make_member())
     for url, data in [
         (
             reverse("messaging:answer_request", args=[participant.conversation_id]),
@@ -435,21 +411,40 @@ def test_a_stranger_gets_404_not_a_confirmation():
         assert stranger.post(url, data).status_code == 404
     member = make_member()
     reminder = JournalReminder.objects.create(owner=member, due_on=datetime.date(2027, 1, 1))
-    other = unlock_journal(_signed_in(make_member()))
+    other = unlock_journal(signed_in(make_member()))
     assert other.post(reverse("journal_reminder_delete", args=[reminder.pk])).status_code == 404
 
 
 def test_the_email_page_loads_no_script_for_a_pop_up():
     member = make_member(email="first@example.org")
-    html = _signed_in(member).get(reverse("account_email")).content.decode()
+    html = signed_in(member).get(reverse("account_email")).content.decode()
     assert "account/js/" not in html and "confirmDelete" not in html
 
 
 def test_an_address_of_someone_else_is_not_offered_for_removal():
     make_member(email="victim@example.org")
     member = make_member(email="first@example.org")
-    response = _signed_in(member).post(
+    response = signed_in(member).post(
         reverse("account_email"), {"action_remove": "", "email": "victim@example.org"}
     )
     assert "victim@example.org" not in response.content.decode()
     assert EmailAddress.objects.filter(email="victim@example.org").exists()
+
+
+def test_an_advocate_who_cannot_see_a_request_gets_404_not_the_hand_over_step():
+    _member, _advocate, support_request = _accepted_request()
+    stranger = make_advocate(pseudonym="OtherLighthouse", mfa=True)
+    url = reverse("support_request_hand_over", args=[support_request.pk])
+    response = signed_in(stranger).post(url, {"to_advocate": str(stranger.pk)})
+    assert response.status_code == 404
+
+
+def test_removing_the_primary_address_is_refused_at_once_not_asked_about():
+    case = remove_an_email_address()
+    refused = case.client.post(
+        case.url, {"action_remove": "", "email": "first@example.org"}, follow=True
+    )
+    html = refused.content.decode()
+    assert "What happens" not in html
+    assert "first@example.org" in html and "cannot" in html.lower()
+    assert EmailAddress.objects.filter(email="first@example.org").exists()

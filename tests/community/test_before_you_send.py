@@ -12,7 +12,6 @@ from datetime import timedelta
 import pytest
 from django.contrib import admin
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,18 +38,12 @@ from messaging.services.conversations import get_or_create_group_room
 from moderation.models import Appeal, AuditLogEntry, Flag, Sanction
 from tests.community.advocates_helpers import make_advocate, specialty
 from tests.community.groups_helpers import add_member, make_group, make_thread
-from tests.factories import PASSWORD, make_member, make_support_thread
+from tests.factories import PASSWORD, make_member, make_support_thread, signed_in
 
 pytestmark = pytest.mark.django_db
 
 WARNING = b"Before you send: this could identify you."
 PHONE = "Call me on (415) 555-2671 after work."
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def kinds(text: str, **words) -> tuple[str, ...]:

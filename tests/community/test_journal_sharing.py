@@ -14,7 +14,7 @@ from community.models import JournalReminder, JournalShare, SupportRequest
 from community.selectors.journal import verify_chain
 from community.services.journal_evidence import evidence_path, read_evidence_bytes
 from messaging.models import Notification
-from tests.community.advocates_helpers import make_advocate, specialty
+from tests.community.advocates_helpers import accepted_request, make_advocate
 from tests.community.test_journal import SECRET, create_entry, entry_data, jpeg_with_gps, upload
 from tests.factories import make_member, unlock_journal
 
@@ -31,17 +31,6 @@ def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return unlock_journal(client)
-
-
-def accepted_request(*, member, advocate, status=SupportRequest.Status.ACCEPTED):
-    return SupportRequest.objects.create(
-        member=member,
-        advocate=advocate,
-        specialty=specialty("counselling"),
-        summary="I need to talk",
-        language="en",
-        status=status,
-    )
 
 
 @pytest.fixture

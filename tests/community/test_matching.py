@@ -37,32 +37,14 @@ from tests.factories import make_member
 pytestmark = pytest.mark.django_db
 
 
-def _eligible_client(**options):
-    user = make_member(mfa=True, **options)
-    user.date_joined = timezone.now() - timedelta(days=30)
-    user.save(update_fields=["date_joined"])
-    client = Client()
-    client.force_login(user)
-    return user, client
-
-
 @pytest.fixture
 def counsellor(matching_escrow):
-    user = make_advocate(specialties=("legal",))
-    MatchingCounsellor.objects.create(user=user)
-    client = Client()
-    client.force_login(user)
-    private, public = browser.new_counsellor_key()
-    response = client.post(
-        "/matching/counsellor/key/", {"public_key": public}, content_type="application/json"
-    )
-    assert response.status_code == 200, response.content
-    return {"user": user, "client": client, "private": private, "public": public}
+    return browser.counsellor_with_key()
 
 
 @pytest.fixture
 def members(matching_escrow):
-    return [_eligible_client() for _ in range(3)]
+    return [browser.eligible_client() for _ in range(3)]
 
 
 def _match_ids():
@@ -220,7 +202,7 @@ def test_the_web_tier_alone_cannot_open_a_sealed_blob(counsellor, members, setti
 
 
 def test_the_rate_limit_holds_through_the_web_tier(counsellor, settings, matching_escrow):
-    _user, client = _eligible_client()
+    _user, client = browser.eligible_client()
     for number in range(settings.ESCROW_DAILY_LIMIT):
         assert browser.add_entry(client, "email", f"person{number}@example.com").status_code == 201
     refused = browser.add_entry(client, "email", "one.more@example.com")

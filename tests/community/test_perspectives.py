@@ -7,7 +7,6 @@ import json
 import zipfile
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from community.models import Article, ArticleSection, Perspective, PerspectiveHelpful
@@ -16,7 +15,7 @@ from moderation.actions.decide import decide_item
 from moderation.models import ReviewItem
 from moderation.policy import Reason
 from tests.community.advocates_helpers import make_advocate
-from tests.factories import PASSWORD, make_member
+from tests.factories import PASSWORD, make_member, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -35,12 +34,6 @@ def make_article(slug: str = "documenting", body: str = BODY) -> Article:
     article = Article.objects.create(slug=slug, title=f"Article {slug}", summary="s", body=body)
     sync_sections(article=article)
     return article
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def section(article, key) -> ArticleSection:

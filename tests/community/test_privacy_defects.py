@@ -24,15 +24,9 @@ from community.services.support_requests import (
 from tests.community.advocates_helpers import make_advocate, specialty
 from tests.community.groups_helpers import add_member, make_group
 from tests.community.test_journal import create_entry, upload
-from tests.factories import PASSWORD, make_member, unlock_journal
+from tests.factories import PASSWORD, make_member, signed_in, unlock_journal
 
 REAL_NAME = "Jordan Realname-Ashworth"
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from tests.messaging.call_helpers import (
 )
 from tests.messaging.conftest import (
     add_member,
+    join,
     make_group,
     open_socket,
     receive,
@@ -570,8 +571,6 @@ async def test_the_hosts_attendee_list_shows_members_who_appear_offline_elsewher
 
 
 async def test_sockets_in_the_room_hear_when_a_call_starts_and_finishes(member):
-    from tests.messaging.conftest import join
-
     host, room = await _circle(member)
     host_socket, member_socket = await open_socket(host), await open_socket(member)
     await join(member_socket, room.pk)

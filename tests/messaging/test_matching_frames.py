@@ -2,41 +2,19 @@
 while a second member's entry makes a match, the first member's open socket receives nothing,
 and the matching counsellor's receives the live notice of the match."""
 
-from datetime import timedelta
-
 import pytest
 from asgiref.sync import sync_to_async
-from django.test import Client
-from django.utils import timezone
 
-from community.models import MatchingCounsellor, MatchingMatch
+from community.models import MatchingMatch
 from tests.community import matching_helpers as browser
-from tests.community.advocates_helpers import make_advocate
-from tests.factories import make_member
 from tests.messaging.conftest import frames_until, open_socket, receive_until, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _scene():
-    counsellor = make_advocate(specialties=("legal",))
-    MatchingCounsellor.objects.create(user=counsellor)
-    counsellor_client = Client()
-    counsellor_client.force_login(counsellor)
-    _private, public = browser.new_counsellor_key()
-    response = counsellor_client.post(
-        "/matching/counsellor/key/", {"public_key": public}, content_type="application/json"
-    )
-    assert response.status_code == 200, response.content
-    members = []
-    for _ in range(2):
-        user = make_member(mfa=True)
-        user.date_joined = timezone.now() - timedelta(days=30)
-        user.save(update_fields=["date_joined"])
-        client = Client()
-        client.force_login(user)
-        members.append((user, client))
-    return counsellor, members
+    counsellor = browser.counsellor_with_key()["user"]
+    return counsellor, [browser.eligible_client() for _ in range(2)]
 
 
 async def test_no_frame_tells_the_first_member_of_a_match(matching_escrow):
