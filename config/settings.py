@@ -375,6 +375,8 @@ KINDRED_CHAT_RATE_LIMIT = env.rate("KINDRED_CHAT_RATE_LIMIT", "20/10")
 # Searches per member (the search page; community/views/search.py).
 KINDRED_SEARCH_RATE_LIMIT = env.rate("KINDRED_SEARCH_RATE_LIMIT", "30/60")
 KINDRED_SOCKET_FRAME_BUDGET = env.rate("KINDRED_SOCKET_FRAME_BUDGET", "60/10")
+# Call signalling (offers, answers, candidates) per socket, counted apart from the above.
+KINDRED_CALL_SIGNAL_BUDGET = env.rate("KINDRED_CALL_SIGNAL_BUDGET", "300/10")
 # A crashed process's presence entries expire after this many seconds; live processes refresh
 # theirs every third of it.
 KINDRED_PRESENCE_TTL = env.int("KINDRED_PRESENCE_TTL", 20)

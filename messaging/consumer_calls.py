@@ -94,6 +94,11 @@ async def _end_if_host_gone(call_pk: int) -> None:
         logger.exception("ending a call whose host left failed")
 
 
+# Relayed to one peer each, and counted against their own per-socket budget
+# (KINDRED_CALL_SIGNAL_BUDGET) rather than the frame budget every other frame spends.
+SIGNALLING_FRAMES = frozenset({"call.offer", "call.answer", "call.candidate"})
+
+
 class CallFrames:
     seat: calls.Seat | None = None
 
@@ -153,8 +158,9 @@ class CallFrames:
         if waits:
             # The host's connection dropped: the call ends unless they are back in time.
             loop = asyncio.get_running_loop()
+            # (A moment past it: the check measures the grace from the database's record.)
             loop.call_later(
-                settings.KINDRED_CALL_HOST_GRACE,
+                settings.KINDRED_CALL_HOST_GRACE + 0.25,
                 lambda: loop.create_task(_end_if_host_gone(seat.call_pk)),
             )
 

@@ -23,7 +23,7 @@ from twisted.internet.interfaces import ISSLTransport
 
 from community import before_you_send, restrictions
 from community.models import User
-from messaging.consumer_calls import CallFrames
+from messaging.consumer_calls import SIGNALLING_FRAMES, CallFrames
 from messaging.db import database, run_in_database
 from messaging.errors import ERROR_MESSAGES, MessagingDenied, SessionEnded
 from messaging.fanout import ConversationStream, local_fanout, write_frame
@@ -98,12 +98,32 @@ def _integer(frame: dict, name: str, *, required: bool = True, minimum: int = 0)
     return value
 
 
-def _decode(text_data: str):
+def _decode(text_data: str | None):
+    """The frame, or None for anything that is not one: binary, oversized, not JSON, or
+    nested deeper than the decoder goes."""
+    if text_data is None or len(text_data) > MAX_FRAME_CHARS:
+        return None
     try:
         return json.loads(text_data)
     except (ValueError, RecursionError):
-        # Not JSON, or nested deeper than the decoder goes: either way, not a frame.
-        raise FrameError("malformed") from None
+        return None
+
+
+class FrameBudget:
+    """One socket's allowance of frames, `(frames, seconds)` from the named setting, counted
+    in fixed windows in the socket's own memory."""
+
+    def __init__(self, setting: str):
+        self.setting = setting
+        self.window_start, self.used = time.monotonic(), 0
+
+    def spend(self) -> bool:
+        frames, seconds = getattr(settings, self.setting)
+        now = time.monotonic()
+        if now - self.window_start > seconds:
+            self.window_start, self.used = now, 0
+        self.used += 1
+        return self.used <= frames
 
 
 class ChatConsumer(CallFrames, SessionSocket):
@@ -115,7 +135,10 @@ class ChatConsumer(CallFrames, SessionSocket):
         self.watching: dict[int, Watched] = {}
         self.hidden_author_ids: set[int] | None = None
         self.socket_id = uuid.uuid4().hex
-        self.budget_window_start, self.budget_used = time.monotonic(), 0
+        self.frame_budget = FrameBudget("KINDRED_SOCKET_FRAME_BUDGET")
+        # Relayed call signalling counts apart: a full mesh of twelve negotiates with eleven
+        # peers at once, more frames than chat ever needs (docs/protocol.md, "Calls").
+        self.signal_budget = FrameBudget("KINDRED_CALL_SIGNAL_BUDGET")
         unread, unread_messages, self.own_words = await database(_socket_start)(
             user_id=self.user_id
         )
@@ -145,13 +168,14 @@ class ChatConsumer(CallFrames, SessionSocket):
             return
         reference = client_id = None
         try:
-            if not self._spend_frame_budget():
+            frame = _decode(text_data)
+            signalling = isinstance(frame, dict) and frame.get("type") in SIGNALLING_FRAMES
+            if not (self.signal_budget if signalling else self.frame_budget).spend():
                 raise FrameError("rate_limited")
             if text_data is None:
                 raise FrameError("unsupported")
             if len(text_data) > MAX_FRAME_CHARS:
                 raise FrameError("frame_too_large")
-            frame = _decode(text_data)
             if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
                 raise FrameError("malformed")
             reference = frame.get("ref")
@@ -690,14 +714,6 @@ class ChatConsumer(CallFrames, SessionSocket):
         return None
 
     # Helpers ---------------------------------------------------------------------------------
-
-    def _spend_frame_budget(self) -> bool:
-        frames, seconds = settings.KINDRED_SOCKET_FRAME_BUDGET
-        now = time.monotonic()
-        if now - self.budget_window_start > seconds:
-            self.budget_window_start, self.budget_used = now, 0
-        self.budget_used += 1
-        return self.budget_used <= frames
 
     async def _fetch_access(self, conversation_id: int) -> ConversationAccess:
         return await database(get_conversation_access_or_404)(

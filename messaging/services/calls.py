@@ -7,6 +7,7 @@ and one CallEvent (what the participants saw, for their journals); doing one twi
 nothing the second time."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -200,16 +201,19 @@ def leave_call(*, call_pk: int, user, channel_name: str, dropped: bool = False) 
 
 
 def end_if_host_gone(*, call_pk: int) -> None:
-    """After the grace: the host did not come back, so the call ends for everyone."""
+    """After the grace: the host did not come back, so the call ends for everyone. A host
+    still within the grace (KINDRED_CALL_HOST_GRACE since their connection dropped) keeps it."""
     with transaction.atomic():
         call = Call.objects.select_for_update().select_related("conversation").get(pk=call_pk)
         if call.state != Call.State.ACTIVE:
             return
-        host_here = CallParticipant.objects.filter(
-            call=call, user_id=call.host_id, state=CallParticipant.State.ADMITTED
-        ).exclude(channel_name="")
-        if not host_here.exists():
-            _end(call, reason="host_left")
+        host = CallParticipant.objects.filter(call=call, user_id=call.host_id).first()
+        if host is not None and host.state == CallParticipant.State.ADMITTED and host.channel_name:
+            return
+        grace = timedelta(seconds=settings.KINDRED_CALL_HOST_GRACE)
+        if host is not None and host.left_at is not None and timezone.now() - host.left_at < grace:
+            return
+        _end(call, reason="host_left")
 
 
 def _end(call: Call, *, reason: str) -> None:

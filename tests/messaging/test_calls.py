@@ -268,6 +268,34 @@ async def test_malformed_and_oversized_call_frames_get_errors_and_the_socket_sta
     await _close(host_socket, member_socket)
 
 
+async def test_signalling_spends_its_own_budget_so_a_full_mesh_can_negotiate(
+    member, other_member, settings
+):
+    settings.KINDRED_CALL_SIGNAL_BUDGET = (90, 10)
+    _host, _room, sockets, call_id, peers = await _three_in_a_call(member, other_member)
+    host_socket, first, _second = sockets
+    # More candidates than the frame budget of every other frame allows, all relayed.
+    beyond = settings.KINDRED_SOCKET_FRAME_BUDGET[0] + 10
+    candidate = {"candidate": RELAY_CANDIDATE, "sdpMid": "0", "sdpMLineIndex": 0}
+    for _number in range(beyond):
+        await send(
+            host_socket,
+            {"type": "call.candidate", "call_id": call_id, "to": peers[1], "candidate": candidate},
+        )
+    received = [await receive_until(first, "call.candidate") for _number in range(beyond)]
+    assert all(each["from"] == peers[0] for each in received)
+    # Other frames still have their whole budget, and signalling its own limit.
+    await _still_up(host_socket)
+    for _number in range(90 - beyond + 1):
+        await send(
+            host_socket,
+            {"type": "call.candidate", "call_id": call_id, "to": peers[1], "candidate": candidate},
+        )
+    assert (await receive_until(host_socket, "error"))["code"] == "rate_limited"
+    await _still_up(host_socket)
+    await _close(*sockets)
+
+
 async def test_a_waiting_member_can_neither_signal_nor_be_signalled(member):
     host, room = await _circle(member)
     host_socket, member_socket = await open_socket(host), await open_socket(member)
@@ -603,6 +631,28 @@ async def test_a_host_whose_connection_drops_may_come_back_within_the_grace(memb
     call = await db(Call.objects.get)(public_id=call_id)
     assert call.state == "active"
     await _close(back, member_socket)
+
+
+async def test_another_moderator_cannot_start_over_a_call_whose_host_may_still_come_back(
+    member, settings
+):
+    settings.KINDRED_CALL_HOST_GRACE = 20
+    host, room = await _circle(member)
+    second_host = await make_member_async(mfa=True)
+    await db(add_member)(group=room.group, user=second_host, role=Membership.Role.MODERATOR)
+    host_socket, member_socket = await open_socket(host), await open_socket(member)
+    call_id = (await start(host_socket, room))["call_id"]
+    await admitted(host_socket, member_socket, call_id)
+    await host_socket.disconnect()
+    # Within the host's grace the call is still theirs: starting another is refused.
+    other_socket = await open_socket(second_host)
+    await send(other_socket, {"type": "call.start", "conversation_id": room.pk, "media": "video"})
+    assert (await receive_until(other_socket, "error"))["code"] == "call_active"
+    call = await db(Call.objects.get)(public_id=call_id)
+    assert call.state == "active"
+    back = await open_socket(host)
+    assert (await join_call(back, call_id))["you"]["host"] is True
+    await _close(back, member_socket, other_socket)
 
 
 async def test_a_host_who_does_not_come_back_ends_the_call_for_everyone(member, settings):
