@@ -287,6 +287,7 @@ def _requests_page(request, *, filtered: bool):
         "messaging/requests.html",
         {
             "filtered": filtered,
+            "cooldown_days": services.request_cooldown_days(),
             "other_list_count": counts[not filtered],
             "requests": [
                 {
@@ -325,7 +326,7 @@ def answer_request(request, conversation_id: int):
         if response := ask_first(
             request,
             heading=_("Decline this message request?"),
-            consequences=services.DECLINE_REQUEST_CONSEQUENCES,
+            consequences=services.decline_request_consequences(),
             confirm_label=_("Decline"),
             cancel_url=reverse(_list_of(request.POST.get("list") == "filtered")),
         ):
@@ -349,7 +350,7 @@ def decline_all_requests(request):
     if response := ask_first(
         request,
         heading=_("Decline all filtered requests?") if filtered else _("Decline all requests?"),
-        consequences=services.DECLINE_REQUEST_CONSEQUENCES,
+        consequences=services.decline_request_consequences(),
         confirm_label=_("Decline all"),
         cancel_url=reverse(_list_of(filtered)),
     ):

@@ -8,13 +8,15 @@ increase in commit order, which is the order every viewer receives them in.
 """
 
 import json
+import math
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
 
 from community.before_you_send import hold_back_if_identifying, words_for
 from messaging.errors import MessagingDenied, SessionEnded, denied
@@ -650,14 +652,25 @@ def _ask_again_if_declined(*, conversation: Conversation, sender, recipient) -> 
     _tell_of_request(recipient_id=recipient.pk, filtered=theirs.filtered)
 
 
-# What declining a message request does, as the confirmation step says it (the requests
-# lists, and moderation's "decline and block").
-DECLINE_REQUEST_CONSEQUENCES = [
-    gettext_lazy(
-        "The sender only sees that their message was not delivered, never that you declined."
-    ),
-    gettext_lazy("They cannot send you a request again for 30 days. Declining cannot be undone."),
-]
+def request_cooldown_days() -> int:
+    """How long a declined sender waits before asking again, in whole days (rounded up), as
+    pages say it (KINDRED_MESSAGE_REQUEST_COOLDOWN; messaging.permissions enforces it)."""
+    return math.ceil(settings.KINDRED_MESSAGE_REQUEST_COOLDOWN.total_seconds() / 86400)
+
+
+def decline_request_consequences() -> list[str]:
+    """What declining a message request does, as the confirmation step says it (the requests
+    lists, and moderation's "decline and block")."""
+    days = request_cooldown_days()
+    return [
+        _("The sender only sees that their message was not delivered, never that you declined."),
+        ngettext(
+            "They cannot send you a request again for %(days)d day. Declining cannot be undone.",
+            "They cannot send you a request again for %(days)d days. Declining cannot be undone.",
+            days,
+        )
+        % {"days": days},
+    ]
 
 
 def answer_message_request(*, conversation_id: int, user, accept: bool) -> ConversationParticipant:

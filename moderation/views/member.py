@@ -15,7 +15,7 @@ from community.before_you_send import send_checked
 from community.confirmation import ask_first
 from messaging.errors import MessagingDenied
 from messaging.selectors.conversations import request_sender_id
-from messaging.services.conversations import DECLINE_REQUEST_CONSEQUENCES
+from messaging.services.conversations import decline_request_consequences
 from moderation.actions.appeal import AppealError, submit_appeal
 from moderation.actions.flag import flag_content
 from moderation.flaggables import get_flaggable
@@ -156,7 +156,7 @@ def decline_and_block_request(request, conversation_id: int):
         request,
         heading=_("Decline this request and block its sender?"),
         consequences=[
-            *DECLINE_REQUEST_CONSEQUENCES,
+            *decline_request_consequences(),
             _(
                 "Blocked, they cannot message you or see your profile, and you no longer see what "
                 "they write; they are not told. You can unblock them in “Blocked and muted”."

@@ -422,3 +422,21 @@ def test_declining_all_clears_the_notices(recipient, known_sender):
         reverse("messaging:decline_all_requests"), {"list": "main", "confirmed": "1"}
     )
     assert _request_notice(recipient).read_at is not None
+
+
+def test_what_declining_says_names_the_configured_cooldown(recipient, known_sender, settings):
+    settings.KINDRED_MESSAGE_REQUEST_COOLDOWN = timedelta(days=7)
+    write_to(known_sender, recipient)
+    conversation = part_of(recipient).conversation
+    client = signed_in(recipient)
+    page = client.get(reverse("messaging:requests")).content.decode()
+    asked = client.post(
+        reverse("messaging:answer_request", args=[conversation.pk]), {"answer": "decline"}
+    ).content.decode()
+    for text in (page, asked):
+        assert "for 7 days" in text and "30 days" not in text
+    settings.KINDRED_MESSAGE_REQUEST_COOLDOWN = timedelta(days=1)
+    asked = client.post(
+        reverse("messaging:answer_request", args=[conversation.pk]), {"answer": "decline"}
+    ).content.decode()
+    assert "for 1 day." in asked
