@@ -272,10 +272,9 @@ def test_a_circle_call_through_the_relay_with_the_hosts_controls(call_sessions, 
     # moderator of the group who is elsewhere on the site is alerted at once.
     moderator_page.goto("/")
     expect(moderator_page.locator("#notification-bell")).to_have_attribute("data-unread", "0")
+    report_link = first_page.locator("#call-people .call-tile", has_text="MemberRowan3")
     with first_page.context.expect_page() as new_tab:
-        first_page.locator("#call-people .call-tile", has_text="MemberRowan3").get_by_role(
-            "link", name="Report MemberRowan3"
-        ).click()
+        _press(first_page, report_link.get_by_role("link", name="Report MemberRowan3"))
     report_page = new_tab.value
     report_page.get_by_label("Harassment").check()
     report_page.get_by_role("button", name="Send report").click()
