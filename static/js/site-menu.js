@@ -6,6 +6,8 @@
 const header = document.querySelector(".site-header");
 const button = document.getElementById("menu-button");
 const nav = document.getElementById("site-nav");
+// Kept from the start: quick exit blanks the page, and a count may still change after that.
+const mirror = document.getElementById("menu-count");
 
 function setOpen(open) {
   button.setAttribute("aria-expanded", String(open));
@@ -17,7 +19,7 @@ function mirrorCounts() {
     .map((id) => document.getElementById(id))
     .filter((badge) => badge && !badge.hidden)
     .reduce((sum, badge) => sum + (Number(badge.querySelector("[data-count]")?.textContent) || 0), 0);
-  const mirror = document.getElementById("menu-count");
+  if (!mirror) return;
   mirror.querySelector("[data-count]").textContent = String(total);
   mirror.hidden = total === 0;
 }

@@ -50,8 +50,8 @@ KEEP_PEER_CONNECTIONS = """
   window.RTCPeerConnection.prototype = Native.prototype;
 })();
 """
-# Per open connection: the selected pair's candidate types, the types of every candidate the
-# page knows of, inbound video frames and audio packets, and the remote description's
+# Per open connection: the selected pair's candidate types, every candidate the page knows of
+# (side, type, address:port), inbound video frames and audio packets, and the remote description's
 # candidate lines.
 READ_CONNECTIONS = """
 async () => {
@@ -62,14 +62,18 @@ async () => {
     const byId = new Map();
     stats.forEach((report) => byId.set(report.id, report));
     let pair = null, frames = 0, packets = 0;
-    const candidateTypes = [];
+    const candidates = [];
     stats.forEach((report) => {
       const { type, kind } = report;
       if (type === "transport" && report.selectedCandidatePairId) {
         pair = byId.get(report.selectedCandidatePairId);
       }
       if (type === "local-candidate" || type === "remote-candidate") {
-        candidateTypes.push(report.candidateType);
+        candidates.push({
+          side: type === "local-candidate" ? "local" : "remote",
+          type: report.candidateType,
+          at: `${report.address}:${report.port}`,
+        });
       }
       if (type === "inbound-rtp" && kind === "video") frames += report.framesDecoded || 0;
       if (type === "inbound-rtp" && kind === "audio") packets += report.packetsReceived || 0;
@@ -80,7 +84,7 @@ async () => {
       servers: config.iceServers.map((server) => server.urls),
       local: pair ? byId.get(pair.localCandidateId).candidateType : null,
       remote: pair ? byId.get(pair.remoteCandidateId).candidateType : null,
-      candidateTypes,
+      candidates,
       frames,
       packets,
       remoteSdp: connection.remoteDescription ? connection.remoteDescription.sdp : "",
@@ -152,6 +156,25 @@ def _connections(page) -> list[dict]:
     return page.evaluate(READ_CONNECTIONS)
 
 
+def _assert_only_relay_addresses(connections: list[dict]) -> None:
+    """Every candidate any page knows of, on every side, is an address on the relay: its own
+    relay candidates, or a peer-reflexive remote one (ICE's name for a check that arrived
+    before its candidate was signalled), which must then be one of the peers' relay
+    allocations, never a host or server-reflexive address."""
+    relayed = {
+        candidate["at"]
+        for each in connections
+        for candidate in each["candidates"]
+        if candidate["side"] == "local" and candidate["type"] == "relay"
+    }
+    for each in connections:
+        for candidate in each["candidates"]:
+            if candidate["type"] == "relay":
+                continue
+            assert candidate["side"] == "remote" and candidate["type"] == "prflx", each
+            assert candidate["at"] in relayed, (candidate, relayed)
+
+
 def _wait_for_media(page, count: int, *, video: bool = True) -> list[dict]:
     """Waits until the page has `count` connected peer connections that receive media."""
     for _attempt in range(60):
@@ -215,17 +238,18 @@ def test_a_circle_call_through_the_relay_with_the_hosts_controls(call_sessions, 
         expect(page.locator("#call-camera")).to_have_attribute("aria-pressed", "true")
 
     # Everyone receives everyone's audio and video, more and more of it, through the relay.
-    before = {}
+    before, everyones = {}, []
     for name, page in (("host", host_page), ("first", first_page), ("second", second_page)):
         connections = _wait_for_media(page, 2)
         before[name] = sum(each["frames"] for each in connections)
+        everyones.extend(connections)
         for each in connections:
             assert each["policy"] == "relay" and all(
                 url.startswith("turn:127.0.0.1") for urls in each["servers"] for url in urls
             )
             assert each["local"] == "relay" and each["remote"] == "relay", each
-            assert set(each["candidateTypes"]) == {"relay"}, each
             assert "typ host" not in each["remoteSdp"] and "typ srflx" not in each["remoteSdp"]
+    _assert_only_relay_addresses(everyones)
     host_page.wait_for_timeout(1500)
     for name, page in (("host", host_page), ("first", first_page), ("second", second_page)):
         assert sum(each["frames"] for each in _connections(page)) > before[name]
@@ -446,10 +470,12 @@ def test_a_private_voice_call_from_a_support_thread(call_sessions, axe):
     expect(advocate_page.locator("#call-camera")).to_be_hidden()
     for page in (member_page, advocate_page):
         _press(page, page.locator("#call-mic"))
+    everyones = []
     for page in (member_page, advocate_page):
         for each in _wait_for_media(page, 1, video=False):
             assert each["local"] == "relay" and each["remote"] == "relay", each
-            assert set(each["candidateTypes"]) == {"relay"}
+            everyones.append(each)
+    _assert_only_relay_addresses(everyones)
     axe(advocate_page, "on a private voice call")
     _press(member_page, member_page.get_by_role("button", name="Leave the call"))
     expect(advocate_page.locator("#call-status")).to_have_text("The host left, so the call ended.")
