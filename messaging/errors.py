@@ -66,8 +66,7 @@ ERROR_MESSAGES = {
 
 
 def denied(code: str, *, retry_after: float | None = None, **details) -> MessagingDenied:
-    """The error for `code`; `details` fill the placeholders of its message."""
-    message = ERROR_MESSAGES.get(code)
-    if details and message is not None:
-        message = message % details
+    """The error for `code` (its message from ERROR_MESSAGES, which MessagingDenied looks up);
+    `details` fill the placeholders of that message."""
+    message = ERROR_MESSAGES[code] % details if details else None
     return MessagingDenied(code, message, retry_after=retry_after)
