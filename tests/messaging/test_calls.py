@@ -539,6 +539,22 @@ async def test_the_call_draws_each_person_by_their_avatar_but_an_alias_by_none(m
     await _close(advocate_socket, member_socket)
 
 
+async def test_a_site_moderator_outside_the_group_is_drawn_by_no_avatar(member):
+    _host, room = await _circle(member)
+    moderator = await make_member_async(site_moderator=True, mfa=True)
+    moderator_socket, member_socket = await open_socket(moderator), await open_socket(member)
+    state = await start(moderator_socket, room, media="voice")
+    inside = await admitted(moderator_socket, member_socket, state["call_id"])
+    shown = {person["name"]: person["avatar"] for person in inside["participants"]}
+    seed, pseudonym = await db(
+        lambda: (moderator.profile.avatar_seed, moderator.profile.pseudonym)
+    )()
+    # "Moderator" stands in for their profile: its avatar would name them.
+    assert shown["Moderator"] is None and pseudonym not in shown
+    assert json.dumps(avatar_pattern(seed)["cells"]) not in json.dumps(inside)
+    await _close(moderator_socket, member_socket)
+
+
 async def test_a_member_removed_from_the_group_is_out_of_its_call_at_once(member):
     host, room = await _circle(member)
     host_socket, member_socket = await open_socket(host), await open_socket(member)
