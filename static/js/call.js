@@ -15,7 +15,9 @@ let starting = null; // the media of a call.start on its way
 let state = null;
 let me = null;
 let iceServers = [];
-const peers = new Map(); // peer id -> {pc, polite, makingOffer, ignoreOffer, stream}
+// peer id -> {pc, polite, makingOffer, ignoreOffer, queue, offers, unanswered, stream}
+const peers = new Map();
+const OFFER_TIMEOUT_MS = 5000;
 const local = { mic: null, camera: null, screen: null };
 let names = new Map();
 let everAdmitted = false;
@@ -36,7 +38,15 @@ function send(type, fields) {
 
 function connect(peerId, offerer) {
   const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: "relay" });
-  const entry = { pc, polite: me.peer_id > peerId, makingOffer: false, ignoreOffer: false };
+  const entry = {
+    pc,
+    polite: me.peer_id > peerId,
+    makingOffer: false,
+    ignoreOffer: false,
+    queue: Promise.resolve(),
+    offers: 0, // how many this side has made
+    unanswered: null,
+  };
   entry.stream = new MediaStream();
   peers.set(peerId, entry);
   pc.ontrack = ({ track }) => {
@@ -62,7 +72,12 @@ function connect(peerId, offerer) {
     try {
       entry.makingOffer = true;
       await pc.setLocalDescription();
-      send("call.offer", { to: peerId, sdp: pc.localDescription.sdp });
+      send("call.offer", { to: peerId, sdp: pc.localDescription.sdp, ref: `call.offer ${peerId}` });
+      // An offer nobody answers (refused, or lost with a dropped socket) would hold this
+      // connection in have-local-offer for good: taken back, so negotiation runs again.
+      const offer = ++entry.offers;
+      clearTimeout(entry.unanswered);
+      entry.unanswered = setTimeout(() => withdrawOffer(entry, offer), OFFER_TIMEOUT_MS);
     } catch (error) {
       console.warn("offer failed", error);
     } finally {
@@ -80,8 +95,28 @@ function connect(peerId, offerer) {
 function disconnect(peerId) {
   const entry = peers.get(peerId);
   if (!entry) return;
+  clearTimeout(entry.unanswered);
   entry.pc.close();
   peers.delete(peerId);
+}
+
+// What a peer signals is applied one frame after another, in the order it came: an offer that
+// arrives while the answer before it is still being applied is no collision, and a candidate
+// waits for the description it belongs to.
+function inTurn(entry, job) {
+  entry.queue = entry.queue.then(() => {
+    if (entry.pc.signalingState !== "closed") return job();
+  });
+  entry.queue = entry.queue.catch((error) => console.warn("signalling failed", error));
+}
+
+// Takes back this side's offer number `offer`, if it is still the one waiting for an answer.
+function withdrawOffer(entry, offer) {
+  inTurn(entry, async () => {
+    if (entry.pc.signalingState === "have-local-offer" && entry.offers === offer) {
+      await entry.pc.setLocalDescription({ type: "rollback" });
+    }
+  });
 }
 
 function transceiver(entry, kind) {
@@ -106,40 +141,60 @@ function applyLocalEverywhere() {
   render();
 }
 
-async function onDescription(frame) {
+function onDescription(frame) {
   let entry = peers.get(frame.from);
   if (!entry) {
-    if (!me || me.state !== "admitted") return;
+    if (!me || me.state !== "admitted" || frame.type !== "call.offer") return;
     entry = connect(frame.from, false);
   }
+  inTurn(entry, () => applyDescription(entry, frame));
+}
+
+async function applyDescription(entry, frame) {
+  const { pc } = entry;
   const description = { type: frame.type === "call.offer" ? "offer" : "answer", sdp: frame.sdp };
-  const collision =
-    description.type === "offer" && (entry.makingOffer || entry.pc.signalingState !== "stable");
+  if (description.type === "answer") {
+    // The answer to an offer since taken back answers nothing.
+    if (pc.signalingState !== "have-local-offer") return;
+    clearTimeout(entry.unanswered);
+  }
+  const collision = description.type === "offer" && (entry.makingOffer || pc.signalingState !== "stable");
   entry.ignoreOffer = !entry.polite && collision;
   if (entry.ignoreOffer) return;
-  try {
-    await entry.pc.setRemoteDescription(description);
-    if (description.type === "offer") {
-      applyLocal(entry);
-      await entry.pc.setLocalDescription();
-      send("call.answer", { to: frame.from, sdp: entry.pc.localDescription.sdp });
-    }
-  } catch (error) {
-    console.warn("description failed", error);
+  await pc.setRemoteDescription(description);
+  if (description.type === "offer") {
+    clearTimeout(entry.unanswered); // a polite peer's own offer, rolled back by this one
+    applyLocal(entry);
+    await pc.setLocalDescription();
+    send("call.answer", { to: frame.from, sdp: pc.localDescription.sdp, ref: `call.answer ${frame.from}` });
   }
 }
 
 realtime.on("call.offer", onDescription);
 realtime.on("call.answer", onDescription);
-realtime.on("call.candidate", async (frame) => {
+realtime.on("call.candidate", (frame) => {
   const entry = peers.get(frame.from);
   if (!entry) return;
-  try {
-    await entry.pc.addIceCandidate(frame.candidate);
-  } catch (error) {
-    if (!entry.ignoreOffer) console.warn("candidate failed", error);
-  }
+  inTurn(entry, async () => {
+    try {
+      await entry.pc.addIceCandidate(frame.candidate);
+    } catch (error) {
+      if (!entry.ignoreOffer) throw error;
+    }
+  });
 });
+
+// A description the server refused because the host has turned this device off: the device
+// goes off here too, and a refused offer is taken back, so the next one sends nothing of it.
+const REFUSED_DEVICES = { mic_off_by_host: ["mic"], video_stopped: ["camera", "screen"] };
+
+function onRefused(frame) {
+  const [kind, peerId] = String(frame.ref || "").split(" ");
+  for (const device of REFUSED_DEVICES[frame.code] || []) stopLocal(device);
+  applyLocalEverywhere();
+  const entry = peers.get(peerId);
+  if (entry && kind === "call.offer") withdrawOffer(entry, entry.offers);
+}
 
 // Local media --------------------------------------------------------------------------------
 
@@ -408,6 +463,7 @@ realtime.on("call.left", (frame) => {
   if (frame.call_id === callId) over("ended");
 });
 realtime.on("error", (frame) => {
+  if (frame.code in REFUSED_DEVICES && me) onRefused(frame);
   if (wanted && frame.message && (frame.code.startsWith("call") || !me || frame.code === "not_host")) {
     status(frame.message);
   }

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from community.avatars import avatar_pattern
 from community.models import JournalEntry
-from messaging.models import Call
+from messaging.models import Call, CallParticipant
 from messaging.services.conversations import get_or_create_group_room
 from messaging.turn import TURNSERVER_BINARY
 from tests.browser.conftest import CHROMIUM_ARGS, BrowserSession, _wait_for_database_writers
@@ -37,14 +37,18 @@ MEDIA_ARGS = [
     "--autoplay-policy=no-user-gesture-required",
 ]
 # Test instrumentation, not a stand-in for our code: every RTCPeerConnection the page makes is
-# kept where the test can read its statistics and descriptions.
+# kept where the test can read its statistics, descriptions and signalling states so far.
 KEEP_PEER_CONNECTIONS = """
 (() => {
   const Native = window.RTCPeerConnection;
   window.__peerConnections = [];
   window.RTCPeerConnection = function (...args) {
     const connection = new Native(...args);
-    window.__peerConnections.push({ connection, config: args[0] });
+    const kept = { connection, config: args[0], states: [] };
+    connection.addEventListener("signalingstatechange", () => {
+      kept.states.push(connection.signalingState);
+    });
+    window.__peerConnections.push(kept);
     return connection;
   };
   window.RTCPeerConnection.prototype = Native.prototype;
@@ -479,3 +483,149 @@ def test_a_private_voice_call_from_a_support_thread(call_sessions, axe):
     axe(advocate_page, "on a private voice call")
     _press(member_page, member_page.get_by_role("button", name="Leave the call"))
     expect(advocate_page.locator("#call-status")).to_have_text("The host left, so the call ended.")
+
+
+# A peer written from docs/protocol.md alone, in the page, that records which frames reached
+# it. To the host's first offer it either answers and, in the same moment, offers again (as a
+# browser does that turned a device on while the answer was being made), both sent when the
+# test says (`__sendBoth`); or, with `dropFirst`, it never answers, as if that offer were lost.
+SCRIPTED_PEER = """
+async ({ callId, dropFirst }) => {
+  const socket = new WebSocket(`ws://${location.host}/ws/chat/`);
+  const send = (frame) => socket.send(JSON.stringify({ call_id: callId, ...frame }));
+  let connection = null;
+  window.__received = [];
+  socket.onmessage = async ({ data }) => {
+    const frame = JSON.parse(data);
+    window.__received.push(frame.type);
+    if (frame.type === "call.state" && frame.ice_servers && !connection) {
+      connection = new RTCPeerConnection({
+        iceServers: frame.ice_servers, iceTransportPolicy: "relay",
+      });
+    }
+    if (frame.type === "call.offer") {
+      const first = window.__received.filter((type) => type === "call.offer").length === 1;
+      if (dropFirst && first) return;
+      await connection.setRemoteDescription({ type: "offer", sdp: frame.sdp });
+      await connection.setLocalDescription();
+      const answer = connection.localDescription.sdp;
+      if (dropFirst) {
+        send({ type: "call.answer", to: frame.from, sdp: answer });
+        window.__answered = connection.signalingState;
+        return;
+      }
+      await connection.setLocalDescription();
+      const offer = connection.localDescription.sdp;
+      window.__sendBoth = () => {
+        send({ type: "call.answer", to: frame.from, sdp: answer });
+        send({ type: "call.offer", to: frame.from, sdp: offer });
+      };
+    }
+    if (frame.type === "call.answer") {
+      await connection.setRemoteDescription({ type: "answer", sdp: frame.sdp });
+      window.__answered = connection.signalingState;
+    }
+  };
+  await new Promise((resolve) => socket.addEventListener("open", resolve));
+  send({ type: "call.join" });
+}
+"""
+
+
+def _voice_call_hosted_first(call_sessions):
+    """A host's page in a voice call, and a member who was in it before (so straight back in)
+    under a peer id that sorts after every other: the host's page makes the first offer to
+    them and is the impolite side. Returns the two pages, the call and the member."""
+    host = make_member(pseudonym="HostCedar10", mfa=True)
+    member = make_member(pseudonym="MemberLinden11")
+    group = make_group(name="Morning circle", members=[member], moderators=[host])
+    room = get_or_create_group_room(group=group)
+    host_page, member_page = call_sessions(host), call_sessions(member)
+    host_page.goto(f"/messages/{room.pk}/call/")
+    _press(host_page, host_page.get_by_role("button", name="Start a voice call"))
+    expect(host_page.locator("#call-status")).to_have_text(
+        "You are in the call. Your camera and microphone are off."
+    )
+    call = Call.objects.get(conversation=room)
+    CallParticipant.objects.create(
+        call=call,
+        user=member,
+        peer_id="z" * 24,
+        display_name="MemberLinden11",
+        state=CallParticipant.State.LEFT,
+        was_admitted=True,
+    )
+    return host_page, member_page, call, member
+
+
+def test_an_offer_right_behind_an_answer_is_answered(call_sessions):
+    """The host's page gets the member's answer and next offer back to back: the offer is no
+    collision (the answer was still being applied) and must be answered, or what the member
+    turned on never reaches the host."""
+    host_page, member_page, call, _member = _voice_call_hosted_first(call_sessions)
+    member_page.goto("/")
+    member_page.evaluate(SCRIPTED_PEER, {"callId": call.public_id, "dropFirst": False})
+    member_page.wait_for_function("() => Boolean(window.__sendBoth)")
+    # The host's page is busy for a moment (a slow machine), so both frames wait in its queue
+    # and are handled one right after the other.
+    host_page.evaluate(
+        "() => setTimeout(() => { const until = performance.now() + 1500;"
+        " while (performance.now() < until); })"
+    )
+    member_page.evaluate("() => window.__sendBoth()")
+    member_page.wait_for_function("() => window.__answered === 'stable'", timeout=10_000)
+    assert member_page.evaluate("window.__received").count("call.offer") == 1
+
+
+def test_an_offer_nobody_answers_is_made_again(call_sessions):
+    """An offer lost on the way (here: never answered) does not hold the connection for good:
+    after 5 seconds the host's page takes it back and offers again."""
+    host_page, member_page, call, _member = _voice_call_hosted_first(call_sessions)
+    member_page.goto("/")
+    member_page.evaluate(SCRIPTED_PEER, {"callId": call.public_id, "dropFirst": True})
+    member_page.wait_for_function("() => window.__answered === 'stable'", timeout=15_000)
+    assert member_page.evaluate("window.__received").count("call.offer") == 2
+    host_page.wait_for_function(
+        "() => window.__peerConnections.every(({ connection }) =>"
+        " connection.signalingState === 'stable')"
+    )
+
+
+def test_a_refused_offer_turns_the_device_off_and_is_taken_back(call_sessions):
+    """The host muted the member, and the member turns the microphone on before that reached
+    their page (here: the mute is in the database, its frame never sent): the server refuses
+    the offer, the page turns the microphone off and takes the offer back, so the connection
+    is stable again and the next offer can go."""
+    host_page, member_page, call, member = _voice_call_hosted_first(call_sessions)
+    member_page.goto(f"/calls/{call.public_id}/")
+    _press(member_page, member_page.get_by_role("button", name="Join the call"))
+    expect(member_page.locator("#call-status")).to_have_text(
+        "You are in the call. Your camera and microphone are off."
+    )
+    _wait_for_media(member_page, 0)
+    member_page.wait_for_function(
+        "() => window.__peerConnections.length === 1 &&"
+        " window.__peerConnections[0].connection.connectionState === 'connected'"
+    )
+    CallParticipant.objects.filter(call=call, user=member).update(may_use_mic=False)
+    states_before = member_page.evaluate("window.__peerConnections[0].states.length")
+    _press(member_page, member_page.locator("#call-mic"))
+    # The offer went out (have-local-offer) and was taken back (stable).
+    member_page.wait_for_function(
+        "(before) => { const { states, connection } = window.__peerConnections[0];"
+        " return states.slice(before).includes('have-local-offer')"
+        " && connection.signalingState === 'stable'; }",
+        arg=states_before,
+        timeout=10_000,
+    )
+    expect(member_page.locator("#call-mic")).to_have_attribute("aria-pressed", "false")
+    # No description sending sound was relayed, so no sound flows: a packet may slip out in
+    # the moment before the refusal comes back, but none follow (50 a second if it flowed).
+    assert [
+        each["remoteSdp"].count("a=sendrecv") + each["remoteSdp"].count("a=sendonly")
+        for each in _connections(host_page)
+    ] == [0]
+    host_page.wait_for_timeout(1000)
+    settled = [each["packets"] for each in _connections(host_page)]
+    host_page.wait_for_timeout(1000)
+    assert [each["packets"] for each in _connections(host_page)] == settled
