@@ -364,7 +364,7 @@ function render() {
       report.target = "_blank";
       report.rel = "noopener";
       report.textContent = say("report", person.name);
-      tile.querySelector(".call-name").after(report);
+      tile.querySelector(".call-flags").after(report);
     }
     // The host's buttons are rebuilt only when what they offer changes, so focus stays put.
     const key = me.host && !mine ? JSON.stringify([person, media]) : "";
