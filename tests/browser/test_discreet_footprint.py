@@ -79,7 +79,7 @@ def test_a_live_notification_says_new_activity_and_the_tab_stays_neutral(browser
     expect(page).to_have_title("Notes")
     expect(page.locator("#safer-device-heading")).to_be_visible()
     axe(page, "on the home page with the safer-device notice")
-    page.wait_for_function("document.getElementById('notification-bell').dataset.unread === '0'")
+    expect(page.locator("#notification-bell")).to_have_attribute("data-unread", "0")
     # A reply from another member, written in another window: the live server notifies.
     replying = browser_session()
     replying.login(replier)
