@@ -15,7 +15,7 @@ let starting = null; // the media of a call.start on its way
 let state = null;
 let me = null;
 let iceServers = [];
-// peer id -> {pc, polite, makingOffer, ignoreOffer, queue, offers, unanswered, stream}
+// peer id -> {pc, polite, makingOffer, ignoreOffer, queue, offers, stream}
 const peers = new Map();
 const OFFER_TIMEOUT_MS = 5000;
 const local = { mic: null, camera: null, screen: null };
@@ -43,9 +43,8 @@ function connect(peerId, offerer) {
     polite: me.peer_id > peerId,
     makingOffer: false,
     ignoreOffer: false,
-    queue: Promise.resolve(),
+    queue: Promise.resolve(), // what the peer signalled, applied in turn
     offers: 0, // how many this side has made
-    unanswered: null,
   };
   entry.stream = new MediaStream();
   peers.set(peerId, entry);
@@ -72,12 +71,12 @@ function connect(peerId, offerer) {
     try {
       entry.makingOffer = true;
       await pc.setLocalDescription();
-      send("call.offer", { to: peerId, sdp: pc.localDescription.sdp, ref: `call.offer ${peerId}` });
+      // The ref is the peer, so a refusal (which echoes it) names the offer it refused.
+      send("call.offer", { to: peerId, sdp: pc.localDescription.sdp, ref: peerId });
       // An offer nobody answers (refused, or lost with a dropped socket) would hold this
       // connection in have-local-offer for good: taken back, so negotiation runs again.
       const offer = ++entry.offers;
-      clearTimeout(entry.unanswered);
-      entry.unanswered = setTimeout(() => withdrawOffer(entry, offer), OFFER_TIMEOUT_MS);
+      setTimeout(() => withdrawOffer(entry, offer), OFFER_TIMEOUT_MS);
     } catch (error) {
       console.warn("offer failed", error);
     } finally {
@@ -95,7 +94,6 @@ function connect(peerId, offerer) {
 function disconnect(peerId) {
   const entry = peers.get(peerId);
   if (!entry) return;
-  clearTimeout(entry.unanswered);
   entry.pc.close();
   peers.delete(peerId);
 }
@@ -153,20 +151,16 @@ function onDescription(frame) {
 async function applyDescription(entry, frame) {
   const { pc } = entry;
   const description = { type: frame.type === "call.offer" ? "offer" : "answer", sdp: frame.sdp };
-  if (description.type === "answer") {
-    // The answer to an offer since taken back answers nothing.
-    if (pc.signalingState !== "have-local-offer") return;
-    clearTimeout(entry.unanswered);
-  }
+  // The answer to an offer since taken back answers nothing.
+  if (description.type === "answer" && pc.signalingState !== "have-local-offer") return;
   const collision = description.type === "offer" && (entry.makingOffer || pc.signalingState !== "stable");
   entry.ignoreOffer = !entry.polite && collision;
   if (entry.ignoreOffer) return;
   await pc.setRemoteDescription(description);
   if (description.type === "offer") {
-    clearTimeout(entry.unanswered); // a polite peer's own offer, rolled back by this one
     applyLocal(entry);
     await pc.setLocalDescription();
-    send("call.answer", { to: frame.from, sdp: pc.localDescription.sdp, ref: `call.answer ${frame.from}` });
+    send("call.answer", { to: frame.from, sdp: pc.localDescription.sdp });
   }
 }
 
@@ -189,11 +183,9 @@ realtime.on("call.candidate", (frame) => {
 const REFUSED_DEVICES = { mic_off_by_host: ["mic"], video_stopped: ["camera", "screen"] };
 
 function onRefused(frame) {
-  const [kind, peerId] = String(frame.ref || "").split(" ");
-  for (const device of REFUSED_DEVICES[frame.code] || []) stopLocal(device);
-  applyLocalEverywhere();
-  const entry = peers.get(peerId);
-  if (entry && kind === "call.offer") withdrawOffer(entry, entry.offers);
+  turnOff(REFUSED_DEVICES[frame.code]);
+  const entry = peers.get(frame.ref);
+  if (entry) withdrawOffer(entry, entry.offers);
 }
 
 // Local media --------------------------------------------------------------------------------
@@ -205,8 +197,7 @@ function stopLocal(kind) {
 
 async function toggle(kind) {
   if (local[kind]) {
-    stopLocal(kind);
-    applyLocalEverywhere();
+    turnOff([kind]);
     return;
   }
   try {
@@ -229,12 +220,15 @@ async function toggle(kind) {
   applyLocalEverywhere();
 }
 
+function turnOff(kinds) {
+  const on = kinds.filter((kind) => local[kind]);
+  for (const kind of on) stopLocal(kind);
+  if (on.length) applyLocalEverywhere();
+}
+
 function obeyPermissions() {
-  let changed = false;
-  if (!me.may_use_mic && local.mic) (stopLocal("mic"), (changed = true));
-  if (!me.may_use_video && local.camera) (stopLocal("camera"), (changed = true));
-  if (!me.may_share_screen && local.screen) (stopLocal("screen"), (changed = true));
-  if (changed) applyLocalEverywhere();
+  const allowed = { mic: me.may_use_mic, camera: me.may_use_video, screen: me.may_share_screen };
+  turnOff(Object.keys(allowed).filter((kind) => !allowed[kind]));
 }
 
 // What the page shows ------------------------------------------------------------------------

@@ -602,7 +602,6 @@ def test_a_refused_offer_turns_the_device_off_and_is_taken_back(call_sessions):
     expect(member_page.locator("#call-status")).to_have_text(
         "You are in the call. Your camera and microphone are off."
     )
-    _wait_for_media(member_page, 0)
     member_page.wait_for_function(
         "() => window.__peerConnections.length === 1 &&"
         " window.__peerConnections[0].connection.connectionState === 'connected'"

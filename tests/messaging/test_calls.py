@@ -170,10 +170,20 @@ async def test_offers_reach_only_the_named_admitted_participant_without_any_addr
 ):
     _host, _room, sockets, call_id, peers = await _three_in_a_call(member, other_member)
     host_socket, first, second = sockets
+    # What the sender adds beyond the protocol's fields (its own ref, anything) stays with it.
     await send(
-        host_socket, {"type": "call.offer", "call_id": call_id, "to": peers[1], "sdp": offer_sdp()}
+        host_socket,
+        {
+            "type": "call.offer",
+            "call_id": call_id,
+            "to": peers[1],
+            "sdp": offer_sdp(),
+            "ref": peers[1],
+            "note": "192.168.1.23",
+        },
     )
     offer = await receive_until(first, "call.offer")
+    assert set(offer) == {"type", "call_id", "from", "sdp"}
     assert offer["from"] == peers[0]
     sdp = offer["sdp"]
     assert "typ host" not in sdp and "typ srflx" not in sdp
@@ -386,9 +396,17 @@ async def test_a_muted_member_is_told_and_their_offers_to_send_sound_are_refused
     sending_sound = offer_sdp(audio="a=sendrecv")
     await send(
         member_socket,
-        {"type": "call.offer", "call_id": call_id, "to": host_peer, "sdp": sending_sound},
+        {
+            "type": "call.offer",
+            "call_id": call_id,
+            "to": host_peer,
+            "sdp": sending_sound,
+            "ref": host_peer,
+        },
     )
-    assert (await receive_until(member_socket, "error"))["code"] == "mic_off_by_host"
+    # The refusal echoes the ref, so the client knows which connection's offer to take back.
+    refusal = await receive_until(member_socket, "error")
+    assert refusal["code"] == "mic_off_by_host" and refusal["ref"] == host_peer
     # Receiving only still works; after "ask to unmute", sending sound does too.
     await send(
         member_socket,
