@@ -105,6 +105,10 @@ bench: venv
 	$(PY) -m bench.reconnect_storm --mode embedded --clients 1000
 	$(PY) -m bench.reconnect_storm --mode production --procs 2 --clients 1000
 	$(PY) -m bench.idle_sockets --sockets 5000
+	$(PY) -m bench.call_mesh --mode embedded --media video
+	$(PY) -m bench.call_mesh --mode embedded --media voice
+	$(PY) -m bench.call_mesh --mode production --procs 2 --media video
+	$(PY) -m bench.call_mesh --mode production --procs 2 --media voice
 
 clean:
 	rm -rf $(VENV) staticfiles $(MO_FILES)

@@ -16,11 +16,12 @@ from django.http import Http404
 
 from messaging.call_signals import ForbiddenCandidate, clean_candidate, clean_sdp
 from messaging.db import database, run_in_database
-from messaging.errors import MessagingDenied, denied
+from messaging.errors import MessagingDenied, SessionEnded, denied
 from messaging.frames import encode_frame
 from messaging.models import CallParticipant
 from messaging.permissions import check_in_call, get_call_access_or_404
 from messaging.selectors.calls import call_state
+from messaging.selectors.sessions import SessionProof, prove_session
 from messaging.services import calls
 from messaging.services.realtime import call_channel_group
 from messaging.turn import ice_servers_for
@@ -60,25 +61,31 @@ def _call_view(*, user, call_id: str, channel_name: str) -> tuple[str, object]:
     return "state", frame
 
 
-def _relay_target(*, user, call_id: str, channel_name: str, to: str, sending: set) -> str:
+def _relay_target(
+    *, user, session_key, call_id: str, channel_name: str, to: str, sending: set
+) -> tuple[str, SessionProof]:
     """The socket `to` is in the call with, when both are admitted participants of it and
-    the sender may send what their description offers."""
-    call_access = get_call_access_or_404(user=user, call_id=call_id)
+    the sender may send what their description offers; and the proof that the session still
+    holds. The relay's whole check in one trip to the database thread (the session, the call,
+    the conversation's access, both participants): a full mesh relays hundreds of frames."""
+    proof = prove_session(session_key=session_key, user_id=user.pk)
+    if proof is None:
+        raise SessionEnded
+    call_access = get_call_access_or_404(user=user, call_id=call_id, peer_id=to)
     sender = check_in_call(call_access=call_access, channel_name=channel_name)
     if "audio" in sending and not sender.may_use_mic:
         raise denied("mic_off_by_host")
     if "video" in sending and not (sender.may_use_video or sender.may_share_screen):
         raise denied("video_stopped")
-    target = (
-        CallParticipant.objects.filter(
-            call_id=call_access.call.pk, peer_id=to, state=CallParticipant.State.ADMITTED
-        )
-        .exclude(channel_name="")
-        .first()
-    )
-    if target is None or target.pk == sender.pk:
+    target = call_access.peer
+    if (
+        target is None
+        or target.pk == sender.pk
+        or target.state != CallParticipant.State.ADMITTED
+        or not target.channel_name
+    ):
         raise denied("not_found")
-    return target.channel_name
+    return target.channel_name, proof
 
 
 def _as_host(*, user, call_id, channel_name, action, **arguments):
@@ -211,8 +218,9 @@ class CallFrames:
         else:
             sdp, sending = clean_sdp(frame.get("sdp"))
             payload = {"sdp": sdp}
-        target_channel = await database(_relay_target)(
+        target_channel, self.session_proof = await database(_relay_target)(
             user=self.user,
+            session_key=self.session_key,
             call_id=seat.call_id,
             channel_name=self.channel_name,
             to=to,

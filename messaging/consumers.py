@@ -885,8 +885,15 @@ def _reload_user(*, user_id: int):
     return User.objects.select_related("profile").get(pk=user_id)
 
 
-# Handlers that need no session check first: ping touches nothing, send checks it itself.
-SELF_CHECKING_HANDLERS = {ChatConsumer.on_ping, ChatConsumer.on_send}
+# Handlers that need no session check first: ping touches nothing; send and the call relay
+# check it themselves, in the same trip to the database as their own work.
+SELF_CHECKING_HANDLERS = {
+    ChatConsumer.on_ping,
+    ChatConsumer.on_send,
+    ChatConsumer.on_call_offer,
+    ChatConsumer.on_call_answer,
+    ChatConsumer.on_call_candidate,
+}
 
 
 def _daphne_protocol(send):

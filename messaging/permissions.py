@@ -20,7 +20,7 @@ from community.sanitize import render_plain
 from community.selectors.advocates import is_verified_advocate
 from messaging.errors import denied
 from messaging.models import Call, CallParticipant, Conversation, ConversationParticipant
-from messaging.selectors.calls import get_active_call, get_call_participant
+from messaging.selectors.calls import get_active_call, get_call_participants
 from messaging.selectors.conversations import (
     get_conversation,
     get_participant,
@@ -249,6 +249,8 @@ class CallAccess:
     call: Call
     access: ConversationAccess
     participant: CallParticipant | None
+    # The row of the peer a relayed frame is for (`get_call_access_or_404(peer_id=…)`).
+    peer: CallParticipant | None = None
 
     @property
     def is_host(self) -> bool:
@@ -266,21 +268,19 @@ def may_host_call(*, call: Call, access: ConversationAccess) -> bool:
     return True
 
 
-def get_call_access_or_404(*, user, call_id) -> CallAccess:
+def get_call_access_or_404(*, user, call_id, peer_id: str | None = None) -> CallAccess:
     """The call by its public id, through the conversation's access check: a call that does
     not exist, has ended, or sits in a conversation the member may not enter answers the same
-    (`not_found`)."""
+    (`not_found`). With `peer_id`, the row of that peer too (`peer`), in the same query as the
+    member's own."""
     if not isinstance(call_id, str) or not _CALL_ID.match(call_id):
         raise Http404
     call = get_active_call(call_id=call_id)
     if call is None:
         raise Http404
     access = get_conversation_access_or_404(user=user, conversation_id=call.conversation_id)
-    return CallAccess(
-        call=call,
-        access=access,
-        participant=get_call_participant(call_pk=call.pk, user_id=user.pk),
-    )
+    participant, peer = get_call_participants(call_pk=call.pk, user_id=user.pk, peer_id=peer_id)
+    return CallAccess(call=call, access=access, participant=participant, peer=peer)
 
 
 def check_start_call(*, access: ConversationAccess) -> Call.Kind:

@@ -2,6 +2,7 @@
 participant's socket is told of it (`call.state`, docs/protocol.md)."""
 
 from django.conf import settings
+from django.db.models import Q
 
 from community.avatars import avatar_pattern
 from messaging.models import Call, CallEvent, CallParticipant
@@ -15,8 +16,19 @@ def get_active_call(*, call_id: str) -> Call | None:
     )
 
 
-def get_call_participant(*, call_pk: int, user_id: int) -> CallParticipant | None:
-    return CallParticipant.objects.filter(call_id=call_pk, user_id=user_id).first()
+def get_call_participants(
+    *, call_pk: int, user_id: int, peer_id: str | None = None
+) -> tuple[CallParticipant | None, CallParticipant | None]:
+    """The member's own row in the call and, when `peer_id` is given, that peer's row (for a
+    relay): (mine, theirs), either None where there is none. One query either way."""
+    match = Q(user_id=user_id) | Q(peer_id=peer_id) if peer_id is not None else Q(user_id=user_id)
+    mine = theirs = None
+    for row in CallParticipant.objects.filter(match, call_id=call_pk):
+        if row.user_id == user_id:
+            mine = row
+        if peer_id is not None and row.peer_id == peer_id:
+            theirs = row
+    return mine, theirs
 
 
 def active_call_in(*, conversation_id: int) -> Call | None:

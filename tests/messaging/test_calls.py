@@ -11,10 +11,13 @@ import time
 
 import pytest
 from channels.db import database_sync_to_async as db
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 
 from community.avatars import avatar_pattern
 from community.models import Membership
 from community.services.groups import end_membership
+from messaging.db import database
 from messaging.models import Call, CallParticipant
 from messaging.services.conversations import get_or_create_group_room
 from moderation.models import AuditLogEntry
@@ -35,6 +38,7 @@ from tests.messaging.call_helpers import (
 )
 from tests.messaging.conftest import (
     add_member,
+    drain,
     join,
     make_group,
     open_socket,
@@ -42,6 +46,7 @@ from tests.messaging.conftest import (
     receive_until,
     send,
 )
+from tests.messaging.database_trips import DatabaseTrips
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -231,6 +236,64 @@ async def test_host_and_server_reflexive_candidates_are_refused_and_the_socket_s
         "generation 0 ufrag abcd network-id 1"
     )
     await _still_up(host_socket)
+    await _close(*sockets)
+
+
+def _expire_sessions_of(user) -> None:
+    """The member's sessions run out (time, as far as the sockets can tell: no event)."""
+    past = timezone.now() - timezone.timedelta(seconds=1)
+    for session in Session.objects.all():
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            Session.objects.filter(pk=session.pk).update(expire_date=past)
+
+
+async def test_a_relay_after_the_session_ended_closes_the_socket_and_reaches_nobody(
+    member, other_member
+):
+    _host, _room, sockets, call_id, peers = await _three_in_a_call(member, other_member)
+    host_socket, first, _second = sockets
+    for socket in sockets:
+        await drain(socket)
+    await db(_expire_sessions_of)(member)
+    await send(
+        first, {"type": "call.offer", "call_id": call_id, "to": peers[0], "sdp": offer_sdp()}
+    )
+    output = await first.receive_output(timeout=2)
+    assert output == {"type": "websocket.close", "code": 4001}
+    # The host hears that the member left the call, and never their offer.
+    frames = await drain(host_socket)
+    assert all(frame["type"] != "call.offer" for frame in frames)
+    await _close(*sockets)
+
+
+@pytest.mark.parametrize("size", [2, 6])
+async def test_a_relayed_frame_costs_the_same_few_queries_whatever_the_calls_size(size):
+    members = [await make_member_async() for _ in range(size - 1)]
+    host, room = await _circle(*members)
+    sockets = [await open_socket(user) for user in (host, *members)]
+    state = await start(sockets[0], room)
+    call_id = state["call_id"]
+    host_peer = state["you"]["peer_id"]
+    for socket in sockets[1:]:
+        await admitted(sockets[0], socket, call_id)
+    for socket in sockets:
+        await drain(socket)
+    # Counted on the consumers' database thread, started and stopped the way they call it.
+    trips = await database(DatabaseTrips().start)()
+    await send(
+        sockets[1],
+        {
+            "type": "call.candidate",
+            "call_id": call_id,
+            "to": host_peer,
+            "candidate": {"candidate": RELAY_CANDIDATE, "sdpMid": "0", "sdpMLineIndex": 0},
+        },
+    )
+    await receive_until(sockets[0], "call.candidate")
+    count = await database(trips.stop)()
+    # The session; the call; the conversation and the sender's membership and mute (the
+    # room's own access check); both participants' rows, in one query.
+    assert count == 6, trips.statements
     await _close(*sockets)
 
 

@@ -3,46 +3,14 @@ round trip on the wire (libpq's own trace of the database thread's connection: o
 ReadyForQuery per trip), on SQLite every statement SQLite runs (its trace callback). The socket
 keeps what its member may do, so the send path is the session check and the insert."""
 
-import os
-import tempfile
-
 import pytest
 from django.db import connection
 
 from messaging.db import database
 from tests.messaging.conftest import join, open_socket, receive_until, send
+from tests.messaging.database_trips import DatabaseTrips
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class DatabaseTrips:
-    """Counts what the calling thread's database connection does between start and stop."""
-
-    def start(self):
-        connection.ensure_connection()
-        self.statements: list[str] = []
-        if connection.vendor == "postgresql":
-            from psycopg import pq
-
-            self.fd, self.path = tempfile.mkstemp()
-            connection.connection.pgconn.trace(self.fd)
-            connection.connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
-        else:
-            connection.connection.set_trace_callback(self.statements.append)
-        return self
-
-    def stop(self) -> int:
-        if connection.vendor == "postgresql":
-            connection.connection.pgconn.untrace()
-            os.close(self.fd)
-            with open(self.path) as trace:
-                lines = trace.read().splitlines()
-            os.unlink(self.path)
-            self.trace = "\n".join(lines)
-            self.statements = [line for line in lines if line.startswith("F\t")]
-            return sum(1 for line in lines if "\tReadyForQuery" in line)
-        connection.connection.set_trace_callback(None)
-        return len(self.statements)
 
 
 async def test_a_room_message_costs_one_database_round_trip(
