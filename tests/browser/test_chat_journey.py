@@ -30,6 +30,30 @@ def _open(session, user, path, size):
     return page
 
 
+def _answers_to_watch(page) -> list:
+    """The `watching` frames the page's next sockets receive (the answer to the inbox's
+    `watch`: from then on its rooms' new messages count up live)."""
+    frames = []
+
+    def on_socket(socket):
+        def on_frame(payload):
+            if '"type":"watching"' in str(payload):
+                frames.append(payload)
+
+        socket.on("framereceived", on_frame)
+
+    page.on("websocket", on_socket)
+    return frames
+
+
+def _wait_until(page, test, failure: str, seconds: float = 10) -> None:
+    for _ in range(int(seconds * 20)):
+        if test():
+            return
+        page.wait_for_timeout(50)  # Playwright delivers the page's events while it waits
+    raise AssertionError(failure)
+
+
 def _menu_choice(page, name: str, role: str = "menuitem"):
     """Moves down the open menu (keyboard only) until `name` has focus."""
     target = page.get_by_role(role, name=name)
@@ -163,10 +187,11 @@ def test_two_members_chat_by_keyboard_alone(browser_session, axe, width):
     expect(bob_page.locator("#messages-count")).to_be_hidden()
 
     # Back on the inbox, a new message in the room counts up live there too.
+    watching = _answers_to_watch(bob_page)
     bob_page.goto("/messages/")
     room_item = bob_page.locator(f"[data-conversation-id='{room.pk}']")
     expect(room_item.locator("[data-unread]")).to_be_hidden()
-    bob_page.wait_for_timeout(300)  # the inbox's `watch` goes out once the socket is open
+    _wait_until(bob_page, lambda: watching, "the inbox's socket never watched the rooms")
     alice_page.keyboard.press("Alt+Shift+M")
     alice_page.keyboard.type("See you all next week.")
     alice_page.keyboard.press("Enter")
