@@ -1,11 +1,14 @@
+import asyncio
 import os
 import secrets
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 from django.utils import translation
 
+from messaging.db import database
 from messaging.live_store import live_store
 from tests.factories import make_member
 from tests.servers import free_port, start_escrow, stop_daphne
@@ -30,6 +33,16 @@ def matching_escrow():
     os.environ.pop("KINDRED_TEST_ESCROW_URL", None)
     os.environ.pop("ESCROW_SECRET", None)
     stop_daphne(process)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_thread_closes_its_connections(django_db_setup, django_db_blocker):
+    """The consumers' database thread keeps its connection between calls (messaging/db.py).
+    Closed before the test database is dropped, which PostgreSQL refuses while a session is
+    still connected to it."""
+    yield
+    with django_db_blocker.unblock():
+        asyncio.run(database(connections.close_all)())
 
 
 @pytest.fixture(autouse=True)
