@@ -16,12 +16,12 @@ from django.http import Http404
 
 from messaging.call_signals import ForbiddenCandidate, clean_candidate, clean_sdp
 from messaging.db import database, run_in_database
-from messaging.errors import MessagingDenied, SessionEnded, denied
+from messaging.errors import MessagingDenied, denied
 from messaging.frames import encode_frame
 from messaging.models import CallParticipant
 from messaging.permissions import check_in_call, get_call_access_or_404
 from messaging.selectors.calls import call_state
-from messaging.selectors.sessions import SessionProof, prove_session
+from messaging.selectors.sessions import SessionProof, require_session
 from messaging.services import calls
 from messaging.services.realtime import call_channel_group
 from messaging.turn import ice_servers_for
@@ -68,9 +68,7 @@ def _relay_target(
     the sender may send what their description offers; and the proof that the session still
     holds. The relay's whole check in one trip to the database thread (the session, the call,
     the conversation's access, both participants): a full mesh relays hundreds of frames."""
-    proof = prove_session(session_key=session_key, user_id=user.pk)
-    if proof is None:
-        raise SessionEnded
+    proof = require_session(session_key=session_key, user_id=user.pk)
     call_access = get_call_access_or_404(user=user, call_id=call_id, peer_id=to)
     sender = check_in_call(call_access=call_access, channel_name=channel_name)
     if "audio" in sending and not sender.may_use_mic:

@@ -21,7 +21,9 @@ def get_call_participants(
 ) -> tuple[CallParticipant | None, CallParticipant | None]:
     """The member's own row in the call and, when `peer_id` is given, that peer's row (for a
     relay): (mine, theirs), either None where there is none. One query either way."""
-    match = Q(user_id=user_id) | Q(peer_id=peer_id) if peer_id is not None else Q(user_id=user_id)
+    match = Q(user_id=user_id)
+    if peer_id is not None:
+        match |= Q(peer_id=peer_id)
     mine = theirs = None
     for row in CallParticipant.objects.filter(match, call_id=call_pk):
         if row.user_id == user_id:

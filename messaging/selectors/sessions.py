@@ -12,6 +12,8 @@ from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from messaging.errors import SessionEnded
+
 DATABASE_ENGINES = {
     "django.contrib.sessions.backends.db",
     "django.contrib.sessions.backends.cached_db",
@@ -65,6 +67,15 @@ def prove_session(*, session_key: str | None, user_id: int) -> SessionProof | No
         password=password,
         expires_at=expire_date,
     )
+
+
+def require_session(*, session_key: str | None, user_id: int) -> SessionProof:
+    """`prove_session` for work that must not happen once the session ended: raises
+    SessionEnded (the socket closes with 4001) instead of returning None."""
+    proof = prove_session(session_key=session_key, user_id=user_id)
+    if proof is None:
+        raise SessionEnded
+    return proof
 
 
 def open_session(*, session_key: str | None):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from community.before_you_send import hold_back_if_identifying, words_for
-from messaging.errors import MessagingDenied, SessionEnded, denied
+from messaging.errors import MessagingDenied, denied
 from messaging.limits import check_send_limits
 from messaging.models import Conversation, ConversationParticipant, Message
 from messaging.permissions import (
@@ -43,7 +43,7 @@ from messaging.selectors.mentions import (
     mentionable_names,
     mentioned_members,
 )
-from messaging.selectors.sessions import SessionProof, prove_session
+from messaging.selectors.sessions import SessionProof, require_session
 from messaging.services import realtime
 from messaging.services.mentions import record_mentions
 from messaging.services.notifications import mark_notifications_read, notify
@@ -244,9 +244,7 @@ def post_message_from_socket(
             built.mentions = _public_ids(mentioned)
             return _announced(built, access, mentioned=mentioned), proof
         # Nothing stored: the session's data changed (or it ended), or this is a resend.
-    proof = prove_session(session_key=proof.session_key, user_id=sender.pk)
-    if proof is None:
-        raise SessionEnded
+    proof = require_session(session_key=proof.session_key, user_id=sender.pk)
     message, created = store_message(
         conversation_id=access.conversation.pk,
         sender=sender,
