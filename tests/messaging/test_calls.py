@@ -202,6 +202,32 @@ async def test_offers_reach_only_the_named_admitted_participant_without_any_addr
     await _close(*sockets)
 
 
+async def test_a_peer_of_another_call_is_not_found_and_hears_nothing(member, other_member):
+    host, room = await _circle(member)
+    other_host, other_room = await _circle(other_member)
+    sockets = [await open_socket(user) for user in (host, member, other_host, other_member)]
+    host_socket, member_socket, other_host_socket, other_member_socket = sockets
+    call_id = (await start(host_socket, room))["call_id"]
+    await admitted(host_socket, member_socket, call_id)
+    other_call_id = (await start(other_host_socket, other_room))["call_id"]
+    elsewhere = await admitted(other_host_socket, other_member_socket, other_call_id)
+    for socket in sockets:
+        await drain(socket)
+    # A peer id of the other call, named in this one: nobody by that id here.
+    await send(
+        member_socket,
+        {
+            "type": "call.offer",
+            "call_id": call_id,
+            "to": elsewhere["you"]["peer_id"],
+            "sdp": offer_sdp(),
+        },
+    )
+    assert (await receive_until(member_socket, "error"))["code"] == "not_found"
+    assert all(frame["type"] != "call.offer" for frame in await drain(other_member_socket))
+    await _close(*sockets)
+
+
 async def test_host_and_server_reflexive_candidates_are_refused_and_the_socket_stays_up(
     member, other_member
 ):
@@ -718,9 +744,17 @@ async def test_a_host_whose_connection_drops_may_come_back_within_the_grace(memb
     settings.KINDRED_CALL_HOST_GRACE = 1
     host, room = await _circle(member)
     host_socket, member_socket = await open_socket(host), await open_socket(member)
-    call_id = (await start(host_socket, room))["call_id"]
+    started = await start(host_socket, room)
+    call_id, host_peer = started["call_id"], started["you"]["peer_id"]
     await admitted(host_socket, member_socket, call_id)
     await host_socket.disconnect()
+    # While the host is away (left, within the grace), nothing is relayed to them.
+    await state_where(member_socket, lambda state: len(state["participants"]) == 1)
+    await send(
+        member_socket,
+        {"type": "call.offer", "call_id": call_id, "to": host_peer, "sdp": offer_sdp()},
+    )
+    assert (await receive_until(member_socket, "error"))["code"] == "not_found"
     back = await open_socket(host)
     state = await join_call(back, call_id)
     assert state["you"]["state"] == "admitted" and state["you"]["host"] is True
