@@ -62,8 +62,9 @@ TURN_ENVIRONMENT = {
     "TURN_URLS": "turn:127.0.0.1:3478?transport=udp",
     "TURN_SECRET": "bench-turn-secret",
 }
-# What Chromium trickles under iceTransportPolicy "relay" with one bundled transport: a UDP
-# and a TCP relay candidate, then the end of candidates.
+# What Chromium trickles under iceTransportPolicy "relay" with one bundled transport: a relay
+# candidate from its TURN/UDP allocation and a lower-priority one from TURN/TCP (both relay
+# UDP), then the end of candidates.
 RELAY_CANDIDATES = [
     "candidate:{n}1 1 udp 41885439 127.0.0.1 {port} typ relay raddr 203.0.113.7 rport 54400 "
     "generation 0 ufrag zRZc network-id 1",
@@ -101,11 +102,9 @@ class Participant:
         self.mesh = mesh
         self.client = None
         self.peer_id: str | None = None
-        self.state: dict = {}
         self.states: asyncio.Queue = asyncio.Queue()
         self.frames: dict[str, asyncio.Queue] = defaultdict(asyncio.Queue)
         self.signalling: dict[str, str] = {}  # peer → "stable" or "have-local-offer"
-        self.errors: Counter = Counter()
         self.admitting: set[str] = set()  # (the host) peers it has admitted already
         self.admitted_at: float | None = None  # when its state first said "admitted"
         self.sees_everyone_at: float | None = None  # when its state first listed everyone
@@ -155,7 +154,6 @@ class Participant:
     def on_frame(self, frame: dict, now: float) -> None:
         kind = frame["type"]
         if kind == "call.state":
-            self.state = frame
             self.peer_id = frame["you"]["peer_id"]
             self.states.put_nowait((now, frame))
             if frame["you"]["state"] == "admitted" and self.admitted_at is None:
@@ -169,7 +167,6 @@ class Participant:
             self.mesh.received(frame["from"], self.peer_id, kind.removeprefix("call."), now)
             getattr(self, "on_" + kind.removeprefix("call."))(frame)
         elif kind == "error":
-            self.errors[frame["code"]] += 1
             self.mesh.errors[frame["code"]] += 1
         else:
             self.frames[kind].put_nowait((now, frame))
@@ -227,7 +224,6 @@ class Mesh:
     """Everyone in the call, and the ledger of every relayed frame."""
 
     def __init__(self, *, room, ports: list[int], media: str):
-        self.media = media
         self.sdp = descriptions(media)
         self.people = [
             Participant(member=member, port=ports[number % len(ports)], mesh=self)
@@ -305,6 +301,13 @@ async def _state_where(person: Participant, test) -> tuple[float, dict]:
             return at, state
 
 
+def _forget_states(people: list[Participant]) -> None:
+    """Drops the states already received, so the next wait sees only what comes after."""
+    for person in people:
+        while not person.states.empty():
+            person.states.get_nowait()
+
+
 async def _frame(person: Participant, kind: str) -> tuple[float, dict]:
     return await asyncio.wait_for(person.frames[kind].get(), PHASE_SECONDS)
 
@@ -339,7 +342,7 @@ async def call_mesh(*, room, ports: list[int], servers, media: str, rounds: int)
 
     # 2. First negotiation: the lower peer_id offers (recvonly) and both trickle candidates.
     by_id = sorted(people, key=lambda person: person.peer_id)
-    mesh.expected_candidates = mesh.pairs() * 2 * len(RELAY_CANDIDATES)
+    first_candidates = mesh.expected_candidates = mesh.pairs() * 2 * len(RELAY_CANDIDATES)
 
     def first_offers():
         for index, person in enumerate(by_id):
@@ -368,9 +371,7 @@ async def call_mesh(*, room, ports: list[int], servers, media: str, rounds: int)
         await _state_where(other, lambda state: len(state["participants"]) == everyone - 1)
         other.signalling.pop(late.peer_id, None)
     late.signalling.clear()
-    for person in people:
-        while not person.states.empty():
-            person.states.get_nowait()
+    _forget_states(people)
     mesh.expected_candidates = len(mesh.latencies["candidate"]) + (everyone - 1) * 2 * len(
         RELAY_CANDIDATES
     )
@@ -405,9 +406,7 @@ async def call_mesh(*, room, ports: list[int], servers, media: str, rounds: int)
     for _round in range(rounds):
         for person in members:
             for action in ("call.mute", "call.ask_unmute"):
-                for other in people:
-                    while not other.states.empty():
-                        other.states.get_nowait()
+                _forget_states(people)
                 sent = time.perf_counter()
                 host.send({"type": action, "call_id": mesh.call_id, "peer_id": person.peer_id})
                 at, _notice = await _frame(person, "call.notice")
@@ -444,7 +443,7 @@ async def call_mesh(*, room, ports: list[int], servers, media: str, rounds: int)
         "first_negotiation": {
             "wall_ms": round(first * 1000, 1),
             "offers": mesh.pairs(),
-            "candidates": mesh.pairs() * 2 * len(RELAY_CANDIDATES),
+            "candidates": first_candidates,
         },
         "devices_on_at_once": {
             "wall_ms": round(devices_on * 1000, 1),
