@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from community.models import User
 from messaging.services.conversations import get_or_create_group_room
+from tests.browser.socket_log import SocketLog
 from tests.factories import make_member
 from tests.messaging.conftest import make_group
 
@@ -23,31 +24,6 @@ def _send(page, text):
 
 def _messages(page):
     return page.locator("#chat-messages .chat-body")
-
-
-class SocketLog:
-    """Every frame a page's WebSockets received, socket by socket, as the browser got them."""
-
-    def __init__(self, page):
-        self.page = page
-        self.sockets: list[list[str]] = []
-        page.on("websocket", self._opened)
-
-    def _opened(self, socket) -> None:
-        frames: list[str] = []
-        self.sockets.append(frames)
-        socket.on("framereceived", lambda payload: frames.append(payload))
-
-    def frames(self) -> list[str]:
-        return [frame for frames in self.sockets for frame in frames]
-
-    def wait_until(self, condition, timeout_ms: int = 15000) -> None:
-        # Playwright delivers the events while the page waits.
-        for _ in range(timeout_ms // 50):
-            if condition():
-                return
-            self.page.wait_for_timeout(50)
-        raise AssertionError("the page's sockets never got there")
 
 
 def test_two_members_chat_live_go_offline_and_lose_access_on_leaving(browser_session, axe):

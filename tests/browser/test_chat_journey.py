@@ -14,6 +14,7 @@ from messaging.services.conversations import (
     get_or_create_group_room,
     start_direct_conversation,
 )
+from tests.browser.socket_log import SocketLog
 from tests.factories import make_member, make_message
 from tests.messaging.conftest import make_group
 
@@ -28,30 +29,6 @@ def _open(session, user, path, size):
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto(path)
     return page
-
-
-def _answers_to_watch(page) -> list:
-    """The `watching` frames the page's next sockets receive (the answer to the inbox's
-    `watch`: from then on its rooms' new messages count up live)."""
-    frames = []
-
-    def on_socket(socket):
-        def on_frame(payload):
-            if '"type":"watching"' in str(payload):
-                frames.append(payload)
-
-        socket.on("framereceived", on_frame)
-
-    page.on("websocket", on_socket)
-    return frames
-
-
-def _wait_until(page, test, failure: str, seconds: float = 10) -> None:
-    for _ in range(int(seconds * 20)):
-        if test():
-            return
-        page.wait_for_timeout(50)  # Playwright delivers the page's events while it waits
-    raise AssertionError(failure)
 
 
 def _menu_choice(page, name: str, role: str = "menuitem"):
@@ -187,11 +164,12 @@ def test_two_members_chat_by_keyboard_alone(browser_session, axe, width):
     expect(bob_page.locator("#messages-count")).to_be_hidden()
 
     # Back on the inbox, a new message in the room counts up live there too.
-    watching = _answers_to_watch(bob_page)
+    bob_sockets = SocketLog(bob_page)
     bob_page.goto("/messages/")
     room_item = bob_page.locator(f"[data-conversation-id='{room.pk}']")
     expect(room_item.locator("[data-unread]")).to_be_hidden()
-    _wait_until(bob_page, lambda: watching, "the inbox's socket never watched the rooms")
+    # From the answer to the inbox's `watch` on, its rooms' new messages count up live.
+    bob_sockets.wait_until(lambda: any('"type":"watching"' in f for f in bob_sockets.frames()))
     alice_page.keyboard.press("Alt+Shift+M")
     alice_page.keyboard.type("See you all next week.")
     alice_page.keyboard.press("Enter")
